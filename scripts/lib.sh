@@ -1,0 +1,77 @@
+# Shared helpers for scripts/run.sh, scripts/test.sh and bench/. Source it; do not run it.
+# Every install step is idempotent and only runs what is missing (fresh Debian machine with .NET SDK and Node.js).
+
+log() { printf '[cleanscheduler] %s\n' "$*" >&2; }
+die() { printf '[cleanscheduler] error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root to run: $*"; fi
+}
+
+_apt_updated=""
+apt_install() {   # apt_install PACKAGE... : installs the packages that are not installed yet
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  ((${#missing[@]})) || return 0
+  log "installing ${missing[*]} (apt-get)"
+  if [[ -z $_apt_updated ]]; then as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null; _apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+require_dotnet() {
+  command -v dotnet >/dev/null || die "the .NET SDK is required (https://learn.microsoft.com/dotnet/core/install/linux-debian)"
+  export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+}
+
+pg_bindir() {
+  local dir
+  for dir in /usr/lib/postgresql/*/bin; do [[ -x $dir/initdb ]] && { echo "$dir"; return 0; }; done
+  return 1
+}
+
+require_postgres() {
+  pg_bindir >/dev/null || apt_install postgresql
+  command -v psql >/dev/null || apt_install postgresql-client
+  PG_BIN=$(pg_bindir) || die "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin"
+  export PG_BIN
+}
+
+free_port() {   # free_port [START] : the first TCP port on 127.0.0.1 from START that nobody listens on
+  local port=${1:-$((20000 + RANDOM % 20000))}
+  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+  echo "$port"
+}
+
+_pg() {   # run a PostgreSQL server binary as the postgres OS user when we are root (initdb refuses root)
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$PG_BIN/$1" "${@:2}"; else "$PG_BIN/$1" "${@:2}"; fi
+}
+
+pg_running_port() {   # pg_running_port DIR : the port of the server running on DIR, if any
+  [[ -f $1/postmaster.pid ]] && _pg pg_ctl -D "$1" status >/dev/null 2>&1 && sed -n 4p "$1/postmaster.pid"
+}
+
+pg_start() {   # pg_start DIR PORT : initialise DIR if needed and start a server on 127.0.0.1:PORT (TCP only)
+  local dir=$1 port=$2
+  mkdir -p "$dir"
+  if [[ $(id -u) -eq 0 ]]; then
+    id postgres >/dev/null 2>&1 || die "the postgres OS user is missing (is the postgresql package installed?)"
+    chown postgres:postgres "$dir"; chmod 700 "$dir"
+    runuser -u postgres -- test -w "$dir" || die "the postgres user cannot write $dir (a parent directory is not accessible); move the checkout or set DATABASE_DSN"
+  fi
+  if [[ ! -f $dir/PG_VERSION ]]; then
+    log "initialising PostgreSQL in $dir"
+    _pg initdb -D "$dir" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  _pg pg_ctl -D "$dir" -l "$dir/server.log" -w -t 60 -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=${PG_FSYNC:-on} -c max_connections=200" start >/dev/null \
+    || { tail -n 20 "$dir/server.log" >&2; die "PostgreSQL did not start (log: $dir/server.log)"; }
+}
+
+pg_stop() {   # pg_stop DIR
+  [[ -f $1/postmaster.pid ]] && _pg pg_ctl -D "$1" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+pg_ensure_database() {   # pg_ensure_database PORT NAME
+  if ! psql -h 127.0.0.1 -p "$1" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$2'" | grep -q 1; then
+    psql -h 127.0.0.1 -p "$1" -U postgres -d postgres -qc "CREATE DATABASE \"$2\"" >/dev/null
+  fi
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs CleanScheduler locally: a private PostgreSQL under .data/, migrations, DEV_MODE, http://localhost:8081.
+# Any variable of the configuration table in README.md can be set in the environment to override the defaults below.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+require_dotnet
+if [[ -z ${DATABASE_DSN:-} ]]; then
+  require_postgres
+  pgdir="$PWD/.data/postgres"
+  port=$(pg_running_port "$pgdir" || true)
+  if [[ -z $port ]]; then
+    port=$(free_port "${PGPORT:-54329}")
+    pg_start "$pgdir" "$port"
+    own_pg=1
+    trap 'log "stopping PostgreSQL"; pg_stop "$pgdir"' EXIT
+  fi
+  pg_ensure_database "$port" cleanscheduler
+  export DATABASE_DSN="postgres://postgres@127.0.0.1:$port/cleanscheduler?sslmode=disable"
+  log "PostgreSQL on 127.0.0.1:$port (data in .data/postgres)"
+fi
+
+export DEV_MODE=${DEV_MODE:-true}
+export SERVER_ADDR=${SERVER_ADDR:-localhost:8081}
+export BASE_URL=${BASE_URL:-http://localhost:8081}
+export DEPLOYMENT_DOMAIN=${DEPLOYMENT_DOMAIN:-localhost}
+export KUBERNETES_ENABLED=${KUBERNETES_ENABLED:-false}
+export SESSION_BACKEND=${SESSION_BACKEND:-memory}
+export PLATFORM_ADMINS=${PLATFORM_ADMINS:-dev@localhost}
+
+log "building the server"
+dotnet build src/WebApi -c Release -v quiet -nologo -clp:ErrorsOnly
+log "starting on $BASE_URL (Ctrl-C stops it)"
+dotnet src/WebApi/bin/Release/net10.0/CleanScheduler.WebApi.dll &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; if [[ -n ${own_pg:-} ]]; then log "stopping PostgreSQL"; pg_stop "$pgdir"; fi' EXIT
+trap 'exit 130' INT TERM
+wait $server

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every test: builds once, starts a private PostgreSQL on a free loopback port, runs each test project
+# against it without rebuilding, and ends with one line "N passed, N failed" (summed over every runner).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+require_dotnet
+require_postgres
+
+work=$(mktemp -d /tmp/cleanscheduler-test.XXXXXX)
+chmod 755 "$work"
+results="$PWD/artifacts/test-results"
+rm -rf "$results"; mkdir -p "$results"
+pgdir="$work/pg"
+port=$(free_port)
+PG_FSYNC=off pg_start "$pgdir" "$port"
+trap 'pg_stop "$pgdir"; rm -rf "$work"' EXIT
+export CLEANSCHEDULER_TEST_PG="Host=127.0.0.1;Port=$port;Username=postgres"
+log "PostgreSQL for tests on 127.0.0.1:$port"
+
+log "building"
+dotnet build CleanScheduler.sln -c Release -v quiet -nologo -clp:ErrorsOnly
+
+passed=0 failed=0 broken=()
+count() {   # count NAME : adds the counters of NAME.trx, or counts the runner as broken when it left none
+  local trx="$results/$1.trx"
+  if [[ ! -f $trx ]]; then broken+=("$1"); failed=$((failed + 1)); return; fi
+  local counters; counters=$(grep -o '<Counters [^>]*>' "$trx")
+  passed=$((passed + $(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")))
+  failed=$((failed + $(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")))
+}
+
+for project in tests/*/CleanScheduler.*Tests.csproj; do
+  name=$(basename "$project" .csproj)
+  log "running $name"
+  dotnet test "$project" -c Release --no-build --nologo -v quiet \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" --results-directory "$results" || true
+  count "$name"
+done
+
+((${#broken[@]} == 0)) || log "runner(s) that produced no results: ${broken[*]}"
+echo "$passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,39 @@
+namespace CleanScheduler.Application.Common;
+
+public enum ConstraintKind
+{
+    Unique,
+    Check,
+    ForeignKey,
+}
+
+/// <summary>
+/// A database constraint refused a write. Infrastructure translates the driver's error into this type so that
+/// use cases and the HTTP mapping never see the driver; <see cref="Constraints"/> turns the name into an error code.
+/// </summary>
+public sealed class ConstraintViolationException(string constraint, ConstraintKind kind, Exception inner)
+    : Exception($"The database refused the change ({kind} constraint '{constraint}').", inner)
+{
+    public string Constraint { get; } = constraint;
+    public ConstraintKind Kind { get; } = kind;
+}
+
+/// <summary>Names of the schema's constraints that a client can run into, with the error each one means.</summary>
+public static class Constraints
+{
+    private static readonly Dictionary<string, (string Code, string Message)> Known = new(StringComparer.Ordinal)
+    {
+        ["ux_users_email"] = ("user.email_taken", "A user with that e-mail address already exists."),
+        ["ux_organizations_slug"] = ("org.slug_taken", "That slug is already taken by another organization."),
+        ["pk_organization_members"] = ("org.member_exists", "That user is already a member of this organization."),
+        ["ck_organizations_owner_count"] = ("org.last_owner", "An organization must keep at least one owner."),
+        ["ux_teams_organization_name"] = ("team.name_taken", "This organization already has a team with that name."),
+        ["pk_team_members"] = ("team.member_exists", "That user is already a member of this team."),
+        ["ux_client_domains_host"] = ("client.domain_exists", "That domain already belongs to a client."),
+    };
+
+    public static (string Code, string Message) Describe(ConstraintViolationException exception) =>
+        Known.TryGetValue(exception.Constraint, out var known)
+            ? known
+            : ("conflict", "The change conflicts with existing data.");
+}

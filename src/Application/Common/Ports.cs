@@ -1,0 +1,34 @@
+using CleanScheduler.Domain.Clients;
+using CleanScheduler.Domain.Common;
+using CleanScheduler.Domain.Organizations;
+using CleanScheduler.Domain.Teams;
+using CleanScheduler.Domain.Users;
+using Microsoft.EntityFrameworkCore;
+
+namespace CleanScheduler.Application.Common;
+
+/// <summary>The database as the use cases see it: aggregate roots only, saved together in one transaction.</summary>
+public interface IAppDbContext
+{
+    DbSet<User> Users { get; }
+    DbSet<Organization> Organizations { get; }
+    DbSet<Team> Teams { get; }
+    DbSet<Client> Clients { get; }
+
+    /// <summary>
+    /// Commits every tracked change in one transaction. Throws <see cref="DbUpdateConcurrencyException"/> when an
+    /// aggregate changed since it was read, and <see cref="ConstraintViolationException"/> when a database rule refuses it.
+    /// </summary>
+    Task<int> SaveChangesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Forgets everything read or changed so far, so that a retried command starts from fresh state.</summary>
+    void DiscardChanges();
+}
+
+/// <summary>The authenticated person behind the current request.</summary>
+public interface ICurrentUser
+{
+    UserId Id { get; }
+    string Email { get; }
+    bool IsPlatformAdmin { get; }
+}

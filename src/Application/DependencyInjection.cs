@@ -1,0 +1,31 @@
+using CleanScheduler.Application.Common.Behaviors;
+using CleanScheduler.Application.Features.Users;
+using FluentValidation;
+using MediatR;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CleanScheduler.Application;
+
+public static class DependencyInjection
+{
+    /// <summary>
+    /// MediatR 5.1.0 with handlers and validators found by Scrutor. Behaviours run in the order registered:
+    /// logging, validation, authorization, then the retry of commands that lost a write race.
+    /// </summary>
+    public static IServiceCollection AddApplication(this IServiceCollection services)
+    {
+        services.AddScoped<ServiceFactory>(sp => sp.GetRequiredService);
+        services.AddScoped<IMediator, Mediator>();
+        services.Scan(scan => scan.FromAssemblyOf<UserProvisioner>()
+            .AddClasses(c => c.AssignableToAny(typeof(IRequestHandler<,>), typeof(INotificationHandler<>), typeof(IValidator<>)))
+            .AsImplementedInterfaces()
+            .WithTransientLifetime());
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(LoggingBehavior<,>));
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>));
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(AuthorizationBehavior<,>));
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(RetryOnConflictBehavior<,>));
+        services.AddScoped<UserProvisioner>();
+        services.AddSingleton(TimeProvider.System);
+        return services;
+    }
+}

@@ -1,0 +1,59 @@
+using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Features.Organizations;
+using CleanScheduler.Application.Features.Teams;
+using CleanScheduler.Domain.Authorization;
+using CleanScheduler.Domain.Common;
+using CleanScheduler.Domain.Tenancy;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+
+namespace CleanScheduler.Application.Features.Me;
+
+public sealed record MeUser(Guid Id, string Email, string DisplayName, bool IsPlatformAdmin);
+
+/// <summary>
+/// The caller, their organizations and the teams they act in. Teams of organizations the caller owns or
+/// administers are included with the role <c>team_admin</c> and <c>inherited: true</c>.
+/// </summary>
+public sealed record MeTeam(Guid Id, Guid OrganizationId, string Name, bool IsDefault, string Role, bool Inherited);
+
+public sealed record MeDto(MeUser User, IReadOnlyList<OrganizationSummary> Organizations, IReadOnlyList<MeTeam> Teams);
+
+public sealed record GetMeQuery : IRequest<MeDto>;
+
+public sealed class GetMeHandler(IAppDbContext db, ICurrentUser caller) : IRequestHandler<GetMeQuery, MeDto>
+{
+    public async Task<MeDto> Handle(GetMeQuery query, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.AsNoTracking().Where(u => u.Id == caller.Id)
+            .Select(u => new MeUser(u.Id.Value, u.Email, u.DisplayName, false))
+            .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("user", caller.Id.Value);
+
+        var orgs = await db.Organizations.AsNoTracking()
+            .Where(o => o.Members.Any(m => m.UserId == caller.Id))
+            .OrderBy(o => o.Name).ThenBy(o => o.Id)
+            .Select(o => new { o.Id, o.Name, o.Slug, o.Tier, o.CreatedAt, o.Members.First(m => m.UserId == caller.Id).Role })
+            .ToListAsync(cancellationToken);
+        var administered = orgs.Where(o => o.Role is OrgRole.Owner or OrgRole.Admin).Select(o => o.Id).ToList();
+
+        var teams = await db.Teams.AsNoTracking()
+            .Where(t => t.Members.Any(m => m.UserId == caller.Id) || administered.Contains(t.OrganizationId))
+            .OrderBy(t => t.OrganizationId).ThenByDescending(t => t.IsDefault).ThenBy(t => t.Name)
+            .Select(t => new
+            {
+                t.Id, t.OrganizationId, t.Name, t.IsDefault,
+                Own = t.Members.Where(m => m.UserId == caller.Id).Select(m => (TeamRole?)m.Role).FirstOrDefault(),
+            })
+            .ToListAsync(cancellationToken);
+        var orgRoles = orgs.ToDictionary(o => o.Id, o => o.Role);
+
+        return new MeDto(
+            user with { IsPlatformAdmin = caller.IsPlatformAdmin },
+            orgs.Select(o => new OrganizationSummary(o.Id.Value, o.Name, o.Slug, o.Tier.ToCode(), o.Role.ToCode(), o.CreatedAt)).ToList(),
+            teams.Select(t =>
+            {
+                var effective = Permissions.EffectiveTeamRole(orgRoles.TryGetValue(t.OrganizationId, out var orgRole) ? orgRole : (OrgRole?)null, t.Own)!.Value;
+                return new MeTeam(t.Id.Value, t.OrganizationId.Value, t.Name, t.IsDefault, effective.ToCode(), Inherited: effective != t.Own);
+            }).ToList());
+    }
+}

@@ -1,0 +1,133 @@
+using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Common.Behaviors;
+using CleanScheduler.Application.Features.Users;
+using CleanScheduler.Domain.Authorization;
+using CleanScheduler.Domain.Common;
+using CleanScheduler.Domain.Organizations;
+using CleanScheduler.Domain.Users;
+using FluentValidation;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+
+namespace CleanScheduler.Application.Features.Members;
+
+public sealed record ListOrganizationMembersQuery(OrganizationId OrganizationId, int Page = 1, int PageSize = Paging.DefaultPageSize)
+    : IRequest<Paged<MemberDto>>, IAuthorizedRequest, IPagedQuery
+{
+    public Permission Permission => Permission.OrgRead;
+    public ResourceRef Resource => new ResourceRef.Organization(OrganizationId);
+}
+
+public sealed class ListOrganizationMembersValidator : AbstractValidator<ListOrganizationMembersQuery>
+{
+    public ListOrganizationMembersValidator() => this.RulesForPaging();
+}
+
+public sealed class ListOrganizationMembersHandler(IAppDbContext db) : IRequestHandler<ListOrganizationMembersQuery, Paged<MemberDto>>
+{
+    public async Task<Paged<MemberDto>> Handle(ListOrganizationMembersQuery query, CancellationToken cancellationToken)
+    {
+        var page = await db.Organizations.AsNoTracking()
+            .Where(o => o.Id == query.OrganizationId)
+            .SelectMany(o => o.Members)
+            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { m.UserId, u.Email, u.DisplayName, m.Role, m.JoinedAt })
+            .OrderBy(m => m.Email)
+            .ToPageAsync(query, cancellationToken);
+        return new Paged<MemberDto>(
+            page.Items.Select(m => new MemberDto(m.UserId.Value, m.Email, m.DisplayName, m.Role.ToCode(), m.JoinedAt)).ToList(),
+            page.Page, page.PageSize, page.Total);
+    }
+}
+
+/// <summary>Adds someone to an organization by e-mail; a user who has never signed in gets a user record.</summary>
+public sealed record AddOrganizationMemberCommand(OrganizationId OrganizationId, string? Email, string? Role)
+    : ICommand<MemberDto>, IAuthorizedRequest
+{
+    public Permission Permission => Permission.OrgManageMembers;
+    public ResourceRef Resource => new ResourceRef.Organization(OrganizationId);
+}
+
+public sealed class AddOrganizationMemberValidator : AbstractValidator<AddOrganizationMemberCommand>
+{
+    public AddOrganizationMemberValidator()
+    {
+        RuleFor(c => c.Email).ValidEmail();
+        RuleFor(c => c.Role).ValidOrgRole();
+    }
+}
+
+public sealed class AddOrganizationMemberHandler(IAppDbContext db, ICurrentUser caller, TimeProvider clock)
+    : IRequestHandler<AddOrganizationMemberCommand, MemberDto>
+{
+    public async Task<MemberDto> Handle(AddOrganizationMemberCommand command, CancellationToken cancellationToken)
+    {
+        var org = await db.Organizations.SingleOrDefaultAsync(o => o.Id == command.OrganizationId, cancellationToken)
+            ?? throw new NotFoundException("organization", command.OrganizationId.Value);
+        var now = clock.GetUtcNow();
+        var user = await UserDirectory.FindOrRegisterAsync(db, EmailAddress.From(command.Email!), now, cancellationToken);
+
+        var membership = org.AddMember(caller.Id, user.Id, RoleCodes.ParseOrgRole(command.Role!), now);
+        await db.SaveChangesAsync(cancellationToken);
+        return new MemberDto(user.Id.Value, user.Email, user.DisplayName, membership.Role.ToCode(), membership.JoinedAt);
+    }
+}
+
+public sealed record ChangeOrganizationMemberRoleCommand(OrganizationId OrganizationId, UserId UserId, string? Role)
+    : ICommand<MemberDto>, IAuthorizedRequest
+{
+    public Permission Permission => Permission.OrgManageMembers;
+    public ResourceRef Resource => new ResourceRef.Organization(OrganizationId);
+}
+
+public sealed class ChangeOrganizationMemberRoleValidator : AbstractValidator<ChangeOrganizationMemberRoleCommand>
+{
+    public ChangeOrganizationMemberRoleValidator() => RuleFor(c => c.Role).ValidOrgRole();
+}
+
+public sealed class ChangeOrganizationMemberRoleHandler(IAppDbContext db, ICurrentUser caller, TimeProvider clock)
+    : IRequestHandler<ChangeOrganizationMemberRoleCommand, MemberDto>
+{
+    public async Task<MemberDto> Handle(ChangeOrganizationMemberRoleCommand command, CancellationToken cancellationToken)
+    {
+        var org = await db.Organizations.SingleOrDefaultAsync(o => o.Id == command.OrganizationId, cancellationToken)
+            ?? throw new NotFoundException("organization", command.OrganizationId.Value);
+        org.ChangeMemberRole(caller.Id, command.UserId, RoleCodes.ParseOrgRole(command.Role!), clock.GetUtcNow());
+        await db.SaveChangesAsync(cancellationToken);
+        return await MemberReads.OfOrganizationAsync(db, org, command.UserId, cancellationToken);
+    }
+}
+
+/// <summary>Removes someone from an organization and from all its teams.</summary>
+public sealed record RemoveOrganizationMemberCommand(OrganizationId OrganizationId, UserId UserId) : ICommand<Unit>, IAuthorizedRequest
+{
+    public Permission Permission => Permission.OrgManageMembers;
+    public ResourceRef Resource => new ResourceRef.Organization(OrganizationId);
+}
+
+public sealed class RemoveOrganizationMemberHandler(IAppDbContext db, ICurrentUser caller, TimeProvider clock)
+    : IRequestHandler<RemoveOrganizationMemberCommand, Unit>
+{
+    public async Task<Unit> Handle(RemoveOrganizationMemberCommand command, CancellationToken cancellationToken)
+    {
+        var org = await db.Organizations.SingleOrDefaultAsync(o => o.Id == command.OrganizationId, cancellationToken)
+            ?? throw new NotFoundException("organization", command.OrganizationId.Value);
+        var now = clock.GetUtcNow();
+        org.RemoveMember(caller.Id, command.UserId, now);
+        var teams = await db.Teams
+            .Where(t => t.OrganizationId == org.Id && t.Members.Any(m => m.UserId == command.UserId))
+            .ToListAsync(cancellationToken);
+        foreach (var team in teams) team.RemoveMemberIfPresent(command.UserId, now);
+        await db.SaveChangesAsync(cancellationToken);
+        return Unit.Value;
+    }
+}
+
+internal static class MemberReads
+{
+    public static async Task<MemberDto> OfOrganizationAsync(IAppDbContext db, Organization org, UserId userId, CancellationToken cancellationToken)
+    {
+        var membership = org.Members.Single(m => m.UserId == userId);
+        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, cancellationToken);
+        return new MemberDto(user.Id.Value, user.Email, user.DisplayName, membership.Role.ToCode(), membership.JoinedAt);
+    }
+}

@@ -1,0 +1,28 @@
+using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Common.Behaviors;
+using CleanScheduler.Domain.Authorization;
+using CleanScheduler.Domain.Common;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+
+namespace CleanScheduler.Application.Features.Organizations;
+
+/// <summary>Deletes an organization with its teams and memberships (owners only).</summary>
+public sealed record DeleteOrganizationCommand(OrganizationId Id) : ICommand<Unit>, IAuthorizedRequest
+{
+    public Permission Permission => Permission.OrgDelete;
+    public ResourceRef Resource => new ResourceRef.Organization(Id);
+}
+
+public sealed class DeleteOrganizationHandler(IAppDbContext db) : IRequestHandler<DeleteOrganizationCommand, Unit>
+{
+    public async Task<Unit> Handle(DeleteOrganizationCommand command, CancellationToken cancellationToken)
+    {
+        var org = await db.Organizations.SingleOrDefaultAsync(o => o.Id == command.Id, cancellationToken)
+            ?? throw new NotFoundException("organization", command.Id.Value);
+        db.Teams.RemoveRange(await db.Teams.Where(t => t.OrganizationId == command.Id).ToListAsync(cancellationToken));
+        db.Organizations.Remove(org);
+        await db.SaveChangesAsync(cancellationToken);
+        return Unit.Value;
+    }
+}

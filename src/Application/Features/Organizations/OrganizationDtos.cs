@@ -1,0 +1,66 @@
+using CleanScheduler.Application.Common;
+using CleanScheduler.Domain.Authorization;
+using CleanScheduler.Domain.Common;
+using CleanScheduler.Domain.Tenancy;
+using Microsoft.EntityFrameworkCore;
+
+namespace CleanScheduler.Application.Features.Organizations;
+
+public sealed record TierLimitsDto(
+    int? MaxDeployments, int? MaxMembersPerTeam, bool CustomTemplates, bool OrgTemplates, string NetworkIsolation)
+{
+    public static TierLimitsDto From(TierLimits limits) => new(
+        limits.MaxDeployments, limits.MaxMembersPerTeam, limits.CustomTemplates, limits.OrgTemplates, limits.Isolation.ToCode());
+}
+
+/// <summary>An organization in a list: the caller's role in it included.</summary>
+public sealed record OrganizationSummary(Guid Id, string Name, string Slug, string Tier, string Role, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// One organization. <see cref="Role"/> is the caller's role (null for a platform admin who is not a member),
+/// <see cref="Permissions"/> what that role allows at organization level.
+/// </summary>
+public sealed record OrganizationDetails(
+    Guid Id,
+    string Name,
+    string Slug,
+    string Tier,
+    TierLimitsDto Limits,
+    string? Role,
+    IReadOnlyList<string> Permissions,
+    Guid DefaultTeamId,
+    int MemberCount,
+    int TeamCount,
+    DateTimeOffset CreatedAt);
+
+internal static class OrganizationReads
+{
+    public static async Task<OrganizationDetails> DetailsAsync(
+        IAppDbContext db, OrganizationId id, UserId caller, CancellationToken cancellationToken)
+    {
+        var row = await db.Organizations.AsNoTracking()
+            .Where(o => o.Id == id)
+            .Select(o => new
+            {
+                o.Id,
+                o.Name,
+                o.Slug,
+                o.Tier,
+                o.CreatedAt,
+                Role = o.Members.Where(m => m.UserId == caller).Select(m => (OrgRole?)m.Role).FirstOrDefault(),
+                MemberCount = o.Members.Count,
+                DefaultTeamId = db.Teams.Where(t => t.OrganizationId == o.Id && t.IsDefault).Select(t => t.Id).FirstOrDefault(),
+                TeamCount = db.Teams.Count(t => t.OrganizationId == o.Id),
+            })
+            .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("organization", id.Value);
+        return new OrganizationDetails(
+            row.Id.Value, row.Name, row.Slug, row.Tier.ToCode(), TierLimitsDto.From(TierLimits.For(row.Tier)),
+            row.Role?.ToCode(), GrantedCodes(row.Role), row.DefaultTeamId.Value, row.MemberCount, row.TeamCount, row.CreatedAt);
+    }
+
+    public static IReadOnlyList<string> GrantedCodes(OrgRole? role) =>
+        Domain.Authorization.Permissions.Granted(role, null)
+            .Where(p => p.Scope == PermissionScope.Organization)
+            .Select(p => p.Code)
+            .ToList();
+}

@@ -1,0 +1,28 @@
+using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Common.Behaviors;
+using CleanScheduler.Domain.Authorization;
+using CleanScheduler.Domain.Common;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+
+namespace CleanScheduler.Application.Features.Teams;
+
+/// <summary>Deletes a team and its memberships; org owners and admins only, and never the default team.</summary>
+public sealed record DeleteTeamCommand(TeamId Id) : ICommand<Unit>, IAuthorizedRequest
+{
+    public Permission Permission => Permission.TeamDelete;
+    public ResourceRef Resource => new ResourceRef.Team(Id);
+}
+
+public sealed class DeleteTeamHandler(IAppDbContext db) : IRequestHandler<DeleteTeamCommand, Unit>
+{
+    public async Task<Unit> Handle(DeleteTeamCommand command, CancellationToken cancellationToken)
+    {
+        var team = await db.Teams.SingleOrDefaultAsync(t => t.Id == command.Id, cancellationToken)
+            ?? throw new NotFoundException("team", command.Id.Value);
+        team.EnsureDeletable();
+        db.Teams.Remove(team);
+        await db.SaveChangesAsync(cancellationToken);
+        return Unit.Value;
+    }
+}

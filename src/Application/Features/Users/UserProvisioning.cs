@@ -1,0 +1,46 @@
+using CleanScheduler.Application.Common;
+using CleanScheduler.Domain.Users;
+using Microsoft.EntityFrameworkCore;
+
+namespace CleanScheduler.Application.Features.Users;
+
+public sealed record UserRef(Domain.Common.UserId Id, string Email);
+
+/// <summary>Finds users by e-mail, registering those who have never signed in.</summary>
+public static class UserDirectory
+{
+    /// <summary>
+    /// The user with this e-mail, or a new one added to the context (saved with the caller's other changes). Two
+    /// requests that register the same address at once collide on the unique e-mail index; the command retry
+    /// then finds the winner's row.
+    /// </summary>
+    public static async Task<User> FindOrRegisterAsync(IAppDbContext db, EmailAddress email, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Email == email.Value, cancellationToken);
+        if (user is not null) return user;
+        user = User.Register(email, now);
+        db.Users.Add(user);
+        return user;
+    }
+}
+
+/// <summary>Makes sure a user record exists for a signed-in e-mail address, and saves it at once.</summary>
+public sealed class UserProvisioner(IAppDbContext db, TimeProvider clock)
+{
+    public async Task<UserRef> EnsureAsync(EmailAddress email, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var user = await UserDirectory.FindOrRegisterAsync(db, email, clock.GetUtcNow(), cancellationToken);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return new UserRef(user.Id, user.Email);
+            }
+            catch (ConstraintViolationException) when (attempt < 3)
+            {
+                db.DiscardChanges();   // someone registered the same address a moment ago: read theirs
+            }
+        }
+    }
+}

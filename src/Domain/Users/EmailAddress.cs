@@ -1,0 +1,33 @@
+using System.Text.RegularExpressions;
+
+namespace CleanScheduler.Domain.Users;
+
+/// <summary>A normalized (trimmed, lower-case) e-mail address. <c>dev@localhost</c> is valid: the domain needs no dot.</summary>
+public readonly partial record struct EmailAddress
+{
+    public const int MaxLength = 254;
+    public string Value { get; }
+
+    private EmailAddress(string value) => Value = value;
+
+    public static bool IsValid(string? value) => TryParse(value, out _);
+
+    public static bool TryParse(string? value, out EmailAddress email)
+    {
+        email = default;
+        if (value is null) return false;
+        var normalized = value.Trim().ToLowerInvariant();
+        if (normalized.Length is 0 or > MaxLength || !Pattern().IsMatch(normalized)) return false;
+        if (normalized.IndexOf('@') > 64) return false;
+        email = new EmailAddress(normalized);
+        return true;
+    }
+
+    public static EmailAddress From(string value) =>
+        TryParse(value, out var email) ? email : throw new ArgumentException("Not a valid e-mail address.", nameof(value));
+
+    public override string ToString() => Value;
+
+    [GeneratedRegex(@"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex Pattern();
+}

@@ -1,0 +1,167 @@
+using System.Text;
+using CleanScheduler.Application.Common;
+using CleanScheduler.Domain.Authorization;
+using CleanScheduler.Domain.Clients;
+using CleanScheduler.Domain.Common;
+using CleanScheduler.Domain.Organizations;
+using CleanScheduler.Domain.Teams;
+using CleanScheduler.Domain.Tenancy;
+using CleanScheduler.Domain.Users;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Npgsql;
+
+namespace CleanScheduler.Infrastructure.Persistence;
+
+/// <summary>
+/// EF Core mapping of the aggregates onto the schema in <c>Migrations/*.sql</c> (snake_case names, typed IDs as
+/// uuid, roles and tiers as their API codes). The schema is owned by the SQL migrations, not by EF.
+/// </summary>
+public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbContext(options), IAppDbContext
+{
+    public DbSet<User> Users => Set<User>();
+    public DbSet<Organization> Organizations => Set<Organization>();
+    public DbSet<Team> Teams => Set<Team>();
+    public DbSet<Client> Clients => Set<Client>();
+
+    public void DiscardChanges() => ChangeTracker.Clear();
+
+    public override async Task<int> SaveChangesAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var written = await base.SaveChangesAsync(cancellationToken);
+            foreach (var entry in ChangeTracker.Entries<IHasDomainEvents>()) entry.Entity.ClearDomainEvents();
+            return written;
+        }
+        catch (DbUpdateException e) when (e is not DbUpdateConcurrencyException && e.InnerException is PostgresException pg && Translate(pg, e) is { } violation)
+        {
+            throw violation;
+        }
+    }
+
+    private static ConstraintViolationException? Translate(PostgresException pg, Exception outer) => pg.SqlState switch
+    {
+        PostgresErrorCodes.UniqueViolation => new(pg.ConstraintName ?? "", ConstraintKind.Unique, outer),
+        PostgresErrorCodes.CheckViolation => new(pg.ConstraintName ?? "", ConstraintKind.Check, outer),
+        PostgresErrorCodes.ForeignKeyViolation => new(pg.ConstraintName ?? "", ConstraintKind.ForeignKey, outer),
+        _ => null,
+    };
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
+    {
+        configuration.Properties<UserId>().HaveConversion<UserIdConverter>();
+        configuration.Properties<OrganizationId>().HaveConversion<OrganizationIdConverter>();
+        configuration.Properties<TeamId>().HaveConversion<TeamIdConverter>();
+        configuration.Properties<ClientId>().HaveConversion<ClientIdConverter>();
+        configuration.Properties<OrgRole>().HaveConversion<OrgRoleConverter>();
+        configuration.Properties<TeamRole>().HaveConversion<TeamRoleConverter>();
+        configuration.Properties<Tier>().HaveConversion<TierConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        model.Entity<User>(user =>
+        {
+            user.ToTable("users");
+            user.HasKey(u => u.Id);
+            user.Ignore(u => u.Version);
+            user.HasIndex(u => u.Email).IsUnique();
+        });
+
+        model.Entity<Client>(client =>
+        {
+            client.ToTable("clients");
+            client.HasKey(c => c.Id);
+            client.Ignore(c => c.Version);
+            client.OwnsOne(c => c.Branding, branding =>
+            {
+                branding.Property(b => b.DisplayName).HasColumnName("branding_display_name");
+                branding.Property(b => b.LogoUrl).HasColumnName("branding_logo_url");
+                branding.Property(b => b.PrimaryColor).HasColumnName("branding_primary_color");
+            });
+            client.Navigation(c => c.Branding).IsRequired();
+            client.OwnsMany(c => c.Domains, domain =>
+            {
+                domain.ToTable("client_domains");   // one host, one client: a unique constraint on host
+                domain.WithOwner().HasForeignKey("ClientId");
+                domain.HasKey("ClientId", nameof(ClientDomain.Host));
+            });
+            client.Navigation(c => c.Domains).HasField("_domains").UsePropertyAccessMode(PropertyAccessMode.Field);
+        });
+
+        model.Entity<Organization>(org =>
+        {
+            org.ToTable("organizations");
+            org.HasKey(o => o.Id);
+            org.Property(o => o.Version).IsRowVersion();
+            org.Ignore(o => o.Limits);
+            org.HasOne<Client>().WithMany().HasForeignKey(o => o.ClientId).OnDelete(DeleteBehavior.Restrict);
+            org.OwnsMany(o => o.Members, member =>
+            {
+                member.ToTable("organization_members");
+                member.WithOwner().HasForeignKey("OrganizationId");
+                member.HasKey("OrganizationId", nameof(OrgMembership.UserId));
+                member.HasOne<User>().WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
+            });
+            org.Navigation(o => o.Members).HasField("_members").UsePropertyAccessMode(PropertyAccessMode.Field);
+        });
+
+        model.Entity<Team>(team =>
+        {
+            team.ToTable("teams");
+            team.HasKey(t => t.Id);
+            team.Property(t => t.Version).IsRowVersion();
+            team.HasOne<Organization>().WithMany().HasForeignKey(t => t.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+            team.OwnsMany(t => t.Members, member =>
+            {
+                member.ToTable("team_members");
+                member.WithOwner().HasForeignKey("TeamId");
+                member.HasKey("TeamId", nameof(TeamMembership.UserId));
+                member.HasOne<User>().WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
+            });
+            team.Navigation(t => t.Members).HasField("_members").UsePropertyAccessMode(PropertyAccessMode.Field);
+        });
+
+        UseSnakeCaseColumns(model);
+    }
+
+    /// <summary>Column names follow the SQL schema: snake_case of the property name (the row version stays <c>xmin</c>).</summary>
+    private static void UseSnakeCaseColumns(ModelBuilder model)
+    {
+        foreach (var entity in model.Model.GetEntityTypes())
+        foreach (var property in entity.GetProperties())
+        {
+            if (property.Name == "Version" || property.GetColumnName() is "xmin") continue;
+            if (entity.IsOwned() && entity.GetTableName() == entity.FindOwnership()!.PrincipalEntityType.GetTableName())
+            {
+                // Table splitting (e.g. clients.branding_*): the shared key is the owner's own id column.
+                if (property.IsPrimaryKey()) property.SetColumnName("id");
+                continue;
+            }
+            property.SetColumnName(ToSnakeCase(property.Name));
+        }
+    }
+
+    public static string ToSnakeCase(string name)
+    {
+        var builder = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0 && !char.IsUpper(name[i - 1])) builder.Append('_');
+            builder.Append(char.ToLowerInvariant(name[i]));
+        }
+        return builder.ToString();
+    }
+
+    private sealed class UserIdConverter() : ValueConverter<UserId, Guid>(id => id.Value, v => new UserId(v));
+    private sealed class OrganizationIdConverter() : ValueConverter<OrganizationId, Guid>(id => id.Value, v => new OrganizationId(v));
+    private sealed class TeamIdConverter() : ValueConverter<TeamId, Guid>(id => id.Value, v => new TeamId(v));
+    private sealed class ClientIdConverter() : ValueConverter<ClientId, Guid>(id => id.Value, v => new ClientId(v));
+    private sealed class OrgRoleConverter() : ValueConverter<OrgRole, string>(r => r.ToCode(), v => RoleCodes.ParseOrgRole(v));
+    private sealed class TeamRoleConverter() : ValueConverter<TeamRole, string>(r => r.ToCode(), v => RoleCodes.ParseTeamRole(v));
+    private sealed class TierConverter() : ValueConverter<Tier, string>(t => t.ToCode(), v => ParseTier(v));
+
+    private static Tier ParseTier(string code) =>
+        TierCodes.TryParse(code, out var tier) ? tier : throw new InvalidOperationException($"Unknown tier '{code}' in the database.");
+}

@@ -1,0 +1,66 @@
+using CleanScheduler.Application.Common;
+using CleanScheduler.Domain.Users;
+using CleanScheduler.WebApi.Configuration;
+using CleanScheduler.WebApi.Errors;
+
+namespace CleanScheduler.WebApi.Auth;
+
+/// <summary>
+/// Sign-in and sign-out. With DEV_MODE, <c>/auth/login</c> starts a session for dev@localhost (or the address in
+/// <c>?as=</c>) and returns to the app. Google sign-in is not part of this version: outside DEV_MODE it answers 503.
+/// </summary>
+public static class AuthEndpoints
+{
+    public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/auth").WithTags("Auth").AllowAnonymous();
+        group.MapGet("/login", LoginAsync).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        group.MapPost("/logout", LogoutAsync);
+        group.MapGet("/logout", async (HttpContext http, ServerSettings settings, ISessionStore sessions) =>
+        {
+            await EndSessionAsync(http, settings, sessions);
+            return Results.Redirect("/");
+        });
+        return app;
+    }
+
+    private static async Task<IResult> LoginAsync(
+        HttpContext http, ServerSettings settings, ISessionStore sessions, DevUserCache devUsers, TimeProvider clock, string? @as)
+    {
+        if (!settings.DevMode)
+            return Problems.Result(Problems.Coded(StatusCodes.Status503ServiceUnavailable, "Sign-in unavailable",
+                "auth.provider_unavailable", "Google sign-in is not available in this version of CleanScheduler."));
+        if (!EmailAddress.TryParse(@as ?? ServerSettings.DevUserEmail, out var email))
+            return Problems.Result(Problems.Validation(new Dictionary<string, string[]> { ["as"] = ["Must be an e-mail address."] }));
+
+        var user = await devUsers.ResolveAsync(email, http.RequestServices, http.RequestAborted);
+        await EndSessionAsync(http, settings, sessions);   // a new id at every sign-in
+        var session = await sessions.CreateAsync(user.Id, user.Email, clock.GetUtcNow(), settings.SessionDuration, http.RequestAborted);
+        http.Response.Cookies.Append(settings.SessionCookieName, session.Id, CookieOptions(settings, session.ExpiresAt));
+        return Results.Redirect("/");
+    }
+
+    private static async Task<IResult> LogoutAsync(HttpContext http, ServerSettings settings, ISessionStore sessions)
+    {
+        await EndSessionAsync(http, settings, sessions);
+        return Results.NoContent();
+    }
+
+    private static async Task EndSessionAsync(HttpContext http, ServerSettings settings, ISessionStore sessions)
+    {
+        var id = http.Request.Cookies[settings.SessionCookieName];
+        if (SessionIds.LooksValid(id)) await sessions.DeleteAsync(id!, http.RequestAborted);
+        if (id is not null) http.Response.Cookies.Delete(settings.SessionCookieName, CookieOptions(settings, null));
+    }
+
+    public static CookieOptions CookieOptions(ServerSettings settings, DateTimeOffset? expires) => new()
+    {
+        HttpOnly = true,
+        SameSite = SameSiteMode.Lax,
+        Secure = settings.CookieSecure,
+        Domain = settings.SessionCookieDomain,
+        Path = "/",
+        Expires = expires,
+        IsEssential = true,
+    };
+}

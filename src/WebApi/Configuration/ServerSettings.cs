@@ -1,0 +1,228 @@
+using System.Net;
+using CleanScheduler.Domain.Users;
+using CleanScheduler.Infrastructure;
+using CleanScheduler.Infrastructure.Persistence;
+using Microsoft.Extensions.Configuration;
+
+namespace CleanScheduler.WebApi.Configuration;
+
+/// <summary>Where the server listens. An empty host (the seeds' <c>:8081</c>) means every interface.</summary>
+public sealed record ListenAddress(string? Host, int Port)
+{
+    public string ToUrl() => Host switch
+    {
+        null => $"http://+:{Port}",
+        _ when IPAddress.TryParse(Host, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 => $"http://[{Host}]:{Port}",
+        _ => $"http://{Host}:{Port}",
+    };
+
+    public static bool TryParse(string text, out ListenAddress address)
+    {
+        address = null!;
+        var colon = text.LastIndexOf(':');
+        if (colon < 0 || !int.TryParse(text[(colon + 1)..], out var port) || port is <= 0 or > 65535) return false;
+        var host = text[..colon].Trim('[', ']');
+        if (host.Length == 0) { address = new ListenAddress(null, port); return true; }
+        if (host != "localhost" && !IPAddress.TryParse(host, out _)) return false;
+        address = new ListenAddress(host, port);
+        return true;
+    }
+}
+
+/// <summary>
+/// The server's configuration, bound once from the environment variables of seeds/configuration.txt and
+/// validated at start-up. Secret values (passwords, keys, tokens) are held here but never logged.
+/// </summary>
+public sealed class ServerSettings
+{
+    public const string DevUserEmail = "dev@localhost";
+
+    public required string ConnectionString { get; init; }
+    public required bool DevMode { get; init; }
+    public required bool ReactUi { get; init; }
+    public required ListenAddress ServerAddr { get; init; }
+    public required Uri BaseUrl { get; init; }
+    public required string DeploymentDomain { get; init; }
+    public required bool KubernetesEnabled { get; init; }
+    public required string KubernetesNamespace { get; init; }
+    public required TimeSpan KubernetesReconcileInterval { get; init; }
+    public required SessionBackend SessionBackend { get; init; }
+    public required TimeSpan SessionDuration { get; init; }
+    public required string SessionCookieName { get; init; }
+    public required TimeSpan SessionCleanupInterval { get; init; }
+    public string? SessionCookieDomain { get; init; }
+    public required string StateCookieName { get; init; }
+    public required bool CookieSecure { get; init; }
+    public string? RedisAddr { get; init; }
+    public required string SecretsBackend { get; init; }
+    public byte[]? SecretsEncryptionKey { get; init; }
+    public string? VaultAddr { get; init; }
+    public string? VaultToken { get; init; }
+    public string? VaultTokenFile { get; init; }
+    public required string VaultMountPath { get; init; }
+    public string? AwsRegion { get; init; }
+    public required bool BillingEnabled { get; init; }
+    public string? StripeApiKey { get; init; }
+    public string? StripeWebhookSecret { get; init; }
+    public string? EmailProvider { get; init; }
+    public string? SmtpHost { get; init; }
+    public required int SmtpPort { get; init; }
+    public string? SmtpUsername { get; init; }
+    public string? SmtpPassword { get; init; }
+    public string? SendGridApiKey { get; init; }
+    public string? AnthropicApiKey { get; init; }
+    public string? GoogleClientId { get; init; }
+    public string? GoogleClientSecret { get; init; }
+    public Uri? GoogleRedirectUrl { get; init; }
+    public required IReadOnlySet<string> PlatformAdmins { get; init; }
+    public required string LogLevel { get; init; }
+
+    public bool IsPlatformAdmin(string email) => PlatformAdmins.Contains(email);
+
+    /// <summary>Binds and validates; on failure returns one line per bad variable, each naming it.</summary>
+    public static (ServerSettings? Settings, IReadOnlyList<string> Errors) Load(IConfiguration configuration)
+    {
+        var env = new EnvironmentReader(configuration);
+
+        var dsn = env.Optional("DATABASE_DSN");
+        var connectionString = "";
+        if (!DatabaseDsn.TryParse(dsn, out connectionString, out var dsnError)) env.Error("DATABASE_DSN", dsnError);
+
+        var devMode = env.Bool("DEV_MODE", false);
+        var serverAddrText = env.String("SERVER_ADDR", ":8081");
+        if (!ListenAddress.TryParse(serverAddrText, out var serverAddr))
+            env.Error("SERVER_ADDR", $"must be [host]:port with an IP address or localhost as host (':8081', '127.0.0.1:8081'), not '{serverAddrText}'");
+        var baseUrl = env.AbsoluteUrl("BASE_URL", "http://localhost:8081");
+        if (devMode && baseUrl is not null && !IsLocalhost(baseUrl))
+            env.Error("BASE_URL", $"must be a localhost URL when DEV_MODE=true (DEV_MODE signs everyone in without a password), not '{baseUrl}'");
+
+        var deploymentDomain = env.String("DEPLOYMENT_DOMAIN", "example.com").ToLowerInvariant();
+        if (!Domain.Clients.Client.IsValidDomain(deploymentDomain) && deploymentDomain != "localhost")
+            env.Error("DEPLOYMENT_DOMAIN", $"must be a DNS domain such as apps.example.com, not '{deploymentDomain}'");
+
+        var kubernetesNamespace = env.String("KUBERNETES_NAMESPACE", "sandbox-%s");
+        if (!kubernetesNamespace.Contains("%s", StringComparison.Ordinal))
+            env.Error("KUBERNETES_NAMESPACE", $"must contain %s (replaced by the user id), not '{kubernetesNamespace}'");
+
+        var sessionBackend = env.Choice("SESSION_BACKEND", (SessionBackend?)SessionBackend.Memory,
+            ("memory", SessionBackend.Memory), ("postgres", SessionBackend.Postgres), ("redis", null));
+        var redisAddr = env.Optional("REDIS_ADDR");
+        if (sessionBackend is null)
+            env.Error("SESSION_BACKEND", "=redis is not available in this version; use memory or postgres");
+
+        var cookieName = env.String("SESSION_COOKIE_NAME", "session_id");
+        var stateCookieName = env.String("STATE_COOKIE_NAME", "oauth_state");
+        foreach (var (name, value) in new[] { ("SESSION_COOKIE_NAME", cookieName), ("STATE_COOKIE_NAME", stateCookieName) })
+            if (!value.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+                env.Error(name, $"must be a cookie name of letters, digits, '_', '-' or '.', not '{value}'");
+
+        var secretsBackend = env.Choice("SECRETS_BACKEND", "database", ("database", "database"), ("vault", "vault"), ("aws", "aws"));
+        var keyText = env.Optional("SECRETS_ENCRYPTION_KEY");
+        byte[]? key = null;
+        if (keyText is not null)
+        {
+            try { key = Convert.FromBase64String(keyText); } catch (FormatException) { }
+            if (key is not { Length: 32 })
+            {
+                env.Error("SECRETS_ENCRYPTION_KEY", "must be 32 bytes in base64 (generate one with: openssl rand -base64 32)");
+                key = null;
+            }
+        }
+        var vaultAddr = env.Optional("VAULT_ADDR");
+        var vaultToken = env.Optional("VAULT_TOKEN");
+        var vaultTokenFile = env.Optional("VAULT_TOKEN_FILE");
+        if (secretsBackend == "vault")
+        {
+            env.Required("VAULT_ADDR", "the Vault server address when SECRETS_BACKEND=vault");
+            if (vaultToken is null && vaultTokenFile is null)
+                env.Error("VAULT_TOKEN", "or VAULT_TOKEN_FILE is required when SECRETS_BACKEND=vault");
+        }
+        var awsRegion = env.Optional("AWS_REGION");
+        if (secretsBackend == "aws") env.Required("AWS_REGION", "the AWS region when SECRETS_BACKEND=aws");
+
+        var billing = env.Bool("BILLING_ENABLED", false);
+        var stripeKey = env.Optional("STRIPE_API_KEY");
+        var stripeSecret = env.Optional("STRIPE_WEBHOOK_SECRET");
+        if (billing)
+        {
+            if (stripeKey is null || !(stripeKey.StartsWith("sk_", StringComparison.Ordinal) || stripeKey.StartsWith("rk_", StringComparison.Ordinal)))
+                env.Error("STRIPE_API_KEY", "is required when BILLING_ENABLED=true and must be a Stripe secret key (sk_...)");
+            if (stripeSecret is null || !stripeSecret.StartsWith("whsec_", StringComparison.Ordinal))
+                env.Error("STRIPE_WEBHOOK_SECRET", "is required when BILLING_ENABLED=true and must be a webhook signing secret (whsec_...)");
+        }
+
+        var emailProvider = env.Choice<string?>("EMAIL_PROVIDER", null, ("smtp", "smtp"), ("sendgrid", "sendgrid"));
+        var smtpHost = env.Optional("SMTP_HOST");
+        if (emailProvider == "smtp") env.Required("SMTP_HOST", "the SMTP server when EMAIL_PROVIDER=smtp");
+        var sendGridKey = env.Optional("SENDGRID_API_KEY");
+        if (emailProvider == "sendgrid") env.Required("SENDGRID_API_KEY", "the SendGrid API key when EMAIL_PROVIDER=sendgrid");
+
+        string? googleId = env.Optional("GOOGLE_CLIENT_ID"), googleSecret = env.Optional("GOOGLE_CLIENT_SECRET");
+        Uri? googleRedirect = null;
+        if (!devMode)
+        {
+            googleId = env.Required("GOOGLE_CLIENT_ID", "the Google OAuth client id (or set DEV_MODE=true for local use)");
+            googleSecret = env.Required("GOOGLE_CLIENT_SECRET", "the Google OAuth client secret (or set DEV_MODE=true for local use)");
+            if (env.Required("GOOGLE_REDIRECT_URL", "the OAuth callback URL, e.g. https://app.example.com/oauth2/callback") is not null)
+                googleRedirect = env.AbsoluteUrl("GOOGLE_REDIRECT_URL", "");
+        }
+
+        var admins = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in (env.Optional("PLATFORM_ADMINS") ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (EmailAddress.TryParse(entry, out var email)) admins.Add(email.Value);
+            else env.Error("PLATFORM_ADMINS", $"must be a comma-separated list of e-mail addresses; '{entry}' is not one");
+        }
+
+        var logLevel = env.Choice("LOG_LEVEL", "information",
+            ("debug", "debug"), ("information", "information"), ("info", "information"), ("warning", "warning"), ("warn", "warning"), ("error", "error"));
+
+        var settings = new ServerSettings
+        {
+            ConnectionString = connectionString,
+            DevMode = devMode,
+            ReactUi = env.Bool("REACT_UI", false),
+            ServerAddr = serverAddr,
+            BaseUrl = baseUrl!,
+            DeploymentDomain = deploymentDomain,
+            KubernetesEnabled = env.Bool("KUBERNETES_ENABLED", false),
+            KubernetesNamespace = kubernetesNamespace,
+            KubernetesReconcileInterval = env.Duration("KUBERNETES_RECONCILE_INTERVAL", TimeSpan.FromSeconds(30)),
+            SessionBackend = sessionBackend ?? SessionBackend.Memory,
+            SessionDuration = env.Duration("SESSION_DURATION", TimeSpan.FromHours(24)),
+            SessionCookieName = cookieName,
+            SessionCleanupInterval = env.Duration("SESSION_CLEANUP_INTERVAL", TimeSpan.FromHours(1)),
+            SessionCookieDomain = env.Optional("SESSION_COOKIE_DOMAIN"),
+            StateCookieName = stateCookieName,
+            CookieSecure = env.Bool("COOKIE_SECURE", false),
+            RedisAddr = redisAddr,
+            SecretsBackend = secretsBackend,
+            SecretsEncryptionKey = key,
+            VaultAddr = vaultAddr,
+            VaultToken = vaultToken,
+            VaultTokenFile = vaultTokenFile,
+            VaultMountPath = env.String("VAULT_MOUNT_PATH", "secret"),
+            AwsRegion = awsRegion,
+            BillingEnabled = billing,
+            StripeApiKey = stripeKey,
+            StripeWebhookSecret = stripeSecret,
+            EmailProvider = emailProvider,
+            SmtpHost = smtpHost,
+            SmtpPort = env.Port("SMTP_PORT", 587),
+            SmtpUsername = env.Optional("SMTP_USERNAME"),
+            SmtpPassword = env.Optional("SMTP_PASSWORD"),
+            SendGridApiKey = sendGridKey,
+            AnthropicApiKey = env.Optional("ANTHROPIC_API_KEY"),
+            GoogleClientId = googleId,
+            GoogleClientSecret = googleSecret,
+            GoogleRedirectUrl = googleRedirect,
+            PlatformAdmins = admins,
+            LogLevel = logLevel,
+        };
+        return env.Errors.Count == 0 ? (settings, []) : (null, env.Errors);
+    }
+
+    public static bool IsLocalhost(Uri url) =>
+        url.IsLoopback || url.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+        || url.Host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,25 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+
+namespace CleanScheduler.WebApi.Endpoints;
+
+// Request bodies: the public contract. Fields are nullable so that a missing field reaches validation and is
+// reported by name (400), instead of failing JSON binding. Attributes document the rules in the OpenAPI schema;
+// the validators enforce them.
+
+public sealed record CreateOrganizationRequest(
+    [property: Required, MaxLength(100), Description("Display name of the organization.")] string? Name,
+    [property: MinLength(2), MaxLength(63), RegularExpression("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"),
+               Description("URL-safe identifier, unique on the platform; derived from the name when omitted.")] string? Slug);
+
+public sealed record RenameRequest([property: Required, MaxLength(100)] string? Name);
+
+public sealed record SetPlanRequest([property: Required, Description("free, business or enterprise.")] string? Plan);
+
+public sealed record CreateTeamRequest([property: Required, MaxLength(100)] string? Name);
+
+public sealed record AddMemberRequest(
+    [property: Required, MaxLength(254), Description("E-mail of the person; a user record is created if they never signed in.")] string? Email,
+    [property: Required, Description("org_owner, org_admin or org_member for organizations; team_admin, developer or viewer for teams.")] string? Role);
+
+public sealed record ChangeRoleRequest([property: Required] string? Role);

@@ -1,0 +1,123 @@
+using Microsoft.AspNetCore.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using CleanScheduler.Application.Common;
+using CleanScheduler.Domain.Common;
+using FluentValidation;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace CleanScheduler.WebApi.Errors;
+
+/// <summary>
+/// Every error answer is an RFC 9457 ProblemDetails with a stable <c>code</c>. This file is the one place that
+/// decides which exception becomes which status (STYLE.md §5).
+/// </summary>
+public static partial class Problems
+{
+    public static ProblemDetails Coded(int status, string title, string code, string detail) =>
+        new() { Status = status, Title = title, Detail = detail, Extensions = { ["code"] = code } };
+
+    public static HttpValidationProblemDetails Validation(IDictionary<string, string[]> errors) =>
+        new(errors)
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "One or more fields are invalid",
+            Detail = string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")),
+            Extensions = { ["code"] = "validation.failed" },
+        };
+
+    public static IResult Result(ProblemDetails problem) => Results.Problem(problem);
+
+    public static async Task WriteAsync(HttpContext http, ProblemDetails problem)
+    {
+        http.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>()
+            .WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
+    }
+
+    /// <summary>The ProblemDetails for an expected failure, or null for a bug or an outage (answered 500 with nothing in it).</summary>
+    public static ProblemDetails? FromException(Exception exception) => exception switch
+    {
+        ValidationException e => Validation(e.Errors
+            .GroupBy(f => JsonField(f.PropertyName))
+            .ToDictionary(g => g.Key, g => g.Select(f => f.ErrorMessage).Distinct().ToArray())),
+        NotFoundException e => Coded(StatusCodes.Status404NotFound, "Not found", e.Code, e.Message),
+        AccessDeniedException e => Coded(StatusCodes.Status403Forbidden, "Forbidden", e.Code, e.Message),
+        RuleViolationException e => Coded(StatusCodes.Status409Conflict, "Business rule violated", e.Code, e.Message),
+        ConstraintViolationException e => Coded(StatusCodes.Status409Conflict, "Conflict", Constraints.Describe(e).Code, Constraints.Describe(e).Message),
+        DbUpdateConcurrencyException => Coded(StatusCodes.Status409Conflict, "Concurrent update", "concurrency.conflict",
+            "Someone else changed this resource at the same time; retry the request."),
+        BadHttpRequestException e => FromBadRequest(e),
+        _ => null,
+    };
+
+    private static ProblemDetails FromBadRequest(BadHttpRequestException e)
+    {
+        if (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            return Coded(e.StatusCode, "Request too large", "request.too_large", "The request body is larger than the server accepts.");
+        if (e.StatusCode == StatusCodes.Status415UnsupportedMediaType)
+            return Coded(e.StatusCode, "Unsupported media type", "request.unsupported_media_type", "Send the body as application/json.");
+        if (e.InnerException is JsonException json)
+        {
+            var field = json.Path is null or "$" ? "body" : JsonField(json.Path.TrimStart('$').TrimStart('.'));
+            var message = json.Message.Contains("could not be converted", StringComparison.Ordinal)
+                ? "Has the wrong JSON type."
+                : json.Message.Contains("maximum configured depth", StringComparison.Ordinal)
+                    ? "Is nested too deeply."
+                    : $"Is not valid JSON{Position(json)}.";
+            return Validation(new Dictionary<string, string[]> { [field] = [message] });
+        }
+        if (BindFailure().Match(e.Message) is { Success: true } bind)
+            return Validation(new Dictionary<string, string[]> { [bind.Groups["name"].Value] = [$"'{bind.Groups["value"].Value}' is not a valid {Describe(bind.Groups["type"].Value)}."] });
+        if (e.Message.Contains("body", StringComparison.OrdinalIgnoreCase))
+            return Validation(new Dictionary<string, string[]> { ["body"] = ["A JSON request body is required."] });
+        return Coded(e.StatusCode, "Bad request", "request.invalid", "The request is malformed.");
+    }
+
+    private static string Position(JsonException json) =>
+        json.LineNumber is { } line ? $" (line {line + 1}, position {(json.BytePositionInLine ?? 0) + 1})" : "";
+
+    private static string Describe(string type) =>
+        type.Contains("int", StringComparison.OrdinalIgnoreCase) || type.Contains("long", StringComparison.OrdinalIgnoreCase) ? "whole number"
+        : type.Contains("Guid", StringComparison.Ordinal) ? "identifier"
+        : type.Contains("bool", StringComparison.OrdinalIgnoreCase) ? "boolean"
+        : "value";
+
+    /// <summary>The answer for an error status that routing or a server limit produced without a body (404, 405, 415...).</summary>
+    public static ProblemDetails ForStatus(HttpContext http) => http.Response.StatusCode switch
+    {
+        StatusCodes.Status404NotFound => Coded(404, "Not found", "route.not_found", $"Nothing answers {http.Request.Method} {http.Request.Path}."),
+        StatusCodes.Status405MethodNotAllowed => Coded(405, "Method not allowed", "method_not_allowed",
+            $"{http.Request.Path} does not accept {http.Request.Method}."),
+        StatusCodes.Status415UnsupportedMediaType => Coded(415, "Unsupported media type", "request.unsupported_media_type",
+            "Send the body as application/json."),
+        var status => new ProblemDetails { Status = status },
+    };
+
+    /// <summary>"Members[0].Role" becomes "members[0].role": field names as the JSON spells them.</summary>
+    public static string JsonField(string path) =>
+        string.Join('.', path.Split('.').Select(part => part.Length == 0 ? part : char.ToLowerInvariant(part[0]) + part[1..]));
+
+    [GeneratedRegex("""Failed to bind parameter "(?<type>[^ "]+) (?<name>[^"]+)" from "(?<value>[^"]*)".""")]
+    private static partial Regex BindFailure();
+}
+
+/// <summary>Turns exceptions into ProblemDetails; everything unexpected becomes a bare 500 and is logged here.</summary>
+public sealed class ProblemDetailsForExceptions(ILogger<ProblemDetailsForExceptions> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is OperationCanceledException && http.RequestAborted.IsCancellationRequested)
+            return true;   // the client went away; nobody is left to answer
+        var problem = Problems.FromException(exception);
+        if (problem is null)
+        {
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path);
+            problem = Problems.Coded(StatusCodes.Status500InternalServerError, "Internal error", "internal_error",
+                "Something went wrong on our side. It has been logged; please try again.");
+        }
+        await Problems.WriteAsync(http, problem);
+        return true;
+    }
+}

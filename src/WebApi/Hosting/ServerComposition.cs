@@ -1,0 +1,105 @@
+using System.Text.Json.Serialization;
+using CleanScheduler.Application;
+using CleanScheduler.Application.Common;
+using CleanScheduler.Infrastructure;
+using CleanScheduler.WebApi.Auth;
+using CleanScheduler.WebApi.Configuration;
+using CleanScheduler.WebApi.Endpoints;
+using CleanScheduler.WebApi.Errors;
+using Microsoft.AspNetCore.Http.Json;
+using Npgsql;
+using Serilog;
+
+namespace CleanScheduler.WebApi.Hosting;
+
+/// <summary>Wiring of the server: services, then the request pipeline. Nothing here decides business rules.</summary>
+public static class ServerComposition
+{
+    public const long MaxRequestBodyBytes = 1024 * 1024;
+
+    public static WebApplicationBuilder AddCleanScheduler(this WebApplicationBuilder builder, ServerSettings settings)
+    {
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSerilog(Logging.CreateLogger(settings.LogLevel), dispose: true);
+        builder.WebHost.UseUrls(settings.ServerAddr.ToUrl());
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(settings);
+        services.AddApplication();
+        services.AddInfrastructure(settings.ConnectionString, settings.SessionBackend);
+        services.AddHostedService<SessionCleanupService>();
+
+        services.AddHttpContextAccessor();
+        services.AddScoped<ICurrentUser, HttpCurrentUser>();
+        services.AddSingleton<DevUserCache>();
+        services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var problem = context.ProblemDetails;
+            problem.Instance ??= context.HttpContext.Request.Path;
+            problem.Extensions.TryAdd("code", DefaultCode(problem.Status ?? context.HttpContext.Response.StatusCode));
+            problem.Extensions.Remove("exception");
+        });
+        services.AddExceptionHandler<ProblemDetailsForExceptions>();
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(options =>
+        {
+            options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+            options.SerializerOptions.MaxDepth = 32;
+        });
+        services.AddCleanSchedulerOpenApi(settings.SessionCookieName);
+        return builder;
+    }
+
+    public static WebApplication UseCleanScheduler(this WebApplication app, ServerSettings settings)
+    {
+        app.UseMiddleware<RequestLoggingMiddleware>();   // outermost: it logs the status the client finally gets
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(context => Problems.WriteAsync(context.HttpContext, Problems.ForStatus(context.HttpContext)));
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.UseSwaggerUI(options =>
+        {
+            options.SwaggerEndpoint("/openapi/v1.json", "CleanScheduler API v1");
+            options.RoutePrefix = "swagger";
+            options.DocumentTitle = "CleanScheduler API";
+        });
+
+        app.MapHealthEndpoints();
+        app.MapAuthEndpoints();
+        app.MapMeEndpoints();
+        app.MapOrganizationEndpoints();
+        app.MapTeamEndpoints();
+
+        var database = new NpgsqlConnectionStringBuilder(settings.ConnectionString);
+        app.Logger.LogInformation(
+            "CleanScheduler server on {Address} (DEV_MODE={DevMode}, sessions={Sessions}, database {Host}:{Port}/{Database})",
+            settings.ServerAddr.ToUrl(), settings.DevMode, settings.SessionBackend, database.Host, database.Port, database.Database);
+        return app;
+    }
+
+    private static string DefaultCode(int status) => status switch
+    {
+        400 => "request.invalid",
+        401 => "auth.required",
+        403 => "permission.denied",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        409 => "conflict",
+        413 => "request.too_large",
+        415 => "request.unsupported_media_type",
+        429 => "rate_limited",
+        503 => "unavailable",
+        _ => status >= 500 ? "internal_error" : "request.invalid",
+    };
+}

@@ -1,0 +1,19 @@
+using CleanScheduler.WebApi.Configuration;
+using CleanScheduler.WebApi.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+var (settings, errors) = ServerSettings.Load(builder.Configuration);
+if (settings is null)
+{
+    foreach (var error in errors) Console.Error.WriteLine($"configuration error: {error}");
+    return 1;
+}
+
+builder.AddCleanScheduler(settings);
+var app = builder.Build();
+app.UseCleanScheduler(settings);
+if (!await app.MigrateDatabaseAsync()) return 1;
+await app.RunAsync();
+return 0;
+
+public partial class Program;

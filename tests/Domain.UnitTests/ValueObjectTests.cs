@@ -1,0 +1,105 @@
+using CleanScheduler.Domain.Clients;
+using CleanScheduler.Domain.Common;
+using CleanScheduler.Domain.Users;
+
+namespace CleanScheduler.Domain.UnitTests;
+
+public sealed class ValueObjectTests
+{
+    [Theory]
+    [InlineData("acme", true)]
+    [InlineData("a1", true)]
+    [InlineData("acme-corp-2", true)]
+    [InlineData("a", false)]
+    [InlineData("Acme", false)]
+    [InlineData("-acme", false)]
+    [InlineData("acme-", false)]
+    [InlineData("ac me", false)]
+    [InlineData("acme_corp", false)]
+    [InlineData("", false)]
+    [InlineData(null, false)]
+    [InlineData("ümlaut", false)]
+    public void Slugs_are_dns_labels_of_two_or_more_characters(string? slug, bool valid) => Assert.Equal(valid, Slug.IsValid(slug));
+
+    [Fact]
+    public void A_slug_has_at_most_63_characters() =>
+        Assert.Equal((true, false), (Slug.IsValid(new string('a', 63)), Slug.IsValid(new string('a', 64))));
+
+    [Theory]
+    [InlineData("Acme Corp.", "acme-corp")]
+    [InlineData("  Hello -- World  ", "hello-world")]
+    [InlineData("Zürich Bank", "z-rich-bank")]
+    [InlineData("!!!", null)]
+    [InlineData("X", null)]
+    public void Slugs_derive_from_names(string name, string? expected) => Assert.Equal(expected, Slug.Derive(name)?.Value);
+
+    [Fact]
+    public void A_derived_slug_from_a_long_name_is_still_valid() =>
+        Assert.True(Slug.IsValid(Slug.Derive(string.Concat(Enumerable.Repeat("word ", 40)))!.Value.Value));
+
+    [Theory]
+    [InlineData("dev@localhost", true)]
+    [InlineData("Alice@Example.COM", true)]
+    [InlineData("first.last+tag@sub.example.org", true)]
+    [InlineData("no-at-sign", false)]
+    [InlineData("a@b@c", false)]
+    [InlineData("a b@example.com", false)]
+    [InlineData("@example.com", false)]
+    [InlineData("a@", false)]
+    [InlineData("a@-example.com", false)]
+    [InlineData("<script>@x.y", false)]
+    [InlineData("", false)]
+    [InlineData(null, false)]
+    public void Email_addresses(string? email, bool valid) => Assert.Equal(valid, EmailAddress.IsValid(email));
+
+    [Fact]
+    public void Email_addresses_are_normalized_to_lower_case_without_spaces() =>
+        Assert.Equal("alice@example.com", EmailAddress.From("  Alice@Example.COM ").Value);
+
+    [Fact]
+    public void Email_addresses_longer_than_254_characters_are_refused() =>
+        Assert.False(EmailAddress.IsValid(new string('a', 64) + "@" + string.Join('.', Enumerable.Repeat(new string('b', 60), 4))));
+
+    [Theory]
+    [InlineData("Acme", true)]
+    [InlineData("  padded  ", true)]
+    [InlineData("", false)]
+    [InlineData("   ", false)]
+    [InlineData("tab\tinside", false)]
+    [InlineData(null, false)]
+    public void Display_names(string? name, bool valid) => Assert.Equal(valid, DisplayName.IsValid(name));
+
+    [Fact]
+    public void Display_names_have_at_most_100_characters() =>
+        Assert.Equal((true, false), (DisplayName.IsValid(new string('x', 100)), DisplayName.IsValid(new string('x', 101))));
+
+    [Fact]
+    public void A_user_registers_with_a_normalized_email_and_a_display_name_from_it()
+    {
+        var user = User.Register(EmailAddress.From("Bob.Smith@Example.com"), DateTimeOffset.UnixEpoch);
+
+        Assert.Equal(("bob.smith@example.com", "bob.smith"), (user.Email, user.DisplayName));
+        Assert.IsType<UserRegistered>(Assert.Single(user.DomainEvents));
+    }
+
+    [Fact]
+    public void A_client_serves_its_domains_once_each()
+    {
+        var client = Client.Register("Partner", new Branding("Partner Cloud", null, "#112233"), DateTimeOffset.UnixEpoch);
+
+        client.AddDomain("Cloud.Partner.Example");
+
+        Assert.True(client.Serves("cloud.partner.example"));
+        Assert.Equal("client.domain_exists", Assert.Throws<RuleViolationException>(() => client.AddDomain("cloud.partner.example")).Code);
+        Assert.Equal("client.invalid_domain", Assert.Throws<RuleViolationException>(() => client.AddDomain("not a host")).Code);
+        client.RemoveDomain("cloud.partner.example");
+        Assert.False(client.Serves("cloud.partner.example"));
+    }
+
+    [Theory]
+    [InlineData("#a1B2c3", true)]
+    [InlineData("a1b2c3", false)]
+    [InlineData("#abc", false)]
+    [InlineData("red", false)]
+    public void Branding_colours_are_hex(string colour, bool valid) => Assert.Equal(valid, Branding.IsValidColor(colour));
+}
