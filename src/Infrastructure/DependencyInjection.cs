@@ -18,7 +18,7 @@ public static class DependencyInjection
     /// <summary>PostgreSQL (one data source shared by EF Core, the migrator and the session store) and the session store.</summary>
     public static IServiceCollection AddInfrastructure(this IServiceCollection services, string connectionString, SessionBackend sessions)
     {
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(WithStatementPreparation(connectionString)).Build());
         services.AddDbContextPool<AppDbContext>((sp, options) => options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddScoped<IAppDbContext>(sp => sp.GetRequiredService<AppDbContext>());
         services.AddScoped<IAccessReader, AccessReader>();
@@ -26,5 +26,18 @@ public static class DependencyInjection
         if (sessions == SessionBackend.Postgres) services.AddSingleton<ISessionStore, PostgresSessionStore>();
         else services.AddSingleton<ISessionStore, InMemorySessionStore>();
         return services;
+    }
+
+    /// <summary>
+    /// Unless the DSN says otherwise, Npgsql prepares statements used repeatedly on a connection, so PostgreSQL plans
+    /// each query shape once per connection instead of on every request. (Behind PgBouncer in transaction mode, put
+    /// <c>Max Auto Prepare=0</c> in the connection string.)
+    /// </summary>
+    public static string WithStatementPreparation(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!builder.ContainsKey("Max Auto Prepare")) builder.MaxAutoPrepare = 64;
+        if (!builder.ContainsKey("Auto Prepare Min Usages")) builder.AutoPrepareMinUsages = 2;
+        return builder.ConnectionString;
     }
 }

@@ -88,12 +88,14 @@ public sealed class ServerSettings
         var connectionString = "";
         if (!DatabaseDsn.TryParse(dsn, out connectionString, out var dsnError)) env.Error("DATABASE_DSN", dsnError);
 
+        var errorsBefore = env.Errors.Count;
         var devMode = env.Bool("DEV_MODE", false);
+        var devModeKnown = env.Errors.Count == errorsBefore;   // a bad DEV_MODE must not cascade into mode-dependent errors
         var serverAddrText = env.String("SERVER_ADDR", ":8081");
         if (!ListenAddress.TryParse(serverAddrText, out var serverAddr))
             env.Error("SERVER_ADDR", $"must be [host]:port with an IP address or localhost as host (':8081', '127.0.0.1:8081'), not '{serverAddrText}'");
         var baseUrl = env.AbsoluteUrl("BASE_URL", "http://localhost:8081");
-        if (devMode && baseUrl is not null && !IsLocalhost(baseUrl))
+        if (devMode && devModeKnown && baseUrl is not null && !IsLocalhost(baseUrl))
             env.Error("BASE_URL", $"must be a localhost URL when DEV_MODE=true (DEV_MODE signs everyone in without a password), not '{baseUrl}'");
 
         var deploymentDomain = env.String("DEPLOYMENT_DOMAIN", "example.com").ToLowerInvariant();
@@ -159,7 +161,7 @@ public sealed class ServerSettings
 
         string? googleId = env.Optional("GOOGLE_CLIENT_ID"), googleSecret = env.Optional("GOOGLE_CLIENT_SECRET");
         Uri? googleRedirect = null;
-        if (!devMode)
+        if (!devMode && devModeKnown)
         {
             googleId = env.Required("GOOGLE_CLIENT_ID", "the Google OAuth client id (or set DEV_MODE=true for local use)");
             googleSecret = env.Required("GOOGLE_CLIENT_SECRET", "the Google OAuth client secret (or set DEV_MODE=true for local use)");

@@ -29,31 +29,37 @@ public sealed class GetMeHandler(IAppDbContext db, ICurrentUser caller) : IReque
             .Select(u => new MeUser(u.Id.Value, u.Email, u.DisplayName, false))
             .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("user", caller.Id.Value);
 
+        // Every query starts from the caller's memberships (indexed by user id), so the cost follows what the caller
+        // belongs to, not how many organizations and teams the platform holds.
         var orgs = await db.Organizations.AsNoTracking()
-            .Where(o => o.Members.Any(m => m.UserId == caller.Id))
+            .SelectMany(o => o.Members.Where(m => m.UserId == caller.Id), (o, m) => new { o.Id, o.Name, o.Slug, o.Tier, o.CreatedAt, m.Role })
             .OrderBy(o => o.Name).ThenBy(o => o.Id)
-            .Select(o => new { o.Id, o.Name, o.Slug, o.Tier, o.CreatedAt, o.Members.First(m => m.UserId == caller.Id).Role })
-            .ToListAsync(cancellationToken);
-        var administered = orgs.Where(o => o.Role is OrgRole.Owner or OrgRole.Admin).Select(o => o.Id).ToList();
-
-        var teams = await db.Teams.AsNoTracking()
-            .Where(t => t.Members.Any(m => m.UserId == caller.Id) || administered.Contains(t.OrganizationId))
-            .OrderBy(t => t.OrganizationId).ThenByDescending(t => t.IsDefault).ThenBy(t => t.Name)
-            .Select(t => new
-            {
-                t.Id, t.OrganizationId, t.Name, t.IsDefault,
-                Own = t.Members.Where(m => m.UserId == caller.Id).Select(m => (TeamRole?)m.Role).FirstOrDefault(),
-            })
             .ToListAsync(cancellationToken);
         var orgRoles = orgs.ToDictionary(o => o.Id, o => o.Role);
+
+        var own = await db.Teams.AsNoTracking()
+            .SelectMany(t => t.Members.Where(m => m.UserId == caller.Id), (t, m) => new TeamLine(t.Id, t.OrganizationId, t.Name, t.IsDefault, m.Role))
+            .ToListAsync(cancellationToken);
+        var administered = orgs.Where(o => o.Role is OrgRole.Owner or OrgRole.Admin).Select(o => o.Id).ToList();
+        var inherited = administered.Count == 0
+            ? []
+            : await db.Teams.AsNoTracking()
+                .Where(t => administered.Contains(t.OrganizationId))
+                .Select(t => new TeamLine(t.Id, t.OrganizationId, t.Name, t.IsDefault, null))
+                .ToListAsync(cancellationToken);
+        var teams = own.Concat(inherited.Where(t => own.All(o => o.Id != t.Id)))
+            .OrderBy(t => t.OrganizationId.Value).ThenByDescending(t => t.IsDefault).ThenBy(t => t.Name, StringComparer.Ordinal)
+            .ToList();
 
         return new MeDto(
             user with { IsPlatformAdmin = caller.IsPlatformAdmin },
             orgs.Select(o => new OrganizationSummary(o.Id.Value, o.Name, o.Slug, o.Tier.ToCode(), o.Role.ToCode(), o.CreatedAt)).ToList(),
             teams.Select(t =>
             {
-                var effective = Permissions.EffectiveTeamRole(orgRoles.TryGetValue(t.OrganizationId, out var orgRole) ? orgRole : (OrgRole?)null, t.Own)!.Value;
+                var effective = Permissions.EffectiveTeamRole(orgRoles.TryGetValue(t.OrganizationId, out var orgRole) ? orgRole : null, t.Own)!.Value;
                 return new MeTeam(t.Id.Value, t.OrganizationId.Value, t.Name, t.IsDefault, effective.ToCode(), Inherited: effective != t.Own);
             }).ToList());
     }
+
+    private sealed record TeamLine(TeamId Id, OrganizationId OrganizationId, string Name, bool IsDefault, TeamRole? Own);
 }

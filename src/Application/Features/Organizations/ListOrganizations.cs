@@ -22,9 +22,8 @@ public sealed class ListOrganizationsHandler(IAppDbContext db, ICurrentUser user
     public async Task<Paged<OrganizationSummary>> Handle(ListOrganizationsQuery query, CancellationToken cancellationToken)
     {
         var page = await db.Organizations.AsNoTracking()
-            .Where(o => o.Members.Any(m => m.UserId == user.Id))
+            .SelectMany(o => o.Members.Where(m => m.UserId == user.Id), (o, m) => new { o.Id, o.Name, o.Slug, o.Tier, o.CreatedAt, m.Role })
             .OrderBy(o => o.Name).ThenBy(o => o.Id)
-            .Select(o => new { o.Id, o.Name, o.Slug, o.Tier, o.CreatedAt, o.Members.First(m => m.UserId == user.Id).Role })
             .ToPageAsync(query, cancellationToken);
         return new Paged<OrganizationSummary>(
             page.Items.Select(o => new OrganizationSummary(o.Id.Value, o.Name, o.Slug, o.Tier.ToCode(), o.Role.ToCode(), o.CreatedAt)).ToList(),

@@ -1,0 +1,168 @@
+using System.Net;
+using CleanScheduler.Application.Common;
+using CleanScheduler.Domain.Users;
+using CleanScheduler.Application.Features.Users;
+using Microsoft.Extensions.DependencyInjection;
+using static CleanScheduler.WebApi.FunctionalTests.Api;
+
+namespace CleanScheduler.WebApi.FunctionalTests;
+
+/// <summary>Outside DEV_MODE: sessions only, and X-Dev-User means nothing.</summary>
+public sealed class ProductionAuthFactory : ApiFactory
+{
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["DEV_MODE"] = "false",
+        ["BASE_URL"] = "https://app.example.com",
+        ["GOOGLE_CLIENT_ID"] = "client.apps.googleusercontent.com",
+        ["GOOGLE_CLIENT_SECRET"] = "secret",
+        ["GOOGLE_REDIRECT_URL"] = "https://app.example.com/oauth2/callback",
+        ["SESSION_BACKEND"] = "postgres",
+        ["SESSION_COOKIE_NAME"] = "cs_session",
+        ["LOG_LEVEL"] = "warning",
+    };
+}
+
+public sealed class ProductionAuthTests(ProductionAuthFactory factory) : IClassFixture<ProductionAuthFactory>
+{
+    private async Task<(UserRef User, Session Session)> SignedInAsync(TimeSpan lifetime, DateTimeOffset? at = null)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var user = await scope.ServiceProvider.GetRequiredService<UserProvisioner>()
+            .EnsureAsync(EmailAddress.From(ApiFactory.NewEmail("signed")), CancellationToken.None);
+        var session = await scope.ServiceProvider.GetRequiredService<ISessionStore>()
+            .CreateAsync(user.Id, user.Email, at ?? DateTimeOffset.UtcNow, lifetime, CancellationToken.None);
+        return (user, session);
+    }
+
+    private HttpClient WithCookie(string value)
+    {
+        var client = factory.Anonymous().Http;
+        client.DefaultRequestHeaders.Add("Cookie", $"cs_session={value}");
+        return client;
+    }
+
+    [Fact]
+    public async Task Without_a_session_the_api_answers_401_problem_details() =>
+        await ProblemAsync(factory.Anonymous().GetAsync("/api/me"), HttpStatusCode.Unauthorized, "auth.required");
+
+    [Fact]
+    public async Task The_dev_user_header_is_ignored_outside_dev_mode() =>
+        await ProblemAsync(factory.As("dev@localhost").GetAsync("/api/orgs"), HttpStatusCode.Unauthorized, "auth.required");
+
+    [Fact]
+    public async Task A_valid_session_cookie_signs_the_request_in()
+    {
+        var (user, session) = await SignedInAsync(TimeSpan.FromHours(1));
+
+        using var response = await WithCookie(session.Id).GetAsync("/api/me");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(user.Email, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Expired_forged_and_deleted_sessions_are_refused()
+    {
+        var (_, expired) = await SignedInAsync(TimeSpan.FromHours(1), at: DateTimeOffset.UtcNow.AddHours(-2));
+        var (_, deleted) = await SignedInAsync(TimeSpan.FromHours(1));
+        await using (var scope = factory.Services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<ISessionStore>().DeleteAsync(deleted.Id, CancellationToken.None);
+
+        foreach (var cookie in new[] { expired.Id, deleted.Id, SessionIds.New(), "short", "'; DROP TABLE sessions; --" })
+            await ProblemAsync(WithCookie(cookie).GetAsync("/api/me"), HttpStatusCode.Unauthorized, "auth.required");
+    }
+
+    [Fact]
+    public async Task Logout_ends_the_session()
+    {
+        var (_, session) = await SignedInAsync(TimeSpan.FromHours(1));
+        var client = WithCookie(session.Id);
+
+        using var logout = await client.PostAsync("/auth/logout", null);
+
+        Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
+        Assert.Contains(logout.Headers.GetValues("Set-Cookie"), c => c.StartsWith("cs_session=;", StringComparison.Ordinal));
+        await ProblemAsync(client.GetAsync("/api/me"), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Sign_in_without_dev_mode_says_google_is_not_available_yet() =>
+        await ProblemAsync(factory.Anonymous().GetAsync("/auth/login"), HttpStatusCode.ServiceUnavailable, "auth.provider_unavailable");
+
+    [Fact]
+    public async Task Probes_need_no_session()
+    {
+        using var health = await factory.Anonymous().GetAsync("/healthz");
+        using var ready = await factory.Anonymous().GetAsync("/readyz");
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (health.StatusCode, ready.StatusCode));
+    }
+}
+
+public sealed class DevModeAuthFactory : ApiFactory
+{
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["DEV_MODE"] = "true",
+        ["SESSION_BACKEND"] = "memory",
+        ["SESSION_COOKIE_NAME"] = "cs_session",
+        ["SESSION_DURATION"] = "2h",
+        ["COOKIE_SECURE"] = "true",
+        ["LOG_LEVEL"] = "warning",
+    };
+}
+
+public sealed class DevModeAuthTests(DevModeAuthFactory factory) : IClassFixture<DevModeAuthFactory>
+{
+    private static async Task<string> EmailOfMeAsync(HttpClient client)
+    {
+        using var response = await client.GetAsync("/api/me");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var me = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        return me.GetProperty("user").GetProperty("email").GetString()!;
+    }
+
+    [Fact]
+    public async Task Every_request_is_dev_at_localhost_unless_the_header_names_someone_else()
+    {
+        Assert.Equal("dev@localhost", await EmailOfMeAsync(factory.Anonymous().Http));
+        Assert.Equal("alice@example.test", await EmailOfMeAsync(factory.As("Alice@Example.test").Http));
+    }
+
+    [Theory]
+    [InlineData("not-an-email")]
+    [InlineData("a@b@c")]
+    [InlineData("<script>alert(1)</script>")]
+    public async Task A_dev_user_header_that_is_not_an_email_answers_400_naming_it(string header) =>
+        await ValidationProblemAsync(factory.As(header).GetAsync("/api/me"), "X-Dev-User");
+
+    [Fact]
+    public async Task Dev_login_sets_a_secure_http_only_session_cookie_for_the_chosen_user_and_logout_clears_it()
+    {
+        var client = factory.Anonymous().Http;
+
+        using var login = await client.GetAsync("/auth/login?as=carol@example.test");
+
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        var cookie = Assert.Single(login.Headers.GetValues("Set-Cookie"));
+        Assert.StartsWith("cs_session=", cookie, StringComparison.Ordinal);
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=lax", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase);
+        var expires = DateTimeOffset.Parse(cookie.Split("expires=", StringSplitOptions.None)[1].Split(';')[0]);
+        Assert.InRange(expires, DateTimeOffset.UtcNow.AddMinutes(118), DateTimeOffset.UtcNow.AddMinutes(121));
+
+        var value = cookie.Split(';')[0]["cs_session=".Length..];
+        client.DefaultRequestHeaders.Add("Cookie", $"cs_session={value}");
+        Assert.Equal("carol@example.test", await EmailOfMeAsync(client));
+
+        using var logout = await client.PostAsync("/auth/logout", null);
+        Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
+        Assert.Equal("dev@localhost", await EmailOfMeAsync(client));   // the old cookie no longer names carol
+    }
+
+    [Fact]
+    public async Task Dev_login_refuses_an_address_that_is_not_one() =>
+        await ValidationProblemAsync(factory.Anonymous().GetAsync("/auth/login?as=nobody"), "as");
+}

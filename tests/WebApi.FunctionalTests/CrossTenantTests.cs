@@ -1,0 +1,55 @@
+using System.Net;
+using System.Net.Http.Json;
+using static CleanScheduler.WebApi.FunctionalTests.Api;
+
+namespace CleanScheduler.WebApi.FunctionalTests;
+
+/// <summary>Another tenant's resources answer 404 on every endpoint, for every method, and nothing changes.</summary>
+public sealed class CrossTenantTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    [Fact]
+    public async Task A_stranger_gets_404_on_every_endpoint_that_names_another_tenants_resource()
+    {
+        var owner = factory.As(ApiFactory.NewEmail("victim"));
+        var admin = factory.As(ApiFactory.PlatformAdmin);
+        var (org, team) = await owner.CreateOrgAsync("Victim Inc");
+        await admin.ExpectAsync(admin.PutAsync($"/api/orgs/{org}/plan", new { plan = "business" }), HttpStatusCode.OK);
+        var ownerId = await owner.UserIdAsync();
+        var stranger = factory.As(ApiFactory.NewEmail("attacker"));
+        await stranger.CreateOrgAsync("Attacker Inc");   // a tenant of their own, with roles that must not carry over
+        var before = await owner.ExpectAsync(owner.GetAsync($"/api/orgs/{org}/members"), HttpStatusCode.OK);
+
+        var routes = RouteCatalog.ApiRoutes(factory.Services).Where(r => r.Pattern.Contains('{')).ToList();
+        Assert.True(routes.Count >= 16, $"expected the tenancy routes, found: {string.Join(", ", routes)}");
+        foreach (var route in routes)
+        {
+            var request = new HttpRequestMessage(new HttpMethod(route.Method), route.Fill(org, team, ownerId));
+            if (route.HasBody) request.Content = JsonContent.Create(route.ValidBody());
+
+            var problem = await ProblemAsync(stranger.Http.SendAsync(request), HttpStatusCode.NotFound);
+
+            Assert.DoesNotContain("Victim", problem.ToString());
+        }
+
+        var after = await owner.ExpectAsync(owner.GetAsync($"/api/orgs/{org}/members"), HttpStatusCode.OK);
+        Assert.Equal(before.ToString(), after.ToString());
+        Assert.Equal("Victim Inc", (await owner.ExpectAsync(owner.GetAsync($"/api/orgs/{org}"), HttpStatusCode.OK)).GetProperty("name").GetString());
+        var mine = await stranger.ExpectAsync(stranger.GetAsync("/api/me"), HttpStatusCode.OK);
+        Assert.DoesNotContain(org, mine.ToString());
+        Assert.DoesNotContain(team, mine.ToString());
+    }
+
+    [Fact]
+    public async Task An_owner_of_one_organization_cannot_reach_another_organizations_team_through_their_own_ids()
+    {
+        var alice = factory.As(ApiFactory.NewEmail("alice"));
+        var bob = factory.As(ApiFactory.NewEmail("bob"));
+        var (_, aliceTeam) = await alice.CreateOrgAsync("Alice Org");
+        var (bobOrg, _) = await bob.CreateOrgAsync("Bob Org");
+
+        await ProblemAsync(bob.GetAsync($"/api/teams/{aliceTeam}"), HttpStatusCode.NotFound);
+        await ProblemAsync(bob.GetAsync($"/api/orgs/{bobOrg}/members/{await alice.UserIdAsync()}"), HttpStatusCode.MethodNotAllowed);
+        await ProblemAsync(bob.DeleteAsync($"/api/orgs/{bobOrg}/members/{await alice.UserIdAsync()}"), HttpStatusCode.NotFound, "member.not_found");
+        await ProblemAsync(bob.PatchAsync($"/api/teams/{aliceTeam}/members/{await bob.UserIdAsync()}", new { role = "team_admin" }), HttpStatusCode.NotFound);
+    }
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using CleanScheduler.TestSupport;
+using Npgsql;
+
+namespace CleanScheduler.WebApi.FunctionalTests;
+
+/// <summary>The built server binary, started as a process the way the run script and the Dockerfile start it.</summary>
+public sealed class ServerProcessTests
+{
+    /// <summary>The host's own build output, next to this test project's (same configuration).</summary>
+    private static string HostDll(string project)
+    {
+        var sep = Path.DirectorySeparatorChar;
+        var dll = Path.Combine(AppContext.BaseDirectory.Replace($"{sep}tests{sep}WebApi.FunctionalTests{sep}", $"{sep}src{sep}{project}{sep}"),
+            $"CleanScheduler.{project}.dll");
+        Assert.True(File.Exists(dll), $"{project} not built at {dll}");
+        return dll;
+    }
+
+    private static Process Start(IDictionary<string, string> environment, string project = "WebApi", params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet", [HostDll(project), .. args])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        foreach (var key in info.Environment.Keys.Where(k => k is "DATABASE_DSN" or "DEV_MODE" or "BASE_URL" or "SERVER_ADDR").ToList())
+            info.Environment.Remove(key);
+        foreach (var (key, value) in environment) info.Environment[key] = value;
+        return Process.Start(info)!;
+    }
+
+    private static async Task<(int ExitCode, string StdErr)> RunToExitAsync(IDictionary<string, string> environment)
+    {
+        using var process = Start(environment);
+        var stderr = process.StandardError.ReadToEndAsync();
+        _ = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stderr);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Fact]
+    public async Task A_missing_database_dsn_stops_the_start_with_one_line_naming_it()
+    {
+        var (code, stderr) = await RunToExitAsync(new Dictionary<string, string> { ["DEV_MODE"] = "true" });
+
+        Assert.NotEqual(0, code);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("configuration error: DATABASE_DSN is required", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dev_mode_on_a_public_url_refuses_to_start()
+    {
+        var (code, stderr) = await RunToExitAsync(new Dictionary<string, string>
+        {
+            ["DEV_MODE"] = "true",
+            ["BASE_URL"] = "https://scheduler.example.com",
+            ["DATABASE_DSN"] = "postgres://u@127.0.0.1:1/db",
+        });
+
+        Assert.NotEqual(0, code);
+        Assert.StartsWith("configuration error: BASE_URL must be a localhost URL", stderr.Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Fact]
+    public async Task Two_servers_starting_on_an_empty_database_both_come_up_and_migrate_it_once()
+    {
+        var database = await TestPostgres.CreateEmptyAsync("process");
+        var ports = new[] { FreePort(), FreePort() };
+        var servers = ports.Select(port => Start(new Dictionary<string, string>
+        {
+            ["DATABASE_DSN"] = TestPostgres.ConnectionStringFor(database),
+            ["DEV_MODE"] = "true",
+            ["SERVER_ADDR"] = $"127.0.0.1:{port}",
+            ["LOG_LEVEL"] = "warning",
+        })).ToList();
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            foreach (var port in ports) await WaitReadyAsync(http, port);
+
+            using var created = await http.PostAsJsonAsync($"http://127.0.0.1:{ports[0]}/api/orgs", new { name = "Process", slug = "process" });
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            using var tooLarge = await http.PostAsync($"http://127.0.0.1:{ports[1]}/api/orgs",
+                new StringContent("{\"name\":\"" + new string('x', 2 * 1024 * 1024) + "\"}", System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+            Assert.Contains("request.too_large", await tooLarge.Content.ReadAsStringAsync());
+            foreach (var path in new[] { "/api/orgs/%00", "/api/%2e%2e/%2e%2e/etc/passwd", "/api/orgs/" + new string('a', 4000) })
+            {
+                using var odd = await http.GetAsync($"http://127.0.0.1:{ports[0]}{path}");
+                Assert.InRange((int)odd.StatusCode, 400, 499);
+            }
+
+            await using var connection = new NpgsqlConnection(TestPostgres.ConnectionStringFor(database, pooling: false));
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT count(*), count(DISTINCT version) FROM schema_migrations", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            Assert.Equal(reader.GetInt64(0), reader.GetInt64(1));
+            Assert.True(reader.GetInt64(0) >= 1);
+        }
+        finally
+        {
+            foreach (var server in servers) { server.Kill(entireProcessTree: true); server.Dispose(); }
+            await TestPostgres.DropAsync(database);
+        }
+    }
+
+    [Fact]
+    public async Task The_operator_host_answers_its_health_probe_on_the_address_given_by_flag()
+    {
+        var port = FreePort();
+        using var host = Start(new Dictionary<string, string>(), "Operator", "--health-probe-bind-address", $"127.0.0.1:{port}");
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            await WaitReadyAsync(http, port);
+            using var health = await http.GetAsync($"http://127.0.0.1:{port}/healthz");
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        }
+        finally
+        {
+            host.Kill(entireProcessTree: true);
+        }
+    }
+
+    private static async Task WaitReadyAsync(HttpClient http, int port)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync($"http://127.0.0.1:{port}/readyz");
+                if (response.StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (HttpRequestException) { }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"server on {port} did not become ready");
+            await Task.Delay(200);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+using CleanScheduler.Infrastructure;
+using CleanScheduler.WebApi.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace CleanScheduler.WebApi.FunctionalTests;
+
+public sealed class SettingsTests
+{
+    private static readonly Dictionary<string, string?> Valid = new()
+    {
+        ["DATABASE_DSN"] = "postgres://user:pw@db:5432/scheduler?sslmode=disable",
+        ["DEV_MODE"] = "true",
+    };
+
+    private static (ServerSettings? Settings, IReadOnlyList<string> Errors) Load(params (string Key, string? Value)[] changes)
+    {
+        var values = new Dictionary<string, string?>(Valid);
+        foreach (var (key, value) in changes) values[key] = value;
+        return ServerSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
+    }
+
+    private static string OnlyError(params (string Key, string? Value)[] changes)
+    {
+        var (settings, errors) = Load(changes);
+        Assert.Null(settings);
+        return Assert.Single(errors);
+    }
+
+    [Fact]
+    public void The_seeds_defaults_apply()
+    {
+        var (settings, errors) = Load();
+
+        Assert.Empty(errors);
+        Assert.Equal(("http://+:8081", "http://localhost:8081/", "sandbox-%s", "session_id"),
+            (settings!.ServerAddr.ToUrl(), settings.BaseUrl.ToString(), settings.KubernetesNamespace, settings.SessionCookieName));
+        Assert.Equal((TimeSpan.FromHours(24), TimeSpan.FromHours(1), TimeSpan.FromSeconds(30)),
+            (settings.SessionDuration, settings.SessionCleanupInterval, settings.KubernetesReconcileInterval));
+        Assert.Equal((SessionBackend.Memory, "database", "secret", false), (settings.SessionBackend, settings.SecretsBackend, settings.VaultMountPath, settings.CookieSecure));
+        Assert.Contains("Host=db", settings.ConnectionString);
+    }
+
+    [Theory]
+    [InlineData(":8081", "http://+:8081")]
+    [InlineData("127.0.0.1:9000", "http://127.0.0.1:9000")]
+    [InlineData("localhost:8081", "http://localhost:8081")]
+    [InlineData("[::1]:8081", "http://[::1]:8081")]
+    [InlineData("0.0.0.0:80", "http://0.0.0.0:80")]
+    public void Server_addresses_in_both_forms(string addr, string url) => Assert.Equal(url, Load(("SERVER_ADDR", addr)).Settings!.ServerAddr.ToUrl());
+
+    [Theory]
+    [InlineData("DATABASE_DSN", null)]
+    [InlineData("DATABASE_DSN", "mysql://nope")]
+    [InlineData("SERVER_ADDR", "8081")]
+    [InlineData("SERVER_ADDR", ":99999")]
+    [InlineData("SERVER_ADDR", "example.com:80")]
+    [InlineData("DEV_MODE", "maybe")]
+    [InlineData("SESSION_DURATION", "1 day")]
+    [InlineData("SESSION_DURATION", "-5m")]
+    [InlineData("SESSION_DURATION", "0s")]
+    [InlineData("SESSION_BACKEND", "etcd")]
+    [InlineData("SESSION_BACKEND", "redis")]
+    [InlineData("SECRETS_ENCRYPTION_KEY", "c2hvcnQ=")]
+    [InlineData("KUBERNETES_NAMESPACE", "sandbox")]
+    [InlineData("PLATFORM_ADMINS", "root@x.io, not-an-email")]
+    [InlineData("BASE_URL", "ftp://x")]
+    [InlineData("SESSION_COOKIE_NAME", "bad name;")]
+    [InlineData("SMTP_PORT", "seventy")]
+    [InlineData("EMAIL_PROVIDER", "pigeon")]
+    public void A_bad_value_gives_one_line_naming_the_variable(string variable, string? value)
+    {
+        var error = OnlyError((variable, value));
+
+        Assert.StartsWith(variable, error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error);
+    }
+
+    [Fact]
+    public void Vault_needs_an_address_and_a_token()
+    {
+        var (_, errors) = Load(("SECRETS_BACKEND", "vault"));
+
+        Assert.Equal(["VAULT_ADDR", "VAULT_TOKEN"], errors.Select(e => e.Split(' ')[0]).ToArray());
+        Assert.Empty(Load(("SECRETS_BACKEND", "vault"), ("VAULT_ADDR", "http://vault:8200"), ("VAULT_TOKEN_FILE", "/vault/token")).Errors);
+    }
+
+    [Fact]
+    public void Billing_needs_both_stripe_secrets()
+    {
+        var (_, errors) = Load(("BILLING_ENABLED", "true"), ("STRIPE_API_KEY", "pk_live_public"));
+
+        Assert.Equal(["STRIPE_API_KEY", "STRIPE_WEBHOOK_SECRET"], errors.Select(e => e.Split(' ')[0]).ToArray());
+        Assert.Empty(Load(("BILLING_ENABLED", "true"), ("STRIPE_API_KEY", "sk_test_1"), ("STRIPE_WEBHOOK_SECRET", "whsec_1")).Errors);
+    }
+
+    [Fact]
+    public void Dev_mode_refuses_a_public_base_url() =>
+        Assert.StartsWith("BASE_URL", OnlyError(("BASE_URL", "https://app.example.com")), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("http://localhost:3000")]
+    [InlineData("http://127.0.0.1:8081")]
+    [InlineData("http://[::1]:8081")]
+    [InlineData("http://app.localhost")]
+    public void Dev_mode_accepts_localhost_base_urls(string url) => Assert.Empty(Load(("BASE_URL", url)).Errors);
+
+    [Fact]
+    public void Without_dev_mode_google_sign_in_is_required()
+    {
+        var (_, errors) = Load(("DEV_MODE", "false"), ("BASE_URL", "https://app.example.com"));
+
+        Assert.Equal(["GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "GOOGLE_REDIRECT_URL"], errors.Select(e => e.Split(' ')[0]).ToArray());
+    }
+
+    [Theory]
+    [InlineData("30s", 30)]
+    [InlineData("1h30m", 5400)]
+    [InlineData("1.5h", 5400)]
+    [InlineData("500ms", 0.5)]
+    [InlineData("168h", 604800)]
+    public void Go_style_durations(string text, double seconds)
+    {
+        Assert.True(EnvironmentReader.TryParseDuration(text, out var duration));
+        Assert.Equal(seconds, duration.TotalSeconds, 3);
+    }
+
+    [Fact]
+    public void Platform_admins_are_normalized()
+    {
+        var settings = Load(("PLATFORM_ADMINS", " Root@Example.com ,ops@example.com,")).Settings!;
+
+        Assert.True(settings.IsPlatformAdmin("root@example.com"));
+        Assert.True(settings.IsPlatformAdmin("ops@example.com"));
+        Assert.False(settings.IsPlatformAdmin("dev@localhost"));
+    }
+}
