@@ -56,6 +56,8 @@ public sealed class ProtocolTests(ApiFactory factory) : IClassFixture<ApiFactory
         Assert.True(schemas.TryGetProperty("ProblemDetails", out _));
         Assert.True(schemas.TryGetProperty("OrganizationDetails", out _));
         Assert.True(document.GetProperty("components").GetProperty("securitySchemes").TryGetProperty("session", out _));
+        var required = schemas.GetProperty("CreateOrganizationRequest").GetProperty("required").EnumerateArray().Select(r => r.GetString());
+        Assert.Equal(["name"], required);   // the slug is optional: it is derived from the name
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace CleanScheduler.WebApi.Endpoints;
 public sealed record CreateOrganizationRequest(
     [property: Required, MaxLength(100), Description("Display name of the organization.")] string? Name,
     [property: MinLength(2), MaxLength(63), RegularExpression("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"),
-               Description("URL-safe identifier, unique on the platform; derived from the name when omitted.")] string? Slug);
+               Description("URL-safe identifier, unique on the platform; derived from the name when omitted.")] string? Slug = null);
 
 public sealed record RenameRequest([property: Required, MaxLength(100)] string? Name);
 
