@@ -8,6 +8,7 @@ using CleanScheduler.Domain.Teams;
 using CleanScheduler.Domain.Tenancy;
 using CleanScheduler.Domain.Users;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql;
 
@@ -97,13 +98,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             org.Property(o => o.Version).IsRowVersion();
             org.Ignore(o => o.Limits);
             org.HasOne<Client>().WithMany().HasForeignKey(o => o.ClientId).OnDelete(DeleteBehavior.Restrict);
-            org.OwnsMany(o => o.Members, member =>
-            {
-                member.ToTable("organization_members");
-                member.WithOwner().HasForeignKey("OrganizationId");
-                member.HasKey("OrganizationId", nameof(OrgMembership.UserId));
-                member.HasOne<User>().WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
-            });
+            org.OwnsMany(o => o.Members, member => MapMembers(member, "organization_members", "OrganizationId"));
             org.Navigation(o => o.Members).HasField("_members").UsePropertyAccessMode(PropertyAccessMode.Field);
         });
 
@@ -113,17 +108,24 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             team.HasKey(t => t.Id);
             team.Property(t => t.Version).IsRowVersion();
             team.HasOne<Organization>().WithMany().HasForeignKey(t => t.OrganizationId).OnDelete(DeleteBehavior.Cascade);
-            team.OwnsMany(t => t.Members, member =>
-            {
-                member.ToTable("team_members");
-                member.WithOwner().HasForeignKey("TeamId");
-                member.HasKey("TeamId", nameof(TeamMembership.UserId));
-                member.HasOne<User>().WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
-            });
+            team.OwnsMany(t => t.Members, member => MapMembers(member, "team_members", "TeamId"));
             team.Navigation(t => t.Members).HasField("_members").UsePropertyAccessMode(PropertyAccessMode.Field);
         });
 
         UseSnakeCaseColumns(model);
+    }
+
+    /// <summary>
+    /// A membership table: keyed by owner and user, the user row known to EF so that a new user is inserted before
+    /// the membership that points at it.
+    /// </summary>
+    private static void MapMembers<TOwner, TMember>(OwnedNavigationBuilder<TOwner, TMember> member, string table, string ownerKey)
+        where TOwner : class where TMember : class
+    {
+        member.ToTable(table);
+        member.WithOwner().HasForeignKey(ownerKey);
+        member.HasKey(ownerKey, "UserId");
+        member.HasOne<User>().WithMany().HasForeignKey("UserId").OnDelete(DeleteBehavior.Cascade);
     }
 
     /// <summary>Column names follow the SQL schema: snake_case of the property name (the row version stays <c>xmin</c>).</summary>

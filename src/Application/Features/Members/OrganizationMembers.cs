@@ -61,8 +61,7 @@ public sealed class AddOrganizationMemberHandler(IAppDbContext db, ICurrentUser 
 {
     public async Task<MemberDto> Handle(AddOrganizationMemberCommand command, CancellationToken cancellationToken)
     {
-        var org = await db.Organizations.SingleOrDefaultAsync(o => o.Id == command.OrganizationId, cancellationToken)
-            ?? throw new NotFoundException("organization", command.OrganizationId.Value);
+        var org = await db.Organizations.GetAsync(command.OrganizationId, cancellationToken);
         var now = clock.GetUtcNow();
         var user = await UserDirectory.FindOrRegisterAsync(db, EmailAddress.From(command.Email!), now, cancellationToken);
 
@@ -89,8 +88,7 @@ public sealed class ChangeOrganizationMemberRoleHandler(IAppDbContext db, ICurre
 {
     public async Task<MemberDto> Handle(ChangeOrganizationMemberRoleCommand command, CancellationToken cancellationToken)
     {
-        var org = await db.Organizations.SingleOrDefaultAsync(o => o.Id == command.OrganizationId, cancellationToken)
-            ?? throw new NotFoundException("organization", command.OrganizationId.Value);
+        var org = await db.Organizations.GetAsync(command.OrganizationId, cancellationToken);
         org.ChangeMemberRole(caller.Id, command.UserId, RoleCodes.ParseOrgRole(command.Role!), clock.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
         return await MemberReads.OfOrganizationAsync(db, org, command.UserId, cancellationToken);
@@ -109,8 +107,7 @@ public sealed class RemoveOrganizationMemberHandler(IAppDbContext db, ICurrentUs
 {
     public async Task<Unit> Handle(RemoveOrganizationMemberCommand command, CancellationToken cancellationToken)
     {
-        var org = await db.Organizations.SingleOrDefaultAsync(o => o.Id == command.OrganizationId, cancellationToken)
-            ?? throw new NotFoundException("organization", command.OrganizationId.Value);
+        var org = await db.Organizations.GetAsync(command.OrganizationId, cancellationToken);
         var now = clock.GetUtcNow();
         org.RemoveMember(caller.Id, command.UserId, now);
         var teams = await db.Teams

@@ -61,8 +61,7 @@ public sealed class AddTeamMemberHandler(IAppDbContext db, TimeProvider clock) :
 {
     public async Task<MemberDto> Handle(AddTeamMemberCommand command, CancellationToken cancellationToken)
     {
-        var team = await db.Teams.SingleOrDefaultAsync(t => t.Id == command.TeamId, cancellationToken)
-            ?? throw new NotFoundException("team", command.TeamId.Value);
+        var team = await db.Teams.GetAsync(command.TeamId, cancellationToken);
         var org = await db.Organizations.SingleAsync(o => o.Id == team.OrganizationId, cancellationToken);
         var now = clock.GetUtcNow();
         var user = await UserDirectory.FindOrRegisterAsync(db, EmailAddress.From(command.Email!), now, cancellationToken);
@@ -89,8 +88,7 @@ public sealed class ChangeTeamMemberRoleHandler(IAppDbContext db, TimeProvider c
 {
     public async Task<MemberDto> Handle(ChangeTeamMemberRoleCommand command, CancellationToken cancellationToken)
     {
-        var team = await db.Teams.SingleOrDefaultAsync(t => t.Id == command.TeamId, cancellationToken)
-            ?? throw new NotFoundException("team", command.TeamId.Value);
+        var team = await db.Teams.GetAsync(command.TeamId, cancellationToken);
         team.ChangeMemberRole(command.UserId, RoleCodes.ParseTeamRole(command.Role!), clock.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
 
@@ -110,8 +108,7 @@ public sealed class RemoveTeamMemberHandler(IAppDbContext db, TimeProvider clock
 {
     public async Task<Unit> Handle(RemoveTeamMemberCommand command, CancellationToken cancellationToken)
     {
-        var team = await db.Teams.SingleOrDefaultAsync(t => t.Id == command.TeamId, cancellationToken)
-            ?? throw new NotFoundException("team", command.TeamId.Value);
+        var team = await db.Teams.GetAsync(command.TeamId, cancellationToken);
         team.RemoveMember(command.UserId, clock.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
         return Unit.Value;

@@ -18,8 +18,7 @@ public sealed class DeleteOrganizationHandler(IAppDbContext db) : IRequestHandle
 {
     public async Task<Unit> Handle(DeleteOrganizationCommand command, CancellationToken cancellationToken)
     {
-        var org = await db.Organizations.SingleOrDefaultAsync(o => o.Id == command.Id, cancellationToken)
-            ?? throw new NotFoundException("organization", command.Id.Value);
+        var org = await db.Organizations.GetAsync(command.Id, cancellationToken);
         db.Teams.RemoveRange(await db.Teams.Where(t => t.OrganizationId == command.Id).ToListAsync(cancellationToken));
         db.Organizations.Remove(org);
         await db.SaveChangesAsync(cancellationToken);

@@ -24,8 +24,7 @@ public sealed class RenameOrganizationHandler(IAppDbContext db, ICurrentUser use
 {
     public async Task<OrganizationDetails> Handle(RenameOrganizationCommand command, CancellationToken cancellationToken)
     {
-        var org = await db.Organizations.SingleOrDefaultAsync(o => o.Id == command.Id, cancellationToken)
-            ?? throw new NotFoundException("organization", command.Id.Value);
+        var org = await db.Organizations.GetAsync(command.Id, cancellationToken);
         org.Rename(command.Name!, clock.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
         return await OrganizationReads.DetailsAsync(db, command.Id, user.Id, cancellationToken);

@@ -26,8 +26,7 @@ public sealed class SetOrganizationPlanHandler(IAppDbContext db, ICurrentUser us
 {
     public async Task<OrganizationDetails> Handle(SetOrganizationPlanCommand command, CancellationToken cancellationToken)
     {
-        var org = await db.Organizations.SingleOrDefaultAsync(o => o.Id == command.Id, cancellationToken)
-            ?? throw new NotFoundException("organization", command.Id.Value);
+        var org = await db.Organizations.GetAsync(command.Id, cancellationToken);
         TierCodes.TryParse(command.Plan, out var tier);
         org.ChangeTier(tier, clock.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);

@@ -23,8 +23,7 @@ public sealed class CreateTeamHandler(IAppDbContext db, ICurrentUser user, TimeP
 {
     public async Task<TeamDto> Handle(CreateTeamCommand command, CancellationToken cancellationToken)
     {
-        var org = await db.Organizations.SingleOrDefaultAsync(o => o.Id == command.OrganizationId, cancellationToken)
-            ?? throw new NotFoundException("organization", command.OrganizationId.Value);
+        var org = await db.Organizations.GetAsync(command.OrganizationId, cancellationToken);
         await TeamNames.EnsureFreeAsync(db, org.Id, command.Name!, except: null, cancellationToken);
 
         var team = org.AddTeam(command.Name!, clock.GetUtcNow());

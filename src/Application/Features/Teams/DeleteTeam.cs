@@ -18,8 +18,7 @@ public sealed class DeleteTeamHandler(IAppDbContext db) : IRequestHandler<Delete
 {
     public async Task<Unit> Handle(DeleteTeamCommand command, CancellationToken cancellationToken)
     {
-        var team = await db.Teams.SingleOrDefaultAsync(t => t.Id == command.Id, cancellationToken)
-            ?? throw new NotFoundException("team", command.Id.Value);
+        var team = await db.Teams.GetAsync(command.Id, cancellationToken);
         team.EnsureDeletable();
         db.Teams.Remove(team);
         await db.SaveChangesAsync(cancellationToken);

@@ -23,8 +23,7 @@ public sealed class RenameTeamHandler(IAppDbContext db, ICurrentUser user, TimeP
 {
     public async Task<TeamDto> Handle(RenameTeamCommand command, CancellationToken cancellationToken)
     {
-        var team = await db.Teams.SingleOrDefaultAsync(t => t.Id == command.Id, cancellationToken)
-            ?? throw new NotFoundException("team", command.Id.Value);
+        var team = await db.Teams.GetAsync(command.Id, cancellationToken);
         await TeamNames.EnsureFreeAsync(db, team.OrganizationId, command.Name!, except: team.Id, cancellationToken);
         team.Rename(command.Name!, clock.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);

@@ -1,0 +1,16 @@
+using CleanScheduler.Domain.Common;
+using CleanScheduler.Domain.Organizations;
+using CleanScheduler.Domain.Teams;
+using Microsoft.EntityFrameworkCore;
+
+namespace CleanScheduler.Application.Common;
+
+/// <summary>Loading an aggregate for a change, or answering 404 when it is not there.</summary>
+public static class Loading
+{
+    public static async Task<Organization> GetAsync(this DbSet<Organization> organizations, OrganizationId id, CancellationToken cancellationToken) =>
+        await organizations.SingleOrDefaultAsync(o => o.Id == id, cancellationToken) ?? throw new NotFoundException("organization", id.Value);
+
+    public static async Task<Team> GetAsync(this DbSet<Team> teams, TeamId id, CancellationToken cancellationToken) =>
+        await teams.SingleOrDefaultAsync(t => t.Id == id, cancellationToken) ?? throw new NotFoundException("team", id.Value);
+}
