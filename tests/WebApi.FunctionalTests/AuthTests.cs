@@ -47,6 +47,20 @@ public sealed class ProductionAuthTests(ProductionAuthFactory factory) : IClassF
         await ProblemAsync(factory.Anonymous().GetAsync("/api/me"), HttpStatusCode.Unauthorized, "auth.required");
 
     [Fact]
+    public async Task Every_api_route_answers_401_without_a_session()
+    {
+        var anonymous = factory.Anonymous();
+        var id = Guid.NewGuid().ToString();
+
+        foreach (var route in RouteCatalog.ApiRoutes(factory.Services))
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(route.Method), route.Fill(id, id, id));
+            if (route.HasBody) request.Content = System.Net.Http.Json.JsonContent.Create(route.ValidBody());
+            await ProblemAsync(anonymous.Http.SendAsync(request), HttpStatusCode.Unauthorized, "auth.required");
+        }
+    }
+
+    [Fact]
     public async Task The_dev_user_header_is_ignored_outside_dev_mode() =>
         await ProblemAsync(factory.As("dev@localhost").GetAsync("/api/orgs"), HttpStatusCode.Unauthorized, "auth.required");
 

@@ -40,6 +40,37 @@ public sealed class CrossTenantTests(ApiFactory factory) : IClassFixture<ApiFact
     }
 
     [Fact]
+    public async Task A_viewer_reads_every_resource_of_their_team_and_is_refused_every_change()
+    {
+        var owner = factory.As(ApiFactory.NewEmail("owner"));
+        var admin = factory.As(ApiFactory.PlatformAdmin);
+        var (org, team) = await owner.CreateOrgAsync("Readers Inc");
+        await admin.ExpectAsync(admin.PutAsync($"/api/orgs/{org}/plan", new { plan = "business" }), HttpStatusCode.OK);
+        var viewer = factory.As(ApiFactory.NewEmail("viewer"));
+        await owner.ExpectAsync(owner.PostAsync($"/api/teams/{team}/members", new { email = viewer.Email, role = "viewer" }), HttpStatusCode.Created);
+        var ownerId = await owner.UserIdAsync();
+        var routes = RouteCatalog.ApiRoutes(factory.Services).Where(r => r.Pattern.Contains('{')).ToList();
+
+        foreach (var route in routes)
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(route.Method), route.Fill(org, team, ownerId));
+            if (route.HasBody) request.Content = JsonContent.Create(route.ValidBody());
+            if (route.Method == "GET")
+            {
+                using var response = await viewer.Http.SendAsync(request);
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"{route}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+            else
+            {
+                await ProblemAsync(viewer.Http.SendAsync(request), HttpStatusCode.Forbidden);
+            }
+        }
+
+        Assert.Equal(2, (await owner.ExpectAsync(owner.GetAsync($"/api/teams/{team}/members"), HttpStatusCode.OK)).GetProperty("total").GetInt32());
+        Assert.Equal("Readers Inc", (await owner.ExpectAsync(owner.GetAsync($"/api/orgs/{org}"), HttpStatusCode.OK)).GetProperty("name").GetString());
+    }
+
+    [Fact]
     public async Task An_owner_of_one_organization_cannot_reach_another_organizations_team_through_their_own_ids()
     {
         var alice = factory.As(ApiFactory.NewEmail("alice"));
