@@ -14,8 +14,12 @@ apt_install() {   # apt_install PACKAGE... : installs the packages that are not 
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   ((${#missing[@]})) || return 0
   log "installing ${missing[*]} (apt-get)"
-  if [[ -z $_apt_updated ]]; then as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null; _apt_updated=1; fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [[ -z $_apt_updated ]]; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || die "apt-get update failed"
+    _apt_updated=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || die "apt-get install ${missing[*]} failed"
 }
 
 require_dotnet() {

@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
+# Whatever stops this script early (a failed install, build or database start), CI still gets its count line.
+summary=""
+trap '[[ -n $summary ]] || echo "0 passed, 1 failed"' EXIT
+
 require_dotnet
 require_postgres
 
@@ -15,7 +19,7 @@ rm -rf "$results"; mkdir -p "$results"
 pgdir="$work/pg"
 port=$(free_port)
 PG_FSYNC=off pg_start "$pgdir" "$port"
-trap 'pg_stop "$pgdir"; rm -rf "$work"' EXIT
+trap 'pg_stop "$pgdir"; rm -rf "$work"; [[ -n $summary ]] || echo "0 passed, 1 failed"' EXIT
 export CLEANSCHEDULER_TEST_PG="Host=127.0.0.1;Port=$port;Username=postgres"
 log "PostgreSQL for tests on 127.0.0.1:$port"
 
@@ -40,5 +44,6 @@ for project in tests/*/CleanScheduler.*Tests.csproj; do
 done
 
 ((${#broken[@]} == 0)) || log "runner(s) that produced no results: ${broken[*]}"
-echo "$passed passed, $failed failed"
+summary="$passed passed, $failed failed"
+echo "$summary"
 ((failed == 0))
