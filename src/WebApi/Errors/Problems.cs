@@ -111,6 +111,13 @@ public sealed class ProblemDetailsForExceptions(ILogger<ProblemDetailsForExcepti
         if (exception is OperationCanceledException && http.RequestAborted.IsCancellationRequested)
             return true;   // the client went away; nobody is left to answer
         var problem = Problems.FromException(exception);
+        if (problem is null && Infrastructure.Persistence.DatabaseErrors.IsUnavailable(exception))
+        {
+            logger.LogWarning("Database unavailable on {Method} {Path}: {Reason}", http.Request.Method, http.Request.Path, exception.Message);
+            http.Response.Headers.RetryAfter = "5";
+            problem = Problems.Coded(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "unavailable.database",
+                "The database cannot be reached right now; retry in a few seconds.");
+        }
         if (problem is null)
         {
             logger.LogError(exception, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path);
