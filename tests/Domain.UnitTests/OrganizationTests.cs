@@ -1,4 +1,5 @@
 using CleanScheduler.Domain.Authorization;
+using CleanScheduler.Domain.Billing;
 using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Organizations;
 using CleanScheduler.Domain.Tenancy;
@@ -12,21 +13,22 @@ public sealed class OrganizationTests
     private readonly UserId _alice = UserId.New();
     private readonly UserId _bob = UserId.New();
 
-    private Organization Found(Tier tier = Tier.Free)
+    private Organization Found()
     {
-        var (org, _) = Organization.Found("Acme", Slug.From("acme"), _founder, Now);
-        org.ChangeTier(tier, Now);
+        var (org, _, _) = Organization.Found("Acme", Slug.From("acme"), _founder, TestPlans.For(Tier.Free), Now);
         org.ClearDomainEvents();
         return org;
     }
 
     [Fact]
-    public void Founding_makes_the_founder_owner_and_team_admin_of_a_default_team_on_the_free_tier()
+    public void Founding_makes_the_founder_owner_and_team_admin_of_a_default_team_subscribed_to_the_plan()
     {
-        var (org, team) = Organization.Found("  Acme  ", Slug.From("acme"), _founder, Now);
+        var plan = TestPlans.For(Tier.Free);
+
+        var (org, team, subscription) = Organization.Found("  Acme  ", Slug.From("acme"), _founder, plan, Now);
 
         Assert.Equal("Acme", org.Name);
-        Assert.Equal(Tier.Free, org.Tier);
+        Assert.Equal((org.Id, plan.Id, Tier.Free, 0), (subscription.OrganizationId, subscription.PlanId, subscription.Tier, subscription.ActiveDeployments));
         Assert.Equal(OrgRole.Owner, org.RoleOf(_founder));
         Assert.Equal(1, org.OwnerCount);
         Assert.True(team.IsDefault);
@@ -142,18 +144,6 @@ public sealed class OrganizationTests
         Assert.Equal(OrgRole.Owner, org.RoleOf(_founder));
     }
 
-    [Fact]
-    public void Changing_the_tier_changes_the_limits_and_says_so_once()
-    {
-        var org = Found();
-
-        org.ChangeTier(Tier.Business, Now);
-        org.ChangeTier(Tier.Business, Now);
-
-        Assert.Equal(TierLimits.Business, org.Limits);
-        var changed = Assert.IsType<TierChanged>(Assert.Single(org.DomainEvents));
-        Assert.Equal((Tier.Free, Tier.Business), (changed.From, changed.To));
-    }
 
     [Fact]
     public void Renaming_trims_and_ignores_a_no_op()

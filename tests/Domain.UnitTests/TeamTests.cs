@@ -1,4 +1,5 @@
 using CleanScheduler.Domain.Authorization;
+using CleanScheduler.Domain.Billing;
 using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Organizations;
 using CleanScheduler.Domain.Teams;
@@ -11,10 +12,13 @@ public sealed class TeamTests
     private static readonly DateTimeOffset Now = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
     private readonly UserId _founder = UserId.New();
 
+    private Subscription _subscription = null!;
+
     private (Organization Org, Team DefaultTeam) Found(Tier tier)
     {
-        var (org, team) = Organization.Found("Acme", Slug.From("acme"), _founder, Now);
-        org.ChangeTier(tier, Now);
+        var (org, team, subscription) = Organization.Found("Acme", Slug.From("acme"), _founder, TestPlans.For(Tier.Free), Now);
+        subscription.ChangePlan(TestPlans.For(tier), Now);
+        _subscription = subscription;
         return (org, team);
     }
 
@@ -30,7 +34,7 @@ public sealed class TeamTests
     {
         var (org, team) = Found(Tier.Free);
 
-        var error = Assert.Throws<RuleViolationException>(() => team.AddMember(org, Join(org), TeamRole.Developer, Now));
+        var error = Assert.Throws<RuleViolationException>(() => team.AddMember(org, _subscription, Join(org), TeamRole.Developer, Now));
 
         Assert.Equal("tier.team_member_limit", error.Code);
         Assert.Contains("Free", error.Message);
@@ -41,10 +45,10 @@ public sealed class TeamTests
     public void On_business_a_team_holds_ten_members_and_refuses_the_eleventh()
     {
         var (org, team) = Found(Tier.Business);
-        for (var i = 0; i < 9; i++) team.AddMember(org, Join(org), TeamRole.Developer, Now);
+        for (var i = 0; i < 9; i++) team.AddMember(org, _subscription, Join(org), TeamRole.Developer, Now);
 
         Assert.Equal(10, team.MemberCount);
-        Assert.Throws<RuleViolationException>(() => team.AddMember(org, Join(org), TeamRole.Viewer, Now));
+        Assert.Throws<RuleViolationException>(() => team.AddMember(org, _subscription, Join(org), TeamRole.Viewer, Now));
     }
 
     [Fact]
@@ -52,7 +56,7 @@ public sealed class TeamTests
     {
         var (org, team) = Found(Tier.Enterprise);
 
-        for (var i = 0; i < 200; i++) team.AddMember(org, Join(org), TeamRole.Viewer, Now);
+        for (var i = 0; i < 200; i++) team.AddMember(org, _subscription, Join(org), TeamRole.Viewer, Now);
 
         Assert.Equal(201, team.MemberCount);
     }
@@ -61,12 +65,12 @@ public sealed class TeamTests
     public void A_downgrade_keeps_existing_members_but_blocks_new_ones()
     {
         var (org, team) = Found(Tier.Business);
-        team.AddMember(org, Join(org), TeamRole.Developer, Now);
+        team.AddMember(org, _subscription, Join(org), TeamRole.Developer, Now);
 
-        org.ChangeTier(Tier.Free, Now);
+        _subscription.ChangePlan(TestPlans.For(Tier.Free), Now);
 
         Assert.Equal(2, team.MemberCount);
-        Assert.Throws<RuleViolationException>(() => team.AddMember(org, Join(org), TeamRole.Developer, Now));
+        Assert.Throws<RuleViolationException>(() => team.AddMember(org, _subscription, Join(org), TeamRole.Developer, Now));
     }
 
     [Fact]
@@ -74,9 +78,9 @@ public sealed class TeamTests
     {
         var (org, team) = Found(Tier.Business);
         var user = Join(org);
-        team.AddMember(org, user, TeamRole.Developer, Now);
+        team.AddMember(org, _subscription, user, TeamRole.Developer, Now);
 
-        var error = Assert.Throws<RuleViolationException>(() => team.AddMember(org, user, TeamRole.Viewer, Now));
+        var error = Assert.Throws<RuleViolationException>(() => team.AddMember(org, _subscription, user, TeamRole.Viewer, Now));
 
         Assert.Equal("team.member_exists", error.Code);
         Assert.Equal(2, team.MemberCount);
@@ -86,10 +90,11 @@ public sealed class TeamTests
     public void Only_members_of_the_same_organization_can_join()
     {
         var (org, team) = Found(Tier.Business);
-        var (other, _) = Organization.Found("Other", Slug.From("other"), UserId.New(), Now);
+        var (other, _, otherSubscription) = Organization.Found("Other", Slug.From("other"), UserId.New(), TestPlans.For(Tier.Business), Now);
 
-        Assert.Throws<InvalidOperationException>(() => team.AddMember(org, UserId.New(), TeamRole.Viewer, Now));
-        Assert.Throws<InvalidOperationException>(() => team.AddMember(other, _founder, TeamRole.Viewer, Now));
+        Assert.Throws<InvalidOperationException>(() => team.AddMember(org, _subscription, UserId.New(), TeamRole.Viewer, Now));
+        Assert.Throws<InvalidOperationException>(() => team.AddMember(other, _subscription, _founder, TeamRole.Viewer, Now));
+        Assert.Throws<InvalidOperationException>(() => team.AddMember(org, otherSubscription, _founder, TeamRole.Viewer, Now));
     }
 
     [Fact]
@@ -97,7 +102,7 @@ public sealed class TeamTests
     {
         var (org, team) = Found(Tier.Business);
         var user = Join(org);
-        team.AddMember(org, user, TeamRole.Viewer, Now);
+        team.AddMember(org, _subscription, user, TeamRole.Viewer, Now);
 
         team.ChangeMemberRole(user, TeamRole.Developer, Now);
         Assert.Equal(TeamRole.Developer, team.RoleOf(user));

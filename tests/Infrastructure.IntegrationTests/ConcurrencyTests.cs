@@ -42,8 +42,9 @@ public sealed class ConcurrencyTests(ServicesFixture db) : IClassFixture<Service
         {
             var o = await context.Organizations.SingleAsync(x => x.Id == new OrganizationId(org.Id));
             var t = await context.Teams.SingleAsync(x => x.Id == new TeamId(org.DefaultTeamId));
+            var s = await context.Subscriptions.SingleAsync(x => x.OrganizationId == o.Id);
             o.EnsureMember(user.Id, Now);
-            t.AddMember(o, user.Id, TeamRole.Viewer, Now);
+            t.AddMember(o, s, user.Id, TeamRole.Viewer, Now);
         }
 
         await a.SaveChangesAsync();

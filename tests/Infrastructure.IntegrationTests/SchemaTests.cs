@@ -37,11 +37,16 @@ public sealed class SchemaTests(ServicesFixture db) : IClassFixture<ServicesFixt
     public async Task An_organization_round_trips_with_members_and_typed_values()
     {
         var owner = await db.Services.UserAsync($"owner-{Guid.NewGuid():N}@schema.test");
-        var (org, team) = Organization.Found("Round Trip", Slug.From($"rt-{Guid.NewGuid():N}"[..20]), owner.Id, Now);
+        Organization org;
+        Domain.Teams.Team team;
         await using (var write = db.Services.NewContext())
         {
+            var plan = await write.Plans.SingleAsync(p => p.Code == "business");
+            var (created, createdTeam, createdSubscription) = Organization.Found("Round Trip", Slug.From($"rt-{Guid.NewGuid():N}"[..20]), owner.Id, plan, Now);
+            (org, team) = (created, createdTeam);
             write.Organizations.Add(org);
             write.Teams.Add(team);
+            write.Subscriptions.Add(createdSubscription);
             await write.SaveChangesAsync();
         }
 
@@ -54,13 +59,16 @@ public sealed class SchemaTests(ServicesFixture db) : IClassFixture<ServicesFixt
         Assert.NotEqual(0u, loaded.Version);
         Assert.Equal(TeamRole.Admin, loadedTeam.RoleOf(owner.Id));
         Assert.True(loadedTeam.IsDefault);
+        var subscription = await read.Subscriptions.SingleAsync(s => s.OrganizationId == org.Id);
+        Assert.Equal((Domain.Tenancy.Tier.Business, Domain.Tenancy.TierLimits.Business, "Business"), (subscription.Tier, subscription.Limits, subscription.PlanName));
     }
 
     [Theory]
     [InlineData("UPDATE organizations SET owner_count = 0", "ck_organizations_owner_count")]
     [InlineData("UPDATE organization_members SET role = 'superuser'", "ck_organization_members_role")]
     [InlineData("UPDATE team_members SET role = 'owner'", "ck_team_members_role")]
-    [InlineData("UPDATE organizations SET tier = 'gold'", "ck_organizations_tier")]
+    [InlineData("UPDATE subscriptions SET tier = 'gold'", "ck_subscriptions_tier")]
+    [InlineData("UPDATE subscriptions SET active_deployments = -1", "ck_subscriptions_active_deployments")]
     [InlineData("INSERT INTO users (id, email, display_name, created_at) VALUES (gen_random_uuid(), 'UPPER@CASE.TEST', 'x', now())", "ck_users_email_normalized")]
     public async Task The_database_refuses_what_the_domain_refuses(string sql, string constraint)
     {
@@ -79,10 +87,12 @@ public sealed class SchemaTests(ServicesFixture db) : IClassFixture<ServicesFixt
     public async Task Team_names_are_unique_per_organization_ignoring_case()
     {
         var owner = await db.Services.UserAsync($"t-{Guid.NewGuid():N}@schema.test");
-        var (org, team) = Organization.Found("Teams", Slug.From($"t-{Guid.NewGuid():N}"[..20]), owner.Id, Now);
-        var duplicate = org.AddTeam("DEFAULT", Now);
         await using var context = db.Services.NewContext();
+        var (org, team, subscription) = Organization.Found("Teams", Slug.From($"t-{Guid.NewGuid():N}"[..20]), owner.Id,
+            await context.Plans.SingleAsync(p => p.Code == "free"), Now);
+        var duplicate = org.AddTeam("DEFAULT", Now);
         context.Organizations.Add(org);
+        context.Subscriptions.Add(subscription);
         context.Teams.AddRange(team, duplicate);
 
         var error = await Assert.ThrowsAsync<Application.Common.ConstraintViolationException>(() => context.SaveChangesAsync());

@@ -9,6 +9,9 @@ public static class RouteCatalog
     public sealed record Route(string Method, string Pattern)
     {
         public bool HasBody => Method is "POST" or "PUT" or "PATCH";
+
+        /// <summary>Routes that name a tenant's resource (as opposed to platform resources such as plans and clients).</summary>
+        public bool IsTenantResource => Pattern.Contains('{') && !PlatformPrefixes.Any(p => Pattern.StartsWith(p, StringComparison.Ordinal));
         public override string ToString() => $"{Method} {Pattern}";
 
         /// <summary>The pattern with its parameters filled in: {id} by the organization or team id, {userId} by a user id.</summary>
@@ -26,6 +29,8 @@ public static class RouteCatalog
             plan = "business",
         };
     }
+
+    private static readonly string[] PlatformPrefixes = ["/api/plans", "/api/clients"];
 
     public static IReadOnlyList<Route> ApiRoutes(IServiceProvider services) => services.GetRequiredService<EndpointDataSource>().Endpoints
         .OfType<RouteEndpoint>()

@@ -1,3 +1,4 @@
+using CleanScheduler.Domain.Billing;
 using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Organizations;
 using CleanScheduler.Domain.Teams;
@@ -10,6 +11,10 @@ public static class Loading
 {
     public static async Task<Organization> GetAsync(this DbSet<Organization> organizations, OrganizationId id, CancellationToken cancellationToken) =>
         await organizations.SingleOrDefaultAsync(o => o.Id == id, cancellationToken) ?? throw new NotFoundException("organization", id.Value);
+
+    public static async Task<Subscription> OfAsync(this DbSet<Subscription> subscriptions, OrganizationId organization, CancellationToken cancellationToken) =>
+        await subscriptions.SingleOrDefaultAsync(s => s.OrganizationId == organization, cancellationToken)
+        ?? throw new InvalidOperationException($"Organization {organization} has no subscription.");
 
     public static async Task<Team> GetAsync(this DbSet<Team> teams, TeamId id, CancellationToken cancellationToken) =>
         await teams.SingleOrDefaultAsync(t => t.Id == id, cancellationToken) ?? throw new NotFoundException("team", id.Value);

@@ -1,3 +1,4 @@
+using CleanScheduler.Domain.Billing;
 using CleanScheduler.Domain.Clients;
 using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Organizations;
@@ -14,6 +15,8 @@ public interface IAppDbContext
     DbSet<Organization> Organizations { get; }
     DbSet<Team> Teams { get; }
     DbSet<Client> Clients { get; }
+    DbSet<BillingPlan> Plans { get; }
+    DbSet<Subscription> Subscriptions { get; }
 
     /// <summary>
     /// Commits every tracked change in one transaction. Throws <see cref="DbUpdateConcurrencyException"/> when an

@@ -1,13 +1,13 @@
 using CleanScheduler.Domain.Authorization;
+using CleanScheduler.Domain.Billing;
 using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Teams;
-using CleanScheduler.Domain.Tenancy;
 
 namespace CleanScheduler.Domain.Organizations;
 
 /// <summary>
-/// A tenant. Keeps its members and their organization roles, its tier, and the rule that it always has
-/// at least one owner. <see cref="OwnerCount"/> lives here because the rule does: every change of it updates
+/// A tenant. Keeps its members and their organization roles, and the rule that it always has at least one owner.
+/// What it may use (plan, limits, usage) is its <see cref="Subscription"/>. <see cref="OwnerCount"/> lives here because the rule does: every change of it updates
 /// the row, so two racing demotions of the last two owners cannot both commit.
 /// </summary>
 public sealed class Organization : AggregateRoot<OrganizationId>
@@ -21,20 +21,16 @@ public sealed class Organization : AggregateRoot<OrganizationId>
     public string Name { get; private set; } = null!;
     public string Slug { get; private set; } = null!;
     public ClientId? ClientId { get; private set; }
-    public Tier Tier { get; private set; }
     public int OwnerCount { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
     public IReadOnlyCollection<OrgMembership> Members => _members;
 
-    /// <summary>The limits in force: the tier's defaults (billing plans may override them later).</summary>
-    public TierLimits Limits => TierLimits.For(Tier);
-
     /// <summary>
-    /// Founds an organization on the Free tier: the founder becomes its <c>org_owner</c> and the
-    /// <c>team_admin</c> of its default team, a membership that counts toward the team's limit.
+    /// Founds an organization subscribed to <paramref name="plan"/> (normally the Free plan): the founder becomes its
+    /// <c>org_owner</c> and the <c>team_admin</c> of its default team, a membership that counts toward the team's limit.
     /// </summary>
-    public static (Organization Organization, Team DefaultTeam) Found(
-        string name, Slug slug, UserId founder, DateTimeOffset now, ClientId? client = null)
+    public static (Organization Organization, Team DefaultTeam, Subscription Subscription) Found(
+        string name, Slug slug, UserId founder, BillingPlan plan, DateTimeOffset now, ClientId? client = null)
     {
         var org = new Organization
         {
@@ -42,16 +38,16 @@ public sealed class Organization : AggregateRoot<OrganizationId>
             Name = DisplayName.From(name, "organization name"),
             Slug = slug.Value,
             ClientId = client,
-            Tier = Tier.Free,
             CreatedAt = now,
         };
         org._members.Add(new OrgMembership(founder, OrgRole.Owner, now));
         org.OwnerCount = 1;
         org.Raise(new OrganizationFounded(org.Id, founder, org.Slug, now));
 
+        var subscription = Subscription.Start(org.Id, plan, now);
         var team = Team.Create(org.Id, DefaultTeamName, isDefault: true, now);
-        team.AddMember(org, founder, TeamRole.Admin, now);
-        return (org, team);
+        team.AddMember(org, subscription, founder, TeamRole.Admin, now);
+        return (org, team, subscription);
     }
 
     public OrgRole? RoleOf(UserId user) => _members.Find(m => m.UserId == user)?.Role;
@@ -120,15 +116,6 @@ public sealed class Organization : AggregateRoot<OrganizationId>
         Raise(new OrgMemberRemoved(Id, user, now));
     }
 
-    /// <summary>Moves the organization to another tier. A downgrade deletes nothing; it only blocks new creations beyond the new limits.</summary>
-    public void ChangeTier(Tier tier, DateTimeOffset now)
-    {
-        if (tier == Tier) return;
-        var previous = Tier;
-        Tier = tier;
-        Raise(new TierChanged(Id, previous, tier, now));
-    }
-
     private OrgMembership MembershipOf(UserId user) =>
         _members.Find(m => m.UserId == user) ?? throw new NotFoundException("member", user);
 
@@ -165,4 +152,3 @@ public sealed record TeamAdded(OrganizationId Organization, TeamId Team, string 
 public sealed record OrgMemberAdded(OrganizationId Organization, UserId User, OrgRole Role, DateTimeOffset OccurredAt) : IDomainEvent;
 public sealed record OrgMemberRoleChanged(OrganizationId Organization, UserId User, OrgRole Role, DateTimeOffset OccurredAt) : IDomainEvent;
 public sealed record OrgMemberRemoved(OrganizationId Organization, UserId User, DateTimeOffset OccurredAt) : IDomainEvent;
-public sealed record TierChanged(OrganizationId Organization, Tier From, Tier To, DateTimeOffset OccurredAt) : IDomainEvent;

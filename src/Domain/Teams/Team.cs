@@ -1,7 +1,7 @@
 using CleanScheduler.Domain.Authorization;
+using CleanScheduler.Domain.Billing;
 using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Organizations;
-using CleanScheduler.Domain.Tenancy;
 
 namespace CleanScheduler.Domain.Teams;
 
@@ -39,29 +39,27 @@ public sealed class Team : AggregateRoot<TeamId>
         var newName = DisplayName.From(name, "team name");
         if (newName == Name) return;
         Name = newName;
-        Raise(new TeamRenamed(Id, newName, now));
+        Raise(new TeamRenamed(OrganizationId, Id, newName, now));
     }
 
     /// <summary>
-    /// Adds a member of <paramref name="organization"/> to this team, within the tier's "members per team" limit.
+    /// Adds a member of <paramref name="organization"/> to this team, within the plan's "members per team" limit.
     /// The caller makes the user an organization member first.
     /// </summary>
-    public TeamMembership AddMember(Organization organization, UserId user, TeamRole role, DateTimeOffset now)
+    public TeamMembership AddMember(Organization organization, Subscription subscription, UserId user, TeamRole role, DateTimeOffset now)
     {
-        if (organization.Id != OrganizationId)
+        if (organization.Id != OrganizationId || subscription.OrganizationId != OrganizationId)
             throw new InvalidOperationException("The team belongs to another organization.");
         if (!organization.IsMember(user))
             throw new InvalidOperationException("Only members of the organization can join its teams.");
         if (_members.Exists(m => m.UserId == user))
             throw new RuleViolationException("team.member_exists", "That user is already a member of this team.");
-        if (organization.Limits.MaxMembersPerTeam is int max && MemberCount >= max)
-            throw new RuleViolationException("tier.team_member_limit",
-                $"The {organization.Tier.DisplayName()} plan allows {max} member{(max == 1 ? "" : "s")} per team; upgrade the plan to add more.");
+        subscription.EnsureTeamHasRoom(MemberCount);
 
         var membership = new TeamMembership(user, role, now);
         _members.Add(membership);
         MemberCount++;
-        Raise(new TeamMemberAdded(Id, user, role, now));
+        Raise(new TeamMemberAdded(OrganizationId, Id, user, role, now));
         return membership;
     }
 
@@ -70,14 +68,14 @@ public sealed class Team : AggregateRoot<TeamId>
         var membership = MembershipOf(user);
         if (membership.Role == role) return;
         membership.ChangeRole(role);
-        Raise(new TeamMemberRoleChanged(Id, user, role, now));
+        Raise(new TeamMemberRoleChanged(OrganizationId, Id, user, role, now));
     }
 
     public void RemoveMember(UserId user, DateTimeOffset now)
     {
         _members.Remove(MembershipOf(user));
         MemberCount--;
-        Raise(new TeamMemberRemoved(Id, user, now));
+        Raise(new TeamMemberRemoved(OrganizationId, Id, user, now));
     }
 
     /// <summary>Removes the user if they belong to this team (used when they leave the organization).</summary>
@@ -113,7 +111,7 @@ public sealed class TeamMembership
     internal void ChangeRole(TeamRole role) => Role = role;
 }
 
-public sealed record TeamRenamed(TeamId Team, string Name, DateTimeOffset OccurredAt) : IDomainEvent;
-public sealed record TeamMemberAdded(TeamId Team, UserId User, TeamRole Role, DateTimeOffset OccurredAt) : IDomainEvent;
-public sealed record TeamMemberRoleChanged(TeamId Team, UserId User, TeamRole Role, DateTimeOffset OccurredAt) : IDomainEvent;
-public sealed record TeamMemberRemoved(TeamId Team, UserId User, DateTimeOffset OccurredAt) : IDomainEvent;
+public sealed record TeamRenamed(OrganizationId Organization, TeamId Team, string Name, DateTimeOffset OccurredAt) : IDomainEvent;
+public sealed record TeamMemberAdded(OrganizationId Organization, TeamId Team, UserId User, TeamRole Role, DateTimeOffset OccurredAt) : IDomainEvent;
+public sealed record TeamMemberRoleChanged(OrganizationId Organization, TeamId Team, UserId User, TeamRole Role, DateTimeOffset OccurredAt) : IDomainEvent;
+public sealed record TeamMemberRemoved(OrganizationId Organization, TeamId Team, UserId User, DateTimeOffset OccurredAt) : IDomainEvent;

@@ -1,6 +1,7 @@
 using System.Text;
 using CleanScheduler.Application.Common;
 using CleanScheduler.Domain.Authorization;
+using CleanScheduler.Domain.Billing;
 using CleanScheduler.Domain.Clients;
 using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Organizations;
@@ -24,6 +25,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<Organization> Organizations => Set<Organization>();
     public DbSet<Team> Teams => Set<Team>();
     public DbSet<Client> Clients => Set<Client>();
+    public DbSet<BillingPlan> Plans => Set<BillingPlan>();
+    public DbSet<Subscription> Subscriptions => Set<Subscription>();
 
     public void DiscardChanges() => ChangeTracker.Clear();
 
@@ -58,6 +61,10 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
         configuration.Properties<OrgRole>().HaveConversion<OrgRoleConverter>();
         configuration.Properties<TeamRole>().HaveConversion<TeamRoleConverter>();
         configuration.Properties<Tier>().HaveConversion<TierConverter>();
+        configuration.Properties<PlanId>().HaveConversion<PlanIdConverter>();
+        configuration.Properties<SubscriptionId>().HaveConversion<SubscriptionIdConverter>();
+        configuration.Properties<SubscriptionStatus>().HaveConversion<SubscriptionStatusConverter>();
+        configuration.Properties<TierLimits>().HaveConversion<TierLimitsJsonConverter>().HaveColumnType("jsonb");
     }
 
     protected override void OnModelCreating(ModelBuilder model)
@@ -96,7 +103,6 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             org.ToTable("organizations");
             org.HasKey(o => o.Id);
             org.Property(o => o.Version).IsRowVersion();
-            org.Ignore(o => o.Limits);
             org.HasOne<Client>().WithMany().HasForeignKey(o => o.ClientId).OnDelete(DeleteBehavior.Restrict);
             org.OwnsMany(o => o.Members, member => MapMembers(member, "organization_members", "OrganizationId"));
             org.Navigation(o => o.Members).HasField("_members").UsePropertyAccessMode(PropertyAccessMode.Field);
@@ -110,6 +116,24 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             team.HasOne<Organization>().WithMany().HasForeignKey(t => t.OrganizationId).OnDelete(DeleteBehavior.Cascade);
             team.OwnsMany(t => t.Members, member => MapMembers(member, "team_members", "TeamId"));
             team.Navigation(t => t.Members).HasField("_members").UsePropertyAccessMode(PropertyAccessMode.Field);
+        });
+
+        model.Entity<BillingPlan>(plan =>
+        {
+            plan.ToTable("plans");
+            plan.HasKey(p => p.Id);
+            plan.Ignore(p => p.Version);
+            plan.HasIndex(p => p.Code).IsUnique();
+        });
+
+        model.Entity<Subscription>(subscription =>
+        {
+            subscription.ToTable("subscriptions");
+            subscription.HasKey(s => s.Id);
+            subscription.Property(s => s.Version).IsRowVersion();
+            subscription.HasIndex(s => s.OrganizationId).IsUnique();
+            subscription.HasOne<Organization>().WithOne().HasForeignKey<Subscription>(s => s.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+            subscription.HasOne<BillingPlan>().WithMany().HasForeignKey(s => s.PlanId).OnDelete(DeleteBehavior.Restrict);
         });
 
         UseSnakeCaseColumns(model);
@@ -163,6 +187,11 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     private sealed class OrgRoleConverter() : ValueConverter<OrgRole, string>(r => r.ToCode(), v => RoleCodes.ParseOrgRole(v));
     private sealed class TeamRoleConverter() : ValueConverter<TeamRole, string>(r => r.ToCode(), v => RoleCodes.ParseTeamRole(v));
     private sealed class TierConverter() : ValueConverter<Tier, string>(t => t.ToCode(), v => ParseTier(v));
+
+    private sealed class PlanIdConverter() : ValueConverter<PlanId, Guid>(id => id.Value, v => new PlanId(v));
+    private sealed class SubscriptionIdConverter() : ValueConverter<SubscriptionId, Guid>(id => id.Value, v => new SubscriptionId(v));
+    private sealed class SubscriptionStatusConverter() : ValueConverter<SubscriptionStatus, string>(s => s.ToCode(), v => SubscriptionStatusCodes.Parse(v));
+    private sealed class TierLimitsJsonConverter() : ValueConverter<TierLimits, string>(l => LimitsJson.Write(l), v => LimitsJson.Read(v));
 
     private static Tier ParseTier(string code) =>
         TierCodes.TryParse(code, out var tier) ? tier : throw new InvalidOperationException($"Unknown tier '{code}' in the database.");

@@ -23,3 +23,13 @@ public sealed record AddMemberRequest(
     [property: Required, Description("org_owner, org_admin or org_member for organizations; team_admin, developer or viewer for teams.")] string? Role);
 
 public sealed record ChangeRoleRequest([property: Required] string? Role);
+
+public sealed record CreatePlanRequest(
+    [property: Required, Description("URL-safe code, unique; organizations can be moved to the plan by it.")] string? Code,
+    [property: Required, MaxLength(100)] string? Name,
+    [property: Required, Description("free, business or enterprise.")] string? Tier,
+    [property: Description("Overrides of the tier's limits; a missing field keeps the tier's default.")] Application.Features.Plans.PlanLimitsInput? Limits = null);
+
+public sealed record RevisePlanRequest(
+    [property: Required, MaxLength(100)] string? Name,
+    [property: Description("The plan's limits as overrides of its tier's defaults.")] Application.Features.Plans.PlanLimitsInput? Limits = null);

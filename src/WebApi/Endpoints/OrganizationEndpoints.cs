@@ -22,6 +22,8 @@ public static class OrganizationEndpoints
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
         orgs.MapDelete("/{id:guid}", DeleteAsync).WithSummary("Delete an organization with its teams (owners only)")
             .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
+        orgs.MapGet("/{id:guid}/usage", UsageAsync).WithSummary("Each limit of the organization's plan beside its current use")
+            .WithProblems(Status404NotFound);
         orgs.MapPut("/{id:guid}/plan", SetPlanAsync).WithSummary("Set the organization's tier (platform admins only)")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
 
@@ -61,6 +63,9 @@ public static class OrganizationEndpoints
         await mediator.Send(new DeleteOrganizationCommand(new OrganizationId(id)), ct);
         return TypedResults.NoContent();
     }
+
+    private static async Task<Ok<UsageDto>> UsageAsync(Guid id, IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new GetUsageQuery(new OrganizationId(id)), ct));
 
     private static async Task<Ok<OrganizationDetails>> SetPlanAsync(Guid id, SetPlanRequest body, IMediator mediator, CancellationToken ct) =>
         TypedResults.Ok(await mediator.Send(new SetOrganizationPlanCommand(new OrganizationId(id), body.Plan), ct));

@@ -80,6 +80,7 @@ public static class ServerComposition
         app.MapMeEndpoints();
         app.MapOrganizationEndpoints();
         app.MapTeamEndpoints();
+        app.MapPlanEndpoints();
 
         var database = new NpgsqlConnectionStringBuilder(settings.ConnectionString);
         app.Logger.LogInformation(

@@ -32,7 +32,11 @@ public sealed class GetMeHandler(IAppDbContext db, ICurrentUser caller) : IReque
         // Every query starts from the caller's memberships (indexed by user id), so the cost follows what the caller
         // belongs to, not how many organizations and teams the platform holds.
         var orgs = await db.Organizations.AsNoTracking()
-            .SelectMany(o => o.Members.Where(m => m.UserId == caller.Id), (o, m) => new { o.Id, o.Name, o.Slug, o.Tier, o.CreatedAt, m.Role })
+            .SelectMany(o => o.Members.Where(m => m.UserId == caller.Id), (o, m) => new
+            {
+                o.Id, o.Name, o.Slug, o.CreatedAt, m.Role,
+                Tier = db.Subscriptions.Where(s => s.OrganizationId == o.Id).Select(s => s.Tier).First(),
+            })
             .OrderBy(o => o.Name).ThenBy(o => o.Id)
             .ToListAsync(cancellationToken);
         var orgRoles = orgs.ToDictionary(o => o.Id, o => o.Role);

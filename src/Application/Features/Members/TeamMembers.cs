@@ -63,11 +63,12 @@ public sealed class AddTeamMemberHandler(IAppDbContext db, TimeProvider clock) :
     {
         var team = await db.Teams.GetAsync(command.TeamId, cancellationToken);
         var org = await db.Organizations.SingleAsync(o => o.Id == team.OrganizationId, cancellationToken);
+        var subscription = await db.Subscriptions.OfAsync(team.OrganizationId, cancellationToken);
         var now = clock.GetUtcNow();
         var user = await UserDirectory.FindOrRegisterAsync(db, EmailAddress.From(command.Email!), now, cancellationToken);
 
         org.EnsureMember(user.Id, now);
-        var membership = team.AddMember(org, user.Id, RoleCodes.ParseTeamRole(command.Role!), now);
+        var membership = team.AddMember(org, subscription, user.Id, RoleCodes.ParseTeamRole(command.Role!), now);
         await db.SaveChangesAsync(cancellationToken);
         return new MemberDto(user.Id.Value, user.Email, user.DisplayName, membership.Role.ToCode(), membership.AddedAt);
     }

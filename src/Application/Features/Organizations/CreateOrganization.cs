@@ -1,5 +1,6 @@
 using CleanScheduler.Application.Common;
 using CleanScheduler.Application.Common.Behaviors;
+using CleanScheduler.Application.Features.Plans;
 using CleanScheduler.Domain.Authorization;
 using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Organizations;
@@ -34,13 +35,16 @@ public sealed class CreateOrganizationHandler(IAppDbContext db, ICurrentUser use
         if (await db.Organizations.AnyAsync(o => o.Slug == slug.Value, cancellationToken))
             throw new RuleViolationException("org.slug_taken", $"The slug '{slug}' is already taken; choose another.");
 
-        var (org, defaultTeam) = Organization.Found(command.Name!, slug, user.Id, clock.GetUtcNow());
+        var plan = await db.Plans.SingleAsync(p => p.Code == PlanCatalog.DefaultCode, cancellationToken);
+        var (org, defaultTeam, subscription) = Organization.Found(command.Name!, slug, user.Id, plan, clock.GetUtcNow());
         db.Organizations.Add(org);
         db.Teams.Add(defaultTeam);
+        db.Subscriptions.Add(subscription);
         await db.SaveChangesAsync(cancellationToken);
 
         return new OrganizationDetails(
-            org.Id.Value, org.Name, org.Slug, org.Tier.ToCode(), TierLimitsDto.From(org.Limits),
+            org.Id.Value, org.Name, org.Slug, plan.Tier.ToCode(), new PlanRef(plan.Id.Value, plan.Name, plan.Tier.ToCode()),
+            TierLimitsDto.From(plan.Limits),
             OrgRole.Owner.ToCode(), OrganizationReads.GrantedCodes(OrgRole.Owner), defaultTeam.Id.Value,
             MemberCount: 1, TeamCount: 1, org.CreatedAt);
     }

@@ -22,7 +22,11 @@ public sealed class ListOrganizationsHandler(IAppDbContext db, ICurrentUser user
     public async Task<Paged<OrganizationSummary>> Handle(ListOrganizationsQuery query, CancellationToken cancellationToken)
     {
         var page = await db.Organizations.AsNoTracking()
-            .SelectMany(o => o.Members.Where(m => m.UserId == user.Id), (o, m) => new { o.Id, o.Name, o.Slug, o.Tier, o.CreatedAt, m.Role })
+            .SelectMany(o => o.Members.Where(m => m.UserId == user.Id), (o, m) => new
+            {
+                o.Id, o.Name, o.Slug, o.CreatedAt, m.Role,
+                Tier = db.Subscriptions.Where(s => s.OrganizationId == o.Id).Select(s => s.Tier).First(),
+            })
             .OrderBy(o => o.Name).ThenBy(o => o.Id)
             .ToPageAsync(query, cancellationToken);
         return new Paged<OrganizationSummary>(

@@ -13,6 +13,9 @@ public sealed record TierLimitsDto(
         limits.MaxDeployments, limits.MaxMembersPerTeam, limits.CustomTemplates, limits.OrgTemplates, limits.Isolation.ToCode());
 }
 
+/// <summary>The plan an organization is subscribed to.</summary>
+public sealed record PlanRef(Guid Id, string Name, string Tier);
+
 /// <summary>An organization in a list: the caller's role in it included.</summary>
 public sealed record OrganizationSummary(Guid Id, string Name, string Slug, string Tier, string Role, DateTimeOffset CreatedAt);
 
@@ -25,6 +28,7 @@ public sealed record OrganizationDetails(
     string Name,
     string Slug,
     string Tier,
+    PlanRef Plan,
     TierLimitsDto Limits,
     string? Role,
     IReadOnlyList<string> Permissions,
@@ -45,8 +49,9 @@ internal static class OrganizationReads
                 o.Id,
                 o.Name,
                 o.Slug,
-                o.Tier,
                 o.CreatedAt,
+                Subscription = db.Subscriptions.Where(s => s.OrganizationId == o.Id)
+                    .Select(s => new { s.PlanId, s.PlanName, s.Tier, s.Limits }).First(),
                 Role = o.Members.Where(m => m.UserId == caller).Select(m => (OrgRole?)m.Role).FirstOrDefault(),
                 MemberCount = o.Members.Count,
                 DefaultTeamId = db.Teams.Where(t => t.OrganizationId == o.Id && t.IsDefault).Select(t => t.Id).FirstOrDefault(),
@@ -54,7 +59,9 @@ internal static class OrganizationReads
             })
             .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("organization", id.Value);
         return new OrganizationDetails(
-            row.Id.Value, row.Name, row.Slug, row.Tier.ToCode(), TierLimitsDto.From(TierLimits.For(row.Tier)),
+            row.Id.Value, row.Name, row.Slug, row.Subscription.Tier.ToCode(),
+            new PlanRef(row.Subscription.PlanId.Value, row.Subscription.PlanName, row.Subscription.Tier.ToCode()),
+            TierLimitsDto.From(row.Subscription.Limits),
             row.Role?.ToCode(), GrantedCodes(row.Role), row.DefaultTeamId.Value, row.MemberCount, row.TeamCount, row.CreatedAt);
     }
 

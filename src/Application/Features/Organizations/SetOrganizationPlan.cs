@@ -1,14 +1,17 @@
 using CleanScheduler.Application.Common;
 using CleanScheduler.Application.Common.Behaviors;
+using CleanScheduler.Application.Features.Plans;
 using CleanScheduler.Domain.Common;
-using CleanScheduler.Domain.Tenancy;
 using FluentValidation;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 
 namespace CleanScheduler.Application.Features.Organizations;
 
-/// <summary>Moves an organization to another tier. Platform admins only; billing will drive this later.</summary>
+/// <summary>
+/// Moves an organization to another plan, named by code (<c>free</c>, <c>business</c>, <c>enterprise</c>, or a custom
+/// plan's code) or by id. Platform admins only; billing will drive this later.
+/// </summary>
 public sealed record SetOrganizationPlanCommand(OrganizationId Id, string? Plan) : ICommand<OrganizationDetails>, IPlatformAdminRequest
 {
     public OrganizationId? Organization => Id;
@@ -17,8 +20,7 @@ public sealed record SetOrganizationPlanCommand(OrganizationId Id, string? Plan)
 public sealed class SetOrganizationPlanValidator : AbstractValidator<SetOrganizationPlanCommand>
 {
     public SetOrganizationPlanValidator() =>
-        RuleFor(c => c.Plan).Must(p => TierCodes.TryParse(p, out _))
-            .WithMessage($"Must be one of: {string.Join(", ", TierCodes.All)}.");
+        RuleFor(c => c.Plan).NotEmpty().MaximumLength(100).WithMessage("Name a plan: free, business, enterprise, or a plan's code or id.");
 }
 
 public sealed class SetOrganizationPlanHandler(IAppDbContext db, ICurrentUser user, TimeProvider clock)
@@ -26,9 +28,13 @@ public sealed class SetOrganizationPlanHandler(IAppDbContext db, ICurrentUser us
 {
     public async Task<OrganizationDetails> Handle(SetOrganizationPlanCommand command, CancellationToken cancellationToken)
     {
-        var org = await db.Organizations.GetAsync(command.Id, cancellationToken);
-        TierCodes.TryParse(command.Plan, out var tier);
-        org.ChangeTier(tier, clock.GetUtcNow());
+        if (!await db.Organizations.AnyAsync(o => o.Id == command.Id, cancellationToken))
+            throw new NotFoundException("organization", command.Id.Value);
+        var plan = await PlanCatalog.FindAsync(db, command.Plan!, cancellationToken) ?? throw new ValidationException(
+            [new FluentValidation.Results.ValidationFailure("plan", $"No plan '{command.Plan}'. Known: free, business, enterprise, or a plan's code or id.")]);
+
+        var subscription = await db.Subscriptions.OfAsync(command.Id, cancellationToken);
+        subscription.ChangePlan(plan, clock.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
         return await OrganizationReads.DetailsAsync(db, command.Id, user.Id, cancellationToken);
     }

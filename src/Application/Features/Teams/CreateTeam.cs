@@ -29,7 +29,8 @@ public sealed class CreateTeamHandler(IAppDbContext db, ICurrentUser user, TimeP
         var team = org.AddTeam(command.Name!, clock.GetUtcNow());
         db.Teams.Add(team);
         await db.SaveChangesAsync(cancellationToken);
-        return TeamRow.Of(team, org.Tier, org.RoleOf(user.Id), user.Id).ToDto();
+        var limits = await db.Subscriptions.Where(s => s.OrganizationId == org.Id).Select(s => s.Limits).SingleAsync(cancellationToken);
+        return TeamRow.Of(team, limits, org.RoleOf(user.Id), user.Id).ToDto();
     }
 }
 

@@ -25,17 +25,17 @@ public sealed record TeamDto(
 /// <summary>A team as read from the database together with the caller's roles, before it becomes a <see cref="TeamDto"/>.</summary>
 internal sealed record TeamRow(
     TeamId Id, OrganizationId OrganizationId, string Name, bool IsDefault, int MemberCount, DateTimeOffset CreatedAt,
-    Tier Tier, OrgRole? OrgRole, TeamRole? TeamRole)
+    TierLimits Limits, OrgRole? OrgRole, TeamRole? TeamRole)
 {
     public TeamDto ToDto() => new(
-        Id.Value, OrganizationId.Value, Name, IsDefault, MemberCount, TierLimits.For(Tier).MaxMembersPerTeam,
+        Id.Value, OrganizationId.Value, Name, IsDefault, MemberCount, Limits.MaxMembersPerTeam,
         Permissions.EffectiveTeamRole(OrgRole, TeamRole)?.ToCode(),
         Permissions.Granted(OrgRole, TeamRole).Where(p => p.Scope == PermissionScope.Team || p == Permission.TeamDelete)
             .Select(p => p.Code).ToList(),
         CreatedAt);
 
-    public static TeamRow Of(Team team, Tier tier, OrgRole? orgRole, UserId caller) => new(
-        team.Id, team.OrganizationId, team.Name, team.IsDefault, team.MemberCount, team.CreatedAt, tier, orgRole, team.RoleOf(caller));
+    public static TeamRow Of(Team team, TierLimits limits, OrgRole? orgRole, UserId caller) => new(
+        team.Id, team.OrganizationId, team.Name, team.IsDefault, team.MemberCount, team.CreatedAt, limits, orgRole, team.RoleOf(caller));
 }
 
 internal static class TeamReads
@@ -44,7 +44,7 @@ internal static class TeamReads
     public static IQueryable<TeamRow> WithCallerRoles(this IQueryable<Team> teams, IAppDbContext db, UserId caller) =>
         teams.Select(t => new TeamRow(
             t.Id, t.OrganizationId, t.Name, t.IsDefault, t.MemberCount, t.CreatedAt,
-            db.Organizations.Where(o => o.Id == t.OrganizationId).Select(o => o.Tier).First(),
+            db.Subscriptions.Where(s => s.OrganizationId == t.OrganizationId).Select(s => s.Limits).First(),
             db.Organizations.Where(o => o.Id == t.OrganizationId)
                 .SelectMany(o => o.Members).Where(m => m.UserId == caller).Select(m => (OrgRole?)m.Role).FirstOrDefault(),
             t.Members.Where(m => m.UserId == caller).Select(m => (TeamRole?)m.Role).FirstOrDefault()));

@@ -1,0 +1,132 @@
+using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Common.Behaviors;
+using CleanScheduler.Application.Features.Organizations;
+using CleanScheduler.Domain.Billing;
+using CleanScheduler.Domain.Common;
+using CleanScheduler.Domain.Tenancy;
+using FluentValidation;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+
+namespace CleanScheduler.Application.Features.Plans;
+
+public sealed record PlanDto(Guid Id, string Code, string Name, string Tier, TierLimitsDto Limits, QuotaDto? Quota);
+
+public sealed record QuotaDto(string Cpu, string Memory, int Pods);
+
+/// <summary>Optional overrides of a tier's limits; a missing or null field keeps the tier's default.</summary>
+public sealed record PlanLimitsInput(int? MaxDeployments, int? MaxMembersPerTeam, bool? CustomTemplates, bool? OrgTemplates, QuotaDto? Quota);
+
+public static class PlanCatalog
+{
+    /// <summary>The plan new organizations get.</summary>
+    public const string DefaultCode = "free";
+
+    public static PlanDto ToDto(BillingPlan plan) => new(
+        plan.Id.Value, plan.Code, plan.Name, plan.Tier.ToCode(), TierLimitsDto.From(plan.Limits),
+        plan.Limits.Quota is { } q ? new QuotaDto(q.Cpu, q.Memory, q.Pods) : null);
+
+    /// <summary>A plan by id or by code (the tier codes name the default plan of each tier).</summary>
+    public static async Task<BillingPlan?> FindAsync(IAppDbContext db, string idOrCode, CancellationToken cancellationToken) =>
+        Guid.TryParse(idOrCode, out var id)
+            ? await db.Plans.SingleOrDefaultAsync(p => p.Id == new PlanId(id), cancellationToken)
+            : await db.Plans.SingleOrDefaultAsync(p => p.Code == idOrCode.Trim().ToLower(), cancellationToken);
+
+    public static TierLimits Apply(Tier tier, PlanLimitsInput? input)
+    {
+        var defaults = TierLimits.For(tier);
+        if (input is null) return defaults;
+        return defaults with
+        {
+            MaxDeployments = input.MaxDeployments ?? defaults.MaxDeployments,
+            MaxMembersPerTeam = input.MaxMembersPerTeam ?? defaults.MaxMembersPerTeam,
+            CustomTemplates = input.CustomTemplates ?? defaults.CustomTemplates,
+            OrgTemplates = input.OrgTemplates ?? defaults.OrgTemplates,
+            Quota = input.Quota is { } q ? new ResourceQuotaLimits(q.Cpu, q.Memory, q.Pods) : defaults.Quota,
+        };
+    }
+
+    public static void RulesForLimits<T>(this AbstractValidator<T> validator, Func<T, PlanLimitsInput?> limits)
+    {
+        validator.RuleFor(c => limits(c)!.MaxDeployments).InclusiveBetween(0, 100_000).When(c => limits(c)?.MaxDeployments is not null)
+            .OverridePropertyName("limits.maxDeployments");
+        validator.RuleFor(c => limits(c)!.MaxMembersPerTeam).InclusiveBetween(1, 100_000).When(c => limits(c)?.MaxMembersPerTeam is not null)
+            .OverridePropertyName("limits.maxMembersPerTeam");
+        validator.RuleFor(c => limits(c)!.Quota!.Cpu).Must(Quantity.IsCpu).When(c => limits(c)?.Quota is not null)
+            .OverridePropertyName("limits.quota.cpu").WithMessage("Must be a CPU quantity such as 500m, 2 or 1.5.");
+        validator.RuleFor(c => limits(c)!.Quota!.Memory).Must(Quantity.IsMemory).When(c => limits(c)?.Quota is not null)
+            .OverridePropertyName("limits.quota.memory").WithMessage("Must be a memory quantity such as 512Mi or 16Gi.");
+        validator.RuleFor(c => limits(c)!.Quota!.Pods).InclusiveBetween(1, 10_000).When(c => limits(c)?.Quota is not null)
+            .OverridePropertyName("limits.quota.pods");
+    }
+}
+
+public sealed record ListPlansQuery : IRequest<IReadOnlyList<PlanDto>>;
+
+public sealed class ListPlansHandler(IAppDbContext db) : IRequestHandler<ListPlansQuery, IReadOnlyList<PlanDto>>
+{
+    public async Task<IReadOnlyList<PlanDto>> Handle(ListPlansQuery query, CancellationToken cancellationToken) =>
+        (await db.Plans.AsNoTracking().Where(p => p.ClientId == null).ToListAsync(cancellationToken))
+            .OrderBy(p => p.Tier).ThenBy(p => p.Name, StringComparer.Ordinal).Select(PlanCatalog.ToDto).ToList();
+}
+
+/// <summary>Defines a plan: a tier with limits that override the tier's defaults. Platform admins only.</summary>
+public sealed record CreatePlanCommand(string? Code, string? Name, string? Tier, PlanLimitsInput? Limits) : ICommand<PlanDto>, IPlatformAdminRequest
+{
+    public OrganizationId? Organization => null;
+}
+
+public sealed class CreatePlanValidator : AbstractValidator<CreatePlanCommand>
+{
+    public CreatePlanValidator()
+    {
+        RuleFor(c => c.Code).Must(Slug.IsValid).WithMessage($"The code must be {Slug.Rule}.");
+        RuleFor(c => c.Name).ValidDisplayName("plan name");
+        RuleFor(c => c.Tier).Must(t => TierCodes.TryParse(t, out _)).WithMessage($"Must be one of: {string.Join(", ", TierCodes.All)}.");
+        this.RulesForLimits(c => c.Limits);
+    }
+}
+
+public sealed class CreatePlanHandler(IAppDbContext db, TimeProvider clock) : IRequestHandler<CreatePlanCommand, PlanDto>
+{
+    public async Task<PlanDto> Handle(CreatePlanCommand command, CancellationToken cancellationToken)
+    {
+        if (await db.Plans.AnyAsync(p => p.Code == command.Code, cancellationToken))
+            throw new RuleViolationException("plan.code_taken", $"A plan with code '{command.Code}' already exists.");
+        TierCodes.TryParse(command.Tier, out var tier);
+        var plan = BillingPlan.Define(Slug.From(command.Code!), command.Name!, tier, PlanCatalog.Apply(tier, command.Limits), clock.GetUtcNow());
+        db.Plans.Add(plan);
+        await db.SaveChangesAsync(cancellationToken);
+        return PlanCatalog.ToDto(plan);
+    }
+}
+
+/// <summary>Renames a plan and sets its limits; every organization on the plan gets the new limits. Platform admins only.</summary>
+public sealed record RevisePlanCommand(PlanId Id, string? Name, PlanLimitsInput? Limits) : ICommand<PlanDto>, IPlatformAdminRequest
+{
+    public OrganizationId? Organization => null;
+}
+
+public sealed class RevisePlanValidator : AbstractValidator<RevisePlanCommand>
+{
+    public RevisePlanValidator()
+    {
+        RuleFor(c => c.Name).ValidDisplayName("plan name");
+        this.RulesForLimits(c => c.Limits);
+    }
+}
+
+public sealed class RevisePlanHandler(IAppDbContext db, TimeProvider clock) : IRequestHandler<RevisePlanCommand, PlanDto>
+{
+    public async Task<PlanDto> Handle(RevisePlanCommand command, CancellationToken cancellationToken)
+    {
+        var plan = await db.Plans.SingleOrDefaultAsync(p => p.Id == command.Id, cancellationToken)
+            ?? throw new NotFoundException("plan", command.Id.Value);
+        var now = clock.GetUtcNow();
+        plan.Revise(command.Name!, PlanCatalog.Apply(plan.Tier, command.Limits), now);
+        foreach (var subscription in await db.Subscriptions.Where(s => s.PlanId == plan.Id).ToListAsync(cancellationToken))
+            subscription.ChangePlan(plan, now);
+        await db.SaveChangesAsync(cancellationToken);
+        return PlanCatalog.ToDto(plan);
+    }
+}
