@@ -46,17 +46,20 @@ public sealed class ValidatorTests
 
     [Theory]
     [InlineData("free")]
-    [InlineData("business")]
-    [InlineData("enterprise")]
-    public void Known_plans_pass(string plan) =>
+    [InlineData("business-plus")]
+    [InlineData("01a20000-0000-7000-8000-000000000002")]
+    public void A_plan_is_named_by_code_or_id(string plan) =>
         new SetOrganizationPlanValidator().TestValidate(new SetOrganizationPlanCommand(Org, plan)).ShouldNotHaveAnyValidationErrors();
 
     [Theory]
-    [InlineData("Business")]
-    [InlineData("gold")]
+    [InlineData("")]
     [InlineData(null)]
-    public void Unknown_plans_are_refused(string? plan) =>
+    public void A_plan_must_be_named(string? plan) =>
         new SetOrganizationPlanValidator().TestValidate(new SetOrganizationPlanCommand(Org, plan)).ShouldHaveValidationErrorFor(c => c.Plan);
+
+    [Fact]
+    public void A_plan_name_is_not_a_novel() =>
+        new SetOrganizationPlanValidator().TestValidate(new SetOrganizationPlanCommand(Org, new string('p', 101))).ShouldHaveValidationErrorFor(c => c.Plan);
 
     [Theory]
     [InlineData("bob@example.com", "team_admin", true)]
