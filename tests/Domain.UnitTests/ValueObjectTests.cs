@@ -76,9 +76,11 @@ public sealed class ValueObjectTests
     [Fact]
     public void A_user_registers_with_a_normalized_email_and_a_display_name_from_it()
     {
-        var user = User.Register(EmailAddress.From("Bob.Smith@Example.com"), DateTimeOffset.UnixEpoch);
+        var email = EmailAddress.From("Bob.Smith@Example.com");
 
-        Assert.Equal(("bob.smith@example.com", "bob.smith"), (user.Email, user.DisplayName));
+        var user = User.Register(email, UserHandle.Derive(email), DateTimeOffset.UnixEpoch);
+
+        Assert.Equal(("bob.smith@example.com", "bob.smith", "bob-smith"), (user.Email, user.DisplayName, user.Handle));
         Assert.IsType<UserRegistered>(Assert.Single(user.DomainEvents));
     }
 
@@ -95,6 +97,36 @@ public sealed class ValueObjectTests
         client.RemoveDomain("cloud.partner.example");
         Assert.False(client.Serves("cloud.partner.example"));
     }
+
+    [Theory]
+    [InlineData("jane@x.io", "jane")]
+    [InlineData("Jane.Doe+test@x.io", "jane-doe-test")]
+    [InlineData("42@x.io", "u42")]
+    [InlineData("___@x.io", "u")]
+    [InlineData("a-very-long-local-part-indeed@x.io", "a-very-long-loc")]
+    [InlineData("dev@localhost", "dev")]
+    public void Handles_derive_from_the_email(string email, string handle) =>
+        Assert.Equal(handle, UserHandle.Derive(EmailAddress.From(email)).Value);
+
+    [Fact]
+    public void Derived_handles_leave_room_for_a_suffix_and_stay_valid()
+    {
+        var handle = UserHandle.Derive(EmailAddress.From(new string('x', 64) + "@x.io")).WithSuffix("k3x9");
+
+        Assert.True(handle.Value.Length <= UserHandle.MaxLength);
+        Assert.True(UserHandle.IsValid(handle.Value));
+    }
+
+    [Theory]
+    [InlineData("jane", true)]
+    [InlineData("j", true)]
+    [InlineData("jane-doe2", true)]
+    [InlineData("2jane", false)]
+    [InlineData("jane-", false)]
+    [InlineData("Jane", false)]
+    [InlineData("", false)]
+    [InlineData("abcdefghijklmnopqrstu", false)]
+    public void Handle_rule(string handle, bool valid) => Assert.Equal(valid, UserHandle.IsValid(handle));
 
     [Theory]
     [InlineData("#a1B2c3", true)]

@@ -121,6 +121,21 @@ public sealed class ConcurrencyTests(ServicesFixture db) : IClassFixture<Service
         Assert.Equal(1, await read.Users.CountAsync(u => u.Email == email));
     }
 
+    [Fact]
+    public async Task Users_whose_addresses_derive_the_same_handle_get_different_ones()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+
+        var users = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => S.UserAsync($"same{tag}@domain{i}.test"))));
+
+        await using var read = S.NewContext();
+        var ids = users.Select(u => u.Id).ToList();
+        var handles = await read.Users.Where(u => ids.Contains(u.Id)).Select(u => u.Handle).ToListAsync();
+        Assert.Equal(8, handles.Distinct().Count());
+        Assert.Contains($"same{tag}", handles);
+        Assert.All(handles, h => Assert.StartsWith($"same{tag}", h, StringComparison.Ordinal));
+    }
+
     private static async Task<string> Attempt(Func<Task> action)
     {
         try { await action(); return "ok"; }

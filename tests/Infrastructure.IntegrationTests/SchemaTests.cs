@@ -69,7 +69,8 @@ public sealed class SchemaTests(ServicesFixture db) : IClassFixture<ServicesFixt
     [InlineData("UPDATE team_members SET role = 'owner'", "ck_team_members_role")]
     [InlineData("UPDATE subscriptions SET tier = 'gold'", "ck_subscriptions_tier")]
     [InlineData("UPDATE subscriptions SET active_deployments = -1", "ck_subscriptions_active_deployments")]
-    [InlineData("INSERT INTO users (id, email, display_name, created_at) VALUES (gen_random_uuid(), 'UPPER@CASE.TEST', 'x', now())", "ck_users_email_normalized")]
+    [InlineData("INSERT INTO users (id, email, handle, display_name, created_at) VALUES (gen_random_uuid(), 'UPPER@CASE.TEST', 'upper', 'x', now())", "ck_users_email_normalized")]
+    [InlineData("UPDATE users SET handle = 'Not-Valid'", "ck_users_handle")]
     public async Task The_database_refuses_what_the_domain_refuses(string sql, string constraint)
     {
         var owner = await db.Services.UserAsync($"c-{Guid.NewGuid():N}@schema.test");

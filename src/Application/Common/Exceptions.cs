@@ -24,6 +24,7 @@ public static class Constraints
     private static readonly Dictionary<string, (string Code, string Message)> Known = new(StringComparer.Ordinal)
     {
         ["ux_users_email"] = ("user.email_taken", "A user with that e-mail address already exists."),
+        ["ux_users_handle"] = ("user.handle_taken", "That handle is already taken."),
         ["ux_organizations_slug"] = ("org.slug_taken", "That slug is already taken by another organization."),
         ["pk_organization_members"] = ("org.member_exists", "That user is already a member of this organization."),
         ["ck_organizations_owner_count"] = ("org.last_owner", "An organization must keep at least one owner."),

@@ -8,15 +8,17 @@ public sealed class User : AggregateRoot<UserId>
     private User() { }
 
     public string Email { get; private set; } = null!;
+    public string Handle { get; private set; } = null!;
     public string DisplayName { get; private set; } = null!;
     public DateTimeOffset CreatedAt { get; private set; }
 
-    public static User Register(EmailAddress email, DateTimeOffset now)
+    public static User Register(EmailAddress email, UserHandle handle, DateTimeOffset now)
     {
         var user = new User
         {
             Id = UserId.New(),
             Email = email.Value,
+            Handle = handle.Value,
             DisplayName = email.Value[..email.Value.IndexOf('@')],
             CreatedAt = now,
         };

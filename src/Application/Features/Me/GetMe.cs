@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CleanScheduler.Application.Features.Me;
 
-public sealed record MeUser(Guid Id, string Email, string DisplayName, bool IsPlatformAdmin);
+public sealed record MeUser(Guid Id, string Email, string Handle, string DisplayName, bool IsPlatformAdmin);
 
 /// <summary>
 /// The caller, their organizations and the teams they act in. Teams of organizations the caller owns or
@@ -26,7 +26,7 @@ public sealed class GetMeHandler(IAppDbContext db, ICurrentUser caller) : IReque
     public async Task<MeDto> Handle(GetMeQuery query, CancellationToken cancellationToken)
     {
         var user = await db.Users.AsNoTracking().Where(u => u.Id == caller.Id)
-            .Select(u => new MeUser(u.Id.Value, u.Email, u.DisplayName, false))
+            .Select(u => new MeUser(u.Id.Value, u.Email, u.Handle, u.DisplayName, false))
             .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("user", caller.Id.Value);
 
         // Every query starts from the caller's memberships (indexed by user id), so the cost follows what the caller

@@ -18,10 +18,25 @@ public static class UserDirectory
     {
         var user = await db.Users.SingleOrDefaultAsync(u => u.Email == email.Value, cancellationToken);
         if (user is not null) return user;
-        user = User.Register(email, now);
+        user = User.Register(email, await FreeHandleAsync(db, UserHandle.Derive(email), cancellationToken), now);
         db.Users.Add(user);
         return user;
     }
+
+    /// <summary>The derived handle if nobody has it, else the handle with a random suffix (the unique index settles races).</summary>
+    private static async Task<UserHandle> FreeHandleAsync(IAppDbContext db, UserHandle wanted, CancellationToken cancellationToken)
+    {
+        var candidate = wanted;
+        for (var attempt = 0; await db.Users.AnyAsync(u => u.Handle == candidate.Value, cancellationToken); attempt++)
+        {
+            if (attempt == 10) throw new InvalidOperationException($"No free handle near '{wanted}'.");
+            candidate = wanted.WithSuffix(RandomSuffix());
+        }
+        return candidate;
+    }
+
+    private static string RandomSuffix() =>
+        string.Create(4, 0, (span, _) => { for (var i = 0; i < span.Length; i++) span[i] = "abcdefghijkmnpqrstuvwxyz23456789"[Random.Shared.Next(32)]; });
 }
 
 /// <summary>Makes sure a user record exists for a signed-in e-mail address, and saves it at once.</summary>
