@@ -28,6 +28,12 @@ export DEPLOYMENT_DOMAIN=${DEPLOYMENT_DOMAIN:-localhost}
 export KUBERNETES_ENABLED=${KUBERNETES_ENABLED:-false}
 export SESSION_BACKEND=${SESSION_BACKEND:-memory}
 export PLATFORM_ADMINS=${PLATFORM_ADMINS:-dev@localhost}
+if [[ -z ${SECRETS_ENCRYPTION_KEY:-} ]]; then   # one key per checkout, kept with the local database
+  mkdir -p .data
+  [[ -s .data/secrets.key ]] || (umask 077; head -c 32 /dev/urandom | base64 > .data/secrets.key)
+  SECRETS_ENCRYPTION_KEY=$(cat .data/secrets.key)
+  export SECRETS_ENCRYPTION_KEY
+fi
 
 log "building the server"
 dotnet build src/WebApi -c Release -v quiet -nologo -clp:ErrorsOnly

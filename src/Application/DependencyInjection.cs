@@ -25,6 +25,7 @@ public static class DependencyInjection
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(AuthorizationBehavior<,>));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(RetryOnConflictBehavior<,>));
         services.AddScoped<UserProvisioner>();
+        services.AddScoped<Common.ResourceAuthorizer>();
         services.AddSingleton(TimeProvider.System);
         return services;
     }

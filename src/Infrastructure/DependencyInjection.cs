@@ -16,8 +16,9 @@ public enum SessionBackend
 public static class DependencyInjection
 {
     /// <summary>PostgreSQL (one data source shared by EF Core, the migrator and the session store) and the session store.</summary>
-    public static IServiceCollection AddInfrastructure(this IServiceCollection services, string connectionString, SessionBackend sessions)
+    public static IServiceCollection AddInfrastructure(this IServiceCollection services, string connectionString, SessionBackend sessions, byte[] secretsKey)
     {
+        services.AddSingleton<ISecretCipher>(new Secrets.AesGcmSecretCipher(secretsKey));
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(WithStatementPreparation(connectionString)).Build());
         services.AddDbContextPool<AppDbContext>((sp, options) => options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddScoped<IAppDbContext>(sp => sp.GetRequiredService<AppDbContext>());

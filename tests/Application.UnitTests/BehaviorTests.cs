@@ -23,7 +23,7 @@ public sealed class AuthorizationBehaviorTests
     public AuthorizationBehaviorTests() => _user.Id.Returns(UserId.New());
 
     private Task<string> Run<TRequest>(TRequest request) where TRequest : notnull =>
-        new AuthorizationBehavior<TRequest, string>(_user, _access).Handle(request, CancellationToken.None, () =>
+        new AuthorizationBehavior<TRequest, string>(new ResourceAuthorizer(_user, _access)).Handle(request, CancellationToken.None, () =>
         {
             _handlerCalls++;
             return Task.FromResult("handled");

@@ -23,6 +23,9 @@ public sealed class TestCurrentUser : ICurrentUser
 /// <summary>The real Application + Infrastructure container against one test database, with users to act as.</summary>
 public sealed class TestServices : IAsyncDisposable
 {
+    /// <summary>The secrets key every test host uses (32 bytes, base64 "AAEC...").</summary>
+    public static readonly byte[] SecretsKey = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
+
     private readonly ServiceProvider _provider;
 
     public TestServices(string connectionString)
@@ -30,7 +33,7 @@ public sealed class TestServices : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddApplication();
-        services.AddInfrastructure(connectionString, SessionBackend.Postgres);
+        services.AddInfrastructure(connectionString, SessionBackend.Postgres, SecretsKey);
         services.AddScoped<TestCurrentUser>();
         services.AddScoped<ICurrentUser>(sp => sp.GetRequiredService<TestCurrentUser>());
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });

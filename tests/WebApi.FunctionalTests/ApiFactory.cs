@@ -32,6 +32,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         builder.UseEnvironment("Production");
         builder.UseSetting("DATABASE_DSN", ConnectionString);
+        builder.UseSetting("SECRETS_ENCRYPTION_KEY", Convert.ToBase64String(TestServices.SecretsKey));
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
 

@@ -19,6 +19,7 @@ public sealed class ProductionAuthFactory : ApiFactory
         ["GOOGLE_REDIRECT_URL"] = "https://app.example.com/oauth2/callback",
         ["SESSION_BACKEND"] = "postgres",
         ["SESSION_COOKIE_NAME"] = "cs_session",
+        ["SECRETS_ENCRYPTION_KEY"] = Convert.ToBase64String(TestSupport.TestServices.SecretsKey),
         ["LOG_LEVEL"] = "warning",
     };
 }

@@ -8,6 +8,7 @@ public abstract record ResourceRef
 {
     public sealed record Organization(OrganizationId Id) : ResourceRef;
     public sealed record Team(TeamId Id) : ResourceRef;
+    public sealed record Deployment(DeploymentId Id) : ResourceRef;
 }
 
 /// <summary>
@@ -31,7 +32,7 @@ public interface IPlatformAdminRequest
 }
 
 /// <summary>What the caller holds on a resource; null roles mean no membership at that level.</summary>
-public sealed record ResourceAccess(OrganizationId Organization, OrgRole? OrgRole, TeamRole? TeamRole)
+public sealed record ResourceAccess(OrganizationId Organization, OrgRole? OrgRole, TeamRole? TeamRole, TeamId? Team = null)
 {
     public bool IsMember => OrgRole is not null || TeamRole is not null;
     public TeamRole? EffectiveTeamRole => Permissions.EffectiveTeamRole(OrgRole, TeamRole);
@@ -42,4 +43,5 @@ public interface IAccessReader
 {
     Task<ResourceAccess?> ForOrganizationAsync(OrganizationId organization, UserId user, CancellationToken cancellationToken);
     Task<ResourceAccess?> ForTeamAsync(TeamId team, UserId user, CancellationToken cancellationToken);
+    Task<ResourceAccess?> ForDeploymentAsync(DeploymentId deployment, UserId user, CancellationToken cancellationToken);
 }

@@ -31,6 +31,14 @@ public static class Constraints
         ["ux_teams_organization_name"] = ("team.name_taken", "This organization already has a team with that name."),
         ["pk_team_members"] = ("team.member_exists", "That user is already a member of this team."),
         ["ux_client_domains_host"] = ("client.domain_exists", "That domain already belongs to a client."),
+        ["ux_plans_code"] = ("plan.code_taken", "A plan with that code already exists."),
+        ["ux_templates_system_name"] = ("template.name_taken", "A system template with that name already exists."),
+        ["ux_templates_organization_name"] = ("template.name_taken", "This organization already has a template with that name."),
+        ["ux_deployments_team_name"] = ("deployment.name_taken", "This team already has a deployment with that name."),
+        ["ux_deployments_host"] = ("deployment.host_taken", "Another deployment already uses that address; choose another name."),
+        ["fk_deployments_team"] = ("team.has_deployments", "The team still has deployments; delete them first."),
+        ["fk_deployments_organization"] = ("org.has_deployments", "The organization still has deployments; delete them first."),
+        ["fk_deployments_template_version"] = ("template.in_use", "Deployments still use this template; delete them first."),
     };
 
     public static (string Code, string Message) Describe(ConstraintViolationException exception) =>

@@ -1,6 +1,8 @@
 using CleanScheduler.Domain.Billing;
 using CleanScheduler.Domain.Clients;
 using CleanScheduler.Domain.Common;
+using CleanScheduler.Domain.Deployments;
+using CleanScheduler.Domain.Templates;
 using CleanScheduler.Domain.Organizations;
 using CleanScheduler.Domain.Teams;
 using CleanScheduler.Domain.Users;
@@ -17,6 +19,8 @@ public interface IAppDbContext
     DbSet<Client> Clients { get; }
     DbSet<BillingPlan> Plans { get; }
     DbSet<Subscription> Subscriptions { get; }
+    DbSet<Template> Templates { get; }
+    DbSet<Deployment> Deployments { get; }
 
     /// <summary>
     /// Commits every tracked change in one transaction. Throws <see cref="DbUpdateConcurrencyException"/> when an

@@ -96,7 +96,7 @@ public static partial class TemplateSpecRules
                 if (System.Text.Encoding.UTF8.GetByteCount(file.Content) > MaxConfigFileBytes)
                     Problem($"{at}.configFiles[{f}].content", $"At most {MaxConfigFileBytes / 1024} KiB.");
                 foreach (Match variable in Variable().Matches(file.Content))
-                    if (!envNames.Contains(variable.Groups[1].Value))
+                    if (!envNames.Contains(variable.Groups[1].Value) && !Deployments.DeploymentSettings.BuiltIns.Contains(variable.Groups[1].Value))
                         Problem($"{at}.configFiles[{f}].content", $"{{{{ {variable.Groups[1].Value} }}}} is not a setting of this service.");
             }
         }

@@ -33,6 +33,23 @@ public sealed class AccessReader(AppDbContext db) : IAccessReader
                 TeamRole = t.Members.Where(m => m.UserId == user).Select(m => (TeamRole?)m.Role).FirstOrDefault(),
             })
             .SingleOrDefaultAsync(cancellationToken);
-        return row is null ? null : new ResourceAccess(row.OrganizationId, row.OrgRole, row.TeamRole);
+        return row is null ? null : new ResourceAccess(row.OrganizationId, row.OrgRole, row.TeamRole, team);
+    }
+
+    public async Task<ResourceAccess?> ForDeploymentAsync(DeploymentId deployment, UserId user, CancellationToken cancellationToken)
+    {
+        var row = await db.Deployments.AsNoTracking()
+            .Where(d => d.Id == deployment)
+            .Select(d => new
+            {
+                d.OrganizationId,
+                d.TeamId,
+                OrgRole = db.Organizations.Where(o => o.Id == d.OrganizationId).SelectMany(o => o.Members)
+                    .Where(m => m.UserId == user).Select(m => (OrgRole?)m.Role).FirstOrDefault(),
+                TeamRole = db.Teams.Where(t => t.Id == d.TeamId).SelectMany(t => t.Members)
+                    .Where(m => m.UserId == user).Select(m => (TeamRole?)m.Role).FirstOrDefault(),
+            })
+            .SingleOrDefaultAsync(cancellationToken);
+        return row is null ? null : new ResourceAccess(row.OrganizationId, row.OrgRole, row.TeamRole, row.TeamId);
     }
 }

@@ -4,6 +4,8 @@ using CleanScheduler.Domain.Authorization;
 using CleanScheduler.Domain.Billing;
 using CleanScheduler.Domain.Clients;
 using CleanScheduler.Domain.Common;
+using CleanScheduler.Domain.Deployments;
+using CleanScheduler.Domain.Templates;
 using CleanScheduler.Domain.Organizations;
 using CleanScheduler.Domain.Teams;
 using CleanScheduler.Domain.Tenancy;
@@ -27,6 +29,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<Client> Clients => Set<Client>();
     public DbSet<BillingPlan> Plans => Set<BillingPlan>();
     public DbSet<Subscription> Subscriptions => Set<Subscription>();
+    public DbSet<Template> Templates => Set<Template>();
+    public DbSet<Deployment> Deployments => Set<Deployment>();
 
     public void DiscardChanges() => ChangeTracker.Clear();
 
@@ -65,6 +69,11 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
         configuration.Properties<SubscriptionId>().HaveConversion<SubscriptionIdConverter>();
         configuration.Properties<SubscriptionStatus>().HaveConversion<SubscriptionStatusConverter>();
         configuration.Properties<TierLimits>().HaveConversion<TierLimitsJsonConverter>().HaveColumnType("jsonb");
+        configuration.Properties<TemplateId>().HaveConversion<TemplateIdConverter>();
+        configuration.Properties<DeploymentId>().HaveConversion<DeploymentIdConverter>();
+        configuration.Properties<TemplateVisibility>().HaveConversion<VisibilityConverter>();
+        configuration.Properties<DesiredState>().HaveConversion<DesiredStateConverter>();
+        configuration.Properties<DeploymentPhase>().HaveConversion<PhaseConverter>();
     }
 
     protected override void OnModelCreating(ModelBuilder model)
@@ -136,6 +145,38 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             subscription.HasOne<BillingPlan>().WithMany().HasForeignKey(s => s.PlanId).OnDelete(DeleteBehavior.Restrict);
         });
 
+        model.Entity<Template>(template =>
+        {
+            template.ToTable("templates");
+            template.HasKey(t => t.Id);
+            template.Ignore(t => t.Version);
+            template.Ignore(t => t.Current);
+            template.OwnsMany(t => t.Versions, version =>
+            {
+                version.ToTable("template_versions");
+                version.WithOwner().HasForeignKey("TemplateId");
+                version.HasKey("TemplateId", nameof(TemplateVersion.Number));
+                version.Property(v => v.Number).ValueGeneratedNever();
+            });
+            template.Navigation(t => t.Versions).HasField("_versions").UsePropertyAccessMode(PropertyAccessMode.Field);
+        });
+
+        model.Entity<Deployment>(deployment =>
+        {
+            deployment.ToTable("deployments");
+            deployment.HasKey(d => d.Id);
+            deployment.Property(d => d.Version).IsRowVersion();
+            deployment.Ignore(d => d.Url);
+            deployment.Property(d => d.Values).HasConversion(new StringMapConverter(), StringMapConverter.Comparer).HasColumnType("jsonb");
+            deployment.OwnsMany(d => d.Secrets, secret =>
+            {
+                secret.ToTable("deployment_secret_values");
+                secret.WithOwner().HasForeignKey("DeploymentId");
+                secret.HasKey("DeploymentId", nameof(SecretValue.Name));
+            });
+            deployment.Navigation(d => d.Secrets).HasField("_secrets").UsePropertyAccessMode(PropertyAccessMode.Field);
+        });
+
         UseSnakeCaseColumns(model);
     }
 
@@ -187,6 +228,25 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     private sealed class OrgRoleConverter() : ValueConverter<OrgRole, string>(r => r.ToCode(), v => RoleCodes.ParseOrgRole(v));
     private sealed class TeamRoleConverter() : ValueConverter<TeamRole, string>(r => r.ToCode(), v => RoleCodes.ParseTeamRole(v));
     private sealed class TierConverter() : ValueConverter<Tier, string>(t => t.ToCode(), v => ParseTier(v));
+
+    private sealed class TemplateIdConverter() : ValueConverter<TemplateId, Guid>(id => id.Value, v => new TemplateId(v));
+    private sealed class DeploymentIdConverter() : ValueConverter<DeploymentId, Guid>(id => id.Value, v => new DeploymentId(v));
+    private sealed class VisibilityConverter() : ValueConverter<TemplateVisibility, string>(v => v.ToCode(), c => ParseVisibility(c));
+    private sealed class DesiredStateConverter() : ValueConverter<DesiredState, string>(s => s.ToCode(), c => c == "stopped" ? DesiredState.Stopped : DesiredState.Running);
+    private sealed class PhaseConverter() : ValueConverter<DeploymentPhase, string>(p => p.ToCode(), c => DeploymentCodes.ParsePhase(c));
+
+    private sealed class StringMapConverter() : ValueConverter<Dictionary<string, string>, string>(
+        map => System.Text.Json.JsonSerializer.Serialize(map, (System.Text.Json.JsonSerializerOptions?)null),
+        json => System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(json, (System.Text.Json.JsonSerializerOptions?)null) ?? new Dictionary<string, string>())
+    {
+        public static readonly Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer<Dictionary<string, string>> Comparer = new(
+            (a, b) => a != null && b != null && a.Count == b.Count && a.All(kv => b.ContainsKey(kv.Key) && b[kv.Key] == kv.Value),
+            map => map.Aggregate(0, (hash, kv) => hash ^ HashCode.Combine(kv.Key, kv.Value)),
+            map => new Dictionary<string, string>(map, StringComparer.Ordinal));
+    }
+
+    private static TemplateVisibility ParseVisibility(string code) =>
+        TemplateVisibilityCodes.TryParse(code, out var visibility) ? visibility : throw new InvalidOperationException($"Unknown visibility '{code}'.");
 
     private sealed class PlanIdConverter() : ValueConverter<PlanId, Guid>(id => id.Value, v => new PlanId(v));
     private sealed class SubscriptionIdConverter() : ValueConverter<SubscriptionId, Guid>(id => id.Value, v => new SubscriptionId(v));

@@ -110,7 +110,7 @@ public sealed class ServerSettings
             ("memory", SessionBackend.Memory), ("postgres", SessionBackend.Postgres), ("redis", null));
         var redisAddr = env.Optional("REDIS_ADDR");
         if (sessionBackend is null)
-            env.Error("SESSION_BACKEND", "=redis is not available in this version; use memory or postgres");
+            env.Error("SESSION_BACKEND", "'redis' is not available in this version; use memory or postgres");
 
         var cookieName = env.String("SESSION_COOKIE_NAME", "session_id");
         var stateCookieName = env.String("STATE_COOKIE_NAME", "oauth_state");
@@ -130,17 +130,14 @@ public sealed class ServerSettings
                 key = null;
             }
         }
+        if (secretsBackend == "database" && key is null && keyText is null && !devMode && devModeKnown)
+            env.Error("SECRETS_ENCRYPTION_KEY", "is required when SECRETS_BACKEND=database: 32 bytes in base64 (generate one with: openssl rand -base64 32)");
+        if (secretsBackend is "vault" or "aws")
+            env.Error("SECRETS_BACKEND", $"'{secretsBackend}' is not available in this version; use database (with SECRETS_ENCRYPTION_KEY)");
         var vaultAddr = env.Optional("VAULT_ADDR");
         var vaultToken = env.Optional("VAULT_TOKEN");
         var vaultTokenFile = env.Optional("VAULT_TOKEN_FILE");
-        if (secretsBackend == "vault")
-        {
-            env.Required("VAULT_ADDR", "the Vault server address when SECRETS_BACKEND=vault");
-            if (vaultToken is null && vaultTokenFile is null)
-                env.Error("VAULT_TOKEN", "or VAULT_TOKEN_FILE is required when SECRETS_BACKEND=vault");
-        }
         var awsRegion = env.Optional("AWS_REGION");
-        if (secretsBackend == "aws") env.Required("AWS_REGION", "the AWS region when SECRETS_BACKEND=aws");
 
         var billing = env.Bool("BILLING_ENABLED", false);
         var stripeKey = env.Optional("STRIPE_API_KEY");

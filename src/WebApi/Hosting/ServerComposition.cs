@@ -31,7 +31,7 @@ public static class ServerComposition
         var services = builder.Services;
         services.AddSingleton(settings);
         services.AddApplication();
-        services.AddInfrastructure(settings.ConnectionString, settings.SessionBackend);
+        services.AddInfrastructure(settings.ConnectionString, settings.SessionBackend, SecretsKey(settings));
         services.AddHostedService<SessionCleanupService>();
 
         services.AddHttpContextAccessor();
@@ -87,6 +87,14 @@ public static class ServerComposition
             "CleanScheduler server on {Address} (DEV_MODE={DevMode}, sessions={Sessions}, database {Host}:{Port}/{Database})",
             settings.ServerAddr.ToUrl(), settings.DevMode, settings.SessionBackend, database.Host, database.Port, database.Database);
         return app;
+    }
+
+    /// <summary>The configured key; in DEV_MODE without one, a random key for this run (stored secrets die with the process).</summary>
+    private static byte[] SecretsKey(ServerSettings settings)
+    {
+        if (settings.SecretsEncryptionKey is { } key) return key;
+        Console.Error.WriteLine("warning: SECRETS_ENCRYPTION_KEY is not set; DEV_MODE uses a random key for this run, so secret values stored now cannot be read after a restart");
+        return System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
     }
 
     private static string DefaultCode(int status) => status switch
