@@ -26,6 +26,7 @@ public static class DependencyInjection
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(RetryOnConflictBehavior<,>));
         services.AddScoped<UserProvisioner>();
         services.AddScoped<Common.ResourceAuthorizer>();
+        services.AddScoped<Features.Templates.TemplateAccess>();
         services.AddSingleton(TimeProvider.System);
         return services;
     }

@@ -12,7 +12,7 @@ if (settings is null)
 builder.AddCleanScheduler(settings);
 var app = builder.Build();
 app.UseCleanScheduler(settings);
-if (!await app.MigrateDatabaseAsync()) return 1;
+if (!await app.PrepareDatabaseAsync()) return 1;
 await app.RunAsync();
 return 0;
 

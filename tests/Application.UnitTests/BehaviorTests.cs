@@ -179,6 +179,17 @@ public sealed class RetryOnConflictBehaviorTests
     }
 
     [Fact]
+    public async Task A_foreign_key_refusal_is_not_a_race_and_is_not_retried()
+    {
+        var attempts = 0;
+
+        await Assert.ThrowsAsync<ConstraintViolationException>(() => Behavior<DeleteTeamCommand>().Handle(new DeleteTeamCommand(TeamId.New()),
+            CancellationToken.None, () => { attempts++; throw new ConstraintViolationException("fk_deployments_team", ConstraintKind.ForeignKey, new Exception()); }));
+
+        Assert.Equal(1, attempts);
+    }
+
+    [Fact]
     public async Task After_the_last_attempt_the_conflict_reaches_the_caller()
     {
         var attempts = 0;

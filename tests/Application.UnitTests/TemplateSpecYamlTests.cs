@@ -81,6 +81,14 @@ public sealed class TemplateSpecYamlTests
     }
 
     [Fact]
+    public void Unknown_keys_and_rule_violations_are_reported_in_one_pass()
+    {
+        var errors = Errors("services:\n  - name: web\n    image: nginx\n    ports:\n      - { name: http, port: 99999 }\n    replica: 2\n");
+
+        Assert.Equal([(5, "services[0].ports[0].port"), (6, "services[0].replica")], errors.Select(e => (e.Line, e.Path)));
+    }
+
+    [Fact]
     public void Wrong_types_are_reported_per_field()
     {
         var errors = Errors("services:\n  - name: web\n    image: nginx\n    replicas: many\n    ports: http\n");

@@ -4,6 +4,21 @@ using static CleanScheduler.WebApi.FunctionalTests.Api;
 
 namespace CleanScheduler.WebApi.FunctionalTests;
 
+/// <summary>A team template and a deployment of it, so that route sweeps reach template and deployment routes.</summary>
+public static class TenantResources
+{
+    public const string Spec = "services:\n  - name: web\n    image: nginx:1.27\n    ports:\n      - { name: http, port: 80, public: true }\n";
+
+    public static async Task<(string Template, string Deployment)> TemplateAndDeploymentAsync(Api owner, string team)
+    {
+        var template = await owner.ExpectAsync(owner.PostAsync("/api/templates",
+            new { teamId = team, name = $"Tpl {Guid.NewGuid():N}"[..12], visibility = "team", spec = Spec }), HttpStatusCode.Created);
+        var deployment = await owner.ExpectAsync(owner.PostAsync("/api/deployments",
+            new { teamId = team, name = $"d{Guid.NewGuid():N}"[..12], templateId = template.GetProperty("id").GetString() }), HttpStatusCode.Created);
+        return (template.GetProperty("id").GetString()!, deployment.GetProperty("id").GetString()!);
+    }
+}
+
 /// <summary>Another tenant's resources answer 404 on every endpoint, for every method, and nothing changes.</summary>
 public sealed class CrossTenantTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
@@ -15,15 +30,17 @@ public sealed class CrossTenantTests(ApiFactory factory) : IClassFixture<ApiFact
         var (org, team) = await owner.CreateOrgAsync("Victim Inc");
         await admin.ExpectAsync(admin.PutAsync($"/api/orgs/{org}/plan", new { plan = "business" }), HttpStatusCode.OK);
         var ownerId = await owner.UserIdAsync();
+        var (template, deployment) = await TenantResources.TemplateAndDeploymentAsync(owner, team);
         var stranger = factory.As(ApiFactory.NewEmail("attacker"));
         await stranger.CreateOrgAsync("Attacker Inc");   // a tenant of their own, with roles that must not carry over
         var before = await owner.ExpectAsync(owner.GetAsync($"/api/orgs/{org}/members"), HttpStatusCode.OK);
+        var ids = new Ids(org, team, ownerId, template, deployment);
 
         var routes = RouteCatalog.ApiRoutes(factory.Services).Where(r => r.IsTenantResource).ToList();
-        Assert.True(routes.Count >= 16, $"expected the tenancy routes, found: {string.Join(", ", routes)}");
+        Assert.True(routes.Count >= 27, $"expected the tenant routes, found: {string.Join(", ", routes)}");
         foreach (var route in routes)
         {
-            var request = new HttpRequestMessage(new HttpMethod(route.Method), route.Fill(org, team, ownerId));
+            var request = new HttpRequestMessage(new HttpMethod(route.Method), route.Fill(ids));
             if (route.HasBody) request.Content = JsonContent.Create(route.ValidBody());
 
             var problem = await ProblemAsync(stranger.Http.SendAsync(request), HttpStatusCode.NotFound);
@@ -37,6 +54,11 @@ public sealed class CrossTenantTests(ApiFactory factory) : IClassFixture<ApiFact
         var mine = await stranger.ExpectAsync(stranger.GetAsync("/api/me"), HttpStatusCode.OK);
         Assert.DoesNotContain(org, mine.ToString());
         Assert.DoesNotContain(team, mine.ToString());
+        Assert.Equal("running", (await owner.ExpectAsync(owner.GetAsync($"/api/deployments/{deployment}"), HttpStatusCode.OK)).GetProperty("state").GetString());
+        var theirTemplates = await stranger.ExpectAsync(stranger.GetAsync("/api/templates"), HttpStatusCode.OK);
+        Assert.DoesNotContain(template, theirTemplates.ToString());
+        await Api.ProblemAsync(stranger.GetAsync($"/api/templates?teamId={team}"), HttpStatusCode.NotFound);
+        await Api.ProblemAsync(stranger.GetAsync($"/api/deployments?teamId={team}"), HttpStatusCode.NotFound);
     }
 
     [Fact]
@@ -49,11 +71,13 @@ public sealed class CrossTenantTests(ApiFactory factory) : IClassFixture<ApiFact
         var viewer = factory.As(ApiFactory.NewEmail("viewer"));
         await owner.ExpectAsync(owner.PostAsync($"/api/teams/{team}/members", new { email = viewer.Email, role = "viewer" }), HttpStatusCode.Created);
         var ownerId = await owner.UserIdAsync();
+        var (template, deployment) = await TenantResources.TemplateAndDeploymentAsync(owner, team);
+        var ids = new Ids(org, team, ownerId, template, deployment);
         var routes = RouteCatalog.ApiRoutes(factory.Services).Where(r => r.IsTenantResource).ToList();
 
         foreach (var route in routes)
         {
-            using var request = new HttpRequestMessage(new HttpMethod(route.Method), route.Fill(org, team, ownerId));
+            using var request = new HttpRequestMessage(new HttpMethod(route.Method), route.Fill(ids));
             if (route.HasBody) request.Content = JsonContent.Create(route.ValidBody());
             if (route.Method == "GET")
             {
@@ -68,6 +92,7 @@ public sealed class CrossTenantTests(ApiFactory factory) : IClassFixture<ApiFact
 
         Assert.Equal(2, (await owner.ExpectAsync(owner.GetAsync($"/api/teams/{team}/members"), HttpStatusCode.OK)).GetProperty("total").GetInt32());
         Assert.Equal("Readers Inc", (await owner.ExpectAsync(owner.GetAsync($"/api/orgs/{org}"), HttpStatusCode.OK)).GetProperty("name").GetString());
+        Assert.Equal("running", (await owner.ExpectAsync(owner.GetAsync($"/api/deployments/{deployment}"), HttpStatusCode.OK)).GetProperty("state").GetString());
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Deployments;
-using CleanScheduler.Domain.Teams;
 using CleanScheduler.Domain.Tenancy;
 
 namespace CleanScheduler.Domain.Billing;
@@ -65,18 +64,19 @@ public sealed class Subscription : AggregateRoot<SubscriptionId>
     }
 
     /// <summary>
-    /// Launches a deployment for <paramref name="team"/>, taking one of the plan's deployment slots (or refusing with
-    /// <c>tier.deployment_limit</c>). This row's version guards the count against racing launches.
+    /// Launches a deployment for <paramref name="team"/> (of <paramref name="teamOrganization"/>), taking one of the plan's
+    /// deployment slots or refusing with <c>tier.deployment_limit</c>. This row's version guards the count against
+    /// racing launches.
     /// </summary>
     public Deployment LaunchDeployment(
-        Team team, DeploymentName name, UserId owner, string ownerHandle, string deploymentDomain,
+        TeamId team, OrganizationId teamOrganization, DeploymentName name, UserId owner, string ownerHandle, string deploymentDomain,
         TemplateId template, int templateVersion, IReadOnlyDictionary<string, string> values, IEnumerable<SecretValue> secrets,
         DateTimeOffset now)
     {
-        if (team.OrganizationId != OrganizationId)
+        if (teamOrganization != OrganizationId)
             throw new InvalidOperationException("The team belongs to another organization.");
         ReserveDeployment(now);
-        return Deployment.Launch(OrganizationId, team.Id, name, owner, ownerHandle, deploymentDomain, template, templateVersion, values, secrets, now);
+        return Deployment.Launch(OrganizationId, team, name, owner, ownerHandle, deploymentDomain, template, templateVersion, values, secrets, now);
     }
 
     public void ReleaseDeployment(DateTimeOffset now)

@@ -28,9 +28,12 @@ public static class DeploymentSettings
     /// <summary>
     /// Checks <paramref name="values"/> against the template's settings: every key must be a setting, every required
     /// setting without a default needs a non-empty value, values are at most 4096 characters without NUL.
-    /// Problems are keyed <c>values.NAME</c>.
+    /// Problems are keyed <c>values.NAME</c>. Secret settings named in <paramref name="secretsAlreadySet"/> (and not given
+    /// again) keep their stored value and count as set.
     /// </summary>
-    public static ResolvedValues Resolve(TemplateSpec spec, IReadOnlyDictionary<string, string?> values, out IReadOnlyList<SpecProblem> problems)
+    public static ResolvedValues Resolve(
+        TemplateSpec spec, IReadOnlyDictionary<string, string?> values, out IReadOnlyList<SpecProblem> problems,
+        IReadOnlySet<string>? secretsAlreadySet = null)
     {
         var found = new List<SpecProblem>();
         var settings = Of(spec).ToDictionary(s => s.Name, StringComparer.Ordinal);
@@ -52,7 +55,8 @@ public static class DeploymentSettings
             (setting.Secret ? secret : plain)[name] = value;
         }
         foreach (var setting in settings.Values.Where(s => s.Required && s.Default is null))
-            if (!(plain.TryGetValue(setting.Name, out var v) && v.Length > 0) && !(secret.TryGetValue(setting.Name, out var sv) && sv.Length > 0))
+            if (!(plain.TryGetValue(setting.Name, out var v) && v.Length > 0) && !(secret.TryGetValue(setting.Name, out var sv) && sv.Length > 0)
+                && !(setting.Secret && secretsAlreadySet?.Contains(setting.Name) == true && !values.ContainsKey(setting.Name)))
                 found.Add(new SpecProblem($"values.{setting.Name}", $"'{setting.Name}' is required{(setting.Description is null ? "" : $" ({setting.Description})")}."));
         problems = found;
         return new ResolvedValues(plain, secret);

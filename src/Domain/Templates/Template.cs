@@ -104,6 +104,9 @@ public sealed class Template : AggregateRoot<TemplateId>
         return version;
     }
 
+    /// <summary>Records that the template is being deleted (the handler removes it).</summary>
+    public void MarkDeleted(DateTimeOffset now) => Raise(new TemplateDeleted(OrganizationId, Id, now));
+
     public TemplateVersion? VersionNumbered(int number) => _versions.Find(v => v.Number == number);
 
     public TemplateVersion Current => _versions.Find(v => v.Number == CurrentVersion)!;

@@ -39,6 +39,11 @@ public static partial class TemplateSpecRules
                 Problem($"{at}.replicas", $"Must be between 1 and {MaxReplicas}.");
             CheckStrings(service.Command, $"{at}.command", Problem);
             CheckStrings(service.Args, $"{at}.args", Problem);
+            var settingNames = service.Env.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+            for (var i = 0; i < service.Command.Count; i++) CheckVariables(service.Command[i], settingNames, $"{at}.command[{i}]", Problem);
+            for (var i = 0; i < service.Args.Count; i++) CheckVariables(service.Args[i], settingNames, $"{at}.args[{i}]", Problem);
+            for (var i = 0; i < service.Env.Count; i++)
+                if (service.Env[i].Default is { } value) CheckVariables(value, settingNames, $"{at}.env[{i}].default", Problem);
 
             if (service.Ports.Count > MaxPorts) Problem($"{at}.ports", $"A service has at most {MaxPorts} ports.");
             var portNames = new HashSet<string>(StringComparer.Ordinal);
@@ -95,9 +100,7 @@ public static partial class TemplateSpecRules
                     Problem($"{at}.configFiles[{f}].path", $"'{file.Path}' is listed twice.");
                 if (System.Text.Encoding.UTF8.GetByteCount(file.Content) > MaxConfigFileBytes)
                     Problem($"{at}.configFiles[{f}].content", $"At most {MaxConfigFileBytes / 1024} KiB.");
-                foreach (Match variable in Variable().Matches(file.Content))
-                    if (!envNames.Contains(variable.Groups[1].Value) && !Deployments.DeploymentSettings.BuiltIns.Contains(variable.Groups[1].Value))
-                        Problem($"{at}.configFiles[{f}].content", $"{{{{ {variable.Groups[1].Value} }}}} is not a setting of this service.");
+                CheckVariables(file.Content, settingNames, $"{at}.configFiles[{f}].content", Problem);
             }
         }
 
@@ -105,6 +108,17 @@ public static partial class TemplateSpecRules
             foreach (var path in publicPorts.Skip(1))
                 Problem(path, $"Only one port per template can be public; {publicPorts[0]} already is.");
         return problems;
+    }
+
+    /// <summary><c>{{ NAME }}</c> must name a setting of the service or a built-in (DEPLOYMENT_NAME, DEPLOYMENT_HOST).</summary>
+    private static void CheckVariables(string text, HashSet<string> settings, string path, Action<string, string> problem)
+    {
+        foreach (Match variable in Variable().Matches(text))
+        {
+            var name = variable.Groups[1].Value;
+            if (!settings.Contains(name) && !Deployments.DeploymentSettings.BuiltIns.Contains(name))
+                problem(path, $"{{{{ {name} }}}} is neither a setting of this service nor one of {string.Join(", ", Deployments.DeploymentSettings.BuiltIns)}.");
+        }
     }
 
     /// <summary>Replaces <c>{{ NAME }}</c> by the values given (unknown names stay as they are).</summary>

@@ -45,6 +45,8 @@ public sealed class ServerSettings
     public required string DeploymentDomain { get; init; }
     public required bool KubernetesEnabled { get; init; }
     public required string KubernetesNamespace { get; init; }
+    public string? ClusterSecretStore { get; init; }
+    public required bool DisableNetworkPolicies { get; init; }
     public required TimeSpan KubernetesReconcileInterval { get; init; }
     public required SessionBackend SessionBackend { get; init; }
     public required TimeSpan SessionDuration { get; init; }
@@ -186,6 +188,8 @@ public sealed class ServerSettings
             DeploymentDomain = deploymentDomain,
             KubernetesEnabled = env.Bool("KUBERNETES_ENABLED", false),
             KubernetesNamespace = kubernetesNamespace,
+            ClusterSecretStore = env.Optional("CLUSTER_SECRET_STORE"),
+            DisableNetworkPolicies = env.Bool("DISABLE_NETWORK_POLICIES", false),
             KubernetesReconcileInterval = env.Duration("KUBERNETES_RECONCILE_INTERVAL", TimeSpan.FromSeconds(30)),
             SessionBackend = sessionBackend ?? SessionBackend.Memory,
             SessionDuration = env.Duration("SESSION_DURATION", TimeSpan.FromHours(24)),

@@ -33,3 +33,26 @@ public sealed record CreatePlanRequest(
 public sealed record RevisePlanRequest(
     [property: Required, MaxLength(100)] string? Name,
     [property: Description("The plan's limits as overrides of its tier's defaults.")] Application.Features.Plans.PlanLimitsInput? Limits = null);
+
+public sealed record CreateTemplateRequest(
+    [property: Description("The team the template is for; omit for system templates.")] Guid? TeamId,
+    [property: Required, MaxLength(100)] string? Name,
+    [property: MaxLength(2000)] string? Description,
+    [property: Required, Description("private, team, org or system.")] string? Visibility,
+    [property: Required, Description("The multi-service spec, as YAML.")] string? Spec);
+
+public sealed record UpdateTemplateRequest(
+    [property: Required, Description("The new spec, as YAML; it becomes a new version.")] string? Spec,
+    [property: MaxLength(100)] string? Name = null,
+    [property: MaxLength(2000)] string? Description = null);
+
+public sealed record CreateDeploymentRequest(
+    [property: Required] Guid? TeamId,
+    [property: Required, MaxLength(40), Description("DNS label: lowercase letters, digits and hyphens, starting with a letter.")] string? Name,
+    [property: Required] Guid? TemplateId,
+    [property: Description("The template version; the current one when omitted.")] int? TemplateVersion = null,
+    [property: Description("Values of the template's settings, by name.")] Dictionary<string, string?>? Values = null);
+
+public sealed record UpdateDeploymentValuesRequest(
+    [property: Description("Values of the settings; a secret left out keeps its value, one set to null loses it.")] Dictionary<string, string?>? Values,
+    [property: Description("Move to this version of the template.")] int? TemplateVersion = null);

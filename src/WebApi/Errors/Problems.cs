@@ -42,6 +42,7 @@ public static partial class Problems
         ValidationException e => Validation(e.Errors
             .GroupBy(f => JsonField(f.PropertyName))
             .ToDictionary(g => g.Key, g => g.Select(f => f.ErrorMessage).Distinct().ToArray())),
+        Application.Features.Templates.SpecValidationException e => SpecProblem(e),
         NotFoundException e => Coded(StatusCodes.Status404NotFound, "Not found", e.Code, e.Message),
         AccessDeniedException e => Coded(StatusCodes.Status403Forbidden, "Forbidden", e.Code, e.Message),
         RuleViolationException e => Coded(StatusCodes.Status409Conflict, "Business rule violated", e.Code, e.Message),
@@ -51,6 +52,16 @@ public static partial class Problems
         BadHttpRequestException e => FromBadRequest(e),
         _ => null,
     };
+
+    /// <summary>400 with <c>errors.spec</c> (one line per problem) and <c>specErrors</c> ({line, column, path, message}) for editors.</summary>
+    private static ProblemDetails SpecProblem(Application.Features.Templates.SpecValidationException e)
+    {
+        var problem = Validation(new Dictionary<string, string[]> { ["spec"] = e.Errors.Select(x => x.ToString()).ToArray() });
+        problem.Title = "The template spec is not valid";
+        problem.Extensions["code"] = "template.invalid_spec";
+        problem.Extensions["specErrors"] = e.Errors.Select(x => new { line = x.Line, column = x.Column, path = x.Path, message = x.Message }).ToArray();
+        return problem;
+    }
 
     private static ProblemDetails FromBadRequest(BadHttpRequestException e)
     {
@@ -95,9 +106,13 @@ public static partial class Problems
         var status => new ProblemDetails { Status = status },
     };
 
-    /// <summary>"Members[0].Role" becomes "members[0].role": field names as the JSON spells them.</summary>
+    /// <summary>
+    /// "Members[0].Role" becomes "members[0].role": C# property names as the JSON spells them. Segments that are not
+    /// PascalCase (setting names such as "values.POSTGRES_PASSWORD") stay as they are.
+    /// </summary>
     public static string JsonField(string path) =>
-        string.Join('.', path.Split('.').Select(part => part.Length == 0 ? part : char.ToLowerInvariant(part[0]) + part[1..]));
+        string.Join('.', path.Split('.').Select(part =>
+            part.Length > 0 && char.IsUpper(part[0]) && (part.Length == 1 || !char.IsUpper(part[1])) ? char.ToLowerInvariant(part[0]) + part[1..] : part));
 
     [GeneratedRegex("""Failed to bind parameter "(?<type>[^ "]+) (?<name>[^"]+)" from "(?<value>[^"]*)".""")]
     private static partial Regex BindFailure();

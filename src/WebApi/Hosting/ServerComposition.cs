@@ -30,6 +30,8 @@ public static class ServerComposition
 
         var services = builder.Services;
         services.AddSingleton(settings);
+        services.AddSingleton(new Application.Features.Deployments.DeploymentOptions(settings.DeploymentDomain, settings.KubernetesNamespace,
+            new Application.Kubernetes.RenderOptions(settings.ClusterSecretStore, settings.DisableNetworkPolicies)));
         services.AddApplication();
         services.AddInfrastructure(settings.ConnectionString, settings.SessionBackend, SecretsKey(settings));
         services.AddHostedService<SessionCleanupService>();
@@ -81,6 +83,8 @@ public static class ServerComposition
         app.MapOrganizationEndpoints();
         app.MapTeamEndpoints();
         app.MapPlanEndpoints();
+        app.MapTemplateEndpoints();
+        app.MapDeploymentEndpoints();
 
         var database = new NpgsqlConnectionStringBuilder(settings.ConnectionString);
         app.Logger.LogInformation(

@@ -1,3 +1,5 @@
+using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Features.Templates;
 using CleanScheduler.Infrastructure.Persistence;
 using Npgsql;
 
@@ -5,6 +7,17 @@ namespace CleanScheduler.WebApi.Hosting;
 
 public static class StartupMigration
 {
+    /// <summary>Migrates, then publishes the system templates that are missing.</summary>
+    public static async Task<bool> PrepareDatabaseAsync(this WebApplication app)
+    {
+        if (!await app.MigrateDatabaseAsync()) return false;
+        await using var scope = app.Services.CreateAsyncScope();
+        var published = await SystemTemplates.SeedAsync(
+            scope.ServiceProvider.GetRequiredService<IAppDbContext>(), TimeProvider.System, app.Lifetime.ApplicationStopping);
+        if (published > 0) app.Logger.LogInformation("Published {Count} system template(s)", published);
+        return true;
+    }
+
     /// <summary>
     /// Brings the schema up to date before the server accepts requests. Waits up to 30 s for the database to come
     /// up; on failure prints one line saying why and returns false.

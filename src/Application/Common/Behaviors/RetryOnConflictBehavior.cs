@@ -9,7 +9,7 @@ public interface ICommand<out TResponse> : IRequest<TResponse>;
 
 /// <summary>
 /// Re-runs a command from fresh state when its save lost a race (the aggregate changed since it was read, or a
-/// concurrent insert took a unique key). The second pass sees the winner's data, so the caller gets the precise
+/// concurrent insert took a unique key). Other constraint violations are not races: they are answered at once. The second pass sees the winner's data, so the caller gets the precise
 /// answer ("the team is full", "already a member") instead of a bare conflict. After the last attempt the
 /// exception reaches the caller as a 409.
 /// </summary>
@@ -28,7 +28,7 @@ public sealed class RetryOnConflictBehavior<TRequest, TResponse>(
             {
                 return await next();
             }
-            catch (Exception e) when (attempt < MaxAttempts && e is DbUpdateConcurrencyException or ConstraintViolationException)
+            catch (Exception e) when (attempt < MaxAttempts && e is DbUpdateConcurrencyException or ConstraintViolationException { Kind: ConstraintKind.Unique })
             {
                 logger.LogDebug("{Request} lost a write race (attempt {Attempt}): {Reason}", typeof(TRequest).Name, attempt, e.Message);
                 db.DiscardChanges();

@@ -19,6 +19,8 @@ public sealed class DeleteOrganizationHandler(IAppDbContext db) : IRequestHandle
     public async Task<Unit> Handle(DeleteOrganizationCommand command, CancellationToken cancellationToken)
     {
         var org = await db.Organizations.GetAsync(command.Id, cancellationToken);
+        if (await db.Deployments.AnyAsync(d => d.OrganizationId == command.Id, cancellationToken))
+            throw new RuleViolationException("org.has_deployments", "The organization still has deployments; delete them first.");
         db.Teams.RemoveRange(await db.Teams.Where(t => t.OrganizationId == command.Id).ToListAsync(cancellationToken));
         db.Organizations.Remove(org);
         await db.SaveChangesAsync(cancellationToken);

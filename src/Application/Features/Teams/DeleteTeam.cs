@@ -20,6 +20,8 @@ public sealed class DeleteTeamHandler(IAppDbContext db) : IRequestHandler<Delete
     {
         var team = await db.Teams.GetAsync(command.Id, cancellationToken);
         team.EnsureDeletable();
+        if (await db.Deployments.AnyAsync(d => d.TeamId == team.Id, cancellationToken))
+            throw new RuleViolationException("team.has_deployments", "The team still has deployments; delete them first.");
         db.Teams.Remove(team);
         await db.SaveChangesAsync(cancellationToken);
         return Unit.Value;

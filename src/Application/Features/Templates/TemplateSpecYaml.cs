@@ -44,7 +44,7 @@ public static class TemplateSpecYaml
         }
 
         var spec = reader.ReadSpec(root);
-        if (spec is not null && reader.Errors.Count == 0)
+        if (spec is not null)   // built (unknown keys are reported and skipped): check the rules too, so one pass shows everything
             foreach (var problem in TemplateSpecRules.Validate(spec))
             {
                 var (line, column) = reader.Locate(problem.Path);
@@ -238,7 +238,6 @@ public static class TemplateSpecYaml
                 if (!allowed.Contains(key, StringComparer.Ordinal))
                 {
                     Error(keyNode, path, $"Unknown key '{key}'; expected one of: {string.Join(", ", allowed)}.");
-                    ok = false;
                     continue;
                 }
                 if (IsNull(value)) continue;   // "key:" or "key: null" means absent

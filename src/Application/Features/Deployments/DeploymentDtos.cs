@@ -1,0 +1,55 @@
+using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Features.Templates;
+using CleanScheduler.Domain.Common;
+using CleanScheduler.Domain.Deployments;
+using CleanScheduler.Domain.Templates;
+using Microsoft.EntityFrameworkCore;
+
+namespace CleanScheduler.Application.Features.Deployments;
+
+/// <summary>A deployment in a list. <see cref="State"/> is what its owner wants (running/stopped), <see cref="Phase"/> what the cluster reports.</summary>
+public sealed record DeploymentSummary(
+    Guid Id, Guid TeamId, string Name, string State, string Phase, string Url, Guid TemplateId, string TemplateName,
+    int TemplateVersion, Guid CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>
+/// One deployment: its plain setting <see cref="Values"/>, the names of the secret settings that have a value
+/// (<see cref="SecretsSet"/>; values are never returned), and its services.
+/// </summary>
+public sealed record DeploymentDetails(
+    Guid Id, Guid OrganizationId, Guid TeamId, string Name, string State, string Phase, string? PhaseMessage, string Url,
+    Guid TemplateId, string TemplateName, int TemplateVersion, IReadOnlyDictionary<string, string> Values,
+    IReadOnlyList<string> SecretsSet, IReadOnlyList<ServiceSummary> Services, Guid CreatedBy,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+internal static class DeploymentReads
+{
+    public static string SecretContext(Deployment deployment, string setting) =>
+        SecretContext(deployment.OrganizationId, deployment.TeamId, deployment.Name, setting);
+
+    public static string SecretContext(OrganizationId org, TeamId team, string name, string setting) =>
+        $"deployment-secret/{org}/{team}/{name}/{setting}";
+
+    public static DeploymentDetails ToDetails(Deployment d, string templateName, TemplateSpec? spec) => new(
+        d.Id.Value, d.OrganizationId.Value, d.TeamId.Value, d.Name, d.State.ToCode(), d.Phase.ToCode(), d.PhaseMessage, d.Url,
+        d.TemplateId.Value, templateName, d.TemplateVersion, d.Values, d.Secrets.Select(s => s.Name).Order(StringComparer.Ordinal).ToList(),
+        spec is null ? [] : spec.Services.Select(s => new ServiceSummary(s.Name, s.Image, s.Replicas,
+            s.Ports.Select(p => new ServicePortDto(p.Name, p.Port, p.Public)).ToList())).ToList(),
+        d.CreatedBy.Value, d.CreatedAt, d.UpdatedAt);
+
+    /// <summary>The template version a deployment uses: its name and its parsed spec.</summary>
+    public static async Task<(string Name, string Yaml, TemplateSpec Spec)> TemplateOfAsync(
+        IAppDbContext db, TemplateId template, int version, CancellationToken cancellationToken)
+    {
+        var row = await db.Templates.AsNoTracking().Where(t => t.Id == template)
+            .SelectMany(t => t.Versions.Where(v => v.Number == version), (t, v) => new { t.Name, v.Spec })
+            .SingleAsync(cancellationToken);
+        return (row.Name, row.Spec, TemplateMapping.ParseOrThrow(row.Spec));
+    }
+
+    public static async Task<DeploymentDetails> DetailsAsync(IAppDbContext db, Deployment deployment, CancellationToken cancellationToken)
+    {
+        var (name, _, spec) = await TemplateOfAsync(db, deployment.TemplateId, deployment.TemplateVersion, cancellationToken);
+        return ToDetails(deployment, name, spec);
+    }
+}

@@ -1,0 +1,37 @@
+using CleanScheduler.Domain.Templates;
+using CleanScheduler.Domain.Tenancy;
+
+namespace CleanScheduler.Application.Kubernetes;
+
+/// <summary>The object that owns what is rendered (the UserDeployment custom resource), when it is known.</summary>
+public sealed record OwnerObject(string ApiVersion, string Kind, string Name, string Uid);
+
+/// <summary>
+/// Everything rendering needs, resolved: the deployment's identity and owner, its plan's tier and limits, the template
+/// version's spec, the plain values and the secret values (null values are redacted: the keys are rendered, not the
+/// values). Built by the server from a stored deployment, and by the operator from a UserDeployment resource.
+/// </summary>
+public sealed record RenderInput(
+    string Name,
+    string Namespace,
+    Guid DeploymentId,
+    Guid OrganizationId,
+    Guid TeamId,
+    Guid OwnerUserId,
+    string OwnerHandle,
+    Tier Tier,
+    TierLimits Limits,
+    TemplateSpec Spec,
+    IReadOnlyDictionary<string, string> Values,
+    IReadOnlyDictionary<string, string?> Secrets,
+    bool Running,
+    string Host,
+    OwnerObject? Owner = null);
+
+/// <summary>Cluster-wide rendering choices (operator flags and server settings).</summary>
+public sealed record RenderOptions(
+    string? ClusterSecretStore = null,
+    bool DisableNetworkPolicies = false,
+    string IngressClass = "traefik",
+    string ClusterIssuer = "letsencrypt-prod",
+    string IngressControllerNamespace = "traefik");

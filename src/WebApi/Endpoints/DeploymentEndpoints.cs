@@ -1,0 +1,71 @@
+using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Features.Deployments;
+using CleanScheduler.Domain.Common;
+using MediatR;
+using Microsoft.AspNetCore.Http.HttpResults;
+using static Microsoft.AspNetCore.Http.StatusCodes;
+
+namespace CleanScheduler.WebApi.Endpoints;
+
+public static class DeploymentEndpoints
+{
+    public static IEndpointRouteBuilder MapDeploymentEndpoints(this IEndpointRouteBuilder app)
+    {
+        var deployments = app.MapGroup("/api/deployments").WithTags("Deployments").RequireAuthorization();
+        deployments.MapPost("/", CreateAsync).WithSummary("Deploy a template version for a team, within the plan's limit")
+            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
+        deployments.MapGet("/", ListAsync).WithSummary("A team's deployments (?teamId=, optionally &state=running|stopped, &phase=)")
+            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound);
+        deployments.MapGet("/{id:guid}", GetAsync).WithSummary("One deployment").WithProblems(Status403Forbidden, Status404NotFound);
+        deployments.MapPost("/{id:guid}/stop", StopAsync).WithSummary("Scale to zero, keeping everything else")
+            .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
+        deployments.MapPost("/{id:guid}/start", StartAsync).WithSummary("Run again after a stop")
+            .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
+        deployments.MapPut("/{id:guid}/values", UpdateValuesAsync).WithSummary("Change the values (and optionally the template version); redeploys")
+            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
+        deployments.MapGet("/{id:guid}/manifests", ManifestsAsync)
+            .WithSummary("The deployment's Kubernetes objects as multi-document YAML (?download=true for a file)")
+            .Produces<string>(StatusCodes.Status200OK, "application/yaml").WithProblems(Status403Forbidden, Status404NotFound);
+        deployments.MapDelete("/{id:guid}", DeleteAsync).WithSummary("Delete a deployment and free its slot")
+            .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
+        return app;
+    }
+
+    private static async Task<Created<DeploymentDetails>> CreateAsync(CreateDeploymentRequest body, IMediator mediator, CancellationToken ct)
+    {
+        var deployment = await mediator.Send(new CreateDeploymentCommand(
+            new TeamId(body.TeamId ?? Guid.Empty), body.Name, new TemplateId(body.TemplateId ?? Guid.Empty), body.TemplateVersion, body.Values), ct);
+        return TypedResults.Created($"/api/deployments/{deployment.Id}", deployment);
+    }
+
+    private static async Task<Ok<Paged<DeploymentSummary>>> ListAsync(
+        IMediator mediator, CancellationToken ct, Guid? teamId, string? state, string? phase, int? page, int? pageSize) =>
+        TypedResults.Ok(await mediator.Send(new ListDeploymentsQuery(
+            new TeamId(teamId ?? Guid.Empty), state, phase, page ?? 1, pageSize ?? Paging.DefaultPageSize), ct));
+
+    private static async Task<Ok<DeploymentDetails>> GetAsync(Guid id, IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new GetDeploymentQuery(new DeploymentId(id)), ct));
+
+    private static async Task<Ok<DeploymentDetails>> StopAsync(Guid id, IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new SetDeploymentRunningCommand(new DeploymentId(id), Running: false), ct));
+
+    private static async Task<Ok<DeploymentDetails>> StartAsync(Guid id, IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new SetDeploymentRunningCommand(new DeploymentId(id), Running: true), ct));
+
+    private static async Task<Ok<DeploymentDetails>> UpdateValuesAsync(Guid id, UpdateDeploymentValuesRequest body, IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new UpdateDeploymentValuesCommand(new DeploymentId(id), body.TemplateVersion, body.Values), ct));
+
+    private static async Task<IResult> ManifestsAsync(Guid id, IMediator mediator, HttpContext http, CancellationToken ct, bool? download)
+    {
+        var manifests = await mediator.Send(new GetManifestsQuery(new DeploymentId(id)), ct);
+        if (download == true) http.Response.Headers.ContentDisposition = $"attachment; filename=\"{manifests.FileName}\"";
+        http.Response.Headers.CacheControl = "no-store";   // may hold secret values
+        return Results.Text(manifests.Yaml, "application/yaml", System.Text.Encoding.UTF8);
+    }
+
+    private static async Task<NoContent> DeleteAsync(Guid id, IMediator mediator, CancellationToken ct)
+    {
+        await mediator.Send(new DeleteDeploymentCommand(new DeploymentId(id)), ct);
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,211 @@
+using System.Net;
+using System.Text.Json;
+using static CleanScheduler.WebApi.FunctionalTests.Api;
+
+namespace CleanScheduler.WebApi.FunctionalTests;
+
+public sealed class DeploymentApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    private readonly Api _admin = factory.As(ApiFactory.PlatformAdmin);
+
+    private async Task<(string Org, string Team, Api Owner)> OrgAsync(string plan = "free")
+    {
+        var owner = factory.As(ApiFactory.NewEmail("owner"));
+        var (org, team) = await owner.CreateOrgAsync();
+        if (plan != "free") await _admin.ExpectAsync(_admin.PutAsync($"/api/orgs/{org}/plan", new { plan }), HttpStatusCode.OK);
+        return (org, team, owner);
+    }
+
+    private static async Task<string> SystemTemplateAsync(Api api, string team, string name) =>
+        (await api.ExpectAsync(api.GetAsync($"/api/templates?teamId={team}&visibility=system"), HttpStatusCode.OK))
+            .GetProperty("items").EnumerateArray().Single(t => t.GetProperty("name").GetString() == name).GetProperty("id").GetString()!;
+
+    /// <summary>Values as a dictionary: setting names are sent exactly as written (an anonymous object would be camel-cased).</summary>
+    private static Task<HttpResponseMessage> Deploy(Api api, string team, string template, string name, Dictionary<string, string?>? values = null) =>
+        api.PostAsync("/api/deployments", new { teamId = team, name, templateId = template, values = values ?? [] });
+
+    private static Dictionary<string, string?> V(params (string Name, string? Value)[] values) => values.ToDictionary(v => v.Name, v => v.Value);
+
+    [Fact]
+    public async Task Deploying_answers_201_with_id_state_and_url()
+    {
+        var (_, team, owner) = await OrgAsync();
+        var template = await SystemTemplateAsync(owner, team, "Static site");
+        var handle = (await owner.ExpectAsync(owner.GetAsync("/api/me"), HttpStatusCode.OK)).GetProperty("user").GetProperty("handle").GetString();
+
+        using var response = await Deploy(owner, team, template, "site", V(("PAGE_TITLE", "Hi")));
+        var deployment = await owner.ExpectAsync(Task.FromResult(response), HttpStatusCode.Created);
+
+        Assert.Equal($"/api/deployments/{deployment.GetProperty("id").GetString()}", response.Headers.Location?.OriginalString);
+        Assert.Equal(("running", "Pending"), (deployment.GetProperty("state").GetString(), deployment.GetProperty("phase").GetString()));
+        Assert.Equal($"https://{handle}-site.example.com", deployment.GetProperty("url").GetString());
+        Assert.Equal("Hi", deployment.GetProperty("values").GetProperty("PAGE_TITLE").GetString());
+    }
+
+    [Fact]
+    public async Task Free_allows_one_deployment_business_five()
+    {
+        var (org, team, owner) = await OrgAsync();
+        var template = await SystemTemplateAsync(owner, team, "Static site");
+        await owner.ExpectAsync(Deploy(owner, team, template, "first"), HttpStatusCode.Created);
+
+        var refused = await ProblemAsync(Deploy(owner, team, template, "second"), HttpStatusCode.Conflict, "tier.deployment_limit");
+        Assert.Contains("1 deployment", refused.GetProperty("detail").GetString());
+
+        await _admin.ExpectAsync(_admin.PutAsync($"/api/orgs/{org}/plan", new { plan = "business" }), HttpStatusCode.OK);
+        for (var i = 2; i <= 5; i++) await owner.ExpectAsync(Deploy(owner, team, template, $"app{i}"), HttpStatusCode.Created);
+        await ProblemAsync(Deploy(owner, team, template, "sixth"), HttpStatusCode.Conflict, "tier.deployment_limit");
+
+        var usage = await owner.ExpectAsync(owner.GetAsync($"/api/orgs/{org}/usage"), HttpStatusCode.OK);
+        Assert.Equal((5, 5), (usage.GetProperty("deployments").GetProperty("used").GetInt32(), usage.GetProperty("deployments").GetProperty("limit").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Deleting_frees_a_slot()
+    {
+        var (_, team, owner) = await OrgAsync();
+        var template = await SystemTemplateAsync(owner, team, "Static site");
+        var id = (await owner.ExpectAsync(Deploy(owner, team, template, "one"), HttpStatusCode.Created)).GetProperty("id").GetString();
+
+        await owner.ExpectAsync(owner.DeleteAsync($"/api/deployments/{id}"), HttpStatusCode.NoContent);
+
+        await ProblemAsync(owner.GetAsync($"/api/deployments/{id}"), HttpStatusCode.NotFound, "deployment.not_found");
+        await owner.ExpectAsync(Deploy(owner, team, template, "two"), HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public async Task A_viewer_lists_and_reads_deployments_but_cannot_create_stop_or_delete()
+    {
+        var (_, team, owner) = await OrgAsync("business");
+        var template = await SystemTemplateAsync(owner, team, "Static site");
+        var id = (await owner.ExpectAsync(Deploy(owner, team, template, "web"), HttpStatusCode.Created)).GetProperty("id").GetString();
+        var viewer = factory.As(ApiFactory.NewEmail("viewer"));
+        await owner.ExpectAsync(owner.PostAsync($"/api/teams/{team}/members", new { email = viewer.Email, role = "viewer" }), HttpStatusCode.Created);
+
+        var list = await viewer.ExpectAsync(viewer.GetAsync($"/api/deployments?teamId={team}"), HttpStatusCode.OK);
+        Assert.Equal("web", Assert.Single(list.GetProperty("items").EnumerateArray()).GetProperty("name").GetString());
+        await viewer.ExpectAsync(viewer.GetAsync($"/api/deployments/{id}"), HttpStatusCode.OK);
+        using (var manifests = await viewer.GetAsync($"/api/deployments/{id}/manifests")) Assert.Equal(HttpStatusCode.OK, manifests.StatusCode);
+
+        await ProblemAsync(Deploy(viewer, team, template, "mine"), HttpStatusCode.Forbidden, "permission.denied");
+        await ProblemAsync(viewer.Http.PostAsync($"/api/deployments/{id}/stop", null), HttpStatusCode.Forbidden, "permission.denied");
+        await ProblemAsync(viewer.DeleteAsync($"/api/deployments/{id}"), HttpStatusCode.Forbidden, "permission.denied");
+        await ProblemAsync(viewer.PutAsync($"/api/deployments/{id}/values", new { values = new { } }), HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task Stop_and_start_change_the_state_and_the_rendered_replicas()
+    {
+        var (_, team, owner) = await OrgAsync();
+        var template = await SystemTemplateAsync(owner, team, "Static site");
+        var id = (await owner.ExpectAsync(Deploy(owner, team, template, "toggle"), HttpStatusCode.Created)).GetProperty("id").GetString();
+
+        var stopped = await owner.ExpectAsync(owner.Http.PostAsync($"/api/deployments/{id}/stop", null), HttpStatusCode.OK);
+        Assert.Equal(("stopped", "Stopped"), (stopped.GetProperty("state").GetString(), stopped.GetProperty("phase").GetString()));
+        Assert.Contains("replicas: 0", await owner.Http.GetStringAsync($"/api/deployments/{id}/manifests"));
+        var filtered = await owner.ExpectAsync(owner.GetAsync($"/api/deployments?teamId={team}&state=stopped"), HttpStatusCode.OK);
+        Assert.Equal(1, filtered.GetProperty("total").GetInt32());
+
+        var started = await owner.ExpectAsync(owner.Http.PostAsync($"/api/deployments/{id}/start", null), HttpStatusCode.OK);
+        Assert.Equal(("running", "Pending"), (started.GetProperty("state").GetString(), started.GetProperty("phase").GetString()));
+        Assert.Contains("replicas: 1", await owner.Http.GetStringAsync($"/api/deployments/{id}/manifests"));
+        Assert.Equal(0, (await owner.ExpectAsync(owner.GetAsync($"/api/deployments?teamId={team}&state=stopped"), HttpStatusCode.OK)).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task Values_are_checked_against_the_templates_settings()
+    {
+        var (_, team, owner) = await OrgAsync();
+        var template = await SystemTemplateAsync(owner, team, "Web app + PostgreSQL");
+
+        await ValidationProblemAsync(Deploy(owner, team, template, "db"), "values.POSTGRES_PASSWORD");
+        await ValidationProblemAsync(Deploy(owner, team, template, "db", V(("POSTGRES_PASSWORD", "x"), ("NOT_A_SETTING", "1"))), "values.NOT_A_SETTING");
+        await ValidationProblemAsync(Deploy(owner, team, template, "db", V(("POSTGRES_PASSWORD", new string('x', 5000)))), "values.POSTGRES_PASSWORD");
+        await ValidationProblemAsync(owner.SendRawAsync(HttpMethod.Post, "/api/deployments",
+            $$$"""{"teamId":"{{{team}}}","name":"db","templateId":"{{{template}}}","values":{"POSTGRES_PASSWORD":42}}"""), "values.POSTGRES_PASSWORD");
+        await ValidationProblemAsync(Deploy(owner, team, template, "Bad Name", V(("POSTGRES_PASSWORD", "x"))), "name");
+        await ValidationProblemAsync(Deploy(owner, team, template, new string('a', 41), V(("POSTGRES_PASSWORD", "x"))), "name");
+        await ValidationProblemAsync(owner.PostAsync("/api/deployments", new { teamId = team, name = "x" }), "templateId");
+        await ProblemAsync(Deploy(owner, team, Guid.NewGuid().ToString(), "ghost"), HttpStatusCode.NotFound, "template.not_found");
+    }
+
+    [Fact]
+    public async Task Secret_values_are_never_returned_and_only_members_who_may_read_secrets_see_them_in_manifests()
+    {
+        var (_, team, owner) = await OrgAsync("business");
+        var template = await SystemTemplateAsync(owner, team, "Web app + PostgreSQL");
+        var created = await owner.ExpectAsync(Deploy(owner, team, template, "vault", V(("POSTGRES_PASSWORD", "hunter2-very-secret"))), HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetString();
+        var viewer = factory.As(ApiFactory.NewEmail("viewer"));
+        await owner.ExpectAsync(owner.PostAsync($"/api/teams/{team}/members", new { email = viewer.Email, role = "viewer" }), HttpStatusCode.Created);
+
+        Assert.DoesNotContain("hunter2", created.ToString());
+        Assert.Equal(["POSTGRES_PASSWORD"], created.GetProperty("secretsSet").EnumerateArray().Select(s => s.GetString()));
+        Assert.DoesNotContain("hunter2", (await owner.ExpectAsync(owner.GetAsync($"/api/deployments?teamId={team}"), HttpStatusCode.OK)).ToString());
+        Assert.Contains("hunter2-very-secret", await owner.Http.GetStringAsync($"/api/deployments/{id}/manifests"));
+        var forViewer = await viewer.Http.GetStringAsync($"/api/deployments/{id}/manifests");
+        Assert.DoesNotContain("hunter2", forViewer);
+        Assert.Contains("scheduler.cleanscheduler.io/redacted", forViewer);
+    }
+
+    [Fact]
+    public async Task Changing_values_redeploys_keeps_secrets_left_out_and_requires_them_when_removed()
+    {
+        var (_, team, owner) = await OrgAsync();
+        var template = await SystemTemplateAsync(owner, team, "Web app + PostgreSQL");
+        var id = (await owner.ExpectAsync(Deploy(owner, team, template, "shop", V(("POSTGRES_PASSWORD", "first"))), HttpStatusCode.Created)).GetProperty("id").GetString();
+
+        var updated = await owner.ExpectAsync(owner.PutAsync($"/api/deployments/{id}/values", new { values = V(("POSTGRES_DB", "orders")) }), HttpStatusCode.OK);
+
+        Assert.Equal("orders", updated.GetProperty("values").GetProperty("POSTGRES_DB").GetString());
+        Assert.Equal(["POSTGRES_PASSWORD"], updated.GetProperty("secretsSet").EnumerateArray().Select(s => s.GetString()));
+        var manifests = await owner.Http.GetStringAsync($"/api/deployments/{id}/manifests");
+        Assert.Contains("\"first\"", manifests);
+        Assert.Contains("\"orders\"", manifests);
+        await ValidationProblemAsync(owner.SendRawAsync(HttpMethod.Put, $"/api/deployments/{id}/values", """{"values":{"POSTGRES_PASSWORD":null}}"""), "values.POSTGRES_PASSWORD");
+        await ProblemAsync(owner.PutAsync($"/api/deployments/{id}/values", new { values = new { }, templateVersion = 7 }), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Names_are_unique_per_team_and_the_list_needs_a_team()
+    {
+        var (_, team, owner) = await OrgAsync("business");
+        var template = await SystemTemplateAsync(owner, team, "Static site");
+        await owner.ExpectAsync(Deploy(owner, team, template, "same"), HttpStatusCode.Created);
+
+        await ProblemAsync(Deploy(owner, team, template, "same"), HttpStatusCode.Conflict, "deployment.name_taken");
+        await ValidationProblemAsync(owner.GetAsync("/api/deployments"), "teamId");
+        await ValidationProblemAsync(owner.GetAsync($"/api/deployments?teamId={team}&state=sleeping"), "state");
+    }
+
+    [Fact]
+    public async Task Manifests_download_as_a_yaml_file()
+    {
+        var (_, team, owner) = await OrgAsync();
+        var template = await SystemTemplateAsync(owner, team, "Static site");
+        var id = (await owner.ExpectAsync(Deploy(owner, team, template, "files"), HttpStatusCode.Created)).GetProperty("id").GetString();
+
+        using var response = await owner.GetAsync($"/api/deployments/{id}/manifests?download=true");
+
+        Assert.Equal("application/yaml", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("files.yaml", response.Content.Headers.ContentDisposition?.FileName?.Trim('"') ?? ContentDispositionFileName(response));
+        var yaml = await response.Content.ReadAsStringAsync();
+        Assert.Equal(8, yaml.Split("---\n", StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Contains("kind: \"Ingress\"", yaml);
+    }
+
+    private static string? ContentDispositionFileName(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Content-Disposition", out var values) ? values.First().Split("filename=")[1].Trim('"') : null;
+
+    [Fact]
+    public async Task Teams_and_organizations_with_deployments_are_not_deleted_from_under_them()
+    {
+        var (org, team, owner) = await OrgAsync("business");
+        var other = (await owner.ExpectAsync(owner.PostAsync($"/api/orgs/{org}/teams", new { name = "Busy" }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var template = await SystemTemplateAsync(owner, team, "Static site");
+        await owner.ExpectAsync(Deploy(owner, other, template, "busy"), HttpStatusCode.Created);
+
+        await ProblemAsync(owner.DeleteAsync($"/api/teams/{other}"), HttpStatusCode.Conflict, "team.has_deployments");
+        await ProblemAsync(owner.DeleteAsync($"/api/orgs/{org}"), HttpStatusCode.Conflict, "org.has_deployments");
+    }
+}
