@@ -61,6 +61,30 @@ public sealed class DeploymentApiTests(ApiFactory factory) : IClassFixture<ApiFa
     }
 
     [Fact]
+    public async Task Fifty_simultaneous_requests_on_a_fresh_free_org_create_exactly_one_deployment()
+    {
+        var (org, team, owner) = await OrgAsync();
+        var template = await SystemTemplateAsync(owner, team, "Static site");
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 50).Select(async i =>
+        {
+            using var response = await Deploy(owner, team, template, $"race{i}");
+            var body = await response.Content.ReadAsStringAsync();
+            return ((int)response.StatusCode, body);
+        }));
+
+        Assert.Single(statuses, s => s.Item1 == 201);
+        Assert.All(statuses.Where(s => s.Item1 != 201), s =>
+        {
+            Assert.Equal(409, s.Item1);
+            Assert.Matches("\"code\":\"(tier.deployment_limit|concurrency.conflict)\"", s.body);
+        });
+        var list = await owner.ExpectAsync(owner.GetAsync($"/api/deployments?teamId={team}"), HttpStatusCode.OK);
+        Assert.Equal(1, list.GetProperty("total").GetInt32());
+        Assert.Equal(1, (await owner.ExpectAsync(owner.GetAsync($"/api/orgs/{org}/usage"), HttpStatusCode.OK)).GetProperty("deployments").GetProperty("used").GetInt32());
+    }
+
+    [Fact]
     public async Task Deleting_frees_a_slot()
     {
         var (_, team, owner) = await OrgAsync();

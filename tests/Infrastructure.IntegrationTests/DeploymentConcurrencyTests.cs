@@ -1,0 +1,83 @@
+using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Features.Deployments;
+using CleanScheduler.Application.Features.Organizations;
+using CleanScheduler.Application.Features.Templates;
+using CleanScheduler.Domain.Common;
+using CleanScheduler.Domain.Templates;
+using CleanScheduler.TestSupport;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CleanScheduler.Infrastructure.IntegrationTests;
+
+/// <summary>The deployment limit holds when many launches race (DESIGN.md §5: 50 on a Free org leave exactly one).</summary>
+public sealed class DeploymentConcurrencyTests(ServicesFixture db) : IClassFixture<ServicesFixture>
+{
+    private TestServices S => db.Services;
+
+    private async Task<TemplateId> StaticSiteAsync()
+    {
+        await using (var scope = S.Services.CreateAsyncScope())
+            await SystemTemplates.SeedAsync(scope.ServiceProvider.GetRequiredService<IAppDbContext>(), TimeProvider.System, CancellationToken.None);
+        await using var read = S.NewContext();
+        return await read.Templates.Where(t => t.Visibility == TemplateVisibility.System && t.Name == "Static site").Select(t => t.Id).SingleAsync();
+    }
+
+    private async Task<(OrganizationDetails Org, Application.Features.Users.UserRef Owner)> FreshOrgAsync(string? plan = null)
+    {
+        var owner = await S.UserAsync($"o-{Guid.NewGuid():N}@deploy-race.test");
+        var org = await S.SendAsync(owner, new CreateOrganizationCommand("Race", $"race-{Guid.NewGuid():N}"[..20]));
+        if (plan is not null) await S.SendAsync(owner, new SetOrganizationPlanCommand(new OrganizationId(org.Id), plan), platformAdmin: true);
+        return (org, owner);
+    }
+
+    private async Task<string[]> LaunchAsync(int count, OrganizationDetails org, Application.Features.Users.UserRef owner, TemplateId template) =>
+        await Task.WhenAll(Enumerable.Range(0, count).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                await S.SendAsync(owner, new CreateDeploymentCommand(new TeamId(org.DefaultTeamId), $"app{i}", template, null, null));
+                return "created";
+            }
+            catch (RuleViolationException e) { return e.Code; }
+            catch (DbUpdateConcurrencyException) { return "concurrency.conflict"; }
+        })));
+
+    private async Task<(long Rows, long Counter)> CountsAsync(Guid org)
+    {
+        await using var read = S.NewContext();
+        var id = new OrganizationId(org);
+        return (await read.Deployments.LongCountAsync(d => d.OrganizationId == id),
+            await read.Subscriptions.Where(s => s.OrganizationId == id).Select(s => (long)s.ActiveDeployments).SingleAsync());
+    }
+
+    [Fact]
+    public async Task Fifty_simultaneous_launches_on_a_free_org_leave_exactly_one_deployment()
+    {
+        var template = await StaticSiteAsync();
+        var (org, owner) = await FreshOrgAsync();
+
+        var outcomes = await LaunchAsync(50, org, owner, template);
+
+        Assert.Equal(1, outcomes.Count(o => o == "created"));
+        Assert.All(outcomes.Where(o => o != "created"), o => Assert.Contains(o, new[] { "tier.deployment_limit", "concurrency.conflict" }));
+        Assert.Equal((1L, 1L), await CountsAsync(org.Id));
+    }
+
+    [Fact]
+    public async Task Racing_launches_on_business_stop_at_five_and_the_counter_matches_the_rows()
+    {
+        var template = await StaticSiteAsync();
+        var (org, owner) = await FreshOrgAsync("business");
+
+        var outcomes = await LaunchAsync(20, org, owner, template);
+
+        Assert.InRange(outcomes.Count(o => o == "created"), 1, 5);
+        Assert.Equal(outcomes.Count(o => o == "created"), (int)(await CountsAsync(org.Id)).Rows);
+        var (rows, counter) = await CountsAsync(org.Id);
+        Assert.Equal(rows, counter);
+        var more = await LaunchAsync(10, org, owner, template);   // sequential top-up: whatever the race left free fills up to 5
+        Assert.Equal((5L, 5L), await CountsAsync(org.Id));
+        Assert.Contains("tier.deployment_limit", more);
+    }
+}
