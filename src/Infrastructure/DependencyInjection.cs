@@ -21,12 +21,24 @@ public static class DependencyInjection
         services.AddSingleton<ISecretCipher>(new Secrets.AesGcmSecretCipher(secretsKey));
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(WithStatementPreparation(connectionString)).Build());
         services.AddDbContextPool<AppDbContext>((sp, options) => options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
-        services.AddScoped<IAppDbContext>(sp => sp.GetRequiredService<AppDbContext>());
+        services.AddScoped<IAppDbContext>(sp =>
+        {
+            var db = sp.GetRequiredService<AppDbContext>();
+            db.Actor = () => sp.GetService<ICurrentUser>() is { } user && TryActor(user) is { } actor ? actor : null;
+            return db;
+        });
         services.AddScoped<IAccessReader, AccessReader>();
         services.AddSingleton<DatabaseMigrator>();
         if (sessions == SessionBackend.Postgres) services.AddSingleton<ISessionStore, PostgresSessionStore>();
         else services.AddSingleton<ISessionStore, InMemorySessionStore>();
         return services;
+    }
+
+    /// <summary>The acting user, or null where there is none (start-up work, background services).</summary>
+    private static AuditActor? TryActor(ICurrentUser user)
+    {
+        try { return new AuditActor(user.Id.Value, user.Email); }
+        catch (InvalidOperationException) { return null; }
     }
 
     /// <summary>

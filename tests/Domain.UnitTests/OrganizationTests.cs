@@ -35,7 +35,7 @@ public sealed class OrganizationTests
         Assert.Equal(org.Id, team.OrganizationId);
         Assert.Equal(TeamRole.Admin, team.RoleOf(_founder));
         Assert.Equal(1, team.MemberCount);
-        Assert.IsType<OrganizationFounded>(Assert.Single(org.DomainEvents));
+        Assert.Equal([typeof(OrganizationFounded), typeof(TeamAdded)], org.DomainEvents.Select(e => e.GetType()));
     }
 
     [Fact]

@@ -79,7 +79,7 @@ public sealed class CrossTenantTests(ApiFactory factory) : IClassFixture<ApiFact
         {
             using var request = new HttpRequestMessage(new HttpMethod(route.Method), route.Fill(ids));
             if (route.HasBody) request.Content = JsonContent.Create(route.ValidBody());
-            if (route.Method == "GET")
+            if (route.Method == "GET" && !route.Pattern.EndsWith("/audit", StringComparison.Ordinal))   // the audit log is for owners and admins
             {
                 using var response = await viewer.Http.SendAsync(request);
                 Assert.True(response.StatusCode == HttpStatusCode.OK, $"{route}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");

@@ -22,6 +22,9 @@ public interface IAppDbContext
     DbSet<Template> Templates { get; }
     DbSet<Deployment> Deployments { get; }
 
+    /// <summary>The audit log (read side); rows are written from domain events when changes are saved.</summary>
+    DbSet<AuditEntry> AuditEntries { get; }
+
     /// <summary>
     /// Commits every tracked change in one transaction. Throws <see cref="DbUpdateConcurrencyException"/> when an
     /// aggregate changed since it was read, and <see cref="ConstraintViolationException"/> when a database rule refuses it.

@@ -46,6 +46,7 @@ public sealed class Organization : AggregateRoot<OrganizationId>
 
         var subscription = Subscription.Start(org.Id, plan, now);
         var team = Team.Create(org.Id, DefaultTeamName, isDefault: true, now);
+        org.Raise(new TeamAdded(org.Id, team.Id, team.Name, now));
         team.AddMember(org, subscription, founder, TeamRole.Admin, now);
         return (org, team, subscription);
     }
@@ -53,6 +54,9 @@ public sealed class Organization : AggregateRoot<OrganizationId>
     public OrgRole? RoleOf(UserId user) => _members.Find(m => m.UserId == user)?.Role;
 
     public bool IsMember(UserId user) => _members.Exists(m => m.UserId == user);
+
+    /// <summary>Records that the organization is being deleted (the handler removes it with its teams).</summary>
+    public void MarkDeleted(UserId actor, DateTimeOffset now) => Raise(new OrganizationDeleted(Id, actor, Slug, now));
 
     public void Rename(string name, DateTimeOffset now)
     {
@@ -147,6 +151,7 @@ public sealed class OrgMembership
 }
 
 public sealed record OrganizationFounded(OrganizationId Organization, UserId Founder, string Slug, DateTimeOffset OccurredAt) : IDomainEvent;
+public sealed record OrganizationDeleted(OrganizationId Organization, UserId Actor, string Slug, DateTimeOffset OccurredAt) : IDomainEvent;
 public sealed record OrganizationRenamed(OrganizationId Organization, string Name, DateTimeOffset OccurredAt) : IDomainEvent;
 public sealed record TeamAdded(OrganizationId Organization, TeamId Team, string Name, DateTimeOffset OccurredAt) : IDomainEvent;
 public sealed record OrgMemberAdded(OrganizationId Organization, UserId User, OrgRole Role, DateTimeOffset OccurredAt) : IDomainEvent;

@@ -93,6 +93,13 @@ public sealed class Team : AggregateRoot<TeamId>
             throw new RuleViolationException("team.default_team", "The default team cannot be deleted; it is removed with its organization.");
     }
 
+    /// <summary>Records that the team is being deleted (the handler removes it).</summary>
+    public void MarkDeleted(DateTimeOffset now)
+    {
+        EnsureDeletable();
+        Raise(new TeamDeleted(OrganizationId, Id, Name, now));
+    }
+
     private TeamMembership MembershipOf(UserId user) =>
         _members.Find(m => m.UserId == user) ?? throw new NotFoundException("member", user);
 }
@@ -111,6 +118,7 @@ public sealed class TeamMembership
     internal void ChangeRole(TeamRole role) => Role = role;
 }
 
+public sealed record TeamDeleted(OrganizationId Organization, TeamId Team, string Name, DateTimeOffset OccurredAt) : IDomainEvent;
 public sealed record TeamRenamed(OrganizationId Organization, TeamId Team, string Name, DateTimeOffset OccurredAt) : IDomainEvent;
 public sealed record TeamMemberAdded(OrganizationId Organization, TeamId Team, UserId User, TeamRole Role, DateTimeOffset OccurredAt) : IDomainEvent;
 public sealed record TeamMemberRoleChanged(OrganizationId Organization, TeamId Team, UserId User, TeamRole Role, DateTimeOffset OccurredAt) : IDomainEvent;

@@ -31,20 +31,36 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<Subscription> Subscriptions => Set<Subscription>();
     public DbSet<Template> Templates => Set<Template>();
     public DbSet<Deployment> Deployments => Set<Deployment>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    /// <summary>Who acts in the current scope, for the audit log. Set when the scope resolves <see cref="IAppDbContext"/>.</summary>
+    public Func<AuditActor?>? Actor { get; set; }
 
     public void DiscardChanges() => ChangeTracker.Clear();
 
     public override async Task<int> SaveChangesAsync(CancellationToken cancellationToken = default)
     {
+        var raised = ChangeTracker.Entries<IHasDomainEvents>().Select(e => e.Entity).Where(e => e.DomainEvents.Count > 0).ToList();
+        var actor = Actor?.Invoke();
+        var audit = raised.SelectMany(e => e.DomainEvents)
+            .Select((e, order) => AuditTrail.Describe(e, actor, TimeSpan.FromTicks(order)))   // a tick apart: the log keeps the order they were raised in
+            .OfType<AuditEntry>().ToList();
+        AuditEntries.AddRange(audit);   // the change and its record commit together
         try
         {
             var written = await base.SaveChangesAsync(cancellationToken);
-            foreach (var entry in ChangeTracker.Entries<IHasDomainEvents>()) entry.Entity.ClearDomainEvents();
+            foreach (var entity in raised) entity.ClearDomainEvents();
             return written;
         }
         catch (DbUpdateException e) when (e is not DbUpdateConcurrencyException && e.InnerException is PostgresException pg && Translate(pg, e) is { } violation)
         {
+            foreach (var entry in audit) Entry(entry).State = EntityState.Detached;   // a retry records them anew
             throw violation;
+        }
+        catch
+        {
+            foreach (var entry in audit) Entry(entry).State = EntityState.Detached;
+            throw;
         }
     }
 
@@ -175,6 +191,14 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
                 secret.HasKey("DeploymentId", nameof(SecretValue.Name));
             });
             deployment.Navigation(d => d.Secrets).HasField("_secrets").UsePropertyAccessMode(PropertyAccessMode.Field);
+        });
+
+        model.Entity<AuditEntry>(entry =>
+        {
+            entry.ToTable("audit_entries");
+            entry.HasKey(e => e.Id);
+            entry.Property(e => e.Details).HasColumnType("jsonb");
+            entry.Property(e => e.Seq).UseIdentityAlwaysColumn();
         });
 
         UseSnakeCaseColumns(model);

@@ -24,6 +24,8 @@ public static class OrganizationEndpoints
             .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
         orgs.MapGet("/{id:guid}/usage", UsageAsync).WithSummary("Each limit of the organization's plan beside its current use")
             .WithProblems(Status404NotFound);
+        orgs.MapGet("/{id:guid}/audit", AuditAsync).WithSummary("The organization's audit log, newest first (owners and admins)")
+            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound);
         orgs.MapPut("/{id:guid}/plan", SetPlanAsync).WithSummary("Set the organization's tier (platform admins only)")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
 
@@ -63,6 +65,9 @@ public static class OrganizationEndpoints
         await mediator.Send(new DeleteOrganizationCommand(new OrganizationId(id)), ct);
         return TypedResults.NoContent();
     }
+
+    private static async Task<Ok<Paged<AuditEntryDto>>> AuditAsync(Guid id, IMediator mediator, CancellationToken ct, string? action, int? page, int? pageSize) =>
+        TypedResults.Ok(await mediator.Send(new GetAuditLogQuery(new OrganizationId(id), action, page ?? 1, pageSize ?? Paging.DefaultPageSize), ct));
 
     private static async Task<Ok<UsageDto>> UsageAsync(Guid id, IMediator mediator, CancellationToken ct) =>
         TypedResults.Ok(await mediator.Send(new GetUsageQuery(new OrganizationId(id)), ct));

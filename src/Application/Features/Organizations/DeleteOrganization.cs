@@ -14,7 +14,7 @@ public sealed record DeleteOrganizationCommand(OrganizationId Id) : ICommand<Uni
     public ResourceRef Resource => new ResourceRef.Organization(Id);
 }
 
-public sealed class DeleteOrganizationHandler(IAppDbContext db) : IRequestHandler<DeleteOrganizationCommand, Unit>
+public sealed class DeleteOrganizationHandler(IAppDbContext db, ICurrentUser user, TimeProvider clock) : IRequestHandler<DeleteOrganizationCommand, Unit>
 {
     public async Task<Unit> Handle(DeleteOrganizationCommand command, CancellationToken cancellationToken)
     {
@@ -22,6 +22,7 @@ public sealed class DeleteOrganizationHandler(IAppDbContext db) : IRequestHandle
         if (await db.Deployments.AnyAsync(d => d.OrganizationId == command.Id, cancellationToken))
             throw new RuleViolationException("org.has_deployments", "The organization still has deployments; delete them first.");
         db.Teams.RemoveRange(await db.Teams.Where(t => t.OrganizationId == command.Id).ToListAsync(cancellationToken));
+        org.MarkDeleted(user.Id, clock.GetUtcNow());
         db.Organizations.Remove(org);
         await db.SaveChangesAsync(cancellationToken);
         return Unit.Value;

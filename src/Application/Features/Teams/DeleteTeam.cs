@@ -14,7 +14,7 @@ public sealed record DeleteTeamCommand(TeamId Id) : ICommand<Unit>, IAuthorizedR
     public ResourceRef Resource => new ResourceRef.Team(Id);
 }
 
-public sealed class DeleteTeamHandler(IAppDbContext db) : IRequestHandler<DeleteTeamCommand, Unit>
+public sealed class DeleteTeamHandler(IAppDbContext db, TimeProvider clock) : IRequestHandler<DeleteTeamCommand, Unit>
 {
     public async Task<Unit> Handle(DeleteTeamCommand command, CancellationToken cancellationToken)
     {
@@ -22,6 +22,7 @@ public sealed class DeleteTeamHandler(IAppDbContext db) : IRequestHandler<Delete
         team.EnsureDeletable();
         if (await db.Deployments.AnyAsync(d => d.TeamId == team.Id, cancellationToken))
             throw new RuleViolationException("team.has_deployments", "The team still has deployments; delete them first.");
+        team.MarkDeleted(clock.GetUtcNow());
         db.Teams.Remove(team);
         await db.SaveChangesAsync(cancellationToken);
         return Unit.Value;
