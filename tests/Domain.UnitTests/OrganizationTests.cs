@@ -39,6 +39,16 @@ public sealed class OrganizationTests
     }
 
     [Fact]
+    public void Events_of_different_aggregates_keep_the_order_they_were_raised_in()
+    {
+        var (org, team, _) = Organization.Found("Acme", Slug.From("acme"), _founder, TestPlans.For(Tier.Business), Now);
+
+        var all = org.OrderedDomainEvents.Concat(team.OrderedDomainEvents).OrderBy(e => e.Order).Select(e => e.Event.GetType());
+
+        Assert.Equal([typeof(OrganizationFounded), typeof(TeamAdded), typeof(Domain.Teams.TeamMemberAdded)], all);
+    }
+
+    [Fact]
     public void Adding_an_existing_member_is_refused()
     {
         var org = Found();

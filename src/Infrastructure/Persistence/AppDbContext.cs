@@ -42,8 +42,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     {
         var raised = ChangeTracker.Entries<IHasDomainEvents>().Select(e => e.Entity).Where(e => e.DomainEvents.Count > 0).ToList();
         var actor = Actor?.Invoke();
-        var audit = raised.SelectMany(e => e.DomainEvents)
-            .Select((e, order) => AuditTrail.Describe(e, actor, TimeSpan.FromTicks(order)))   // a tick apart: the log keeps the order they were raised in
+        var audit = raised.SelectMany(e => e.OrderedDomainEvents).OrderBy(e => e.Order)
+            .Select((e, order) => AuditTrail.Describe(e.Event, actor, TimeSpan.FromMicroseconds(order)))   // 1 µs apart (timestamptz precision), in raise order
             .OfType<AuditEntry>().ToList();
         AuditEntries.AddRange(audit);   // the change and its record commit together
         try

@@ -1,5 +1,5 @@
 -- The audit log: one row per recorded change, written in the change's own transaction. Rows of one
--- transaction are a tick apart in the order their events were raised; seq breaks any remaining tie. No foreign keys: the
+-- transaction are a microsecond apart in the order their events were raised; seq breaks any remaining tie. No foreign keys: the
 -- history outlives the organizations, users and resources it names.
 CREATE TABLE audit_entries (
     id               uuid        NOT NULL,
