@@ -29,6 +29,7 @@ public static class DependencyInjection
         });
         services.AddScoped<IAccessReader, AccessReader>();
         services.AddSingleton<DatabaseMigrator>();
+        services.AddSingleton<IClientDirectory, ClientDirectory>();
         if (sessions == SessionBackend.Postgres) services.AddSingleton<ISessionStore, PostgresSessionStore>();
         else services.AddSingleton<ISessionStore, InMemorySessionStore>();
         return services;

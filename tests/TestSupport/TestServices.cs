@@ -35,6 +35,7 @@ public sealed class TestServices : IAsyncDisposable
         services.AddApplication();
         services.AddInfrastructure(connectionString, SessionBackend.Postgres, SecretsKey);
         services.AddScoped<TestCurrentUser>();
+        services.AddScoped<ICurrentClient, PlatformClient>();
         services.AddSingleton(new Application.Features.Deployments.DeploymentOptions("apps.test"));
         services.AddScoped<ICurrentUser>(sp => sp.GetRequiredService<TestCurrentUser>());
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });

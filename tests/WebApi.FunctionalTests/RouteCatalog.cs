@@ -9,7 +9,7 @@ public sealed record Ids(string Org, string Team, string User, string? Template 
 
 public static class RouteCatalog
 {
-    public sealed record Route(string Method, string Pattern, bool HasBody)
+    public sealed record Route(string Method, string Pattern, bool HasBody, bool Anonymous = false)
     {
 
         /// <summary>Routes that name a tenant's resource (as opposed to platform resources such as plans and clients).</summary>
@@ -51,7 +51,8 @@ public static class RouteCatalog
         .OfType<RouteEndpoint>()
         .Where(e => e.RoutePattern.RawText?.StartsWith("/api/", StringComparison.Ordinal) == true)
         .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? [])
-            .Select(m => new Route(m, "/" + e.RoutePattern.RawText!.Trim('/'), e.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>() is not null)))
+            .Select(m => new Route(m, "/" + e.RoutePattern.RawText!.Trim('/'), e.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>() is not null,
+                e.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is not null)))
         .Distinct()
         .OrderBy(r => r.Pattern, StringComparer.Ordinal).ThenBy(r => r.Method, StringComparer.Ordinal)
         .ToList();

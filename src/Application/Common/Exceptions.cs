@@ -31,6 +31,7 @@ public static class Constraints
         ["ux_teams_organization_name"] = ("team.name_taken", "This organization already has a team with that name."),
         ["pk_team_members"] = ("team.member_exists", "That user is already a member of this team."),
         ["ux_client_domains_host"] = ("client.domain_exists", "That domain already belongs to a client."),
+        ["fk_organizations_client"] = ("client.has_organizations", "Organizations still belong to this client; move or delete them first."),
         ["ux_plans_code"] = ("plan.code_taken", "A plan with that code already exists."),
         ["ux_templates_system_name"] = ("template.name_taken", "A system template with that name already exists."),
         ["ux_templates_organization_name"] = ("template.name_taken", "This organization already has a template with that name."),

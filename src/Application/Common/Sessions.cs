@@ -4,13 +4,16 @@ using CleanScheduler.Domain.Common;
 
 namespace CleanScheduler.Application.Common;
 
-/// <summary>A signed-in browser session. <see cref="Id"/> is the secret the cookie carries; stores keep only its hash.</summary>
-public sealed record Session(string Id, UserId UserId, string Email, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt);
+/// <summary>
+/// A signed-in browser session. <see cref="Id"/> is the secret the cookie carries; stores keep only its hash.
+/// <see cref="Client"/> is the white-label client it was made for (null: the platform's own hosts).
+/// </summary>
+public sealed record Session(string Id, UserId UserId, string Email, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, ClientId? Client = null);
 
 /// <summary>Server-side session records with an absolute expiry. Backends: memory, postgres.</summary>
 public interface ISessionStore
 {
-    Task<Session> CreateAsync(UserId user, string email, DateTimeOffset now, TimeSpan lifetime, CancellationToken cancellationToken);
+    Task<Session> CreateAsync(UserId user, string email, DateTimeOffset now, TimeSpan lifetime, CancellationToken cancellationToken, ClientId? client = null);
 
     /// <summary>The session with this id, or null when it is unknown or expired at <paramref name="now"/>.</summary>
     Task<Session?> GetAsync(string id, DateTimeOffset now, CancellationToken cancellationToken);

@@ -53,6 +53,16 @@ public sealed partial class Client : AggregateRoot<ClientId>
 
     public void Rebrand(Branding branding) => Branding = branding;
 
+    public void Rename(string name) => Name = DisplayName.From(name, "client name");
+
+    /// <summary>Makes <paramref name="hosts"/> the client's domains: adds the new ones, drops the others.</summary>
+    public void ServeExactly(IEnumerable<string> hosts)
+    {
+        var wanted = hosts.Select(h => h.Trim().TrimEnd('.').ToLowerInvariant()).Distinct().ToList();
+        _domains.RemoveAll(d => !wanted.Contains(d.Host));
+        foreach (var host in wanted.Where(h => !Serves(h))) AddDomain(host);
+    }
+
     [GeneratedRegex(@"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$", RegexOptions.CultureInvariant)]
     private static partial Regex DomainPattern();
 }

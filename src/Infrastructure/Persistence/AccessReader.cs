@@ -5,13 +5,16 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CleanScheduler.Infrastructure.Persistence;
 
-/// <summary>Reads the caller's roles on an organization or a team in one query each.</summary>
-public sealed class AccessReader(AppDbContext db) : IAccessReader
+/// <summary>
+/// Reads the caller's roles on an organization, team or deployment in one query each. Resources of organizations that
+/// belong to another white-label client than the request's are reported as missing.
+/// </summary>
+public sealed class AccessReader(AppDbContext db, ICurrentClient client) : IAccessReader
 {
     public async Task<ResourceAccess?> ForOrganizationAsync(OrganizationId organization, UserId user, CancellationToken cancellationToken)
     {
         var row = await db.Organizations.AsNoTracking()
-            .Where(o => o.Id == organization)
+            .Where(o => o.Id == organization && o.ClientId == client.Id)
             .Select(o => new
             {
                 o.Id,
@@ -24,7 +27,7 @@ public sealed class AccessReader(AppDbContext db) : IAccessReader
     public async Task<ResourceAccess?> ForTeamAsync(TeamId team, UserId user, CancellationToken cancellationToken)
     {
         var row = await db.Teams.AsNoTracking()
-            .Where(t => t.Id == team)
+            .Where(t => t.Id == team && db.Organizations.Any(o => o.Id == t.OrganizationId && o.ClientId == client.Id))
             .Select(t => new
             {
                 t.OrganizationId,
@@ -39,7 +42,7 @@ public sealed class AccessReader(AppDbContext db) : IAccessReader
     public async Task<ResourceAccess?> ForDeploymentAsync(DeploymentId deployment, UserId user, CancellationToken cancellationToken)
     {
         var row = await db.Deployments.AsNoTracking()
-            .Where(d => d.Id == deployment)
+            .Where(d => d.Id == deployment && db.Organizations.Any(o => o.Id == d.OrganizationId && o.ClientId == client.Id))
             .Select(d => new
             {
                 d.OrganizationId,

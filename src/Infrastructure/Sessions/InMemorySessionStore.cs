@@ -9,9 +9,9 @@ public sealed class InMemorySessionStore : ISessionStore
 {
     private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
 
-    public Task<Session> CreateAsync(UserId user, string email, DateTimeOffset now, TimeSpan lifetime, CancellationToken cancellationToken)
+    public Task<Session> CreateAsync(UserId user, string email, DateTimeOffset now, TimeSpan lifetime, CancellationToken cancellationToken, ClientId? client = null)
     {
-        var session = new Session(SessionIds.New(), user, email, now, now + lifetime);
+        var session = new Session(SessionIds.New(), user, email, now, now + lifetime, client);
         _sessions[SessionIds.Hash(session.Id)] = session;
         return Task.FromResult(session);
     }

@@ -7,16 +7,17 @@ namespace CleanScheduler.Infrastructure.Sessions;
 /// <summary>SESSION_BACKEND=postgres: sessions in the <c>sessions</c> table, shared by every server replica.</summary>
 public sealed class PostgresSessionStore(NpgsqlDataSource dataSource) : ISessionStore
 {
-    public async Task<Session> CreateAsync(UserId user, string email, DateTimeOffset now, TimeSpan lifetime, CancellationToken cancellationToken)
+    public async Task<Session> CreateAsync(UserId user, string email, DateTimeOffset now, TimeSpan lifetime, CancellationToken cancellationToken, ClientId? client = null)
     {
-        var session = new Session(SessionIds.New(), user, email, now, now + lifetime);
+        var session = new Session(SessionIds.New(), user, email, now, now + lifetime, client);
         await using var command = dataSource.CreateCommand(
-            "INSERT INTO sessions (id_hash, user_id, email, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)");
+            "INSERT INTO sessions (id_hash, user_id, email, created_at, expires_at, client_id) VALUES ($1, $2, $3, $4, $5, $6)");
         command.Parameters.AddWithValue(SessionIds.Hash(session.Id));
         command.Parameters.AddWithValue(user.Value);
         command.Parameters.AddWithValue(email);
         command.Parameters.AddWithValue(session.CreatedAt);
         command.Parameters.AddWithValue(session.ExpiresAt);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)client?.Value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         await command.ExecuteNonQueryAsync(cancellationToken);
         return session;
     }
@@ -24,13 +25,14 @@ public sealed class PostgresSessionStore(NpgsqlDataSource dataSource) : ISession
     public async Task<Session?> GetAsync(string id, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT user_id, email, created_at, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2");
+            "SELECT user_id, email, created_at, expires_at, client_id FROM sessions WHERE id_hash = $1 AND expires_at > $2");
         command.Parameters.AddWithValue(SessionIds.Hash(id));
         command.Parameters.AddWithValue(now);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
         return new Session(id, new UserId(reader.GetGuid(0)), reader.GetString(1),
-            reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3));
+            reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3),
+            reader.IsDBNull(4) ? null : new ClientId(reader.GetGuid(4)));
     }
 
     public async Task DeleteAsync(string id, CancellationToken cancellationToken)

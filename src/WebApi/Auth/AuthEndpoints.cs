@@ -25,7 +25,7 @@ public static class AuthEndpoints
     }
 
     private static async Task<IResult> LoginAsync(
-        HttpContext http, ServerSettings settings, ISessionStore sessions, DevUserCache devUsers, TimeProvider clock, string? @as)
+        HttpContext http, ServerSettings settings, ISessionStore sessions, DevUserCache devUsers, ICurrentClient client, TimeProvider clock, string? @as)
     {
         if (!settings.DevMode)
             return Problems.Result(Problems.Coded(StatusCodes.Status503ServiceUnavailable, "Sign-in unavailable",
@@ -35,7 +35,7 @@ public static class AuthEndpoints
 
         var user = await devUsers.ResolveAsync(email, http.RequestServices, http.RequestAborted);
         await EndSessionAsync(http, settings, sessions);   // a new id at every sign-in
-        var session = await sessions.CreateAsync(user.Id, user.Email, clock.GetUtcNow(), settings.SessionDuration, http.RequestAborted);
+        var session = await sessions.CreateAsync(user.Id, user.Email, clock.GetUtcNow(), settings.SessionDuration, http.RequestAborted, client.Id);
         http.Response.Cookies.Append(settings.SessionCookieName, session.Id, CookieOptions(settings, session.ExpiresAt));
         return Results.Redirect("/");
     }

@@ -24,6 +24,7 @@ public sealed class SessionAuthenticationHandler(
     ServerSettings settings,
     ISessionStore sessions,
     DevUserCache devUsers,
+    ICurrentClient client,
     TimeProvider clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Session";
@@ -43,7 +44,8 @@ public sealed class SessionAuthenticationHandler(
         }
 
         var cookie = Request.Cookies[settings.SessionCookieName];
-        if (SessionIds.LooksValid(cookie) && await sessions.GetAsync(cookie!, clock.GetUtcNow(), Context.RequestAborted) is { } session)
+        if (SessionIds.LooksValid(cookie) && await sessions.GetAsync(cookie!, clock.GetUtcNow(), Context.RequestAborted) is { } session
+            && session.Client == client.Id)   // a session is valid only on the client (host) it was made for
             return Success(new UserRef(session.UserId, session.Email));
 
         if (settings.DevMode)
@@ -90,6 +92,23 @@ public sealed class DevUserCache
         if (_users.Count >= Limit) _users.Clear();
         _users[email.Value] = user;
         return user;
+    }
+}
+
+/// <summary>The request's white-label client, resolved from its Host header by <see cref="ClientResolutionMiddleware"/>.</summary>
+public sealed class RequestClient : ICurrentClient
+{
+    public ResolvedClient Resolved { get; set; } = ResolvedClient.Platform;
+    public ClientId? Id => Resolved.Id;
+}
+
+/// <summary>Resolves the white-label client of each request from its Host header (one cached lookup).</summary>
+public sealed class ClientResolutionMiddleware(RequestDelegate next)
+{
+    public async Task InvokeAsync(HttpContext http, RequestClient client, IClientDirectory clients)
+    {
+        client.Resolved = await clients.ForHostAsync(http.Request.Host.Host, http.RequestAborted);
+        await next(http);
     }
 }
 

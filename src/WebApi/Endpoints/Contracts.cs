@@ -56,3 +56,8 @@ public sealed record CreateDeploymentRequest(
 public sealed record UpdateDeploymentValuesRequest(
     [property: Description("Values of the settings; a secret left out keeps its value, one set to null loses it.")] Dictionary<string, string?>? Values,
     [property: Description("Move to this version of the template.")] int? TemplateVersion = null);
+
+public sealed record ClientRequest(
+    [property: Required, MaxLength(100)] string? Name,
+    [property: Description("Host names the platform is served on for this client, e.g. cloud.partner.example.")] IReadOnlyList<string>? Domains,
+    [property: Required] Application.Features.Clients.BrandingDto? Branding);

@@ -39,6 +39,8 @@ public static class ServerComposition
         services.AddHttpContextAccessor();
         services.AddScoped<ICurrentUser, HttpCurrentUser>();
         services.AddSingleton<DevUserCache>();
+        services.AddScoped<RequestClient>();
+        services.AddScoped<ICurrentClient>(sp => sp.GetRequiredService<RequestClient>());
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
@@ -66,6 +68,7 @@ public static class ServerComposition
         app.UseMiddleware<RequestLoggingMiddleware>();   // outermost: it logs the status the client finally gets
         app.UseExceptionHandler();
         app.UseStatusCodePages(context => Problems.WriteAsync(context.HttpContext, Problems.ForStatus(context.HttpContext)));
+        app.UseMiddleware<ClientResolutionMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -83,6 +86,7 @@ public static class ServerComposition
         app.MapOrganizationEndpoints();
         app.MapTeamEndpoints();
         app.MapPlanEndpoints();
+        app.MapClientEndpoints();
         app.MapTemplateEndpoints();
         app.MapDeploymentEndpoints();
 

@@ -21,7 +21,7 @@ public sealed record MeDto(MeUser User, IReadOnlyList<OrganizationSummary> Organ
 
 public sealed record GetMeQuery : IRequest<MeDto>;
 
-public sealed class GetMeHandler(IAppDbContext db, ICurrentUser caller) : IRequestHandler<GetMeQuery, MeDto>
+public sealed class GetMeHandler(IAppDbContext db, ICurrentUser caller, ICurrentClient client) : IRequestHandler<GetMeQuery, MeDto>
 {
     public async Task<MeDto> Handle(GetMeQuery query, CancellationToken cancellationToken)
     {
@@ -32,6 +32,7 @@ public sealed class GetMeHandler(IAppDbContext db, ICurrentUser caller) : IReque
         // Every query starts from the caller's memberships (indexed by user id), so the cost follows what the caller
         // belongs to, not how many organizations and teams the platform holds.
         var orgs = await db.Organizations.AsNoTracking()
+            .Where(o => o.ClientId == client.Id)
             .SelectMany(o => o.Members.Where(m => m.UserId == caller.Id), (o, m) => new
             {
                 o.Id, o.Name, o.Slug, o.CreatedAt, m.Role,
@@ -41,7 +42,9 @@ public sealed class GetMeHandler(IAppDbContext db, ICurrentUser caller) : IReque
             .ToListAsync(cancellationToken);
         var orgRoles = orgs.ToDictionary(o => o.Id, o => o.Role);
 
+        var visibleOrgs = orgs.Select(o => o.Id).ToList();
         var own = await db.Teams.AsNoTracking()
+            .Where(t => visibleOrgs.Contains(t.OrganizationId))
             .SelectMany(t => t.Members.Where(m => m.UserId == caller.Id), (t, m) => new TeamLine(t.Id, t.OrganizationId, t.Name, t.IsDefault, m.Role))
             .ToListAsync(cancellationToken);
         var administered = orgs.Where(o => o.Role is OrgRole.Owner or OrgRole.Admin).Select(o => o.Id).ToList();

@@ -26,7 +26,7 @@ public sealed class CreateOrganizationValidator : AbstractValidator<CreateOrgani
     }
 }
 
-public sealed class CreateOrganizationHandler(IAppDbContext db, ICurrentUser user, TimeProvider clock)
+public sealed class CreateOrganizationHandler(IAppDbContext db, ICurrentUser user, ICurrentClient client, TimeProvider clock)
     : IRequestHandler<CreateOrganizationCommand, OrganizationDetails>
 {
     public async Task<OrganizationDetails> Handle(CreateOrganizationCommand command, CancellationToken cancellationToken)
@@ -36,7 +36,7 @@ public sealed class CreateOrganizationHandler(IAppDbContext db, ICurrentUser use
             throw new RuleViolationException("org.slug_taken", $"The slug '{slug}' is already taken; choose another.");
 
         var plan = await db.Plans.SingleAsync(p => p.Code == PlanCatalog.DefaultCode, cancellationToken);
-        var (org, defaultTeam, subscription) = Organization.Found(command.Name!, slug, user.Id, plan, clock.GetUtcNow());
+        var (org, defaultTeam, subscription) = Organization.Found(command.Name!, slug, user.Id, plan, clock.GetUtcNow(), client.Id);
         db.Organizations.Add(org);
         db.Teams.Add(defaultTeam);
         db.Subscriptions.Add(subscription);

@@ -16,12 +16,13 @@ public sealed class ListOrganizationsValidator : AbstractValidator<ListOrganizat
     public ListOrganizationsValidator() => this.RulesForPaging();
 }
 
-public sealed class ListOrganizationsHandler(IAppDbContext db, ICurrentUser user)
+public sealed class ListOrganizationsHandler(IAppDbContext db, ICurrentUser user, ICurrentClient client)
     : IRequestHandler<ListOrganizationsQuery, Paged<OrganizationSummary>>
 {
     public async Task<Paged<OrganizationSummary>> Handle(ListOrganizationsQuery query, CancellationToken cancellationToken)
     {
         var page = await db.Organizations.AsNoTracking()
+            .Where(o => o.ClientId == client.Id)
             .SelectMany(o => o.Members.Where(m => m.UserId == user.Id), (o, m) => new
             {
                 o.Id, o.Name, o.Slug, o.CreatedAt, m.Role,

@@ -63,10 +63,11 @@ public static class PlanCatalog
 
 public sealed record ListPlansQuery : IRequest<IReadOnlyList<PlanDto>>;
 
-public sealed class ListPlansHandler(IAppDbContext db) : IRequestHandler<ListPlansQuery, IReadOnlyList<PlanDto>>
+/// <summary>The platform's plans, and on a white-label client's host also the client's own.</summary>
+public sealed class ListPlansHandler(IAppDbContext db, ICurrentClient client) : IRequestHandler<ListPlansQuery, IReadOnlyList<PlanDto>>
 {
     public async Task<IReadOnlyList<PlanDto>> Handle(ListPlansQuery query, CancellationToken cancellationToken) =>
-        (await db.Plans.AsNoTracking().Where(p => p.ClientId == null).ToListAsync(cancellationToken))
+        (await db.Plans.AsNoTracking().Where(p => p.ClientId == null || p.ClientId == client.Id).ToListAsync(cancellationToken))
             .OrderBy(p => p.Tier).ThenBy(p => p.Name, StringComparer.Ordinal).Select(PlanCatalog.ToDto).ToList();
 }
 

@@ -26,7 +26,7 @@ public sealed class ListTemplatesValidator : AbstractValidator<ListTemplatesQuer
     }
 }
 
-public sealed class ListTemplatesHandler(IAppDbContext db, ICurrentUser user, ResourceAuthorizer authorizer)
+public sealed class ListTemplatesHandler(IAppDbContext db, ICurrentUser user, ICurrentClient client, ResourceAuthorizer authorizer)
     : IRequestHandler<ListTemplatesQuery, Paged<TemplateSummary>>
 {
     public async Task<Paged<TemplateSummary>> Handle(ListTemplatesQuery query, CancellationToken cancellationToken)
@@ -45,12 +45,12 @@ public sealed class ListTemplatesHandler(IAppDbContext db, ICurrentUser user, Re
         }
         else
         {
-            var orgs = await db.Organizations.AsNoTracking()
+            var orgs = await db.Organizations.AsNoTracking().Where(o => o.ClientId == client.Id)
                 .SelectMany(o => o.Members.Where(m => m.UserId == me), (o, m) => new { o.Id, m.Role }).ToListAsync(cancellationToken);
             var memberOf = orgs.Select(o => (OrganizationId?)o.Id).ToList();
             var administered = orgs.Where(o => o.Role is OrgRole.Owner or OrgRole.Admin).Select(o => o.Id).ToList();
             var teams = await db.Teams.AsNoTracking()
-                .Where(t => t.Members.Any(m => m.UserId == me) || administered.Contains(t.OrganizationId))
+                .Where(t => (t.Members.Any(m => m.UserId == me) && memberOf.Contains(t.OrganizationId)) || administered.Contains(t.OrganizationId))
                 .Select(t => (TeamId?)t.Id).ToListAsync(cancellationToken);
             visible = db.Templates.Where(t => t.Visibility == TemplateVisibility.System
                 || (t.Visibility == TemplateVisibility.Org && memberOf.Contains(t.OrganizationId))
