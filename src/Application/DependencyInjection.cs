@@ -27,6 +27,8 @@ public static class DependencyInjection
         services.AddScoped<UserProvisioner>();
         services.AddScoped<Common.ResourceAuthorizer>();
         services.AddScoped<Features.Templates.TemplateAccess>();
+        services.AddSingleton<Features.Templates.TemplateSpecCache>();
+        services.AddSingleton<Features.Templates.UserHandles>();
         services.AddSingleton(TimeProvider.System);
         return services;
     }

@@ -33,6 +33,13 @@ public interface IAppDbContext
 
     /// <summary>Forgets everything read or changed so far, so that a retried command starts from fresh state.</summary>
     void DiscardChanges();
+
+    /// <summary>
+    /// Loads an organization's subscription and locks its row until the next <see cref="SaveChangesAsync"/> commits
+    /// (or the work is abandoned): competing changes to the same counters wait their turn instead of failing.
+    /// Read everything else first; lock last.
+    /// </summary>
+    Task<Subscription> LockSubscriptionAsync(OrganizationId organization, CancellationToken cancellationToken);
 }
 
 /// <summary>The authenticated person behind the current request.</summary>

@@ -9,6 +9,8 @@ namespace CleanScheduler.Application.Common;
 /// </summary>
 public sealed class ResourceAuthorizer(ICurrentUser user, IAccessReader access)
 {
+    private readonly Dictionary<ResourceRef, ResourceAccess> _read = [];   // per request: each resource is read once
+
     /// <summary>Returns the caller's roles on the resource, or throws <see cref="NotFoundException"/> / <see cref="AccessDeniedException"/>.</summary>
     public async Task<ResourceAccess> RequireAsync(ResourceRef resource, Permission permission, CancellationToken cancellationToken)
     {
@@ -22,6 +24,7 @@ public sealed class ResourceAuthorizer(ICurrentUser user, IAccessReader access)
     /// <summary>The caller's roles on the resource, or <see cref="NotFoundException"/> when they hold none.</summary>
     public async Task<ResourceAccess> MembershipAsync(ResourceRef resource, CancellationToken cancellationToken)
     {
+        if (_read.TryGetValue(resource, out var known)) return known;
         var (name, id) = Describe(resource);
         var found = resource switch
         {
@@ -31,7 +34,7 @@ public sealed class ResourceAuthorizer(ICurrentUser user, IAccessReader access)
             _ => throw new InvalidOperationException($"Unknown resource {resource}."),
         };
         if (found is null || !found.IsMember) throw new NotFoundException(name, id);
-        return found;
+        return _read[resource] = found;
     }
 
     public async Task RequirePlatformAdminAsync(OrganizationId? organization, CancellationToken cancellationToken)

@@ -112,12 +112,17 @@ public sealed class Template : AggregateRoot<TemplateId>
     public TemplateVersion Current => _versions.Find(v => v.Number == CurrentVersion)!;
 
     /// <summary>Whether <paramref name="user"/> sees this template in <paramref name="organization"/>'s team <paramref name="team"/>.</summary>
-    public bool IsUsableBy(OrganizationId organization, TeamId team, UserId user) => Visibility switch
+    public bool IsUsableBy(OrganizationId organization, TeamId team, UserId user) =>
+        IsUsable(Visibility, OrganizationId, TeamId, CreatedBy, organization, team, user);
+
+    /// <summary>The visibility rule on a template's fields (for queries that read only those).</summary>
+    public static bool IsUsable(TemplateVisibility visibility, OrganizationId? owner, TeamId? ownerTeam, UserId? creator,
+        OrganizationId organization, TeamId team, UserId user) => visibility switch
     {
         TemplateVisibility.System => true,
-        TemplateVisibility.Org => OrganizationId == organization,
-        TemplateVisibility.Team => TeamId == team,
-        TemplateVisibility.Private => OrganizationId == organization && CreatedBy == user,
+        TemplateVisibility.Org => owner == organization,
+        TemplateVisibility.Team => ownerTeam == team,
+        TemplateVisibility.Private => owner == organization && creator == user,
         _ => false,
     };
 

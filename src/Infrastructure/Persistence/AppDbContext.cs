@@ -36,7 +36,33 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     /// <summary>Who acts in the current scope, for the audit log. Set when the scope resolves <see cref="IAppDbContext"/>.</summary>
     public Func<AuditActor?>? Actor { get; set; }
 
-    public void DiscardChanges() => ChangeTracker.Clear();
+    public void DiscardChanges()
+    {
+        ChangeTracker.Clear();
+        if (Database.CurrentTransaction is { } locked)
+        {
+            locked.Rollback();
+            locked.Dispose();
+        }
+    }
+
+    /// <summary>Ends the transaction <see cref="LockSubscriptionAsync"/> opened, if any (commit releases its locks).</summary>
+    private async Task EndLockAsync(bool commit)
+    {
+        if (Database.CurrentTransaction is not { } locked) return;
+        if (commit) await locked.CommitAsync();
+        else await locked.RollbackAsync();
+        await locked.DisposeAsync();
+    }
+
+    public async Task<Subscription> LockSubscriptionAsync(OrganizationId organization, CancellationToken cancellationToken)
+    {
+        if (Database.CurrentTransaction is null) await Database.BeginTransactionAsync(cancellationToken);
+        var rows = await Subscriptions
+            .FromSql($"SELECT *, xmin FROM subscriptions WHERE organization_id = {organization.Value} FOR UPDATE")
+            .ToListAsync(cancellationToken);
+        return rows.SingleOrDefault() ?? throw new InvalidOperationException($"Organization {organization} has no subscription.");
+    }
 
     public override async Task<int> SaveChangesAsync(CancellationToken cancellationToken = default)
     {
@@ -49,17 +75,20 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
         try
         {
             var written = await base.SaveChangesAsync(cancellationToken);
+            await EndLockAsync(commit: true);
             foreach (var entity in raised) entity.ClearDomainEvents();
             return written;
         }
         catch (DbUpdateException e) when (e is not DbUpdateConcurrencyException && e.InnerException is PostgresException pg && Translate(pg, e) is { } violation)
         {
             foreach (var entry in audit) Entry(entry).State = EntityState.Detached;   // a retry records them anew
+            await EndLockAsync(commit: false);
             throw violation;
         }
         catch
         {
             foreach (var entry in audit) Entry(entry).State = EntityState.Detached;
+            await EndLockAsync(commit: false);
             throw;
         }
     }

@@ -38,18 +38,18 @@ internal static class DeploymentReads
         d.CreatedBy.Value, d.CreatedAt, d.UpdatedAt);
 
     /// <summary>The template version a deployment uses: its name and its parsed spec.</summary>
-    public static async Task<(string Name, string Yaml, TemplateSpec Spec)> TemplateOfAsync(
-        IAppDbContext db, TemplateId template, int version, CancellationToken cancellationToken)
+    public static async Task<(string Name, TemplateSpec Spec)> TemplateOfAsync(
+        IAppDbContext db, TemplateSpecCache specs, TemplateId template, int version, CancellationToken cancellationToken)
     {
         var row = await db.Templates.AsNoTracking().Where(t => t.Id == template)
             .SelectMany(t => t.Versions.Where(v => v.Number == version), (t, v) => new { t.Name, v.Spec })
             .SingleAsync(cancellationToken);
-        return (row.Name, row.Spec, TemplateMapping.ParseOrThrow(row.Spec));
+        return (row.Name, specs.Get(template, version, row.Spec));
     }
 
-    public static async Task<DeploymentDetails> DetailsAsync(IAppDbContext db, Deployment deployment, CancellationToken cancellationToken)
+    public static async Task<DeploymentDetails> DetailsAsync(IAppDbContext db, TemplateSpecCache specs, Deployment deployment, CancellationToken cancellationToken)
     {
-        var (name, _, spec) = await TemplateOfAsync(db, deployment.TemplateId, deployment.TemplateVersion, cancellationToken);
+        var (name, spec) = await TemplateOfAsync(db, specs, deployment.TemplateId, deployment.TemplateVersion, cancellationToken);
         return ToDetails(deployment, name, spec);
     }
 }

@@ -58,34 +58,41 @@ public sealed class CreateDeploymentValidator : AbstractValidator<CreateDeployme
 }
 
 public sealed class CreateDeploymentHandler(
-    IAppDbContext db, ICurrentUser user, ISecretCipher cipher, DeploymentOptions options, TimeProvider clock)
+    IAppDbContext db, ICurrentUser user, ResourceAuthorizer authorizer, ISecretCipher cipher, TemplateSpecCache specs,
+    UserHandles handles, DeploymentOptions options, TimeProvider clock)
     : IRequestHandler<CreateDeploymentCommand, DeploymentDetails>
 {
     public async Task<DeploymentDetails> Handle(CreateDeploymentCommand command, CancellationToken cancellationToken)
     {
         var name = DeploymentName.From(command.Name!);
-        var organization = await db.Teams.Where(t => t.Id == command.TeamId).Select(t => t.OrganizationId).SingleAsync(cancellationToken);
+        var organization = (await authorizer.MembershipAsync(new ResourceRef.Team(command.TeamId), cancellationToken)).Organization;
         if (await db.Deployments.AnyAsync(d => d.TeamId == command.TeamId && d.Name == name.Value, cancellationToken))
             throw new RuleViolationException("deployment.name_taken", $"This team already has a deployment named '{name}'.");
 
-        var template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == command.TemplateId, cancellationToken);
-        if (template is null || !template.IsUsableBy(organization, command.TeamId, user.Id))
+        var wanted = command.TemplateVersion;
+        var template = await db.Templates.AsNoTracking().Where(t => t.Id == command.TemplateId)
+            .Select(t => new
+            {
+                t.Name, t.Visibility, t.OrganizationId, t.TeamId, t.CreatedBy, t.CurrentVersion,
+                Version = t.Versions.Where(v => v.Number == (wanted ?? t.CurrentVersion)).Select(v => new { v.Number, v.Spec }).FirstOrDefault(),
+            })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (template is null || !Template.IsUsable(template.Visibility, template.OrganizationId, template.TeamId, template.CreatedBy, organization, command.TeamId, user.Id))
             throw new NotFoundException("template", command.TemplateId.Value);
-        var version = template.VersionNumbered(command.TemplateVersion ?? template.CurrentVersion)
-            ?? throw new NotFoundException("template_version", command.TemplateVersion!.Value);
-        var spec = TemplateMapping.ParseOrThrow(version.Spec);
+        var version = template.Version ?? throw new NotFoundException("template_version", wanted!.Value);
+        var spec = specs.Get(command.TemplateId, version.Number, version.Spec);
         var resolved = DeploymentValueRules.ResolveOrThrow(spec, command.Values ?? new Dictionary<string, string?>());
 
-        var handle = await db.Users.Where(u => u.Id == user.Id).Select(u => u.Handle).SingleAsync(cancellationToken);
-        var subscription = await db.Subscriptions.OfAsync(organization, cancellationToken);
+        var handle = await handles.OfAsync(db, user.Id, cancellationToken);
         var secrets = resolved.Secret.Select(kv =>
         {
             var (ciphertext, keyId) = cipher.Encrypt(kv.Value, DeploymentReads.SecretContext(organization, command.TeamId, name.Value, kv.Key));
             return new SecretValue(kv.Key, ciphertext, keyId);
         }).ToList();
 
+        var subscription = await db.LockSubscriptionAsync(organization, cancellationToken);   // last read: the lock is held until the save
         var deployment = subscription.LaunchDeployment(command.TeamId, organization, name, user.Id, handle, options.Domain,
-            template.Id, version.Number, resolved.Plain, secrets, clock.GetUtcNow());
+            command.TemplateId, version.Number, resolved.Plain, secrets, clock.GetUtcNow());
         db.Deployments.Add(deployment);
         await db.SaveChangesAsync(cancellationToken);
         return DeploymentReads.ToDetails(deployment, template.Name, spec);
@@ -154,10 +161,10 @@ public sealed record GetDeploymentQuery(DeploymentId Id) : IRequest<DeploymentDe
     public ResourceRef Resource => new ResourceRef.Deployment(Id);
 }
 
-public sealed class GetDeploymentHandler(IAppDbContext db) : IRequestHandler<GetDeploymentQuery, DeploymentDetails>
+public sealed class GetDeploymentHandler(IAppDbContext db, TemplateSpecCache specs) : IRequestHandler<GetDeploymentQuery, DeploymentDetails>
 {
     public async Task<DeploymentDetails> Handle(GetDeploymentQuery query, CancellationToken cancellationToken) =>
-        await DeploymentReads.DetailsAsync(db, await db.Deployments.AsNoTracking().GetAsync(query.Id, cancellationToken), cancellationToken);
+        await DeploymentReads.DetailsAsync(db, specs, await db.Deployments.AsNoTracking().GetAsync(query.Id, cancellationToken), cancellationToken);
 }
 
 /// <summary>Scales a deployment to zero (<see cref="Running"/> false) or back up; everything else is kept.</summary>
@@ -167,7 +174,7 @@ public sealed record SetDeploymentRunningCommand(DeploymentId Id, bool Running) 
     public ResourceRef Resource => new ResourceRef.Deployment(Id);
 }
 
-public sealed class SetDeploymentRunningHandler(IAppDbContext db, TimeProvider clock) : IRequestHandler<SetDeploymentRunningCommand, DeploymentDetails>
+public sealed class SetDeploymentRunningHandler(IAppDbContext db, TemplateSpecCache specs, TimeProvider clock) : IRequestHandler<SetDeploymentRunningCommand, DeploymentDetails>
 {
     public async Task<DeploymentDetails> Handle(SetDeploymentRunningCommand command, CancellationToken cancellationToken)
     {
@@ -175,7 +182,7 @@ public sealed class SetDeploymentRunningHandler(IAppDbContext db, TimeProvider c
         if (command.Running) deployment.Start(clock.GetUtcNow());
         else deployment.Stop(clock.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
-        return await DeploymentReads.DetailsAsync(db, deployment, cancellationToken);
+        return await DeploymentReads.DetailsAsync(db, specs, deployment, cancellationToken);
     }
 }
 
@@ -199,7 +206,7 @@ public sealed class UpdateDeploymentValuesValidator : AbstractValidator<UpdateDe
     }
 }
 
-public sealed class UpdateDeploymentValuesHandler(IAppDbContext db, ISecretCipher cipher, TimeProvider clock)
+public sealed class UpdateDeploymentValuesHandler(IAppDbContext db, ISecretCipher cipher, TemplateSpecCache specs, TimeProvider clock)
     : IRequestHandler<UpdateDeploymentValuesCommand, DeploymentDetails>
 {
     public async Task<DeploymentDetails> Handle(UpdateDeploymentValuesCommand command, CancellationToken cancellationToken)
@@ -208,7 +215,7 @@ public sealed class UpdateDeploymentValuesHandler(IAppDbContext db, ISecretCiphe
         var version = command.TemplateVersion ?? deployment.TemplateVersion;
         if (!await db.Templates.AnyAsync(t => t.Id == deployment.TemplateId && t.CurrentVersion >= version, cancellationToken))
             throw new NotFoundException("template_version", version);
-        var (templateName, _, spec) = await DeploymentReads.TemplateOfAsync(db, deployment.TemplateId, version, cancellationToken);
+        var (templateName, spec) = await DeploymentReads.TemplateOfAsync(db, specs, deployment.TemplateId, version, cancellationToken);
 
         var given = command.Values ?? new Dictionary<string, string?>();
         var secretSettings = DeploymentSettings.Of(spec).Where(s => s.Secret).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
@@ -238,7 +245,7 @@ public sealed class DeleteDeploymentHandler(IAppDbContext db, TimeProvider clock
     public async Task<Unit> Handle(DeleteDeploymentCommand command, CancellationToken cancellationToken)
     {
         var deployment = await db.Deployments.GetAsync(command.Id, cancellationToken);
-        var subscription = await db.Subscriptions.OfAsync(deployment.OrganizationId, cancellationToken);
+        var subscription = await db.LockSubscriptionAsync(deployment.OrganizationId, cancellationToken);
         var now = clock.GetUtcNow();
         subscription.ReleaseDeployment(now);
         deployment.Delete(now);

@@ -1,4 +1,5 @@
 using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Features.Templates;
 using CleanScheduler.Application.Kubernetes;
 using CleanScheduler.Domain.Authorization;
 using CleanScheduler.Domain.Common;
@@ -24,7 +25,8 @@ public sealed record GetManifestsQuery(DeploymentId Id) : IRequest<Manifests>, I
 }
 
 public sealed class GetManifestsHandler(
-    IAppDbContext db, ResourceAuthorizer authorizer, ISecretCipher cipher, DeploymentOptions options, ILogger<GetManifestsHandler> logger)
+    IAppDbContext db, ResourceAuthorizer authorizer, ISecretCipher cipher, TemplateSpecCache specs, DeploymentOptions options,
+    ILogger<GetManifestsHandler> logger)
     : IRequestHandler<GetManifestsQuery, Manifests>
 {
     public async Task<Manifests> Handle(GetManifestsQuery query, CancellationToken cancellationToken)
@@ -32,7 +34,7 @@ public sealed class GetManifestsHandler(
         var deployment = await db.Deployments.AsNoTracking().GetAsync(query.Id, cancellationToken);
         var access = await authorizer.MembershipAsync(new ResourceRef.Deployment(query.Id), cancellationToken);
         var mayReadSecrets = Permissions.Allows(access.OrgRole, access.TeamRole, Permission.SecretsRead);
-        var (_, _, spec) = await DeploymentReads.TemplateOfAsync(db, deployment.TemplateId, deployment.TemplateVersion, cancellationToken);
+        var (_, spec) = await DeploymentReads.TemplateOfAsync(db, specs, deployment.TemplateId, deployment.TemplateVersion, cancellationToken);
         var subscription = await db.Subscriptions.AsNoTracking().SingleAsync(s => s.OrganizationId == deployment.OrganizationId, cancellationToken);
 
         var input = new RenderInput(
