@@ -17,9 +17,14 @@ public static class DependencyInjection
         services.AddScoped<ServiceFactory>(sp => sp.GetRequiredService);
         services.AddScoped<IMediator, Mediator>();
         services.Scan(scan => scan.FromAssemblyOf<UserProvisioner>()
-            .AddClasses(c => c.AssignableToAny(typeof(IRequestHandler<,>), typeof(INotificationHandler<>), typeof(IValidator<>)))
+            .AddClasses(c => c.AssignableToAny(typeof(IRequestHandler<,>), typeof(INotificationHandler<>)))
             .AsImplementedInterfaces()
             .WithTransientLifetime());
+        // Validators are stateless and costly to build (FluentValidation compiles their rule expressions): build each once.
+        services.Scan(scan => scan.FromAssemblyOf<UserProvisioner>()
+            .AddClasses(c => c.AssignableTo(typeof(IValidator<>)))
+            .AsImplementedInterfaces()
+            .WithSingletonLifetime());
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(LoggingBehavior<,>));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(AuthorizationBehavior<,>));
