@@ -346,19 +346,17 @@ public static partial class ManifestRenderer
     /// </summary>
     private static Dictionary<string, string> Variables(RenderInput input, ServiceSpec service, bool forText)
     {
-        var variables = new Dictionary<string, string>(StringComparer.Ordinal)
+        var builtIns = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["DEPLOYMENT_NAME"] = input.Name,
             ["DEPLOYMENT_HOST"] = input.Host,
         };
+        var variables = new Dictionary<string, string>(builtIns, StringComparer.Ordinal);
         foreach (var setting in service.Env)
         {
             if (setting.Secret) { if (!forText) variables[setting.Name] = $"$({setting.Name})"; continue; }
             if (input.Values.TryGetValue(setting.Name, out var value)) variables[setting.Name] = value;
-            else if (setting.Default is { } fallback) variables[setting.Name] = TemplateSpecRules.Substitute(fallback, new Dictionary<string, string>
-            {
-                ["DEPLOYMENT_NAME"] = input.Name, ["DEPLOYMENT_HOST"] = input.Host,
-            });
+            else if (setting.Default is { } fallback) variables[setting.Name] = TemplateSpecRules.Substitute(fallback, builtIns);
         }
         return variables;
     }

@@ -111,11 +111,10 @@ public sealed class Template : AggregateRoot<TemplateId>
 
     public TemplateVersion Current => _versions.Find(v => v.Number == CurrentVersion)!;
 
-    /// <summary>Whether <paramref name="user"/> sees this template in <paramref name="organization"/>'s team <paramref name="team"/>.</summary>
-    public bool IsUsableBy(OrganizationId organization, TeamId team, UserId user) =>
-        IsUsable(Visibility, OrganizationId, TeamId, CreatedBy, organization, team, user);
-
-    /// <summary>The visibility rule on a template's fields (for queries that read only those).</summary>
+    /// <summary>
+    /// Whether <paramref name="user"/> may use a template with these fields in <paramref name="organization"/>'s team
+    /// <paramref name="team"/> (a static rule, so that queries reading only these fields can apply it).
+    /// </summary>
     public static bool IsUsable(TemplateVisibility visibility, OrganizationId? owner, TeamId? ownerTeam, UserId? creator,
         OrganizationId organization, TeamId team, UserId user) => visibility switch
     {

@@ -46,7 +46,7 @@ public static partial class Problems
         NotFoundException e => Coded(StatusCodes.Status404NotFound, "Not found", e.Code, e.Message),
         AccessDeniedException e => Coded(StatusCodes.Status403Forbidden, "Forbidden", e.Code, e.Message),
         RuleViolationException e => Coded(StatusCodes.Status409Conflict, "Business rule violated", e.Code, e.Message),
-        ConstraintViolationException e => Coded(StatusCodes.Status409Conflict, "Conflict", Constraints.Describe(e).Code, Constraints.Describe(e).Message),
+        ConstraintViolationException e => Constraints.Describe(e) is var (code, message) ? Coded(StatusCodes.Status409Conflict, "Conflict", code, message) : null,
         DbUpdateConcurrencyException => Coded(StatusCodes.Status409Conflict, "Concurrent update", "concurrency.conflict",
             "Someone else changed this resource at the same time; retry the request."),
         BadHttpRequestException e => FromBadRequest(e),

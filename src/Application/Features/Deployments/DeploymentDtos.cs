@@ -37,13 +37,13 @@ internal static class DeploymentReads
             s.Ports.Select(p => new ServicePortDto(p.Name, p.Port, p.Public)).ToList())).ToList(),
         d.CreatedBy.Value, d.CreatedAt, d.UpdatedAt);
 
-    /// <summary>The template version a deployment uses: its name and its parsed spec.</summary>
+    /// <summary>A template version's name and parsed spec; 404 <c>template_version.not_found</c> when there is no such version.</summary>
     public static async Task<(string Name, TemplateSpec Spec)> TemplateOfAsync(
         IAppDbContext db, TemplateSpecCache specs, TemplateId template, int version, CancellationToken cancellationToken)
     {
         var row = await db.Templates.AsNoTracking().Where(t => t.Id == template)
             .SelectMany(t => t.Versions.Where(v => v.Number == version), (t, v) => new { t.Name, v.Spec })
-            .SingleAsync(cancellationToken);
+            .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("template_version", version);
         return (row.Name, specs.Get(template, version, row.Spec));
     }
 

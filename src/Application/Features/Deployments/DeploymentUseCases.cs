@@ -213,8 +213,6 @@ public sealed class UpdateDeploymentValuesHandler(IAppDbContext db, ISecretCiphe
     {
         var deployment = await db.Deployments.GetAsync(command.Id, cancellationToken);
         var version = command.TemplateVersion ?? deployment.TemplateVersion;
-        if (!await db.Templates.AnyAsync(t => t.Id == deployment.TemplateId && t.CurrentVersion >= version, cancellationToken))
-            throw new NotFoundException("template_version", version);
         var (templateName, spec) = await DeploymentReads.TemplateOfAsync(db, specs, deployment.TemplateId, version, cancellationToken);
 
         var given = command.Values ?? new Dictionary<string, string?>();
