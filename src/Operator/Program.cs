@@ -1,41 +1,46 @@
-// The CleanScheduler operator host. In this version it starts, reports health and waits: the controllers for
-// UserDeployment, AgentTask and Workflow arrive with the Kubernetes issue (see docs/operator.md).
-// The probe address comes from --health-probe-bind-address or HEALTH_PROBE_BIND_ADDRESS (default ":8081").
+// The CleanScheduler operator: `CleanScheduler.Operator [flags]` runs the controllers (see OperatorSettings for the
+// flags and environment variables); `CleanScheduler.Operator render CR.yaml [--template FILE] [--domain D]` prints
+// the manifests a UserDeployment renders to, without a cluster.
+using CleanScheduler.Infrastructure.Kubernetes;
+using CleanScheduler.Operator;
+using CleanScheduler.Operator.Metrics;
 
-var address = ProbeAddress(args) ?? Environment.GetEnvironmentVariable("HEALTH_PROBE_BIND_ADDRESS") ?? ":8081";
-if (!TryListenUrl(address, out var url))
+if (args.Length > 0 && args[0] == "render") return RenderCommand.Run(args[1..], Console.Out, Console.Error);
+
+var (settings, errors) = OperatorSettings.Load(args, Environment.GetEnvironmentVariable);
+if (settings is null)
 {
-    Console.Error.WriteLine($"configuration error: HEALTH_PROBE_BIND_ADDRESS must be [host]:port, such as :8081 or 127.0.0.1:8081, not '{address}'");
+    foreach (var error in errors) Console.Error.WriteLine($"configuration error: {error}");
+    return 1;
+}
+KubernetesConnection connection;
+try { connection = KubernetesConnection.Discover(); }
+catch (Exception e) when (e is InvalidOperationException or IOException or FormatException or System.Security.Cryptography.CryptographicException or YamlDotNet.Core.YamlException)
+{
+    Console.Error.WriteLine($"configuration error: {e.Message}");
     return 1;
 }
 
-var builder = WebApplication.CreateSlimBuilder(args);
-builder.WebHost.UseUrls(url);
+var builder = WebApplication.CreateSlimBuilder();
+builder.WebHost.UseUrls(settings.MetricsUrl is null ? [settings.HealthProbeUrl] : [settings.HealthProbeUrl, settings.MetricsUrl]);
 builder.Logging.ClearProviders();
-builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+using var client = new KubernetesClient(connection, "cleanscheduler-operator");
+var metrics = new OperatorMetrics();
 var app = builder.Build();
-app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
-app.MapGet("/readyz", () => Results.Ok(new { status = "ready" }));
-app.Logger.LogInformation("CleanScheduler operator probes on {Url}; no controllers are active in this version", url);
+var runtime = new OperatorRuntime(client, settings, metrics, app.Services.GetRequiredService<ILoggerFactory>());
+var metricsPort = settings.MetricsUrl is null ? -1 : new Uri(settings.MetricsUrl.Replace("+", "localhost")).Port;
+
+app.MapGet("/healthz", () => Results.Text("ok"));
+app.MapGet("/readyz", () => runtime.Ready ? Results.Text("ok") : Results.Text("waiting for the Kubernetes API server", statusCode: 503));
+app.MapGet("/metrics", (HttpContext context) => context.Connection.LocalPort == metricsPort
+    ? Results.Text(metrics.Render(), "text/plain; version=0.0.4")
+    : Results.NotFound());
+
+var stopping = app.Lifetime.ApplicationStopping;
+var work = Task.Run(() => runtime.RunAsync(stopping));
+app.Logger.LogInformation("CleanScheduler operator {Identity}: probes on {Probe}, metrics {Metrics}, API server {Server}",
+    settings.Identity, settings.HealthProbeUrl, settings.MetricsUrl ?? "off", connection.Server);
 await app.RunAsync();
+await work;
 return 0;
-
-static string? ProbeAddress(string[] args)
-{
-    for (var i = 0; i < args.Length; i++)
-    {
-        if (args[i].StartsWith("--health-probe-bind-address=", StringComparison.Ordinal)) return args[i].Split('=', 2)[1];
-        if (args[i] == "--health-probe-bind-address" && i + 1 < args.Length) return args[i + 1];
-    }
-    return null;
-}
-
-static bool TryListenUrl(string address, out string url)
-{
-    url = "";
-    var colon = address.LastIndexOf(':');
-    if (colon < 0 || !int.TryParse(address[(colon + 1)..], out var port) || port is <= 0 or > 65535) return false;
-    var host = address[..colon].Trim('[', ']');
-    url = host.Length == 0 ? $"http://+:{port}" : host.Contains(':') ? $"http://[{host}]:{port}" : $"http://{host}:{port}";
-    return true;
-}

@@ -30,13 +30,13 @@ public static partial class ManifestRenderer
         if (!options.DisableNetworkPolicies) objects.Add(NetworkPolicy(input, options));
 
         var secretNames = SecretSettings(input);
-        if (secretNames.Count > 0)
-            objects.Add(options.ClusterSecretStore is { } store ? ExternalSecret(input, store, secretNames) : Secret(input, secretNames));
+        if (secretNames.Count > 0 && options.ClusterSecretStore is { } store) objects.Add(ExternalSecret(input, store, secretNames));
+        else if (secretNames.Count > 0 && input.SecretRefs is null) objects.Add(Secret(input, secretNames));
         foreach (var service in input.Spec.Services)
         {
             var config = ConfigMap(input, service);
             if (config is not null) objects.Add(config);
-            objects.Add(Deployment(input, service, secretNames, config));
+            objects.Add(Deployment(input, options, service, secretNames, config));
             if (service.Ports.Count > 0) objects.Add(Service(input, service));
         }
         if (input.Spec.Services.SelectMany(s => s.Ports.Select(p => (Service: s, Port: p))).FirstOrDefault(x => x.Port.Public) is { Service: not null } entry)
@@ -199,7 +199,7 @@ public static partial class ManifestRenderer
         return map;
     }
 
-    private static JsonObject Deployment(RenderInput input, ServiceSpec service, IReadOnlyList<string> secrets, JsonObject? config)
+    private static JsonObject Deployment(RenderInput input, RenderOptions options, ServiceSpec service, IReadOnlyList<string> secrets, JsonObject? config)
     {
         var labels = ServiceLabels(input, service);
         var deployment = Object("apps/v1", "Deployment", Metadata(ObjectName(input, service), input.Namespace, labels, input.Owner));
@@ -212,7 +212,7 @@ public static partial class ManifestRenderer
             {
                 ["name"] = p.Name, ["containerPort"] = p.Port, ["protocol"] = "TCP",
             }).ToArray());
-        var env = Env(input, service, secrets);
+        var env = Env(input, options, service, secrets);
         if (env.Count > 0) container["env"] = env;
         if (Resources(service.Resources) is { } resources) container["resources"] = resources;
         if (service.HealthCheck is { } health)
@@ -313,7 +313,7 @@ public static partial class ManifestRenderer
 
     // --- pieces ----------------------------------------------------------------------------------------------
 
-    private static JsonArray Env(RenderInput input, ServiceSpec service, IReadOnlyList<string> secrets)
+    private static JsonArray Env(RenderInput input, RenderOptions options, ServiceSpec service, IReadOnlyList<string> secrets)
     {
         var env = new JsonArray();
         var variables = Variables(input, service, forText: true);
@@ -327,7 +327,7 @@ public static partial class ManifestRenderer
                     ["name"] = setting.Name,
                     ["valueFrom"] = new JsonObject
                     {
-                        ["secretKeyRef"] = new JsonObject { ["name"] = SecretName(input), ["key"] = setting.Name },
+                        ["secretKeyRef"] = new JsonObject { ["name"] = SecretObjectOf(input, setting.Name, options), ["key"] = setting.Name },
                     },
                 });
                 continue;
@@ -361,8 +361,12 @@ public static partial class ManifestRenderer
         return variables;
     }
 
+    /// <summary>The Secret a secret setting is read from: ours (or the ExternalSecret's target), or the one referenced.</summary>
+    private static string SecretObjectOf(RenderInput input, string setting, RenderOptions options) =>
+        options.ClusterSecretStore is null && input.SecretRefs?.GetValueOrDefault(setting) is { } referenced ? referenced : SecretName(input);
+
     private static IReadOnlyList<string> SecretSettings(RenderInput input) =>
-        input.Spec.Services.SelectMany(s => s.Env).Where(e => e.Secret && input.Secrets.ContainsKey(e.Name))
+        input.Spec.Services.SelectMany(s => s.Env).Where(e => e.Secret && (input.SecretRefs?.ContainsKey(e.Name) ?? input.Secrets.ContainsKey(e.Name)))
             .Select(e => e.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
     private static JsonObject? Resources(ResourceSpec? resources)

@@ -10,6 +10,8 @@ public sealed record OwnerObject(string ApiVersion, string Kind, string Name, st
 /// Everything rendering needs, resolved: the deployment's identity and owner, its plan's tier and limits, the template
 /// version's spec, the plain values and the secret values (null values are redacted: the keys are rendered, not the
 /// values). Built by the server from a stored deployment, and by the operator from a UserDeployment resource.
+/// <see cref="SecretRefs"/> (setting -> name of an existing Secret) says the secret values live in Secrets written by
+/// someone else (the server, or a person): then no Secret is rendered, only an ExternalSecret with a cluster store.
 /// </summary>
 public sealed record RenderInput(
     string Name,
@@ -26,7 +28,8 @@ public sealed record RenderInput(
     IReadOnlyDictionary<string, string?> Secrets,
     bool Running,
     string Host,
-    OwnerObject? Owner = null);
+    OwnerObject? Owner = null,
+    IReadOnlyDictionary<string, string>? SecretRefs = null);
 
 /// <summary>Cluster-wide rendering choices (operator flags and server settings).</summary>
 public sealed record RenderOptions(

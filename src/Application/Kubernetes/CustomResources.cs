@@ -1,0 +1,143 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace CleanScheduler.Application.Kubernetes;
+
+/// <summary>
+/// The C# shape of the three custom resources of <c>k8s/crds/</c> (group scheduler.cleanscheduler.io, v1alpha1).
+/// Field names match the CRD schemas; <see cref="CustomResources.ToJson"/> and <see cref="CustomResources.From{T}"/>
+/// convert to and from the API's JSON (camelCase, absent rather than null).
+/// </summary>
+public static class CustomResources
+{
+    public const string ApiVersion = KubeResource.SchedulerGroup + "/" + KubeResource.SchedulerVersion;
+    public const string Finalizer = KubeResource.SchedulerGroup + "/cleanup";
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static JsonObject ToJson<T>(T value) => (JsonObject)JsonSerializer.SerializeToNode(value, Json)!;
+
+    /// <summary>The typed form of a resource's JSON; a field of the wrong JSON type is a <see cref="JsonException"/>.</summary>
+    public static T From<T>(JsonNode? node) => node.Deserialize<T>(Json) ?? throw new JsonException($"{typeof(T).Name} is empty");
+}
+
+public sealed record ObjectMeta(
+    string Name,
+    string? Namespace = null,
+    string? Uid = null,
+    string? ResourceVersion = null,
+    long? Generation = null,
+    DateTimeOffset? DeletionTimestamp = null,
+    IReadOnlyDictionary<string, string>? Labels = null,
+    IReadOnlyDictionary<string, string>? Annotations = null,
+    IReadOnlyList<string>? Finalizers = null);
+
+public sealed record Condition(string Type, string Status, string? Reason = null, string? Message = null, DateTimeOffset? LastTransitionTime = null, long? ObservedGeneration = null);
+
+public sealed record SecretRef(string Name, IReadOnlyList<string> Keys);
+
+public sealed record ResourceAmountsSpec(string? Cpu = null, string? Memory = null);
+
+public sealed record ResourcesSpec(ResourceAmountsSpec? Requests = null, ResourceAmountsSpec? Limits = null);
+
+// --- UserDeployment ---------------------------------------------------------------------------------------------------
+
+public sealed record UserDeploymentResource(ObjectMeta Metadata, UserDeploymentSpec Spec, UserDeploymentStatus? Status = null)
+{
+    public string ApiVersion { get; init; } = CustomResources.ApiVersion;
+    public string Kind { get; init; } = "UserDeployment";
+}
+
+public sealed record UserDeploymentSpec(
+    string DesiredState,
+    DeploymentOwner? Owner = null,
+    string? DeploymentId = null,
+    string? Tier = null,
+    LimitsSpec? Limits = null,
+    TemplateRef? TemplateRef = null,
+    IReadOnlyList<JsonObject>? Services = null,
+    IReadOnlyDictionary<string, string>? Values = null,
+    IReadOnlyList<SecretRef>? SecretRefs = null,
+    string? Host = null);
+
+public sealed record DeploymentOwner(string User, string? UserId = null, string? TeamId = null, string? OrganizationId = null);
+
+public sealed record LimitsSpec(string? Isolation = null, QuotaSpec? Quota = null);
+
+public sealed record QuotaSpec(string? Cpu = null, string? Memory = null, int? Pods = null);
+
+public sealed record TemplateRef(string Name, int Version)
+{
+    /// <summary>The ConfigMap the server publishes the template version in, in the resource's namespace.</summary>
+    public string ConfigMapName => TemplateConfigMap.Name(Name, Version);
+}
+
+public static class TemplateConfigMap
+{
+    public const string Key = "template.yaml";
+
+    public static string Name(string template, int version) => $"cs-template-{template}-v{version}";
+}
+
+public sealed record UserDeploymentStatus(
+    string? Phase = null,
+    string? Message = null,
+    long? ObservedGeneration = null,
+    IReadOnlyList<string>? Urls = null,
+    IReadOnlyList<ServiceStatus>? Services = null,
+    IReadOnlyList<Condition>? Conditions = null);
+
+public sealed record ServiceStatus(string Name, int DesiredReplicas, int ReadyReplicas);
+
+// --- AgentTask and Workflow -------------------------------------------------------------------------------------------
+
+public sealed record AgentTaskResource(ObjectMeta Metadata, AgentTaskSpec Spec, AgentTaskStatus? Status = null)
+{
+    public string ApiVersion { get; init; } = CustomResources.ApiVersion;
+    public string Kind { get; init; } = "AgentTask";
+}
+
+public sealed record EnvVar(string Name, string? Value = null);
+
+public sealed record AgentTaskSpec(
+    string Image,
+    IReadOnlyList<string>? Command = null,
+    IReadOnlyList<string>? Args = null,
+    IReadOnlyList<EnvVar>? Env = null,
+    IReadOnlyDictionary<string, string>? Input = null,
+    IReadOnlyList<SecretRef>? SecretRefs = null,
+    ResourcesSpec? Resources = null,
+    int? TimeoutSeconds = null,
+    int? TtlSecondsAfterFinished = null);
+
+public sealed record AgentTaskStatus(
+    string? Phase = null,
+    long? ObservedGeneration = null,
+    DateTimeOffset? StartTime = null,
+    DateTimeOffset? CompletionTime = null,
+    string? JobName = null,
+    IReadOnlyDictionary<string, string>? Output = null,
+    string? Message = null);
+
+public sealed record WorkflowResource(ObjectMeta Metadata, WorkflowSpec Spec, WorkflowStatus? Status = null)
+{
+    public string ApiVersion { get; init; } = CustomResources.ApiVersion;
+    public string Kind { get; init; } = "Workflow";
+}
+
+public sealed record WorkflowSpec(IReadOnlyList<WorkflowStep> Steps);
+
+public sealed record WorkflowStep(string Name, AgentTaskSpec Task);
+
+public sealed record WorkflowStatus(
+    string? Phase = null,
+    long? ObservedGeneration = null,
+    int? CurrentStep = null,
+    string? Message = null,
+    IReadOnlyList<WorkflowStepStatus>? Steps = null);
+
+public sealed record WorkflowStepStatus(string Name, string? Phase = null, string? TaskName = null, IReadOnlyDictionary<string, string>? Output = null);

@@ -1,0 +1,55 @@
+using System.Text.Json.Nodes;
+
+namespace CleanScheduler.Application.Kubernetes;
+
+/// <summary>
+/// The API server answered with an error. <see cref="Reason"/> and <see cref="Message"/> come from its
+/// <c>Status</c> body (NotFound, AlreadyExists, Conflict, Invalid, Expired, ...); a body that is not a Status
+/// (the text/plain "404 page not found" of a resource the server does not serve) leaves Reason empty.
+/// </summary>
+public class KubeApiException(int statusCode, string reason, string message, JsonObject? status = null)
+    : Exception($"{statusCode} {reason}: {message}".Trim())
+{
+    public int StatusCode { get; } = statusCode;
+    public string Reason { get; } = reason;
+    public string ApiMessage { get; } = message;
+    public JsonObject? Status { get; } = status;
+
+    /// <summary>The typed exception for a status code: 404, 409, 410 and 422 have their own.</summary>
+    public static KubeApiException From(int statusCode, string reason, string message, JsonObject? status) => statusCode switch
+    {
+        404 => new KubeNotFoundException(reason, message, status),
+        409 => new KubeConflictException(reason, message, status),
+        410 => new KubeGoneException(reason, message, status),
+        422 => new KubeInvalidException(reason, message, status),
+        _ => new KubeApiException(statusCode, reason, message, status),
+    };
+}
+
+public sealed class KubeNotFoundException(string reason, string message, JsonObject? status = null)
+    : KubeApiException(404, reason, message, status);
+
+/// <summary>409: <see cref="AlreadyExists"/> on create, otherwise a stale resourceVersion or a field manager conflict.</summary>
+public sealed class KubeConflictException(string reason, string message, JsonObject? status = null)
+    : KubeApiException(409, reason, message, status)
+{
+    public bool AlreadyExists => Reason == "AlreadyExists";
+}
+
+/// <summary>410 Expired: a resourceVersion or continue token older than the server keeps. Re-list.</summary>
+public sealed class KubeGoneException(string reason, string message, JsonObject? status = null)
+    : KubeApiException(410, reason, message, status);
+
+/// <summary>422 Invalid: one <see cref="Causes"/> entry per field the server refused.</summary>
+public sealed class KubeInvalidException(string reason, string message, JsonObject? status = null)
+    : KubeApiException(422, reason, message, status)
+{
+    public IReadOnlyList<(string Reason, string Field, string Message)> Causes { get; } =
+        (status?["details"]?["causes"] as JsonArray ?? [])
+        .OfType<JsonObject>()
+        .Select(c => ((string?)c["reason"] ?? "", (string?)c["field"] ?? "", (string?)c["message"] ?? ""))
+        .ToList();
+}
+
+/// <summary>The API server could not be reached, or answered 5xx / 429: try again later.</summary>
+public sealed class KubeUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

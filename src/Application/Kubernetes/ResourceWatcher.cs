@@ -1,0 +1,75 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+
+namespace CleanScheduler.Application.Kubernetes;
+
+/// <summary>What a <see cref="ResourceWatcher"/> reports: a full list (after start or a 410), or one change.</summary>
+public interface IWatchHandler
+{
+    /// <summary>The complete current set. Objects known before and absent here were deleted while we were not watching.</summary>
+    Task OnListAsync(IReadOnlyList<JsonObject> items, CancellationToken cancellationToken);
+
+    Task OnEventAsync(WatchEventType type, JsonObject item, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// List, then watch from the list's resourceVersion, for as long as it runs: a stream the server ends is
+/// resumed from the last event or bookmark seen; an expired resourceVersion (410, inside the stream or as
+/// an HTTP status) means list again; an unreachable server is retried with capped exponential back-off.
+/// </summary>
+public sealed class ResourceWatcher(
+    IKubernetesClient client, KubeResource resource, string? @namespace, string? labelSelector, IWatchHandler handler, ILogger logger)
+{
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long one watch request may stay open before the server ends it (we then resume).</summary>
+    public int WatchTimeoutSeconds { get; init; } = 300;
+
+    /// <summary>Counts of lists done (the first and every re-list), for tests and metrics.</summary>
+    public int Lists { get; private set; }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        string? resourceVersion = null;
+        var backoff = InitialBackoff;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (resourceVersion is null)
+                {
+                    var list = await client.ListAsync(resource, @namespace, new ListOptions(labelSelector, Limit: 500), cancellationToken);
+                    Lists++;
+                    await handler.OnListAsync(list.Items, cancellationToken);
+                    resourceVersion = list.ResourceVersion;
+                }
+                var options = new WatchOptions(resourceVersion, labelSelector, AllowBookmarks: true, TimeoutSeconds: WatchTimeoutSeconds);
+                await foreach (var change in client.WatchAsync(resource, @namespace, options, cancellationToken))
+                {
+                    resourceVersion = change.ResourceVersion ?? resourceVersion;
+                    if (change.Type != WatchEventType.Bookmark) await handler.OnEventAsync(change.Type, change.Object, cancellationToken);
+                    backoff = InitialBackoff;
+                }
+            }
+            catch (KubeGoneException e)
+            {
+                logger.LogInformation("Watch of {Resource} expired ({Message}); listing again", resource.Plural, e.ApiMessage);
+                resourceVersion = null;
+            }
+            catch (Exception e) when (e is KubeUnavailableException or KubeApiException or IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("Watch of {Resource} failed: {Error}; retrying in {Delay} ms", resource.Plural, e.Message, (int)backoff.TotalMilliseconds);
+                try { await Task.Delay(Jitter(backoff), cancellationToken); }
+                catch (OperationCanceledException) { return; }
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private static TimeSpan Jitter(TimeSpan delay) => delay * (0.8 + Random.Shared.NextDouble() * 0.4);
+}

@@ -1,0 +1,74 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CleanScheduler.Application.Features.Templates;
+using CleanScheduler.Domain.Templates;
+using CleanScheduler.Domain.Tenancy;
+
+namespace CleanScheduler.Application.Kubernetes;
+
+/// <summary>A UserDeployment that cannot be rendered, and why (shown in its status as phase Failed).</summary>
+public sealed class UserDeploymentSpecException(string message) : Exception(message);
+
+/// <summary>
+/// Turns a UserDeployment resource into the renderer's input: the same <see cref="ManifestRenderer"/> then serves the
+/// operator and its render command exactly as it serves the server's manifest download.
+/// </summary>
+public static class UserDeploymentInput
+{
+    /// <summary>The template spec of the resource: its inline services, or the published template text.</summary>
+    public static TemplateSpec Spec(UserDeploymentSpec spec, string? templateYaml)
+    {
+        string yaml;
+        if (spec.Services is { Count: > 0 } services)
+            yaml = new JsonObject { ["services"] = new JsonArray(services.Select(s => (JsonNode)s.DeepClone()).ToArray()) }.ToJsonString();
+        else if (spec.TemplateRef is not null)
+            yaml = templateYaml ?? throw new UserDeploymentSpecException($"template ConfigMap {spec.TemplateRef.ConfigMapName} not found");
+        else
+            throw new UserDeploymentSpecException("spec needs services or templateRef");
+        var parsed = TemplateSpecYaml.Parse(yaml, out var errors);
+        return parsed ?? throw new UserDeploymentSpecException("invalid services: " + string.Join("; ", errors.Take(5)));
+    }
+
+    public static RenderInput From(JsonObject resource, TemplateSpec template, string domain)
+    {
+        UserDeploymentResource cr;
+        try { cr = CustomResources.From<UserDeploymentResource>(resource); }
+        catch (JsonException e) { throw new UserDeploymentSpecException("malformed resource: " + e.Message); }
+        var spec = cr.Spec ?? throw new UserDeploymentSpecException("spec is missing");
+        var ns = cr.Metadata.Namespace ?? throw new UserDeploymentSpecException("metadata.namespace is missing");
+        var handle = spec.Owner?.User ?? (ns.StartsWith("sandbox-", StringComparison.Ordinal) ? ns["sandbox-".Length..] : ns);
+        var tier = TierCodes.TryParse(spec.Tier, out var parsedTier) ? parsedTier : Tier.Free;
+        var limits = TierLimits.For(tier);
+        if (spec.Limits is { } given)
+        {
+            if (given.Isolation is { } isolation)
+                limits = limits with { Isolation = Enum.GetValues<NetworkIsolation>().FirstOrDefault(i => i.ToCode() == isolation, limits.Isolation) };
+            if (given.Quota is { } quota)
+                limits = limits with
+                {
+                    Quota = new ResourceQuotaLimits(quota.Cpu ?? limits.Quota?.Cpu ?? "1", quota.Memory ?? limits.Quota?.Memory ?? "1Gi", quota.Pods ?? limits.Quota?.Pods ?? 5),
+                };
+        }
+        var secretRefs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var reference in spec.SecretRefs ?? [])
+            foreach (var key in reference.Keys) secretRefs[key] = reference.Name;
+        var uid = cr.Metadata.Uid ?? "";
+        return new RenderInput(
+            cr.Metadata.Name, ns,
+            Guid.TryParse(spec.DeploymentId, out var deploymentId) ? deploymentId : StableGuid(uid.Length > 0 ? uid : $"{ns}/{cr.Metadata.Name}"),
+            Guid.TryParse(spec.Owner?.OrganizationId, out var org) ? org : Guid.Empty,
+            Guid.TryParse(spec.Owner?.TeamId, out var team) ? team : Guid.Empty,
+            Guid.TryParse(spec.Owner?.UserId, out var user) ? user : Guid.Empty,
+            handle, tier, limits, template,
+            spec.Values ?? new Dictionary<string, string>(),
+            secretRefs.ToDictionary(kv => kv.Key, string? (_) => null, StringComparer.Ordinal),
+            spec.DesiredState == "running",
+            string.IsNullOrEmpty(spec.Host) ? $"{handle}-{cr.Metadata.Name}.{domain}" : spec.Host,
+            uid.Length > 0 ? new OwnerObject(CustomResources.ApiVersion, "UserDeployment", cr.Metadata.Name, uid) : null,
+            secretRefs);
+    }
+
+    private static Guid StableGuid(string text) => new(MD5.HashData(Encoding.UTF8.GetBytes(text)));
+}

@@ -1,0 +1,59 @@
+using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Operator.Controllers;
+using CleanScheduler.Operator.Metrics;
+
+namespace CleanScheduler.Operator;
+
+/// <summary>
+/// The operator without its web host: campaigns for the leader Lease (unless leader election is off) and, while it
+/// leads, runs the controllers. Losing the Lease stops them; this instance then campaigns again.
+/// </summary>
+public sealed class OperatorRuntime(IKubernetesClient client, OperatorSettings settings, OperatorMetrics metrics, ILoggerFactory loggers)
+{
+    private readonly ILogger _logger = loggers.CreateLogger("CleanScheduler.Operator");
+
+    public UserDeploymentController? Controller { get; private set; }
+
+    public LeaderElector? Elector { get; private set; }
+
+    /// <summary>Set when the API server answered once: the probe's readiness.</summary>
+    public bool Ready => Controller?.Synced == true || (Elector is not null && _campaigned);
+
+    private volatile bool _campaigned;
+
+    /// <summary>When false, stopping does not hand the Lease back (as when the process is killed).</summary>
+    public bool ReleaseLeaseOnStop { get; init; } = true;
+
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan RenewDeadline { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan RetryPeriod { get; init; } = TimeSpan.FromSeconds(2);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        metrics.IsLeader = () => !settings.LeaderElect || Elector?.IsLeader == true;
+        metrics.QueueDepth = () => Controller?.Queue.Depth ?? 0;
+        if (!settings.LeaderElect)
+        {
+            await LeadAsync(cancellationToken);
+            return;
+        }
+        Elector = new LeaderElector(client, settings.LeaderElectionNamespace, settings.LeaderElectionId, settings.Identity, _logger)
+        {
+            LeaseDuration = LeaseDuration, RenewDeadline = RenewDeadline, RetryPeriod = RetryPeriod, ReleaseOnStop = ReleaseLeaseOnStop,
+        };
+        _campaigned = true;
+        await Elector.RunAsync(LeadAsync, cancellationToken);
+    }
+
+    private async Task LeadAsync(CancellationToken cancellationToken)
+    {
+        var controller = new UserDeploymentController(client,
+            new ControllerOptions(settings.WatchNamespace, settings.DeploymentDomain, settings.Render, settings.ResyncPeriod, settings.Workers),
+            metrics, loggers.CreateLogger<UserDeploymentController>());
+        Controller = controller;
+        _logger.LogInformation("Controllers started (watching {Scope})", settings.WatchNamespace ?? "all namespaces");
+        try { await controller.RunAsync(cancellationToken); }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
+        _logger.LogInformation("Controllers stopped");
+    }
+}

@@ -1,0 +1,20 @@
+namespace CleanScheduler.TestSupport;
+
+/// <summary>Files of the repository, found from the test binaries by walking up to CleanScheduler.sln.</summary>
+public static class RepoPaths
+{
+    public static string Root { get; } = Find();
+
+    public static string Of(params string[] parts) => Path.Combine([Root, .. parts]);
+
+    public static string Crds => Of("k8s", "crds");
+
+    public static string Transcripts => Of("tests", "TestSupport", "Kubernetes", "Transcripts");
+
+    private static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "CleanScheduler.sln"))) return dir.FullName;
+        throw new InvalidOperationException("CleanScheduler.sln not found above " + AppContext.BaseDirectory);
+    }
+}
