@@ -83,9 +83,9 @@ public sealed partial class KubeApiServerTestDouble
         catch (YamlDotNet.Core.YamlException e) { throw new BadRequest($"the body could not be decoded: {e.Message}"); }
     }
 
-    private Response CreateFromRequestLocked(ResourceInfo resource, string? ns, string? body, string manager, IQueryCollection query)
+    private Response CreateFromRequestLocked(ResourceInfo resource, string? ns, string? body, string manager, IQueryCollection query, bool yaml)
     {
-        var obj = ParseObject(body, yaml: false);
+        var obj = ParseObject(body, yaml);
         var bodyNamespace = (string?)obj["metadata"]?["namespace"];
         if (resource.Namespaced && bodyNamespace is not null && bodyNamespace != ns)
             throw new BadRequest("the namespace of the provided object does not match the namespace sent on the request");
@@ -125,6 +125,7 @@ public sealed partial class KubeApiServerTestDouble
         var stored = new Stored(resource, obj);
         TakeOwnershipOfChanges(stored, new JsonObject(), obj, manager, "");
         Commit(stored, "ADDED");
+        if (resource.Kind == "CustomResourceDefinition") InstallLocked(stored.Object);
         return new Response(201, (JsonObject)stored.Object.DeepClone(), warnings);
     }
 
@@ -157,9 +158,9 @@ public sealed partial class KubeApiServerTestDouble
     [GeneratedRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$")]
     private static partial Regex MicroTime();
 
-    private Response ReplaceLocked(ResourceInfo resource, string? ns, string name, string? subresource, string? body, string manager)
+    private Response ReplaceLocked(ResourceInfo resource, string? ns, string name, string? subresource, string? body, string manager, bool yaml)
     {
-        var obj = ParseObject(body, yaml: false);
+        var obj = ParseObject(body, yaml);
         if ((string?)obj["metadata"]?["name"] != name) throw new BadRequest("the name of the object does not match the name on the URL");
         if (!_objects.TryGetValue(Key(resource, ns, name), out var stored)) return NotFound(resource, name);
         var given = (string?)obj["metadata"]?["resourceVersion"];
@@ -229,9 +230,10 @@ public sealed partial class KubeApiServerTestDouble
         stored.Object = next;
         if (next["metadata"]?["deletionTimestamp"] is not null && nextFinalizers.Count == 0)
         {
+            var last = (JsonObject)next.DeepClone(); // the answer shows the object as it was removed, at its old resourceVersion
             Commit(stored, "DELETED");
             CollectGarbage(stored);
-            return new Response(200, (JsonObject)stored.Object.DeepClone(), warnings);
+            return new Response(200, last, warnings);
         }
         Commit(stored, "MODIFIED");
         return new Response(200, (JsonObject)stored.Object.DeepClone(), warnings);
@@ -254,6 +256,7 @@ public sealed partial class KubeApiServerTestDouble
     {
         var mediaType = contentType?.Split(';')[0].Trim();
         if (mediaType == "application/apply-patch+yaml") return ApplyLocked(resource, ns, name, subresource ?? "", body, query);
+        if (mediaType == "application/json-patch+json") return JsonPatchLocked(resource, ns, name, subresource, body, manager);
         if (mediaType != "application/merge-patch+json")
             return Failure(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml", null);
         var patch = ParseObject(body, yaml: false);
@@ -261,7 +264,45 @@ public sealed partial class KubeApiServerTestDouble
         if ((string?)patch["metadata"]?["resourceVersion"] is { } pinned && pinned != stored.ResourceVersion.ToString(CultureInfo.InvariantCulture)) return Stale(resource, name);
         var patched = (JsonObject)JsonFields.MergePatch(stored.Object, patch)!;
         if (resource.Kind == "Lease" && LeaseTimeError(patched) is { } timeError)
-            return Invalid(resource, name, [new CrdSchema.Cause("FieldValueInvalid", timeError, "spec.renewTime")]);
+            return Invalid(resource, name, [new CrdSchema.Cause("FieldValueInvalid", timeError, "patch")]);
+        return UpdateLocked(stored, patched, subresource ?? "", manager, "Update", null);
+    }
+
+    /// <summary>RFC 6902 JSON patch: add, remove, replace and test (a failed test is a 422 with a generic message).</summary>
+    private Response JsonPatchLocked(ResourceInfo resource, string? ns, string name, string? subresource, string? body, string manager)
+    {
+        JsonArray operations;
+        try { operations = JsonNode.Parse(body ?? "") as JsonArray ?? throw new BadRequest("the patch is not a JSON array"); }
+        catch (JsonException e) { throw new BadRequest("error decoding patch: " + e.Message); }
+        if (!_objects.TryGetValue(Key(resource, ns, name), out var stored)) return NotFound(resource, name);
+        var patched = (JsonObject)stored.Object.DeepClone();
+        foreach (var operation in operations.OfType<JsonObject>())
+        {
+            var path = ((string?)operation["path"] ?? "").Split('/').Skip(1).Select(p => p.Replace("~1", "/").Replace("~0", "~")).ToArray();
+            if (path.Length == 0) throw new BadRequest("the patch path is empty");
+            var parent = path[..^1].Aggregate((JsonNode?)patched, (node, part) => node is JsonArray a && int.TryParse(part, out var i) ? a.ElementAtOrDefault(i) : node?[part]);
+            var last = path[^1];
+            var rejected = Failure(422, "Invalid", "the server rejected our request due to an error in our request", new JsonObject());
+            switch ((string?)operation["op"])
+            {
+                case "test":
+                    var current = parent is JsonArray ta && int.TryParse(last, out var ti) ? ta.ElementAtOrDefault(ti) : parent?[last];
+                    if (!JsonNode.DeepEquals(current, operation["value"])) return rejected;
+                    break;
+                case "add" or "replace":
+                    if (parent is JsonObject po) po[last] = operation["value"]?.DeepClone();
+                    else if (parent is JsonArray pa) { if (last == "-") pa.Add(operation["value"]?.DeepClone()); else if (int.TryParse(last, out var ai) && ai <= pa.Count) pa.Insert(ai, operation["value"]?.DeepClone()); else return rejected; }
+                    else return rejected;
+                    break;
+                case "remove":
+                    if (parent is JsonObject ro && ro.ContainsKey(last)) ro.Remove(last);
+                    else if (parent is JsonArray ra && int.TryParse(last, out var ri) && ri < ra.Count) ra.RemoveAt(ri);
+                    else return rejected;
+                    break;
+                default:
+                    return rejected;
+            }
+        }
         return UpdateLocked(stored, patched, subresource ?? "", manager, "Update", null);
     }
 
@@ -381,6 +422,7 @@ public sealed partial class KubeApiServerTestDouble
         }
         Commit(stored, "DELETED");
         CollectGarbage(stored);
+        if (resource.Kind == "CustomResourceDefinition") UninstallLocked(stored.Object);
         var details = Details(resource, name);
         details["uid"] = stored.Uid;
         return new Response(200, Status("Success", 200, null, null, details));

@@ -232,6 +232,18 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
             return;
         }
         var ns = resource.Namespaced ? route.Namespace : null;
+        var acceptHeader = request.Headers.Accept.ToString();
+        if (acceptHeader.Length > 0 && !acceptHeader.Split(',').Select(a => a.Split(';')[0].Trim())
+                .Any(a => a is "application/json" or "application/yaml" or "*/*" or "application/*" or "application/vnd.kubernetes.protobuf"))
+        {
+            await WriteAsync(context, Failure(406, "NotAcceptable", "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf", null));
+            return;
+        }
+        if (request.Method is "POST" or "PUT" && request.ContentType?.Split(';')[0].Trim() is { } bodyType && bodyType is not ("application/json" or "application/yaml"))
+        {
+            await WriteAsync(context, Failure(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf", null));
+            return;
+        }
         try
         {
             if (request.Method == "GET" && route.Name is null && request.Query["watch"] is var watch && (watch == "1" || watch == "true"))
@@ -254,8 +266,8 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
                 {
                     ("GET", null) => ListLocked(resource, ns, request.Query),
                     ("GET", _) => GetLocked(resource, ns, route.Name!),
-                    ("POST", null) => CreateFromRequestLocked(resource, ns, body, manager, request.Query),
-                    ("PUT", not null) => ReplaceLocked(resource, ns, route.Name!, route.Subresource, body, manager),
+                    ("POST", null) => CreateFromRequestLocked(resource, ns, body, manager, request.Query, IsYaml(request.ContentType)),
+                    ("PUT", not null) => ReplaceLocked(resource, ns, route.Name!, route.Subresource, body, manager, IsYaml(request.ContentType)),
                     ("PATCH", not null) => PatchLocked(resource, ns, route.Name!, route.Subresource, request.ContentType, body, manager, request.Query),
                     ("DELETE", not null) => DeleteLocked(resource, ns, route.Name!),
                     _ => Failure(405, "MethodNotAllowed", $"the server does not allow this method on the requested resource", null),
@@ -273,6 +285,8 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
             await WriteAsync(context, Failure(500, "InternalError", "test double failure: " + e, null));
         }
     }
+
+    private static bool IsYaml(string? contentType) => contentType?.Split(';')[0].Trim() == "application/yaml";
 
     private static async Task<string> ReadBodyAsync(HttpRequest request)
     {
@@ -424,6 +438,19 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
 
     private void Install(JsonObject crd)
     {
+        lock (_gate) InstallLocked(crd);
+    }
+
+    private void UninstallLocked(JsonObject crd)
+    {
+        var group = (string?)crd["spec"]?["group"];
+        var plural = (string?)crd["spec"]?["names"]?["plural"];
+        foreach (var key in _resources.Keys.Where(k => k.Group == group && k.Plural == plural).ToList()) _resources.Remove(key);
+        foreach (var key in _objects.Where(o => o.Value.Resource.Group == group && o.Value.Resource.Plural == plural).Select(o => o.Key).ToList()) _objects.Remove(key);
+    }
+
+    private void InstallLocked(JsonObject crd)
+    {
         var spec = crd["spec"]!;
         var group = (string)spec["group"]!;
         var names = spec["names"]!;
@@ -434,7 +461,7 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
             var info = new ResourceInfo(group, (string)version["name"]!, (string)names["plural"]!, (string)names["kind"]!,
                 (string?)spec["scope"] != "Cluster", version["subresources"]?["status"] is not null, HasGeneration: true, Custom: true,
                 schema is null ? null : new CrdSchema(schema));
-            lock (_gate) _resources[(info.Group, info.Version, info.Plural)] = info;
+            _resources[(info.Group, info.Version, info.Plural)] = info;
         }
     }
 }
