@@ -33,6 +33,10 @@ pg_bindir() {
   return 1
 }
 
+require_kubectl() {   # kubectl renders the Kustomize base in the tests (Debian's kubernetes-client when absent)
+  command -v kubectl >/dev/null || apt_install kubernetes-client
+}
+
 require_postgres() {
   pg_bindir >/dev/null || apt_install postgresql
   command -v psql >/dev/null || apt_install postgresql-client

@@ -11,6 +11,7 @@ trap '[[ -n $summary ]] || echo "0 passed, 1 failed"' EXIT
 
 require_dotnet
 require_postgres
+require_kubectl
 
 work=$(mktemp -d /tmp/cleanscheduler-test.XXXXXX)
 chmod 755 "$work"

@@ -80,7 +80,7 @@ public sealed record OperatorSettings(
     public static string? ListenUrl(string address, string name, List<string> errors)
     {
         var colon = address.LastIndexOf(':');
-        if (colon < 0 || !int.TryParse(address[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is <= 0 or > 65535)
+        if (colon < 0 || !int.TryParse(address[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 0 or > 65535)
         {
             errors.Add($"{name} must be [host]:port, such as :8081 or 127.0.0.1:8081, not '{address}'");
             return null;

@@ -120,24 +120,6 @@ public sealed class ServerProcessTests
         }
     }
 
-    [Fact]
-    public async Task The_operator_host_answers_its_health_probe_on_the_address_given_by_flag()
-    {
-        var port = FreePort();
-        using var host = Start(new Dictionary<string, string>(), "Operator", "--health-probe-bind-address", $"127.0.0.1:{port}");
-        try
-        {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            await WaitReadyAsync(http, port);
-            using var health = await http.GetAsync($"http://127.0.0.1:{port}/healthz");
-            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        }
-        finally
-        {
-            host.Kill(entireProcessTree: true);
-        }
-    }
-
     private static async Task WaitReadyAsync(HttpClient http, int port)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);

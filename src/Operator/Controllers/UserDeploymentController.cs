@@ -32,7 +32,7 @@ public sealed class UserDeploymentController
     private static readonly KubeResource[] OwnedKinds =
     [
         KubeResource.Deployments, KubeResource.Services, KubeResource.ConfigMaps, KubeResource.Ingresses,
-        KubeResource.NetworkPolicies, KubeResource.Secrets, KubeResource.ExternalSecrets,
+        KubeResource.NetworkPolicies, KubeResource.ExternalSecrets, // Secrets: the server's, owned by the resource, removed by GC
     ];
 
     private readonly IKubernetesClient _client;

@@ -1,0 +1,113 @@
+// Operator benchmark: N UserDeployments against the test API server (in this process), the operator binary in its
+// own process. Reports time to converge (all Running), API requests per reconcile on the first pass and on a resync,
+// and the operator's peak RSS; the baseline is the same objects applied straight to the same server by one client.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Infrastructure.Kubernetes;
+using CleanScheduler.TestSupport;
+using CleanScheduler.TestSupport.Kubernetes;
+
+var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
+var operatorDll = args.Length > 1 ? args[1] : RepoPaths.Of("src", "Operator", "bin", "Release", "net10.0", "CleanScheduler.Operator.dll");
+const int Users = 50;
+
+await using var api = await KubeApiServerTestDouble.StartAsync(RepoPaths.Crds);
+api.AutoReadyDeployments = true;
+using var client = new KubernetesClient(new KubernetesConnection(api.Address, () => null), "bench");
+for (var u = 0; u < Users; u++)
+    await client.CreateAsync(KubeResource.Namespaces, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = $"sandbox-user{u}" } });
+await client.CreateAsync(KubeResource.Namespaces, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = "bench-system" } });
+
+JsonObject Resource(int i) => new()
+{
+    ["apiVersion"] = CustomResources.ApiVersion, ["kind"] = "UserDeployment",
+    ["metadata"] = new JsonObject { ["name"] = $"app{i}", ["namespace"] = $"sandbox-user{i % Users}" },
+    ["spec"] = new JsonObject
+    {
+        ["desiredState"] = "running", ["owner"] = new JsonObject { ["user"] = $"user{i % Users}" }, ["tier"] = "business",
+        ["services"] = new JsonArray(
+            new JsonObject { ["name"] = "web", ["image"] = "nginx:1.27", ["replicas"] = 1, ["ports"] = new JsonArray(new JsonObject { ["name"] = "http", ["port"] = 80, ["public"] = true }) },
+            new JsonObject { ["name"] = "db", ["image"] = "postgres:16", ["replicas"] = 1, ["ports"] = new JsonArray(new JsonObject { ["name"] = "pg", ["port"] = 5432 }) }),
+    },
+};
+
+// Baseline: the objects the operator renders for each resource, applied directly (2 concurrent writers, like its workers).
+var baselineObjects = Enumerable.Range(0, count).SelectMany(i =>
+{
+    var r = Resource(i);
+    r["metadata"]!["uid"] = Guid.NewGuid().ToString();
+    var input = UserDeploymentInput.From(r, UserDeploymentInput.Spec(CustomResources.From<UserDeploymentSpec>(r["spec"]), null), "apps.bench");
+    return ManifestRenderer.Render(input with { Owner = null, Name = "base" + input.Name, Namespace = "bench-system" }, new RenderOptions())
+        .Where(o => (string?)o["kind"] is not ("Namespace" or "ResourceQuota" or "LimitRange"));
+}).ToList();
+var baselineClock = Stopwatch.StartNew();
+var next = -1;
+await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+{
+    int k;
+    while ((k = Interlocked.Increment(ref next)) < baselineObjects.Count)
+    {
+        var o = baselineObjects[k];
+        await client.ApplyAsync(KubeResource.For((string)o["apiVersion"]!, (string)o["kind"]!), o, "bench", force: true);
+    }
+})));
+var baseline = baselineClock.Elapsed;
+
+// The operator, as a separate process pointed at the test API server by a kubeconfig.
+var kubeconfig = Path.GetTempFileName();
+await File.WriteAllTextAsync(kubeconfig, $"""
+    apiVersion: v1
+    kind: Config
+    current-context: bench
+    clusters: [{"{"} name: bench, cluster: {"{"} server: "{api.Address.ToString().TrimEnd('/')}" {"}"} {"}"}]
+    users: [{"{"} name: bench, user: {"{"}{"}"} {"}"}]
+    contexts: [{"{"} name: bench, context: {"{"} cluster: bench, user: bench {"}"} {"}"}]
+    """);
+var start = new ProcessStartInfo("dotnet", [operatorDll, "--health-probe-bind-address", "127.0.0.1:0", "--leader-elect", "false", "--resync-period", "30s", "--deployment-domain", "apps.bench"])
+{
+    RedirectStandardOutput = true, RedirectStandardError = true,
+};
+start.Environment["KUBECONFIG"] = kubeconfig;
+start.Environment["KUBERNETES_SERVICE_HOST"] = "";
+start.Environment["DOTNET_gcServer"] = "0";
+for (var i = 0; i < count; i++) await client.CreateAsync(KubeResource.UserDeployments, Resource(i));
+api.ClearRequests();
+
+var clock = Stopwatch.StartNew();
+using var op = Process.Start(start)!;
+op.OutputDataReceived += (_, _) => { };
+op.ErrorDataReceived += (_, e) => { if (e.Data is { } line && line.Contains("configuration error", StringComparison.Ordinal)) Console.Error.WriteLine(line); };
+op.BeginOutputReadLine();
+op.BeginErrorReadLine();
+long peakKb = 0;
+void Sample() { try { peakKb = Math.Max(peakKb, long.Parse(File.ReadAllLines($"/proc/{op.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture)); } catch (IOException) { } }
+int Running() => Enumerable.Range(0, Users).Sum(u => api.List(CustomResources.ApiVersion, "userdeployments", $"sandbox-user{u}").Count(r => (string?)r["status"]?["phase"] == "Running"));
+while (Running() < count)
+{
+    if (op.HasExited) { Console.Error.WriteLine("operator exited"); return 1; }
+    if (clock.Elapsed > TimeSpan.FromMinutes(10)) { Console.Error.WriteLine($"not converged: {Running()}/{count} Running"); op.Kill(); return 1; }
+    Sample();
+    await Task.Delay(200);
+}
+var converged = clock.Elapsed;
+var firstPass = api.Requests.ToList();
+api.ClearRequests();
+
+// A resync (every 30 s) re-queues every resource: with nothing changed, it must send nothing.
+await Task.Delay(TimeSpan.FromSeconds(36));
+Sample();
+var resync = api.Requests.Where(r => !r.Contains("watch=1", StringComparison.Ordinal)).ToList();
+op.Kill();
+await op.WaitForExitAsync();
+
+var writes = firstPass.Count(r => !r.StartsWith("GET ", StringComparison.Ordinal));
+var owned = baselineObjects.Count / (double)count;
+Console.WriteLine($"operator benchmark: {count} UserDeployments in {Users} namespaces, 2 services each ({owned:0} owned objects + namespace-wide ones per resource)");
+Console.WriteLine($"  baseline: {baselineObjects.Count} objects applied directly: {baseline.TotalSeconds:0.00} s ({baselineObjects.Count / baseline.TotalSeconds:0} applies/s)");
+Console.WriteLine($"  operator: converged (all Running) in {converged.TotalSeconds:0.00} s, including process start");
+Console.WriteLine($"  first pass: {firstPass.Count} requests ({writes} writes), {firstPass.Count / (double)count:0.0} per resource; owned objects per resource: {owned:0}");
+Console.WriteLine($"  resync with nothing changed: {resync.Count} requests");
+Console.WriteLine($"  operator peak RSS: {peakKb / 1024.0:0} MB (goal < 150 MB)");
+return 0;

@@ -1,0 +1,16 @@
+# The CleanScheduler server (API + web UI). Build from the repository root:
+#   docker build -f docker/server.Dockerfile -t cleanscheduler/server .
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+RUN if [ -f frontend/package.json ]; then cd frontend && npm ci && npm run build; fi
+RUN dotnet publish src/WebApi/CleanScheduler.WebApi.csproj -c Release -o /app --no-self-contained
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+WORKDIR /app
+COPY --from=build /app .
+ENV SERVER_ADDR=0.0.0.0:8080 DOTNET_gcServer=0
+EXPOSE 8080
+USER 65532:65532
+ENTRYPOINT ["dotnet", "CleanScheduler.WebApi.dll"]

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.TestSupport;
+
+namespace CleanScheduler.Operator.Tests;
+
+/// <summary>`kubectl kustomize k8s/` renders the install base, and what it renders is what the operator needs and no more.</summary>
+public sealed class InstallManifestTests
+{
+    private static readonly Lazy<IReadOnlyList<JsonObject>> Rendered = new(() =>
+    {
+        var start = new ProcessStartInfo("kubectl", ["kustomize", RepoPaths.Of("k8s")]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, "kubectl kustomize k8s/ failed: " + error);
+        return YamlJson.Documents(output).ToList();
+    });
+
+    private static JsonObject One(string kind, string name) =>
+        Rendered.Value.Single(o => (string?)o["kind"] == kind && (string?)o["metadata"]!["name"] == name);
+
+    [Fact]
+    public void The_base_renders_the_CRDs_the_operator_and_the_server_in_their_namespace()
+    {
+        var kinds = Rendered.Value.Select(o => $"{o["kind"]}/{o["metadata"]!["name"]}").ToList();
+        foreach (var expected in new[]
+                 {
+                     "CustomResourceDefinition/userdeployments.scheduler.cleanscheduler.io", "CustomResourceDefinition/agenttasks.scheduler.cleanscheduler.io",
+                     "CustomResourceDefinition/workflows.scheduler.cleanscheduler.io", "Deployment/cleanscheduler-operator", "Deployment/cleanscheduler-server",
+                     "Service/cleanscheduler-server", "ConfigMap/cleanscheduler-server", "Role/cleanscheduler-operator-leader-election",
+                     "ClusterRole/cleanscheduler-operator", "ServiceAccount/cleanscheduler-operator", "Namespace/cleanscheduler-system",
+                 })
+            Assert.Contains(expected, kinds);
+        Assert.All(Rendered.Value.Where(o => o["kind"]!.GetValue<string>() is "Deployment" or "Service" or "ConfigMap" or "Role" or "ServiceAccount"),
+            o => Assert.Equal("cleanscheduler-system", (string?)o["metadata"]!["namespace"]));
+        var probes = One("Deployment", "cleanscheduler-operator")["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        Assert.Equal("/readyz", (string?)probes["readinessProbe"]!["httpGet"]!["path"]);
+    }
+
+    [Fact]
+    public void The_operator_role_grants_no_wildcards_no_secrets_and_the_lease_only_in_its_namespace()
+    {
+        var rules = One("ClusterRole", "cleanscheduler-operator")["rules"]!.AsArray();
+        Assert.DoesNotContain(rules, r => r!["verbs"]!.AsArray().Any(v => (string?)v == "*") || r["resources"]!.AsArray().Any(v => (string?)v == "*"));
+        Assert.DoesNotContain(rules, r => r!["resources"]!.AsArray().Any(v => (string?)v is "secrets" or "leases"));
+        var lease = One("Role", "cleanscheduler-operator-leader-election")["rules"]![0]!;
+        Assert.Equal(["get", "create", "update"], lease["verbs"]!.AsArray().Select(v => (string?)v));
+    }
+
+    [Fact]
+    public void The_CRDs_have_a_status_subresource_printer_columns_and_short_names()
+    {
+        foreach (var (name, shortName) in new[] { ("userdeployments", "ud"), ("agenttasks", "at"), ("workflows", "wf") })
+        {
+            var crd = One("CustomResourceDefinition", $"{name}.scheduler.cleanscheduler.io");
+            Assert.Equal(shortName, (string?)crd["spec"]!["names"]!["shortNames"]![0]);
+            var version = crd["spec"]!["versions"]![0]!;
+            Assert.Equal("v1alpha1", (string?)version["name"]);
+            Assert.NotNull(version["subresources"]!["status"]);
+            Assert.Contains(version["additionalPrinterColumns"]!.AsArray(), c => (string?)c!["name"] == "Phase");
+            Assert.Equal("object", (string?)version["schema"]!["openAPIV3Schema"]!["properties"]!["spec"]!["type"]);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.TestSupport;
+using CleanScheduler.TestSupport.Kubernetes;
+
+namespace CleanScheduler.Operator.Tests;
+
+/// <summary>The built operator binary: flags, probes, metrics, a kubeconfig, the render command and start-up errors.</summary>
+public sealed class OperatorProcessTests
+{
+    private static string OperatorDll()
+    {
+        var sep = Path.DirectorySeparatorChar;
+        var dll = Path.Combine(AppContext.BaseDirectory.Replace($"{sep}tests{sep}Operator.Tests{sep}", $"{sep}src{sep}Operator{sep}"), "CleanScheduler.Operator.dll");
+        Assert.True(File.Exists(dll), $"operator not built at {dll}");
+        return dll;
+    }
+
+    private static Process Start(IDictionary<string, string> environment, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet", [OperatorDll(), .. args]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("KUBE", StringComparison.Ordinal) || OperatorSettings.Names.Contains(k)).ToList())
+            info.Environment.Remove(key);
+        info.Environment["HOME"] = Path.GetTempPath(); // no ~/.kube/config of the machine
+        foreach (var (key, value) in environment) info.Environment[key] = value;
+        return Process.Start(info)!;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Fact]
+    public async Task With_a_kubeconfig_it_reconciles_and_serves_probes_and_metrics_on_the_addresses_given_by_flag()
+    {
+        await using var h = await OperatorHarness.StartAsync();
+        h.Api.AutoReadyDeployments = true;
+        var kubeconfig = Path.GetTempFileName();
+        await File.WriteAllTextAsync(kubeconfig, $$"""
+            apiVersion: v1
+            kind: Config
+            current-context: test
+            clusters: [{ name: test, cluster: { server: "{{h.Api.Address.ToString().TrimEnd('/')}}" } }]
+            users: [{ name: test, user: {} }]
+            contexts: [{ name: test, context: { cluster: test, user: test, namespace: sandbox-alice } }]
+            """);
+        var (probe, metrics) = (FreePort(), FreePort());
+        using var process = Start(new Dictionary<string, string> { ["KUBECONFIG"] = kubeconfig, ["LEADER_ELECTION_NAMESPACE"] = OperatorHarness.Namespace },
+            "--health-probe-bind-address", $"127.0.0.1:{probe}", $"--metrics-bind-address=127.0.0.1:{metrics}", "--deployment-domain", "apps.test");
+        _ = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            await h.Client.CreateAsync(KubeResource.UserDeployments, OperatorHarness.UserDeployment("from-binary"));
+            await Eventually.WaitAsync(() => OperatorHarness.Phase(h.Resource("from-binary")) == "Running" ? "" : null, "Running", TimeSpan.FromSeconds(60));
+
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{probe}/healthz")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{probe}/readyz")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"http://127.0.0.1:{probe}/metrics")).StatusCode);
+            var text = await http.GetStringAsync($"http://127.0.0.1:{metrics}/metrics");
+            Assert.Matches(@"cleanscheduler_reconcile_total\{controller=""userdeployment""\} [1-9]", text);
+            Assert.Contains("cleanscheduler_reconcile_duration_seconds_bucket{controller=\"userdeployment\",le=\"+Inf\"}", text);
+            Assert.Contains("cleanscheduler_leader 1", text);
+            Assert.Equal("cleanscheduler-operator-leader", (string?)h.Api.List("coordination.k8s.io/v1", "leases", OperatorHarness.Namespace).Single()["metadata"]!["name"]);
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            File.Delete(kubeconfig);
+        }
+    }
+
+    [Theory]
+    [InlineData("--health-probe-bind-address=nonsense", "configuration error: HEALTH_PROBE_BIND_ADDRESS must be [host]:port")]
+    [InlineData("--resync-period=soon", "configuration error: RESYNC_PERIOD must be a duration")]
+    [InlineData("--no-such-flag=1", "configuration error: unknown flag --no-such-flag")]
+    [InlineData("--leader-elect=maybe", "configuration error: LEADER_ELECT must be true or false")]
+    public async Task A_bad_flag_stops_start_up_with_one_line_naming_it(string flag, string expected)
+    {
+        using var process = Start(new Dictionary<string, string>(), flag);
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(1, process.ExitCode);
+        Assert.StartsWith(expected, stderr.Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_a_cluster_configuration_it_says_so_in_one_line()
+    {
+        using var process = Start(new Dictionary<string, string> { ["KUBECONFIG"] = "/nonexistent/kubeconfig" });
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(1, process.ExitCode);
+        Assert.StartsWith("configuration error: no Kubernetes configuration", stderr.Trim(), StringComparison.Ordinal);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task The_render_command_prints_the_manifests_of_a_hand_written_resource()
+    {
+        using var process = Start(new Dictionary<string, string>(), "render", RepoPaths.Of("k8s", "samples", "userdeployment.yaml"), "--domain", "apps.example.com");
+        var stdout = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(0, process.ExitCode);
+        var objects = YamlJson.Documents(stdout).ToList();
+        Assert.Contains(objects, o => (string?)o["kind"] == "Deployment" && (string?)o["metadata"]!["name"] == "hello-page-web");
+        var ingress = objects.Single(o => (string?)o["kind"] == "Ingress");
+        Assert.Equal("alice-hello-page.apps.example.com", (string?)ingress["spec"]!["rules"]![0]!["host"]);
+        Assert.Equal("sandbox-alice", (string?)objects[0]["metadata"]!["name"]);
+    }
+
+    [Fact]
+    public async Task The_render_command_refuses_what_is_not_a_UserDeployment()
+    {
+        using var process = Start(new Dictionary<string, string>(), "render", RepoPaths.Of("k8s", "samples", "agenttask.yaml"));
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains("is not a scheduler.cleanscheduler.io/v1alpha1 UserDeployment", stderr);
+    }
+}
