@@ -11,7 +11,7 @@ namespace CleanScheduler.Infrastructure.Kubernetes;
 /// <summary>
 /// Our Kubernetes REST client (the official package does not restore here): JSON over HTTP/1.1 or 2, bearer
 /// token or client certificate, the API's error <c>Status</c> bodies turned into typed exceptions, newline-
-/// delimited watch streams. <see cref="Requests"/> counts what it sent, by verb, for tests and benchmarks.
+/// delimited watch streams.
 /// </summary>
 public sealed class KubernetesClient : IKubernetesClient, IDisposable
 {
@@ -39,8 +39,6 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
 
     /// <summary>Time limit of one non-watch request.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
-
-    public RequestCounter Requests { get; } = new();
 
     public async Task<JsonObject?> GetAsync(KubeResource resource, string? @namespace, string name, CancellationToken cancellationToken = default)
     {
@@ -185,7 +183,6 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
 
     private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
     {
-        Requests.Count(request.Method);
         HttpResponseMessage response;
         try { response = await _http.SendAsync(request, completion, cancellationToken); }
         catch (HttpRequestException e)
@@ -252,24 +249,5 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
             if (disposing) { inner.Dispose(); response.Dispose(); request.Dispose(); }
             base.Dispose(disposing);
         }
-    }
-}
-
-/// <summary>Requests sent, by verb. Thread-safe.</summary>
-public sealed class RequestCounter
-{
-    private long _get, _post, _put, _patch, _delete;
-
-    public long Gets => Interlocked.Read(ref _get);
-    public long Writes => Interlocked.Read(ref _post) + Interlocked.Read(ref _put) + Interlocked.Read(ref _patch) + Interlocked.Read(ref _delete);
-    public long Total => Gets + Writes;
-
-    public void Count(HttpMethod method)
-    {
-        if (method == HttpMethod.Get) Interlocked.Increment(ref _get);
-        else if (method == HttpMethod.Post) Interlocked.Increment(ref _post);
-        else if (method == HttpMethod.Put) Interlocked.Increment(ref _put);
-        else if (method == HttpMethod.Patch) Interlocked.Increment(ref _patch);
-        else if (method == HttpMethod.Delete) Interlocked.Increment(ref _delete);
     }
 }

@@ -71,7 +71,7 @@ public sealed class LeaderElector(IKubernetesClient client, string @namespace, s
                     ["apiVersion"] = "coordination.k8s.io/v1",
                     ["kind"] = "Lease",
                     ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = @namespace },
-                    ["spec"] = Spec(identity, now, now, 0),
+                    ["spec"] = Spec(identity, MicroTime(now), now, 0),
                 }, cancellationToken);
                 Observe(null, now);
                 return true;
@@ -92,9 +92,8 @@ public sealed class LeaderElector(IKubernetesClient client, string @namespace, s
                 {
                     ["name"] = name, ["namespace"] = @namespace, ["resourceVersion"] = (string?)lease["metadata"]?["resourceVersion"],
                 },
-                ["spec"] = Spec(identity, null, now, holder == identity ? transitions : transitions + 1),
+                ["spec"] = Spec(identity, acquired, now, holder == identity ? transitions : transitions + 1),
             };
-            next["spec"]!["acquireTime"] = acquired;
             var updated = await client.ReplaceAsync(KubeResource.Leases, next, cancellationToken: cancellationToken);
             Observe(updated["spec"]?.ToJsonString(), now);
             return true;
@@ -134,18 +133,14 @@ public sealed class LeaderElector(IKubernetesClient client, string @namespace, s
         }
     }
 
-    private JsonObject Spec(string holder, DateTime? acquired, DateTime renewed, int transitions)
+    private JsonObject Spec(string holder, string acquireTime, DateTime renewed, int transitions) => new()
     {
-        var spec = new JsonObject
-        {
-            ["holderIdentity"] = holder,
-            ["leaseDurationSeconds"] = (int)LeaseDuration.TotalSeconds,
-            ["renewTime"] = MicroTime(renewed),
-            ["leaseTransitions"] = transitions,
-        };
-        if (acquired is { } at) spec["acquireTime"] = MicroTime(at);
-        return spec;
-    }
+        ["holderIdentity"] = holder,
+        ["leaseDurationSeconds"] = (int)LeaseDuration.TotalSeconds,
+        ["acquireTime"] = acquireTime,
+        ["renewTime"] = MicroTime(renewed),
+        ["leaseTransitions"] = transitions,
+    };
 
     private void Observe(string? record, DateTime at)
     {

@@ -113,8 +113,6 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
 
     public void ClearRequests() => _requests.Clear();
 
-    public int WriteCount => _requests.Count(r => !r.StartsWith("GET ", StringComparison.Ordinal));
-
     /// <summary>Ends every open watch abruptly (the connection drops), as a restarting API server or load balancer would.</summary>
     public void BreakWatches()
     {
@@ -151,8 +149,6 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
                 .OrderBy(s => s.Name, StringComparer.Ordinal).Select(s => (JsonObject)s.Object.DeepClone()).ToList();
         }
     }
-
-    public int Count => _objects.Count;
 
     /// <summary>Writes status as the named controller would (through the status subresource rules).</summary>
     public void SetStatus(string apiVersion, string plural, string ns, string name, JsonObject status, string manager = "k3s")
