@@ -17,9 +17,7 @@ public sealed class OperatorRuntime(IKubernetesClient client, OperatorSettings s
     public LeaderElector? Elector { get; private set; }
 
     /// <summary>Set when the API server answered once: the probe's readiness.</summary>
-    public bool Ready => Controller?.Synced == true || (Elector is not null && _campaigned);
-
-    private volatile bool _campaigned;
+    public bool Ready => Controller?.Synced == true || Elector?.Contacted == true;
 
     /// <summary>When false, stopping does not hand the Lease back (as when the process is killed).</summary>
     public bool ReleaseLeaseOnStop { get; init; } = true;
@@ -41,7 +39,6 @@ public sealed class OperatorRuntime(IKubernetesClient client, OperatorSettings s
         {
             LeaseDuration = LeaseDuration, RenewDeadline = RenewDeadline, RetryPeriod = RetryPeriod, ReleaseOnStop = ReleaseLeaseOnStop,
         };
-        _campaigned = true;
         await Elector.RunAsync(LeadAsync, cancellationToken);
     }
 

@@ -76,6 +76,41 @@ public sealed class OperatorProcessTests
         }
     }
 
+    [Fact]
+    public async Task It_is_live_but_not_ready_while_the_API_server_cannot_be_reached()
+    {
+        var kubeconfig = Path.GetTempFileName();
+        await File.WriteAllTextAsync(kubeconfig, $$"""
+            apiVersion: v1
+            kind: Config
+            current-context: test
+            clusters: [{ name: test, cluster: { server: "http://127.0.0.1:{{FreePort()}}" } }]
+            users: [{ name: test, user: {} }]
+            contexts: [{ name: test, context: { cluster: test, user: test } }]
+            """);
+        var probe = FreePort();
+        using var process = Start(new Dictionary<string, string> { ["KUBECONFIG"] = kubeconfig, ["LEADER_ELECTION_NAMESPACE"] = "default" },
+            "--health-probe-bind-address", $"127.0.0.1:{probe}");
+        _ = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            await Eventually.TrueAsync(() =>
+            {
+                try { return http.GetAsync($"http://127.0.0.1:{probe}/healthz").Result.StatusCode == HttpStatusCode.OK; }
+                catch (AggregateException) { return false; }
+            }, "healthz", TimeSpan.FromSeconds(30));
+            await Task.Delay(3000); // more than one leader-election attempt
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync($"http://127.0.0.1:{probe}/readyz")).StatusCode);
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            File.Delete(kubeconfig);
+        }
+    }
+
     [Theory]
     [InlineData("--health-probe-bind-address=nonsense", "configuration error: HEALTH_PROBE_BIND_ADDRESS must be [host]:port")]
     [InlineData("--resync-period=soon", "configuration error: RESYNC_PERIOD must be a duration")]

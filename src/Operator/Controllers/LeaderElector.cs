@@ -23,6 +23,9 @@ public sealed class LeaderElector(IKubernetesClient client, string @namespace, s
     public string Identity => identity;
     public bool IsLeader { get; private set; }
 
+    /// <summary>The API server has answered this elector at least once.</summary>
+    public bool Contacted { get; private set; }
+
     private string? _observedRecord;
     private DateTime _observedAt;
 
@@ -64,6 +67,7 @@ public sealed class LeaderElector(IKubernetesClient client, string @namespace, s
         try
         {
             var lease = await client.GetAsync(KubeResource.Leases, @namespace, name, cancellationToken);
+            Contacted = true;
             if (lease is null)
             {
                 await client.CreateAsync(KubeResource.Leases, new JsonObject
