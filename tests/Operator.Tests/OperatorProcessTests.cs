@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using CleanScheduler.Application.Kubernetes;
 using CleanScheduler.TestSupport;
 using CleanScheduler.TestSupport.Kubernetes;
@@ -28,13 +27,6 @@ public sealed class OperatorProcessTests
         return Process.Start(info)!;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     [Fact]
     public async Task With_a_kubeconfig_it_reconciles_and_serves_probes_and_metrics_on_the_addresses_given_by_flag()
     {
@@ -49,7 +41,7 @@ public sealed class OperatorProcessTests
             users: [{ name: test, user: {} }]
             contexts: [{ name: test, context: { cluster: test, user: test, namespace: sandbox-alice } }]
             """);
-        var (probe, metrics) = (FreePort(), FreePort());
+        var (probe, metrics) = (Loopback.FreePort(), Loopback.FreePort());
         using var process = Start(new Dictionary<string, string> { ["KUBECONFIG"] = kubeconfig, ["LEADER_ELECTION_NAMESPACE"] = OperatorHarness.Namespace },
             "--health-probe-bind-address", $"127.0.0.1:{probe}", $"--metrics-bind-address=127.0.0.1:{metrics}", "--deployment-domain", "apps.test");
         _ = process.StandardOutput.ReadToEndAsync();
@@ -84,11 +76,11 @@ public sealed class OperatorProcessTests
             apiVersion: v1
             kind: Config
             current-context: test
-            clusters: [{ name: test, cluster: { server: "http://127.0.0.1:{{FreePort()}}" } }]
+            clusters: [{ name: test, cluster: { server: "http://127.0.0.1:{{Loopback.FreePort()}}" } }]
             users: [{ name: test, user: {} }]
             contexts: [{ name: test, context: { cluster: test, user: test } }]
             """);
-        var probe = FreePort();
+        var probe = Loopback.FreePort();
         using var process = Start(new Dictionary<string, string> { ["KUBECONFIG"] = kubeconfig, ["LEADER_ELECTION_NAMESPACE"] = "default" },
             "--health-probe-bind-address", $"127.0.0.1:{probe}");
         _ = process.StandardOutput.ReadToEndAsync();

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using CleanScheduler.TestSupport;
 using Npgsql;
 
@@ -44,13 +43,6 @@ public sealed class ServerProcessTests
         return (process.ExitCode, await stderr);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     [Fact]
     public async Task A_missing_database_dsn_stops_the_start_with_one_line_naming_it()
     {
@@ -80,7 +72,7 @@ public sealed class ServerProcessTests
     public async Task Two_servers_starting_on_an_empty_database_both_come_up_and_migrate_it_once()
     {
         var database = await TestPostgres.CreateEmptyAsync("process");
-        var ports = new[] { FreePort(), FreePort() };
+        var ports = new[] { Loopback.FreePort(), Loopback.FreePort() };
         var servers = ports.Select(port => Start(new Dictionary<string, string>
         {
             ["DATABASE_DSN"] = TestPostgres.ConnectionStringFor(database),

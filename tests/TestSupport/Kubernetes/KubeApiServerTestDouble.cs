@@ -5,12 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using CleanScheduler.Application.Kubernetes;
 
 namespace CleanScheduler.TestSupport.Kubernetes;
@@ -80,14 +75,7 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
                  })
             server._resources[(r.G, r.V, r.P)] = new ResourceInfo(r.G, r.V, r.P, r.K, r.Ns, r.Status, r.Generation, Custom: false, null);
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        server._app = builder.Build();
-        server._app.Run(server.HandleAsync);
-        await server._app.StartAsync();
-        var address = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.Address = new Uri(address);
+        (server._app, server.Address) = await Loopback.ServeAsync(server.HandleAsync);
         if (crdDirectory is not null) server.InstallCrds(crdDirectory);
         return server;
     }

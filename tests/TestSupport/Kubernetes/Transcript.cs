@@ -1,12 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace CleanScheduler.TestSupport.Kubernetes;
 
@@ -78,13 +73,7 @@ public sealed class TranscriptReplayServer : IAsyncDisposable
     {
         var server = new TranscriptReplayServer();
         foreach (var exchange in script) server._script.Enqueue(exchange);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        server._app = builder.Build();
-        server._app.Run(server.ServeAsync);
-        await server._app.StartAsync();
-        server.Address = new Uri(server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        (server._app, server.Address) = await Loopback.ServeAsync(server.ServeAsync);
         return server;
     }
 
