@@ -25,6 +25,7 @@ public static class DependencyInjection
         {
             var db = sp.GetRequiredService<AppDbContext>();
             db.Actor = () => sp.GetService<ICurrentUser>() is { } user && TryActor(user) is { } actor ? actor : null;
+            db.Outbox = sp.GetService<ClusterOutboxWriter>();
             return db;
         });
         services.AddScoped<IAccessReader, AccessReader>();
@@ -32,6 +33,22 @@ public static class DependencyInjection
         services.AddSingleton<IClientDirectory, ClientDirectory>();
         if (sessions == SessionBackend.Postgres) services.AddSingleton<ISessionStore, PostgresSessionStore>();
         else services.AddSingleton<ISessionStore, InMemorySessionStore>();
+        return services;
+    }
+
+    /// <summary>
+    /// KUBERNETES_ENABLED=true: the Kubernetes client, the cluster outbox (rows written with deployment changes, worked off
+    /// by <see cref="Application.Features.Deployments.DeploymentClusterSync"/>) and its wake-up signal.
+    /// </summary>
+    public static IServiceCollection AddKubernetesCluster(this IServiceCollection services, Kubernetes.KubernetesConnection connection)
+    {
+        services.AddSingleton<Application.Kubernetes.IKubernetesClient>(_ => new Kubernetes.KubernetesClient(connection, "cleanscheduler-server"));
+        services.AddSingleton<Application.Features.Deployments.ClusterSyncSignal>();
+        services.AddSingleton<Application.Features.Deployments.ClusterSyncState>();
+        services.AddSingleton<ClusterOutboxWriter>();
+        services.AddSingleton<Application.Features.Deployments.IClusterOutbox, ClusterOutboxStore>();
+        services.AddScoped<Application.Features.Deployments.DeploymentClusterSync>();
+        services.AddSingleton<Application.Features.Deployments.DeploymentLogStream>();
         return services;
     }
 

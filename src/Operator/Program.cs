@@ -13,11 +13,9 @@ if (settings is null)
     foreach (var error in errors) Console.Error.WriteLine($"configuration error: {error}");
     return 1;
 }
-KubernetesConnection connection;
-try { connection = KubernetesConnection.Discover(); }
-catch (Exception e) when (e is InvalidOperationException or IOException or FormatException or System.Security.Cryptography.CryptographicException or YamlDotNet.Core.YamlException)
+if (!KubernetesConnection.TryDiscover(null, out var connection, out var connectionError))
 {
-    Console.Error.WriteLine($"configuration error: {e.Message}");
+    Console.Error.WriteLine($"configuration error: {connectionError}");
     return 1;
 }
 

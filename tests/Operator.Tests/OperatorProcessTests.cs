@@ -32,15 +32,7 @@ public sealed class OperatorProcessTests
     {
         await using var h = await OperatorHarness.StartAsync();
         h.Api.AutoReadyDeployments = true;
-        var kubeconfig = Path.GetTempFileName();
-        await File.WriteAllTextAsync(kubeconfig, $$"""
-            apiVersion: v1
-            kind: Config
-            current-context: test
-            clusters: [{ name: test, cluster: { server: "{{h.Api.Address.ToString().TrimEnd('/')}}" } }]
-            users: [{ name: test, user: {} }]
-            contexts: [{ name: test, context: { cluster: test, user: test, namespace: sandbox-alice } }]
-            """);
+        var kubeconfig = Kubeconfig.Write(h.Api.Address, OperatorHarness.Namespace);
         var (probe, metrics) = (Loopback.FreePort(), Loopback.FreePort());
         using var process = Start(new Dictionary<string, string> { ["KUBECONFIG"] = kubeconfig, ["LEADER_ELECTION_NAMESPACE"] = OperatorHarness.Namespace },
             "--health-probe-bind-address", $"127.0.0.1:{probe}", $"--metrics-bind-address=127.0.0.1:{metrics}", "--deployment-domain", "apps.test");
@@ -71,15 +63,7 @@ public sealed class OperatorProcessTests
     [Fact]
     public async Task It_is_live_but_not_ready_while_the_API_server_cannot_be_reached()
     {
-        var kubeconfig = Path.GetTempFileName();
-        await File.WriteAllTextAsync(kubeconfig, $$"""
-            apiVersion: v1
-            kind: Config
-            current-context: test
-            clusters: [{ name: test, cluster: { server: "http://127.0.0.1:{{Loopback.FreePort()}}" } }]
-            users: [{ name: test, user: {} }]
-            contexts: [{ name: test, context: { cluster: test, user: test } }]
-            """);
+        var kubeconfig = Kubeconfig.Write(new Uri($"http://127.0.0.1:{Loopback.FreePort()}"));
         var probe = Loopback.FreePort();
         using var process = Start(new Dictionary<string, string> { ["KUBECONFIG"] = kubeconfig, ["LEADER_ELECTION_NAMESPACE"] = "default" },
             "--health-probe-bind-address", $"127.0.0.1:{probe}");

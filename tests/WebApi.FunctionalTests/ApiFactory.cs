@@ -42,7 +42,11 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         await base.DisposeAsync();
         await _database.DisposeAsync();
+        await DisposePeersAsync();
     }
+
+    /// <summary>Stops what a derived factory started beside the server (after the server stopped).</summary>
+    protected virtual Task DisposePeersAsync() => Task.CompletedTask;
 
     /// <summary>A client acting as <paramref name="email"/> through the X-Dev-User header (no cookies, no redirects).</summary>
     public Api As(string email)

@@ -139,4 +139,26 @@ public sealed class SettingsTests
         Assert.True(settings.IsPlatformAdmin("ops@example.com"));
         Assert.False(settings.IsPlatformAdmin("dev@localhost"));
     }
+
+    [Fact]
+    public void KUBERNETES_ENABLED_without_a_reachable_configuration_is_one_line_naming_it()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"no-such-kubeconfig-{Guid.NewGuid():N}");
+        var error = OnlyError(("KUBERNETES_ENABLED", "true"), ("KUBERNETES_SERVICE_HOST", ""), ("KUBECONFIG", missing));
+        Assert.StartsWith("KUBERNETES_ENABLED is true, but no Kubernetes configuration", error);
+        Assert.Contains(missing, error);
+    }
+
+    [Fact]
+    public void KUBERNETES_ENABLED_with_a_kubeconfig_connects_to_its_current_context()
+    {
+        var kubeconfig = CleanScheduler.TestSupport.Kubernetes.Kubeconfig.Write(new Uri("http://127.0.0.1:6443"));
+        try
+        {
+            var (settings, errors) = Load(("KUBERNETES_ENABLED", "true"), ("KUBERNETES_SERVICE_HOST", ""), ("KUBECONFIG", kubeconfig));
+            Assert.Empty(errors);
+            Assert.Equal(new Uri("http://127.0.0.1:6443"), settings!.Kubernetes!.Server);
+        }
+        finally { File.Delete(kubeconfig); }
+    }
 }

@@ -47,3 +47,9 @@ public static class Constraints
             ? known
             : ("conflict", "The change conflicts with existing data.");
 }
+
+/// <summary>A part the request needs is off or unreachable (503): the Kubernetes cluster, for instance. <see cref="Code"/> is stable.</summary>
+public sealed class ServiceUnavailableException(string code, string message) : Exception(message)
+{
+    public string Code { get; } = code;
+}

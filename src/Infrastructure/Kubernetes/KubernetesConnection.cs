@@ -50,6 +50,19 @@ public sealed class KubernetesConnection
         return FromKubeconfig(File.ReadAllText(path), Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
+    /// <summary><see cref="Discover"/>, with a missing or malformed configuration as one line of <paramref name="error"/>.</summary>
+    public static bool TryDiscover(Func<string, string?>? environment, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out KubernetesConnection? connection, out string error)
+    {
+        (connection, error) = (null, "");
+        try { connection = Discover(environment); }
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or FormatException or UriFormatException
+                                       or System.Security.Cryptography.CryptographicException or YamlDotNet.Core.YamlException)
+        {
+            error = e.Message;
+        }
+        return connection is not null;
+    }
+
     public static KubernetesConnection InCluster(string host, string port, string directory)
     {
         var tokenFile = Path.Combine(directory, "token");

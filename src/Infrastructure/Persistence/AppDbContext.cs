@@ -36,6 +36,9 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     /// <summary>Who acts in the current scope, for the audit log. Set when the scope resolves <see cref="IAppDbContext"/>.</summary>
     public Func<AuditActor?>? Actor { get; set; }
 
+    /// <summary>Writes cluster outbox rows with deployment changes (KUBERNETES_ENABLED=true); null without a cluster.</summary>
+    public ClusterOutboxWriter? Outbox { get; set; }
+
     public void DiscardChanges()
     {
         ChangeTracker.Clear();
@@ -72,25 +75,34 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             .Select((e, order) => AuditTrail.Describe(e.Event, actor, TimeSpan.FromMicroseconds(order)))   // 1 µs apart (timestamptz precision), in raise order
             .OfType<AuditEntry>().ToList();
         AuditEntries.AddRange(audit);   // the change and its record commit together
+        var outbox = Outbox?.RowsFor(raised).ToList() ?? [];
+        Set<ClusterOutboxRow>().AddRange(outbox);   // ...and so does what the cluster must be told
         try
         {
             var written = await base.SaveChangesAsync(cancellationToken);
             await EndLockAsync(commit: true);
             foreach (var entity in raised) entity.ClearDomainEvents();
+            if (outbox.Count > 0) Outbox!.Committed();
             return written;
         }
         catch (DbUpdateException e) when (e is not DbUpdateConcurrencyException && e.InnerException is PostgresException pg && Translate(pg, e) is { } violation)
         {
-            foreach (var entry in audit) Entry(entry).State = EntityState.Detached;   // a retry records them anew
+            Forget(audit, outbox);   // a retry records them anew
             await EndLockAsync(commit: false);
             throw violation;
         }
         catch
         {
-            foreach (var entry in audit) Entry(entry).State = EntityState.Detached;
+            Forget(audit, outbox);
             await EndLockAsync(commit: false);
             throw;
         }
+    }
+
+    private void Forget(IEnumerable<AuditEntry> audit, IEnumerable<ClusterOutboxRow> outbox)
+    {
+        foreach (var entry in audit) Entry(entry).State = EntityState.Detached;
+        foreach (var row in outbox) Entry(row).State = EntityState.Detached;
     }
 
     private static ConstraintViolationException? Translate(PostgresException pg, Exception outer) => pg.SqlState switch
@@ -228,6 +240,13 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             entry.HasKey(e => e.Id);
             entry.Property(e => e.Details).HasColumnType("jsonb");
             entry.Property(e => e.Seq).UseIdentityAlwaysColumn();
+        });
+
+        model.Entity<ClusterOutboxRow>(row =>
+        {
+            row.ToTable("cluster_outbox");
+            row.HasKey(r => r.Seq);
+            row.Property(r => r.Seq).UseIdentityAlwaysColumn();
         });
 
         UseSnakeCaseColumns(model);

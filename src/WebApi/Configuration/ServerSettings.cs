@@ -48,6 +48,9 @@ public sealed class ServerSettings
     public string? ClusterSecretStore { get; init; }
     public required bool DisableNetworkPolicies { get; init; }
     public required TimeSpan KubernetesReconcileInterval { get; init; }
+
+    /// <summary>With KUBERNETES_ENABLED=true: the cluster, from the in-cluster service account or the kubeconfig (KUBECONFIG).</summary>
+    public Infrastructure.Kubernetes.KubernetesConnection? Kubernetes { get; init; }
     public required SessionBackend SessionBackend { get; init; }
     public required TimeSpan SessionDuration { get; init; }
     public required string SessionCookieName { get; init; }
@@ -107,6 +110,12 @@ public sealed class ServerSettings
         var kubernetesNamespace = env.String("KUBERNETES_NAMESPACE", "sandbox-%s");
         if (!kubernetesNamespace.Contains("%s", StringComparison.Ordinal))
             env.Error("KUBERNETES_NAMESPACE", $"must contain %s (replaced by the user id), not '{kubernetesNamespace}'");
+
+        var kubernetesEnabled = env.Bool("KUBERNETES_ENABLED", false);
+        Infrastructure.Kubernetes.KubernetesConnection? kubernetes = null;
+        if (kubernetesEnabled && !Infrastructure.Kubernetes.KubernetesConnection.TryDiscover(env.Optional, out kubernetes, out var kubernetesError))
+            env.Error("KUBERNETES_ENABLED", $"is true, but {kubernetesError}");
+        var reconcileInterval = env.Duration("KUBERNETES_RECONCILE_INTERVAL", TimeSpan.FromSeconds(30));
 
         var sessionBackend = env.Choice("SESSION_BACKEND", (SessionBackend?)SessionBackend.Memory,
             ("memory", SessionBackend.Memory), ("postgres", SessionBackend.Postgres), ("redis", null));
@@ -186,11 +195,12 @@ public sealed class ServerSettings
             ServerAddr = serverAddr,
             BaseUrl = baseUrl!,
             DeploymentDomain = deploymentDomain,
-            KubernetesEnabled = env.Bool("KUBERNETES_ENABLED", false),
+            KubernetesEnabled = kubernetesEnabled,
+            Kubernetes = kubernetes,
             KubernetesNamespace = kubernetesNamespace,
             ClusterSecretStore = env.Optional("CLUSTER_SECRET_STORE"),
             DisableNetworkPolicies = env.Bool("DISABLE_NETWORK_POLICIES", false),
-            KubernetesReconcileInterval = env.Duration("KUBERNETES_RECONCILE_INTERVAL", TimeSpan.FromSeconds(30)),
+            KubernetesReconcileInterval = reconcileInterval,
             SessionBackend = sessionBackend ?? SessionBackend.Memory,
             SessionDuration = env.Duration("SESSION_DURATION", TimeSpan.FromHours(24)),
             SessionCookieName = cookieName,

@@ -26,6 +26,10 @@ public static class DeploymentEndpoints
         deployments.MapGet("/{id:guid}/manifests", ManifestsAsync)
             .WithSummary("The deployment's Kubernetes objects as multi-document YAML (?download=true for a file)")
             .Produces<string>(StatusCodes.Status200OK, "application/yaml").WithProblems(Status403Forbidden, Status404NotFound);
+        deployments.MapGet("/{id:guid}/logs", LogsAsync)
+            .WithSummary("The pods' log lines as Server-Sent Events (event 'log', data {pod, service, line}); ?service=, ?tailLines= (default 100), ?follow= (default true)")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status503ServiceUnavailable);
         deployments.MapDelete("/{id:guid}", DeleteAsync).WithSummary("Delete a deployment and free its slot")
             .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
         return app;
@@ -62,6 +66,18 @@ public static class DeploymentEndpoints
         http.Response.Headers.CacheControl = "no-store";   // may hold secret values
         return Results.Text(manifests.Yaml, "application/yaml", System.Text.Encoding.UTF8);
     }
+
+    private static async Task LogsAsync(
+        Guid id, IMediator mediator, IServiceProvider services, HttpContext http, CancellationToken ct, string? service, int? tailLines, bool? follow)
+    {
+        if (tailLines is < 0 or > MaxTailLines)
+            throw new FluentValidation.ValidationException([new FluentValidation.Results.ValidationFailure("tailLines", $"Must be between 0 and {MaxTailLines}.")]);
+        var source = await mediator.Send(new GetDeploymentLogSourceQuery(new DeploymentId(id), service), ct);
+        var lines = await services.GetRequiredService<DeploymentLogStream>().OpenAsync(source, tailLines ?? 100, follow ?? true, ct);
+        await ServerSentEvents.StreamAsync(http, lines, "log", ct);
+    }
+
+    private const int MaxTailLines = 10_000;
 
     private static async Task<NoContent> DeleteAsync(Guid id, IMediator mediator, CancellationToken ct)
     {

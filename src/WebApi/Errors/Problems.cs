@@ -50,6 +50,9 @@ public static partial class Problems
         DbUpdateConcurrencyException => Coded(StatusCodes.Status409Conflict, "Concurrent update", "concurrency.conflict",
             "Someone else changed this resource at the same time; retry the request."),
         BadHttpRequestException e => FromBadRequest(e),
+        ServiceUnavailableException e => Coded(StatusCodes.Status503ServiceUnavailable, "Service unavailable", e.Code, e.Message),
+        Application.Kubernetes.KubeUnavailableException => Coded(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "cluster.unavailable",
+            "The Kubernetes API server cannot be reached right now; try again shortly."),
         _ => null,
     };
 

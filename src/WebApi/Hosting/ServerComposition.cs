@@ -35,6 +35,11 @@ public static class ServerComposition
         services.AddApplication();
         services.AddInfrastructure(settings.ConnectionString, settings.SessionBackend, SecretsKey(settings));
         services.AddHostedService<SessionCleanupService>();
+        if (settings.Kubernetes is { } cluster)
+        {
+            services.AddKubernetesCluster(cluster);
+            services.AddHostedService<ClusterSyncService>();
+        }
 
         services.AddHttpContextAccessor();
         services.AddScoped<ICurrentUser, HttpCurrentUser>();

@@ -14,6 +14,17 @@ public static class Eventually
         }
     }
 
+    public static async Task<T> WaitAsync<T>(Func<Task<T?>> probe, string what, TimeSpan? timeout = null) where T : class
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            if (await probe() is { } value) return value;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out waiting for {what}");
+            await Task.Delay(50);
+        }
+    }
+
     public static async Task TrueAsync(Func<bool> probe, string what, TimeSpan? timeout = null) =>
         await WaitAsync(() => probe() ? "" : null, what, timeout);
 }

@@ -154,13 +154,13 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
     }
 
     /// <summary>A pod with labels; <paramref name="lines"/> null means it has no log yet (204), as an unscheduled pod.</summary>
-    public void AddPod(string ns, string name, JsonObject labels, IEnumerable<string>? lines)
+    public void AddPod(string ns, string name, JsonObject labels, IEnumerable<string>? lines, string container = "main")
     {
         var pod = new JsonObject
         {
             ["apiVersion"] = "v1", ["kind"] = "Pod",
             ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns, ["labels"] = labels.DeepClone() },
-            ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "main", ["image"] = "busybox" }) },
+            ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = container, ["image"] = "busybox" }) },
             ["status"] = new JsonObject { ["phase"] = lines is null ? "Pending" : "Running" },
         };
         lock (_gate) CreateLocked(_resources[("", "v1", "pods")], ns, pod, "kube-controller-manager");
@@ -402,11 +402,17 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
 
     private async Task LogAsync(HttpContext context, string ns, string pod)
     {
-        if (Get("v1", "pods", ns, pod) is null) { await WriteAsync(context, NotFound(_resources[("", "v1", "pods")], pod)); return; }
+        if (Get("v1", "pods", ns, pod) is not { } stored) { await WriteAsync(context, NotFound(_resources[("", "v1", "pods")], pod)); return; }
+        var containers = (stored["spec"]?["containers"] as JsonArray ?? []).Select(c => (string?)c?["name"]).ToList();
+        if (context.Request.Query["container"].ToString() is { Length: > 0 } container && !containers.Contains(container))
+        {
+            await WriteAsync(context, Failure(400, "BadRequest", $"container {container} is not valid for pod {pod}", null));
+            return;
+        }
         if (!_logs.TryGetValue((ns, pod), out var log)) { context.Response.StatusCode = 204; return; }
         var follow = context.Request.Query["follow"] == "true";
         context.Response.ContentType = "text/plain";
-        var sent = 0;
+        var sent = int.TryParse(context.Request.Query["tailLines"], out var tail) ? Math.Max(0, log.Snapshot(0).Lines.Count - tail) : 0;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _breakWatches.Token);
         while (true)
         {

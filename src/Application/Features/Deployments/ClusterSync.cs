@@ -1,0 +1,326 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Domain.Common;
+using CleanScheduler.Domain.Deployments;
+using CleanScheduler.Domain.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace CleanScheduler.Application.Features.Deployments;
+
+/// <summary>What the cluster must be told about one deployment: make its UserDeployment match the database, or delete it.</summary>
+public enum ClusterOperation
+{
+    Apply,
+    Delete,
+}
+
+/// <summary>A claimed outbox row (see <see cref="IClusterOutbox"/>).</summary>
+public sealed record ClusterOutboxItem(long Seq, Guid DeploymentId, ClusterOperation Operation, string Namespace, string Name, int Attempts);
+
+/// <summary>
+/// The cluster outbox: rows are written with the change they describe (in the same transaction) and removed once the
+/// cluster has it. A claim leases rows, so that two servers never work on the same row at once and a row whose server
+/// died is claimed again when the lease runs out.
+/// </summary>
+public interface IClusterOutbox
+{
+    Task<IReadOnlyList<ClusterOutboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken);
+    Task CompleteAsync(IReadOnlyCollection<long> seqs, CancellationToken cancellationToken);
+    Task RetryLaterAsync(IReadOnlyCollection<long> seqs, TimeSpan delay, string error, CancellationToken cancellationToken);
+
+    /// <summary>Adds an apply row for a deployment the cluster lacks (found by a full comparison, not by a change).</summary>
+    Task EnqueueApplyAsync(Guid deployment, string @namespace, string name, CancellationToken cancellationToken);
+
+    /// <summary>Whether the cluster has yet to hear of a change to this deployment (its status is then not copied back).</summary>
+    Task<bool> HasPendingAsync(Guid deployment, CancellationToken cancellationToken);
+}
+
+/// <summary>Wakes the cluster sync as soon as a transaction wrote outbox rows, instead of at its next interval.</summary>
+public sealed class ClusterSyncSignal
+{
+    private readonly SemaphoreSlim _pending = new(0, 1);
+
+    public void Notify()
+    {
+        try { _pending.Release(); }
+        catch (SemaphoreFullException) { }   // already signalled: one wake-up serves every change so far
+    }
+
+    /// <summary>True when signalled, false when <paramref name="timeout"/> passed first.</summary>
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _pending.WaitAsync(timeout, cancellationToken);
+}
+
+/// <summary>Names and labels of what the server writes into the cluster for a deployment.</summary>
+public static class ClusterNames
+{
+    public const string FieldManager = "cleanscheduler-server";
+    public const string ManagedByLabel = "app.kubernetes.io/managed-by";
+    public const string ManagedBy = "cleanscheduler-server";
+    public const string DeploymentIdLabel = KubeResource.SchedulerGroup + "/deployment-id";
+    public static readonly string Selector = $"{ManagedByLabel}={ManagedBy}";
+
+    /// <summary>One ConfigMap per template version and namespace; the template id keeps same-named templates of two organizations apart.</summary>
+    public static string TemplateRefName(TemplateId template) => template.Value.ToString();
+
+    public static string SecretName(string deployment) => $"{deployment}-secrets";
+}
+
+/// <summary>
+/// Brings the cluster in line with the database (DESIGN.md §6): for each pending outbox row, ensure the owner's sandbox
+/// namespace, publish the template version as a ConfigMap, write the secret values into a Secret and server-side apply
+/// the UserDeployment, or delete it. Copies the status the operator reports back onto the deployment. Rows the cluster
+/// could not take (API server unreachable, a refusal) stay in the outbox and are retried with back-off: nothing the
+/// API acknowledged is lost.
+/// </summary>
+public sealed class DeploymentClusterSync(
+    IAppDbContext db, IClusterOutbox outbox, IKubernetesClient kube, ISecretCipher cipher, DeploymentOptions options,
+    ClusterSyncState state, ILogger<DeploymentClusterSync> logger)
+{
+    public const int BatchSize = 100;
+    public static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+
+    /// <summary>Works through the outbox until it is empty or the cluster stops answering; returns the rows done.</summary>
+    public async Task<int> PublishPendingAsync(TimeSpan maxRetryDelay, CancellationToken cancellationToken)
+    {
+        var done = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var claimed = await outbox.ClaimAsync(BatchSize, Lease, cancellationToken);
+            if (claimed.Count == 0) return done;
+            var (completed, unreachable) = await PublishAsync(claimed, maxRetryDelay, cancellationToken);
+            done += completed;
+            if (unreachable) return done;
+        }
+        return done;
+    }
+
+    private async Task<(int Completed, bool Unreachable)> PublishAsync(IReadOnlyList<ClusterOutboxItem> claimed, TimeSpan maxRetryDelay, CancellationToken cancellationToken)
+    {
+        var completed = 0;
+        var groups = claimed.GroupBy(i => i.DeploymentId).ToList();
+        for (var index = 0; index < groups.Count; index++)
+        {
+            var rows = groups[index].ToList();
+            var seqs = rows.Select(r => r.Seq).ToList();
+            try
+            {
+                if (rows.FirstOrDefault(r => r.Operation == ClusterOperation.Delete) is { } delete)
+                    await DeleteAsync(delete.Namespace, delete.Name, cancellationToken);
+                else
+                    await ApplyAsync(rows[0].DeploymentId, cancellationToken);
+                await outbox.CompleteAsync(seqs, cancellationToken);
+                completed += rows.Count;
+            }
+            catch (KubeUnavailableException e)
+            {
+                // The cluster is down: leave this and every later row for the next round.
+                var rest = groups.Skip(index).SelectMany(g => g).ToList();
+                await outbox.RetryLaterAsync(rest.Select(r => r.Seq).ToList(), Backoff(rest.Max(r => r.Attempts), maxRetryDelay), e.Message, cancellationToken);
+                logger.LogWarning("Kubernetes API unavailable ({Error}); {Count} deployment change(s) wait in the outbox", e.Message, rest.Count);
+                return (completed, true);
+            }
+            catch (KubeApiException e)
+            {
+                await outbox.RetryLaterAsync(seqs, Backoff(rows.Max(r => r.Attempts), maxRetryDelay * 10), e.Message, cancellationToken);
+                logger.LogWarning("The Kubernetes API refused deployment {Deployment} ({Operation}): {Error}; retrying later",
+                    rows[0].DeploymentId, rows[0].Operation, e.Message);
+            }
+        }
+        return (completed, false);
+    }
+
+    /// <summary>1 s, 2 s, 4 s... after each failed attempt, at most <paramref name="max"/>.</summary>
+    public static TimeSpan Backoff(int attempts, TimeSpan max) =>
+        TimeSpan.FromSeconds(Math.Min(Math.Pow(2, Math.Clamp(attempts - 1, 0, 20)), Math.Max(max.TotalSeconds, 0.05)));
+
+    /// <summary>Writes everything the cluster needs for the deployment as stored now; a deployment since deleted needs nothing.</summary>
+    public async Task ApplyAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var deploymentId = new DeploymentId(id);
+        var deployment = await db.Deployments.AsNoTracking().SingleOrDefaultAsync(d => d.Id == deploymentId, cancellationToken);
+        if (deployment is null) return;
+        var version = await db.Templates.AsNoTracking().Where(t => t.Id == deployment.TemplateId)
+            .SelectMany(t => t.Versions.Where(v => v.Number == deployment.TemplateVersion), (_, v) => v.Spec)
+            .SingleAsync(cancellationToken);
+        var subscription = await db.Subscriptions.AsNoTracking().SingleAsync(s => s.OrganizationId == deployment.OrganizationId, cancellationToken);
+
+        var ns = options.NamespaceFor(deployment.OwnerHandle);
+        try
+        {
+            await EnsureNamespaceAsync(ns, deployment.OwnerHandle, cancellationToken);
+            var templateRef = new TemplateRef(ClusterNames.TemplateRefName(deployment.TemplateId), deployment.TemplateVersion);
+            await PublishTemplateAsync(ns, templateRef, version, cancellationToken);   // every time: cheap, and heals a deleted ConfigMap
+
+            var secretKeys = deployment.Secrets.Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
+            var resource = UserDeployment(deployment, ns, templateRef, subscription.Tier, subscription.Limits, secretKeys);
+            var applied = await kube.ApplyAsync(KubeResource.UserDeployments, resource, ClusterNames.FieldManager, force: true, cancellationToken: cancellationToken);
+            if (secretKeys.Count > 0 && options.Render.ClusterSecretStore is null)   // with a secret store, the ExternalSecret fills it
+                await WriteSecretAsync(deployment, ns, (string?)applied["metadata"]?["uid"], cancellationToken);
+        }
+        catch (KubeNotFoundException)
+        {
+            state.Forget(ns);   // the namespace went away: create it again on the retry
+            throw;
+        }
+    }
+
+    /// <summary>Deletes the UserDeployment (its finalizer lets the operator remove what it owns) and the Secret the server wrote.</summary>
+    public async Task DeleteAsync(string ns, string name, CancellationToken cancellationToken)
+    {
+        await kube.DeleteAsync(KubeResource.UserDeployments, ns, name, cancellationToken: cancellationToken);
+        await kube.DeleteAsync(KubeResource.Secrets, ns, ClusterNames.SecretName(name), cancellationToken: cancellationToken);
+    }
+
+    private async Task EnsureNamespaceAsync(string ns, string handle, CancellationToken cancellationToken)
+    {
+        if (state.KnowsNamespace(ns)) return;
+        var body = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Namespace",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = ns,
+                ["labels"] = new JsonObject { ["app.kubernetes.io/part-of"] = "cleanscheduler", [KubeResource.SchedulerGroup + "/owner"] = handle },
+            },
+        };
+        try { await kube.CreateAsync(KubeResource.Namespaces, body, cancellationToken); }
+        catch (KubeConflictException e) when (e.AlreadyExists) { }
+        state.RememberNamespace(ns);
+    }
+
+    private async Task PublishTemplateAsync(string ns, TemplateRef templateRef, string specText, CancellationToken cancellationToken)
+    {
+        var map = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "ConfigMap",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = templateRef.ConfigMapName,
+                ["namespace"] = ns,
+                ["labels"] = new JsonObject { [ClusterNames.ManagedByLabel] = ClusterNames.ManagedBy },
+            },
+            ["data"] = new JsonObject { [TemplateConfigMap.Key] = specText },
+        };
+        await kube.ApplyAsync(KubeResource.ConfigMaps, map, ClusterNames.FieldManager, force: true, cancellationToken: cancellationToken);
+    }
+
+    private async Task WriteSecretAsync(Deployment deployment, string ns, string? ownerUid, CancellationToken cancellationToken)
+    {
+        var data = new JsonObject();
+        foreach (var secret in deployment.Secrets.OrderBy(s => s.Name, StringComparer.Ordinal))
+        {
+            var plain = cipher.Decrypt(secret.Ciphertext, secret.KeyId, DeploymentReads.SecretContext(deployment, secret.Name));
+            data[secret.Name] = Convert.ToBase64String(Encoding.UTF8.GetBytes(plain));
+        }
+        var metadata = new JsonObject
+        {
+            ["name"] = ClusterNames.SecretName(deployment.Name),
+            ["namespace"] = ns,
+            ["labels"] = Labels(deployment),
+        };
+        if (ownerUid is not null)   // deleted with the UserDeployment by the garbage collector
+            metadata["ownerReferences"] = new JsonArray(new JsonObject
+            {
+                ["apiVersion"] = CustomResources.ApiVersion, ["kind"] = "UserDeployment", ["name"] = deployment.Name, ["uid"] = ownerUid,
+            });
+        var secretObject = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Secret", ["metadata"] = metadata, ["type"] = "Opaque", ["data"] = data };
+        await kube.ApplyAsync(KubeResource.Secrets, secretObject, ClusterNames.FieldManager, force: true, cancellationToken: cancellationToken);
+    }
+
+    private static JsonObject Labels(Deployment deployment) => new()
+    {
+        [ClusterNames.ManagedByLabel] = ClusterNames.ManagedBy,
+        [ClusterNames.DeploymentIdLabel] = deployment.Id.Value.ToString(),
+        ["app.kubernetes.io/instance"] = deployment.Name,
+    };
+
+    /// <summary>The UserDeployment for a stored deployment. Secret values never go in it: only the Secret's name and keys.</summary>
+    public static JsonObject UserDeployment(
+        Deployment deployment, string ns, TemplateRef templateRef, Tier tier, TierLimits limits, IReadOnlyList<string> secretKeys)
+    {
+        var spec = new UserDeploymentSpec(
+            deployment.State.ToCode(),
+            new DeploymentOwner(deployment.OwnerHandle, deployment.CreatedBy.Value.ToString(), deployment.TeamId.Value.ToString(), deployment.OrganizationId.Value.ToString()),
+            deployment.Id.Value.ToString(),
+            tier.ToCode(),
+            new LimitsSpec(limits.Isolation.ToCode(), limits.Quota is { } q ? new QuotaSpec(q.Cpu, q.Memory, q.Pods) : null),
+            templateRef,
+            Values: new SortedDictionary<string, string>(deployment.Values, StringComparer.Ordinal),
+            SecretRefs: secretKeys.Count > 0 ? [new SecretRef(ClusterNames.SecretName(deployment.Name), secretKeys)] : null,
+            Host: deployment.Host);
+        var resource = CustomResources.ToJson(new UserDeploymentResource(
+            new ObjectMeta(deployment.Name, ns, Labels: new Dictionary<string, string>
+            {
+                [ClusterNames.ManagedByLabel] = ClusterNames.ManagedBy,
+                [ClusterNames.DeploymentIdLabel] = deployment.Id.Value.ToString(),
+            }),
+            spec));
+        resource.Remove("status");
+        return resource;
+    }
+
+    /// <summary>
+    /// Copies a UserDeployment's reported phase onto its deployment, once the operator has seen the latest spec and the
+    /// server has nothing pending for it (otherwise the report describes an older wish). Returns whether it changed.
+    /// </summary>
+    public async Task<bool> ObserveAsync(JsonObject resource, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse((string?)resource["metadata"]?["labels"]?[ClusterNames.DeploymentIdLabel], out var id)) return false;
+        if (resource["status"] is not JsonObject status || (string?)status["phase"] is not { } phaseText) return false;
+        if (!Enum.TryParse<DeploymentPhase>(phaseText, ignoreCase: false, out var phase) || !Enum.IsDefined(phase)) return false;
+        if (JsonLong(status["observedGeneration"]) != JsonLong(resource["metadata"]?["generation"])) return false;
+        if (!DeploymentCodes.TryParseState((string?)resource["spec"]?["desiredState"], out var desired)) return false;
+        if (await outbox.HasPendingAsync(id, cancellationToken)) return false;
+
+        var message = (string?)status["message"];
+        if (message is { Length: > 500 }) message = message[..500];
+        var deploymentId = new DeploymentId(id);
+        var changed = await db.Deployments
+            .Where(d => d.Id == deploymentId && d.State == desired && (d.Phase != phase || d.PhaseMessage != message))
+            .ExecuteUpdateAsync(u => u.SetProperty(d => d.Phase, phase).SetProperty(d => d.PhaseMessage, message), cancellationToken);
+        return changed > 0;
+    }
+
+    /// <summary>
+    /// After a full list of the cluster's UserDeployments: every stored deployment without one (created while the cluster
+    /// was off, or lost) gets an apply row. Returns how many.
+    /// </summary>
+    public async Task<int> EnqueueMissingAsync(IReadOnlyCollection<Guid> inCluster, CancellationToken cancellationToken)
+    {
+        var known = inCluster.ToHashSet();
+        var stored = await db.Deployments.AsNoTracking().Select(d => new { d.Id, d.OwnerHandle, d.Name }).ToListAsync(cancellationToken);
+        var missing = stored.Where(d => !known.Contains(d.Id.Value)).ToList();
+        foreach (var d in missing)
+            if (!await outbox.HasPendingAsync(d.Id.Value, cancellationToken))
+                await outbox.EnqueueApplyAsync(d.Id.Value, options.NamespaceFor(d.OwnerHandle), d.Name, cancellationToken);
+        return missing.Count;
+    }
+
+    /// <summary>A UserDeployment deleted in the cluster while its deployment is still stored: schedule it again.</summary>
+    public async Task<bool> EnqueueIfStoredAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var deploymentId = new DeploymentId(id);
+        var stored = await db.Deployments.AsNoTracking().Where(d => d.Id == deploymentId).Select(d => new { d.OwnerHandle, d.Name }).SingleOrDefaultAsync(cancellationToken);
+        if (stored is null || await outbox.HasPendingAsync(id, cancellationToken)) return false;
+        await outbox.EnqueueApplyAsync(id, options.NamespaceFor(stored.OwnerHandle), stored.Name, cancellationToken);
+        return true;
+    }
+
+    private static long? JsonLong(JsonNode? node) => node is JsonValue v && v.TryGetValue<long>(out var l) ? l
+        : node is JsonValue w && w.TryGetValue<int>(out var i) ? i : node is JsonValue d && d.TryGetValue<double>(out var x) ? (long)x : null;
+}
+
+/// <summary>Namespaces this process already made sure exist (forgotten when a write into one answers 404).</summary>
+public sealed class ClusterSyncState
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _namespaces = new(StringComparer.Ordinal);
+
+    public bool KnowsNamespace(string ns) => _namespaces.ContainsKey(ns);
+    public void RememberNamespace(string ns) => _namespaces.TryAdd(ns, 0);
+    public void Forget(string ns) => _namespaces.TryRemove(ns, out _);
+}

@@ -1,0 +1,94 @@
+using System.Text.Json.Nodes;
+using CleanScheduler.Application.Features.Deployments;
+using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.WebApi.Configuration;
+
+namespace CleanScheduler.WebApi.Hosting;
+
+/// <summary>
+/// KUBERNETES_ENABLED=true: works off the cluster outbox as soon as a change commits and again every
+/// KUBERNETES_RECONCILE_INTERVAL (retries wait with back-off), and watches the server's UserDeployments to copy their
+/// status back. A full list (at start and after the watch expired) also finds stored deployments the cluster lacks.
+/// </summary>
+public sealed class ClusterSyncService(
+    IServiceScopeFactory scopes, ClusterSyncSignal signal, IKubernetesClient kube, ServerSettings settings, ILogger<ClusterSyncService> logger)
+    : BackgroundService, IWatchHandler
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var watcher = new ResourceWatcher(kube, KubeResource.UserDeployments, null, ClusterNames.Selector, this, logger)
+        {
+            MaxBackoff = settings.KubernetesReconcileInterval,
+        };
+        return Task.WhenAll(PublishLoopAsync(stoppingToken), watcher.RunAsync(stoppingToken));
+    }
+
+    private async Task PublishLoopAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var done = await scope.ServiceProvider.GetRequiredService<DeploymentClusterSync>().PublishPendingAsync(settings.KubernetesReconcileInterval, stoppingToken);
+                if (done > 0) logger.LogDebug("Cluster sync: {Count} outbox row(s) done", done);
+                await signal.WaitAsync(settings.KubernetesReconcileInterval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // The database is unreachable, or a deployment cannot be read: the rows stay; try again next interval.
+                logger.LogError(e, "Cluster sync failed; it runs again in {Interval}", settings.KubernetesReconcileInterval);
+                try { await Task.Delay(settings.KubernetesReconcileInterval, stoppingToken); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    public async Task OnListAsync(IReadOnlyList<JsonObject> items, CancellationToken cancellationToken)
+    {
+        await ObservingAsync(async sync =>
+        {
+            foreach (var item in items) await sync.ObserveAsync(item, cancellationToken);
+            var present = items.Select(i => Guid.TryParse((string?)i["metadata"]?["labels"]?[ClusterNames.DeploymentIdLabel], out var id) ? id : Guid.Empty).ToList();
+            var missing = await sync.EnqueueMissingAsync(present, cancellationToken);
+            if (missing > 0)
+            {
+                logger.LogInformation("{Count} stored deployment(s) have no UserDeployment in the cluster; creating them", missing);
+                signal.Notify();
+            }
+        });
+    }
+
+    public async Task OnEventAsync(WatchEventType type, JsonObject item, CancellationToken cancellationToken)
+    {
+        await ObservingAsync(async sync =>
+        {
+            if (type is WatchEventType.Added or WatchEventType.Modified) await sync.ObserveAsync(item, cancellationToken);
+            else if (type == WatchEventType.Deleted && Guid.TryParse((string?)item["metadata"]?["labels"]?[ClusterNames.DeploymentIdLabel], out var id)
+                     && await sync.EnqueueIfStoredAsync(id, cancellationToken))
+            {
+                logger.LogInformation("UserDeployment {Namespace}/{Name} was deleted in the cluster but not here; creating it again",
+                    (string?)item["metadata"]?["namespace"], (string?)item["metadata"]?["name"]);
+                signal.Notify();
+            }
+        });
+    }
+
+    /// <summary>A failure to record a status (the database away) is logged; the resource's next change or the next full list carries it again.</summary>
+    private async Task ObservingAsync(Func<DeploymentClusterSync, Task> work)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await work(scope.ServiceProvider.GetRequiredService<DeploymentClusterSync>());
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not record UserDeployment status");
+        }
+    }
+}

@@ -1,0 +1,279 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.TestSupport;
+using CleanScheduler.TestSupport.Kubernetes;
+using Npgsql;
+
+namespace CleanScheduler.WebApi.FunctionalTests;
+
+/// <summary>The server with KUBERNETES_ENABLED=true against the test API server (CRDs installed), syncing every 300 ms.</summary>
+public sealed class ClusterApiFactory : ApiFactory
+{
+    private string _kubeconfig = "";
+
+    public KubeApiServerTestDouble Kube { get; private set; } = null!;
+
+    protected override IDictionary<string, string?> Settings
+    {
+        get
+        {
+            var settings = base.Settings;
+            settings["KUBERNETES_ENABLED"] = "true";
+            settings["KUBECONFIG"] = _kubeconfig;
+            settings["KUBERNETES_SERVICE_HOST"] = "";   // even when the tests run in a pod: use the kubeconfig
+            settings["KUBERNETES_RECONCILE_INTERVAL"] = "300ms";
+            settings["DEPLOYMENT_DOMAIN"] = "apps.test";
+            return settings;
+        }
+    }
+
+    public override async Task InitializeAsync()
+    {
+        Kube = await KubeApiServerTestDouble.StartAsync(RepoPaths.Crds);
+        _kubeconfig = Kubeconfig.Write(Kube.Address);
+        await base.InitializeAsync();
+    }
+
+    protected override async Task DisposePeersAsync()
+    {
+        await Kube.DisposeAsync();
+        File.Delete(_kubeconfig);
+    }
+}
+
+public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<ClusterApiFactory>
+{
+    private const string Ud = CustomResources.ApiVersion;
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    private async Task<(Api Owner, string Team, string Handle)> OwnerAsync(string plan = "business")
+    {
+        var owner = factory.As(ApiFactory.NewEmail("owner"));
+        var (org, team) = await owner.CreateOrgAsync();
+        var admin = factory.As(ApiFactory.PlatformAdmin);
+        if (plan != "free") await admin.ExpectAsync(admin.PutAsync($"/api/orgs/{org}/plan", new { plan }), HttpStatusCode.OK);
+        var handle = (await owner.ExpectAsync(owner.GetAsync("/api/me"), HttpStatusCode.OK)).GetProperty("user").GetProperty("handle").GetString()!;
+        return (owner, team, handle);
+    }
+
+    private static async Task<JsonElement> DeployAsync(Api owner, string team, string template, string name, Dictionary<string, string?> values) =>
+        await owner.ExpectAsync(owner.PostAsync("/api/deployments", new { teamId = team, name, templateId = template, values }), HttpStatusCode.Created);
+
+    private static async Task<string> TemplateAsync(Api api, string team, string name) =>
+        (await api.ExpectAsync(api.GetAsync($"/api/templates?teamId={team}&visibility=system"), HttpStatusCode.OK))
+            .GetProperty("items").EnumerateArray().Single(t => t.GetProperty("name").GetString() == name).GetProperty("id").GetString()!;
+
+    private Task<JsonObject> ResourceAsync(string handle, string name, Func<JsonObject, bool>? until = null) =>
+        Eventually.WaitAsync(() => factory.Kube.Get(Ud, "userdeployments", $"sandbox-{handle}", name) is { } r && (until?.Invoke(r) ?? true) ? r : null,
+            $"UserDeployment sandbox-{handle}/{name}", Patience);
+
+    private async Task<long> OutboxRowsAsync()
+    {
+        await using var connection = new NpgsqlConnection(factory.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM cluster_outbox", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task Creating_a_deployment_writes_namespace_template_ConfigMap_Secret_and_UserDeployment()
+    {
+        var (owner, team, handle) = await OwnerAsync();
+        var template = await TemplateAsync(owner, team, "Web app + PostgreSQL");
+        var created = await DeployAsync(owner, team, template, "shop", new() { ["POSTGRES_PASSWORD"] = "s3cret-pw", ["POSTGRES_DB"] = "orders" });
+        var id = created.GetProperty("id").GetString();
+        var ns = $"sandbox-{handle}";
+
+        var resource = await ResourceAsync(handle, "shop");
+        var spec = resource["spec"]!;
+        Assert.Equal("running", (string?)spec["desiredState"]);
+        Assert.Equal(id, (string?)spec["deploymentId"]);
+        Assert.Equal(id, (string?)resource["metadata"]!["labels"]!["scheduler.cleanscheduler.io/deployment-id"]);
+        Assert.Equal((handle, "business"), ((string?)spec["owner"]!["user"], (string?)spec["tier"]));
+        Assert.Equal((template, 1), ((string?)spec["templateRef"]!["name"], (int)spec["templateRef"]!["version"]!));
+        Assert.Equal("orders", (string?)spec["values"]!["POSTGRES_DB"]);
+        Assert.Equal($"{handle}-shop.apps.test", (string?)spec["host"]);
+        Assert.Equal("shop-secrets", (string?)spec["secretRefs"]![0]!["name"]);
+        Assert.Equal(["POSTGRES_PASSWORD"], spec["secretRefs"]![0]!["keys"]!.AsArray().Select(k => (string)k!));
+        Assert.DoesNotContain("s3cret-pw", resource.ToJsonString());   // secret values never go into the resource
+
+        Assert.NotNull(factory.Kube.Get("v1", "namespaces", null, ns));
+        var map = factory.Kube.Get("v1", "configmaps", ns, $"cs-template-{template}-v1");
+        Assert.Contains("postgres:16-alpine", (string?)map?["data"]?["template.yaml"]);
+        var secret = factory.Kube.Get("v1", "secrets", ns, "shop-secrets")!;
+        Assert.Equal("s3cret-pw", Encoding.UTF8.GetString(Convert.FromBase64String((string)secret["data"]!["POSTGRES_PASSWORD"]!)));
+        Assert.Equal((string?)resource["metadata"]!["uid"], (string?)secret["metadata"]!["ownerReferences"]![0]!["uid"]);
+
+        await Eventually.WaitAsync(async () => await OutboxRowsAsync() == 0 ? "" : null, "outbox emptied", Patience);
+    }
+
+    [Fact]
+    public async Task Stop_start_and_delete_reach_the_cluster()
+    {
+        var (owner, team, handle) = await OwnerAsync();
+        var template = await TemplateAsync(owner, team, "Web app + PostgreSQL");
+        var id = (await DeployAsync(owner, team, template, "cycle", new() { ["POSTGRES_PASSWORD"] = "pw" })).GetProperty("id").GetString();
+        await ResourceAsync(handle, "cycle");
+
+        await owner.ExpectAsync(owner.PostAsync($"/api/deployments/{id}/stop", new { }), HttpStatusCode.OK);
+        await ResourceAsync(handle, "cycle", r => (string?)r["spec"]!["desiredState"] == "stopped");
+        await owner.ExpectAsync(owner.PostAsync($"/api/deployments/{id}/start", new { }), HttpStatusCode.OK);
+        await ResourceAsync(handle, "cycle", r => (string?)r["spec"]!["desiredState"] == "running");
+
+        await owner.ExpectAsync(owner.DeleteAsync($"/api/deployments/{id}"), HttpStatusCode.NoContent);
+        await Eventually.WaitAsync(() => factory.Kube.Get(Ud, "userdeployments", $"sandbox-{handle}", "cycle") is null ? "" : null, "UserDeployment deleted", Patience);
+        Assert.Null(factory.Kube.Get("v1", "secrets", $"sandbox-{handle}", "cycle-secrets"));
+    }
+
+    [Fact]
+    public async Task With_the_API_server_down_a_create_answers_201_Pending_and_the_resource_appears_once_it_is_back()
+    {
+        var (owner, team, handle) = await OwnerAsync();
+        var template = await TemplateAsync(owner, team, "Static site");
+        factory.Kube.Available = false;
+        JsonElement created;
+        try
+        {
+            created = await DeployAsync(owner, team, template, "offline", new() { ["PAGE_TITLE"] = "Later" });
+            Assert.Equal("Pending", created.GetProperty("phase").GetString());
+            await Task.Delay(1500);   // several sync rounds fail meanwhile
+            Assert.True(await OutboxRowsAsync() >= 1);
+        }
+        finally
+        {
+            factory.Kube.Available = true;
+        }
+        var resource = await ResourceAsync(handle, "offline");
+        Assert.Equal(created.GetProperty("id").GetString(), (string?)resource["spec"]!["deploymentId"]);
+        Assert.Equal("Later", (string?)resource["spec"]!["values"]!["PAGE_TITLE"]);
+    }
+
+    [Fact]
+    public async Task Status_the_operator_reports_shows_in_GET_once_it_describes_the_current_spec()
+    {
+        var (owner, team, handle) = await OwnerAsync();
+        var template = await TemplateAsync(owner, team, "Static site");
+        var id = (await DeployAsync(owner, team, template, "observed", [])).GetProperty("id").GetString();
+        var resource = await ResourceAsync(handle, "observed");
+        var generation = (long)resource["metadata"]!["generation"]!;
+        var ns = $"sandbox-{handle}";
+
+        // A report about an older generation is not the current truth: it is not copied.
+        factory.Kube.SetStatus(Ud, "userdeployments", ns, "observed", new JsonObject { ["phase"] = "Failed", ["observedGeneration"] = generation - 1 });
+        await Task.Delay(1000);
+        Assert.Equal("Pending", (await owner.ExpectAsync(owner.GetAsync($"/api/deployments/{id}"), HttpStatusCode.OK)).GetProperty("phase").GetString());
+
+        factory.Kube.SetStatus(Ud, "userdeployments", ns, "observed", new JsonObject
+        {
+            ["phase"] = "Provisioning", ["message"] = "1 of 1 services starting", ["observedGeneration"] = generation,
+        });
+        var message = await Eventually.WaitAsync(async () =>
+            await owner.ExpectAsync(owner.GetAsync($"/api/deployments/{id}"), HttpStatusCode.OK) is var d && d.GetProperty("phase").GetString() == "Provisioning"
+                ? d.GetProperty("phaseMessage").GetString() ?? "" : null,
+            "phase Provisioning", Patience);
+        Assert.Equal("1 of 1 services starting", message);
+
+        factory.Kube.SetStatus(Ud, "userdeployments", ns, "observed", new JsonObject { ["phase"] = "Running", ["observedGeneration"] = generation });
+        await Eventually.WaitAsync<string>(async () =>
+            (await owner.ExpectAsync(owner.GetAsync($"/api/deployments?teamId={team}"), HttpStatusCode.OK))
+                .GetProperty("items").EnumerateArray().Any(d => d.GetProperty("phase").GetString() == "Running") ? "" : null,
+            "phase Running in the list", Patience);
+    }
+
+    [Fact]
+    public async Task A_UserDeployment_deleted_in_the_cluster_while_its_deployment_is_stored_is_created_again()
+    {
+        var (owner, team, handle) = await OwnerAsync();
+        var template = await TemplateAsync(owner, team, "Static site");
+        await DeployAsync(owner, team, template, "resilient", []);
+        var first = await ResourceAsync(handle, "resilient");
+
+        using var kube = new HttpClient { BaseAddress = factory.Kube.Address };
+        using var deleted = await kube.DeleteAsync($"/apis/{Ud}/namespaces/sandbox-{handle}/userdeployments/resilient");
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+
+        var again = await ResourceAsync(handle, "resilient", r => (string?)r["metadata"]!["uid"] != (string?)first["metadata"]!["uid"]);
+        Assert.Equal((string?)first["spec"]!["deploymentId"], (string?)again["spec"]!["deploymentId"]);
+    }
+
+    private static JsonObject PodLabels(string instance, string service) => new()
+    {
+        ["app.kubernetes.io/instance"] = instance, ["app.kubernetes.io/component"] = service, ["app.kubernetes.io/name"] = service,
+    };
+
+    /// <summary>The SSE events of a finished stream as (event, data) pairs; comments (heartbeats) are skipped.</summary>
+    private static List<(string Event, JsonElement Data)> Events(string text) =>
+        text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(block => block.Split('\n'))
+            .Where(lines => lines.Any(l => l.StartsWith("event: ", StringComparison.Ordinal)))
+            .Select(lines => (lines.Single(l => l.StartsWith("event: ", StringComparison.Ordinal))[7..],
+                JsonDocument.Parse(lines.Single(l => l.StartsWith("data: ", StringComparison.Ordinal))[6..]).RootElement.Clone()))
+            .ToList();
+
+    [Fact]
+    public async Task Logs_stream_every_pod_of_the_deployment_as_server_sent_events()
+    {
+        var (owner, team, handle) = await OwnerAsync();
+        var template = await TemplateAsync(owner, team, "Static site");
+        var id = (await DeployAsync(owner, team, template, "chatty", [])).GetProperty("id").GetString();
+        await ResourceAsync(handle, "chatty");
+        var ns = $"sandbox-{handle}";
+        factory.Kube.AddPod(ns, "chatty-web-1", PodLabels("chatty", "web"), ["one", "two", "three"], container: "web");
+        factory.Kube.AddPod(ns, "chatty-web-2", PodLabels("chatty", "web"), ["other pod"], container: "web");
+        factory.Kube.AddPod(ns, "unrelated-web-1", PodLabels("unrelated", "web"), ["not ours"], container: "web");
+
+        using var response = await owner.GetAsync($"/api/deployments/{id}/logs?follow=false&tailLines=2");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var events = Events(await response.Content.ReadAsStringAsync());
+
+        var lines = events.Where(e => e.Event == "log").Select(e => (e.Data.GetProperty("pod").GetString(), e.Data.GetProperty("service").GetString(), e.Data.GetProperty("line").GetString())).ToList();
+        Assert.Equal([("chatty-web-1", "web", "two"), ("chatty-web-1", "web", "three")], lines.Where(l => l.Item1 == "chatty-web-1"));
+        Assert.Contains(("chatty-web-2", "web", "other pod"), lines);
+        Assert.DoesNotContain(lines, l => l.Item3 == "not ours");
+        Assert.Equal("end", events[^1].Event);
+    }
+
+    [Fact]
+    public async Task Following_logs_delivers_lines_as_the_pod_writes_them()
+    {
+        var (owner, team, handle) = await OwnerAsync();
+        var template = await TemplateAsync(owner, team, "Static site");
+        var id = (await DeployAsync(owner, team, template, "live", [])).GetProperty("id").GetString();
+        await ResourceAsync(handle, "live");
+        var ns = $"sandbox-{handle}";
+        factory.Kube.AddPod(ns, "live-web-1", PodLabels("live", "web"), ["booted"], container: "web");
+
+        using var cancel = new CancellationTokenSource(Patience);
+        using var response = await owner.Http.GetAsync($"/api/deployments/{id}/logs", HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
+        async Task<string> NextLogLineAsync()
+        {
+            while (await reader.ReadLineAsync(cancel.Token) is { } line)
+                if (line.StartsWith("data: ", StringComparison.Ordinal) && line.Contains("\"line\"", StringComparison.Ordinal))
+                    return JsonDocument.Parse(line[6..]).RootElement.GetProperty("line").GetString()!;
+            throw new EndOfStreamException();
+        }
+
+        Assert.Equal("booted", await NextLogLineAsync());
+        factory.Kube.AppendLog(ns, "live-web-1", "request served");
+        Assert.Equal("request served", await NextLogLineAsync());
+    }
+
+    [Fact]
+    public async Task Logs_refuse_a_bad_tail_and_other_tenants()
+    {
+        var (owner, team, _) = await OwnerAsync();
+        var template = await TemplateAsync(owner, team, "Static site");
+        var id = (await DeployAsync(owner, team, template, "guarded", [])).GetProperty("id").GetString();
+
+        await Api.ValidationProblemAsync(owner.GetAsync($"/api/deployments/{id}/logs?tailLines=-1"), "tailLines");
+        await Api.ValidationProblemAsync(owner.GetAsync($"/api/deployments/{id}/logs?service=Not_A_Service"), "service");
+        var stranger = factory.As(ApiFactory.NewEmail("stranger"));
+        await Api.ProblemAsync(stranger.GetAsync($"/api/deployments/{id}/logs"), HttpStatusCode.NotFound);
+    }
+}
