@@ -15,6 +15,7 @@ public sealed class ClusterApiFactory : ApiFactory
     private string _kubeconfig = "";
 
     public KubeApiServerTestDouble Kube { get; private set; } = null!;
+    public string KubeconfigPath => _kubeconfig;
 
     protected override IDictionary<string, string?> Settings
     {

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CleanScheduler.TestSupport;
+using CleanScheduler.TestSupport.Kubernetes;
+
+namespace CleanScheduler.WebApi.FunctionalTests;
+
+/// <summary>
+/// The whole path: the API stores a deployment, the server's sync writes the UserDeployment (templateRef, Secret), the
+/// built operator binary renders and applies it, and the status it reports comes back through GET. The test API
+/// server stands in for the cluster and reports Deployments ready (AutoReadyDeployments) as a Deployment controller would.
+/// </summary>
+public sealed class ServerAndOperatorTests(ClusterApiFactory factory) : IClassFixture<ClusterApiFactory>, IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private Process? _operator;
+
+    public Task InitializeAsync()
+    {
+        factory.Kube.AutoReadyDeployments = true;
+        var sep = Path.DirectorySeparatorChar;
+        var dll = Path.Combine(AppContext.BaseDirectory.Replace($"{sep}tests{sep}WebApi.FunctionalTests{sep}", $"{sep}src{sep}Operator{sep}"), "CleanScheduler.Operator.dll");
+        Assert.True(File.Exists(dll), $"operator not built at {dll}");
+        var info = new ProcessStartInfo("dotnet", [dll, "--health-probe-bind-address", $"127.0.0.1:{Loopback.FreePort()}", "--leader-elect=false",
+            "--deployment-domain", "apps.test", "--resync-period", "1h"]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("KUBE", StringComparison.Ordinal) || k == "WATCH_NAMESPACE").ToList()) info.Environment.Remove(key);
+        info.Environment["KUBECONFIG"] = factory.KubeconfigPath;
+        info.Environment["HOME"] = Path.GetTempPath();
+        _operator = Process.Start(info)!;
+        _ = _operator.StandardOutput.ReadToEndAsync();
+        _ = _operator.StandardError.ReadToEndAsync();
+        return Task.CompletedTask;
+    }
+
+    public Task DisposeAsync()
+    {
+        _operator?.Kill(entireProcessTree: true);
+        _operator?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private static async Task<string> PhaseAsync(Api api, string id) =>
+        (await api.ExpectAsync(api.GetAsync($"/api/deployments/{id}"), HttpStatusCode.OK)).GetProperty("phase").GetString()!;
+
+    [Fact]
+    public async Task A_deployment_made_through_the_API_runs_stops_and_goes_away_in_the_cluster()
+    {
+        var owner = factory.As(ApiFactory.NewEmail("owner"));
+        var (org, team) = await owner.CreateOrgAsync();
+        var admin = factory.As(ApiFactory.PlatformAdmin);
+        await admin.ExpectAsync(admin.PutAsync($"/api/orgs/{org}/plan", new { plan = "business" }), HttpStatusCode.OK);
+        var handle = (await owner.ExpectAsync(owner.GetAsync("/api/me"), HttpStatusCode.OK)).GetProperty("user").GetProperty("handle").GetString()!;
+        var template = (await owner.ExpectAsync(owner.GetAsync($"/api/templates?teamId={team}&visibility=system"), HttpStatusCode.OK))
+            .GetProperty("items").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "Web app + PostgreSQL").GetProperty("id").GetString();
+        var id = (await owner.ExpectAsync(owner.PostAsync("/api/deployments", new
+        {
+            teamId = team, name = "shop", templateId = template, values = new Dictionary<string, string> { ["POSTGRES_PASSWORD"] = "pw-123" },
+        }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var ns = $"sandbox-{handle}";
+
+        await Eventually.WaitAsync(async () => await PhaseAsync(owner, id) == "Running" ? "" : null, "phase Running", Patience);
+
+        var deployments = factory.Kube.List("apps/v1", "deployments", ns);
+        Assert.Equal(["shop-app", "shop-db"], deployments.Select(d => (string)d["metadata"]!["name"]!).Order());
+        var db = deployments.Single(d => (string?)d["metadata"]!["name"] == "shop-db");
+        var password = db["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]!.AsArray().Single(e => (string?)e!["name"] == "POSTGRES_PASSWORD")!;
+        Assert.Equal("shop-secrets", (string?)password["valueFrom"]!["secretKeyRef"]!["name"]);   // the Secret the server wrote
+        Assert.NotNull(factory.Kube.Get("networking.k8s.io/v1", "ingresses", ns, "shop"));
+
+        await owner.ExpectAsync(owner.PostAsync($"/api/deployments/{id}/stop", new { }), HttpStatusCode.OK);
+        await Eventually.WaitAsync(() => factory.Kube.List("apps/v1", "deployments", ns).All(d => (int?)d["spec"]!["replicas"] == 0) ? "" : null, "replicas 0", Patience);
+        Assert.Equal("Stopped", await PhaseAsync(owner, id));
+
+        await owner.ExpectAsync(owner.DeleteAsync($"/api/deployments/{id}"), HttpStatusCode.NoContent);
+        await Eventually.WaitAsync(() => factory.Kube.List("apps/v1", "deployments", ns).Count == 0
+            && factory.Kube.Get("scheduler.cleanscheduler.io/v1alpha1", "userdeployments", ns, "shop") is null ? "" : null, "everything removed", Patience);
+    }
+}
