@@ -13,6 +13,8 @@ public sealed class OperatorRuntime(IKubernetesClient client, OperatorSettings s
     private readonly ILogger _logger = loggers.CreateLogger("CleanScheduler.Operator");
 
     public UserDeploymentController? Controller { get; private set; }
+    public AgentTaskController? AgentTasks { get; private set; }
+    public WorkflowController? Workflows { get; private set; }
 
     public LeaderElector? Elector { get; private set; }
 
@@ -29,7 +31,7 @@ public sealed class OperatorRuntime(IKubernetesClient client, OperatorSettings s
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         metrics.IsLeader = () => !settings.LeaderElect || Elector?.IsLeader == true;
-        metrics.QueueDepth = () => Controller?.Queue.Depth ?? 0;
+        metrics.QueueDepth = () => (Controller?.Queue.Depth ?? 0) + (AgentTasks?.Queue.Depth ?? 0) + (Workflows?.Queue.Depth ?? 0);
         if (!settings.LeaderElect)
         {
             await LeadAsync(cancellationToken);
@@ -44,12 +46,13 @@ public sealed class OperatorRuntime(IKubernetesClient client, OperatorSettings s
 
     private async Task LeadAsync(CancellationToken cancellationToken)
     {
-        var controller = new UserDeploymentController(client,
-            new ControllerOptions(settings.WatchNamespace, settings.DeploymentDomain, settings.Render, settings.ResyncPeriod, settings.Workers),
-            metrics, loggers.CreateLogger<UserDeploymentController>());
-        Controller = controller;
+        var options = new ControllerOptions(settings.WatchNamespace, settings.DeploymentDomain, settings.Render, settings.ResyncPeriod, settings.Workers);
+        var controller = new UserDeploymentController(client, options, metrics, loggers.CreateLogger<UserDeploymentController>());
+        var tasks = new AgentTaskController(client, options, metrics, loggers.CreateLogger<AgentTaskController>());
+        var workflows = new WorkflowController(client, options, metrics, loggers.CreateLogger<WorkflowController>());
+        (Controller, AgentTasks, Workflows) = (controller, tasks, workflows);
         _logger.LogInformation("Controllers started (watching {Scope})", settings.WatchNamespace ?? "all namespaces");
-        try { await controller.RunAsync(cancellationToken); }
+        try { await Task.WhenAll(controller.RunAsync(cancellationToken), tasks.RunAsync(cancellationToken), workflows.RunAsync(cancellationToken)); }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
         _logger.LogInformation("Controllers stopped");
     }

@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Operator.Metrics;
+
+namespace CleanScheduler.Operator.Controllers;
+
+/// <summary>
+/// The loop shared by the AgentTask and Workflow controllers: a watch of the primary resource keeps a cache and queues
+/// its key on every change, secondary watches (the objects it owns) queue their owner, a periodic resync queues every
+/// key, and workers reconcile one key at a time with rate-limited retries. Status is written by merge patch only
+/// when it differs from what the resource shows.
+/// </summary>
+public abstract class ResourceController
+{
+    private readonly List<ResourceWatcher> _watchers = [];
+
+    protected ResourceController(IKubernetesClient client, KubeResource primary, string name, ControllerOptions options, OperatorMetrics metrics, ILogger logger)
+    {
+        (Client, Primary, Name, Options, Metrics, Logger) = (client, primary, name, options, metrics, logger);
+    }
+
+    protected IKubernetesClient Client { get; }
+    protected KubeResource Primary { get; }
+    public string Name { get; }
+    protected ControllerOptions Options { get; }
+    protected OperatorMetrics Metrics { get; }
+    protected ILogger Logger { get; }
+    protected ConcurrentDictionary<string, JsonObject> Resources { get; } = new(StringComparer.Ordinal);
+
+    public WorkQueue Queue { get; } = new();
+
+    /// <summary>Every watch has listed once.</summary>
+    public bool Synced => _watchers.Count > 0 && _watchers.All(w => w.Lists > 0);
+
+    /// <summary>The objects this controller owns and watches: their changes queue the owner (by ownerReference kind).</summary>
+    protected abstract IEnumerable<(KubeResource Kind, string? Selector, ConcurrentDictionary<string, JsonObject> Cache)> Owned { get; }
+
+    /// <summary>Brings the cluster in line with one resource; <paramref name="resource"/> is null once it is gone.</summary>
+    protected abstract Task ReconcileAsync(string key, JsonObject? resource, CancellationToken cancellationToken);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        _watchers.Add(new ResourceWatcher(Client, Primary, Options.WatchNamespace, null, new Cache(this, Resources, null), Logger));
+        foreach (var (kind, selector, cache) in Owned)
+            _watchers.Add(new ResourceWatcher(Client, kind, Options.WatchNamespace, selector, new Cache(this, cache, Primary.Kind), Logger));
+        var tasks = _watchers.Select(w => w.RunAsync(cancellationToken)).Append(ResyncAsync(cancellationToken)).ToList();
+        for (var i = 0; i < Options.Workers; i++) tasks.Add(WorkAsync(cancellationToken));
+        await Task.WhenAll(tasks);
+    }
+
+    private async Task ResyncAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(Options.ResyncPeriod);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+                foreach (var key in Resources.Keys) Queue.Add(key);
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private async Task WorkAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            string key;
+            try { key = await Queue.TakeAsync(cancellationToken); }
+            catch (OperationCanceledException) { return; }
+            var clock = Stopwatch.StartNew();
+            var failed = false;
+            try
+            {
+                await ReconcileAsync(key, Resources.GetValueOrDefault(key), cancellationToken);
+                Queue.Forget(key);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is KubeApiException or KubeUnavailableException or IOException or HttpRequestException or System.Text.Json.JsonException)
+            {
+                failed = true;
+                var delay = Queue.AddRateLimited(key);
+                Logger.LogWarning("Reconcile of {Kind} {Key} failed: {Error}; retrying in {Delay} ms", Primary.Kind, key, e.Message, (int)delay.TotalMilliseconds);
+            }
+            finally
+            {
+                Queue.Done(key);
+                Metrics.Observe(Name, clock.Elapsed, failed);
+            }
+        }
+    }
+
+    /// <summary>Merge-patches the status subresource when <paramref name="status"/> differs from the resource's (fields it lacks are removed).</summary>
+    protected async Task WriteStatusAsync(string key, JsonObject resource, JsonObject status, CancellationToken cancellationToken)
+    {
+        var current = resource["status"] as JsonObject;
+        if (current is not null && JsonNode.DeepEquals(current, status)) return;
+        var patchStatus = (JsonObject)status.DeepClone();
+        foreach (var (field, _) in current ?? []) if (!patchStatus.ContainsKey(field)) patchStatus[field] = null;
+        var metadata = resource["metadata"]!;
+        var updated = await Client.MergePatchAsync(Primary, (string)metadata["namespace"]!, (string)metadata["name"]!,
+            new JsonObject { ["status"] = patchStatus }, "status", cancellationToken);
+        Resources.AddOrUpdate(key, updated, (_, existing) => Newer(existing, updated));
+    }
+
+    /// <summary>An ownerReference making <paramref name="owner"/> the controller of what carries it (deleted with it by the GC).</summary>
+    protected static JsonArray OwnerReference(JsonObject owner) => new(new JsonObject
+    {
+        ["apiVersion"] = (string?)owner["apiVersion"] ?? CustomResources.ApiVersion,
+        ["kind"] = (string?)owner["kind"],
+        ["name"] = (string?)owner["metadata"]?["name"],
+        ["uid"] = (string?)owner["metadata"]?["uid"],
+        ["controller"] = true,
+        ["blockOwnerDeletion"] = true,
+    });
+
+    /// <summary>A name of at most <paramref name="max"/> characters: the name itself, or its start and a hash of the whole.</summary>
+    public static string ShortName(string name, int max = 52)
+    {
+        if (name.Length <= max) return name;
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..8];
+        return $"{name[..(max - 9)].TrimEnd('-', '.')}-{hash}";
+    }
+
+    public static string KeyOf(JsonObject obj) => $"{(string?)obj["metadata"]?["namespace"]}/{(string)obj["metadata"]!["name"]!}";
+
+    protected static JsonObject Newer(JsonObject a, JsonObject b) =>
+        long.TryParse((string?)a["metadata"]?["resourceVersion"], out var ra) && long.TryParse((string?)b["metadata"]?["resourceVersion"], out var rb) && ra > rb ? a : b;
+
+    protected static DateTimeOffset? Time(JsonNode? node) => DateTimeOffset.TryParse((string?)node, out var t) ? t : null;
+
+    /// <summary>Keeps a cache of one kind; primary changes queue their own key, owned objects' changes queue their owner's.</summary>
+    private sealed class Cache(ResourceController controller, ConcurrentDictionary<string, JsonObject> cache, string? ownerKind) : IWatchHandler
+    {
+        public Task OnListAsync(IReadOnlyList<JsonObject> items, CancellationToken cancellationToken)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var item in items)
+            {
+                var key = KeyOf(item);
+                seen.Add(key);
+                cache[key] = item;
+                Enqueue(item);
+            }
+            foreach (var gone in cache.Keys.Where(k => !seen.Contains(k)).ToList())
+                if (cache.TryRemove(gone, out var removed)) Enqueue(removed);
+            return Task.CompletedTask;
+        }
+
+        public Task OnEventAsync(WatchEventType type, JsonObject item, CancellationToken cancellationToken)
+        {
+            var key = KeyOf(item);
+            if (type == WatchEventType.Deleted) cache.TryRemove(key, out _);
+            else cache.AddOrUpdate(key, item, (_, existing) => Newer(existing, item));
+            Enqueue(item);
+            return Task.CompletedTask;
+        }
+
+        private void Enqueue(JsonObject item)
+        {
+            if (ownerKind is null)
+            {
+                controller.Queue.Add(KeyOf(item));
+                return;
+            }
+            foreach (var owner in item["metadata"]?["ownerReferences"] as JsonArray ?? [])
+                if ((string?)owner?["kind"] == ownerKind && (string?)owner["apiVersion"] == CustomResources.ApiVersion)
+                    controller.Queue.Add($"{(string?)item["metadata"]?["namespace"]}/{(string)owner["name"]!}");
+        }
+    }
+}
