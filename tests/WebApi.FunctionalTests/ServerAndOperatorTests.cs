@@ -71,7 +71,7 @@ public sealed class ServerAndOperatorTests(ClusterApiFactory factory) : IClassFi
 
         await owner.ExpectAsync(owner.PostAsync($"/api/deployments/{id}/stop", new { }), HttpStatusCode.OK);
         await Eventually.WaitAsync(() => factory.Kube.List("apps/v1", "deployments", ns).All(d => (int?)d["spec"]!["replicas"] == 0) ? "" : null, "replicas 0", Patience);
-        Assert.Equal("Stopped", await PhaseAsync(owner, id));
+        await Eventually.WaitAsync(async () => await PhaseAsync(owner, id) == "Stopped" ? "" : null, "phase Stopped once scaled down", Patience);
 
         await owner.ExpectAsync(owner.DeleteAsync($"/api/deployments/{id}"), HttpStatusCode.NoContent);
         await Eventually.WaitAsync(() => factory.Kube.List("apps/v1", "deployments", ns).Count == 0

@@ -26,6 +26,23 @@ public sealed class ResourceWatcher(
     /// <summary>How long one watch request may stay open before the server ends it (we then resume).</summary>
     public int WatchTimeoutSeconds { get; init; } = 300;
 
+    /// <summary>Applied to every object before the handler sees it: what a cache keeps (default: <see cref="Slim"/>).</summary>
+    public Func<JsonObject, JsonObject> Trim { get; init; } = Slim;
+
+    /// <summary>
+    /// The object without what no controller of ours reads and that weighs most: managedFields and kubectl's
+    /// last-applied-configuration annotation.
+    /// </summary>
+    public static JsonObject Slim(JsonObject item)
+    {
+        if (item["metadata"] is JsonObject metadata)
+        {
+            metadata.Remove("managedFields");
+            (metadata["annotations"] as JsonObject)?.Remove("kubectl.kubernetes.io/last-applied-configuration");
+        }
+        return item;
+    }
+
     /// <summary>Counts of lists done (the first and every re-list), for tests and metrics.</summary>
     public int Lists { get; private set; }
 
@@ -41,14 +58,14 @@ public sealed class ResourceWatcher(
                 {
                     var list = await client.ListAsync(resource, @namespace, new ListOptions(labelSelector, Limit: 500), cancellationToken);
                     Lists++;
-                    await handler.OnListAsync(list.Items, cancellationToken);
+                    await handler.OnListAsync(list.Items.Select(Trim).ToList(), cancellationToken);
                     resourceVersion = list.ResourceVersion;
                 }
                 var options = new WatchOptions(resourceVersion, labelSelector, AllowBookmarks: true, TimeoutSeconds: WatchTimeoutSeconds);
                 await foreach (var change in client.WatchAsync(resource, @namespace, options, cancellationToken))
                 {
                     resourceVersion = change.ResourceVersion ?? resourceVersion;
-                    if (change.Type != WatchEventType.Bookmark) await handler.OnEventAsync(change.Type, change.Object, cancellationToken);
+                    if (change.Type != WatchEventType.Bookmark) await handler.OnEventAsync(change.Type, Trim(change.Object), cancellationToken);
                     backoff = InitialBackoff;
                 }
             }

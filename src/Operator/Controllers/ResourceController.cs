@@ -101,8 +101,8 @@ public abstract class ResourceController
         var patchStatus = (JsonObject)status.DeepClone();
         foreach (var (field, _) in current ?? []) if (!patchStatus.ContainsKey(field)) patchStatus[field] = null;
         var metadata = resource["metadata"]!;
-        var updated = await Client.MergePatchAsync(Primary, (string)metadata["namespace"]!, (string)metadata["name"]!,
-            new JsonObject { ["status"] = patchStatus }, "status", cancellationToken);
+        var updated = ResourceWatcher.Slim(await Client.MergePatchAsync(Primary, (string)metadata["namespace"]!, (string)metadata["name"]!,
+            new JsonObject { ["status"] = patchStatus }, "status", cancellationToken));
         Resources.AddOrUpdate(key, updated, (_, existing) => Newer(existing, updated));
     }
 

@@ -66,7 +66,10 @@ public sealed class UserDeploymentController
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         _resourceWatcher = new ResourceWatcher(_client, KubeResource.UserDeployments, _options.WatchNamespace, null, new ResourceEvents(this), _logger);
-        _deploymentWatcher = new ResourceWatcher(_client, KubeResource.Deployments, _options.WatchNamespace, ManagedSelector, new DeploymentEvents(this), _logger);
+        _deploymentWatcher = new ResourceWatcher(_client, KubeResource.Deployments, _options.WatchNamespace, ManagedSelector, new DeploymentEvents(this), _logger)
+        {
+            Trim = DeploymentSummary,
+        };
         var tasks = new List<Task>
         {
             _resourceWatcher.RunAsync(cancellationToken),
@@ -151,7 +154,7 @@ public sealed class UserDeploymentController
                     ["resourceVersion"] = (string?)metadata["resourceVersion"],
                 },
             };
-            resource = await _client.MergePatchAsync(KubeResource.UserDeployments, ns, name, patch, cancellationToken: cancellationToken);
+            resource = ResourceWatcher.Slim(await _client.MergePatchAsync(KubeResource.UserDeployments, ns, name, patch, cancellationToken: cancellationToken));
             _resources[key] = resource;
         }
 
@@ -180,7 +183,11 @@ public sealed class UserDeploymentController
             if (!missing && _applied.TryGetValue(objectKey, out var last) && last == hash) continue;
             var live = await _client.ApplyAsync(target, obj, _options.FieldManager, force: true, cancellationToken: cancellationToken);
             _applied[objectKey] = hash;
-            if (target == KubeResource.Deployments) _deployments.AddOrUpdate(KeyOf(live), live, (_, existing) => Newer(existing, live));
+            if (target == KubeResource.Deployments)
+            {
+                var summary = DeploymentSummary(live);
+                _deployments.AddOrUpdate(KeyOf(summary), summary, (_, existing) => Newer(existing, summary));
+            }
         }
         if (_owned.TryGetValue(key, out var before))
             foreach (var stale in before.Where(k => !owned.Contains(k)))
@@ -211,6 +218,7 @@ public sealed class UserDeploymentController
         var metadata = resource["metadata"]!;
         var updated = await _client.MergePatchAsync(KubeResource.UserDeployments, (string)metadata["namespace"]!, (string)metadata["name"]!,
             new JsonObject { ["status"] = patchStatus }, "status", cancellationToken);
+        ResourceWatcher.Slim(updated);
         _resources.AddOrUpdate(key, updated, (_, existing) => Newer(existing, updated));
     }
 
@@ -262,6 +270,25 @@ public sealed class UserDeploymentController
         if (_owned.TryRemove(key, out var owned))
             foreach (var objectKey in owned) _applied.TryRemove(objectKey, out _);
         if (!keepResource) _resources.TryRemove(key, out _);
+    }
+
+    /// <summary>What the controller reads of an owned Deployment (name, owner, resourceVersion, replicas, status): a fraction of the object.</summary>
+    private static JsonObject DeploymentSummary(JsonObject deployment)
+    {
+        var metadata = deployment["metadata"] as JsonObject;
+        return new JsonObject
+        {
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = metadata?["name"]?.DeepClone(),
+                ["namespace"] = metadata?["namespace"]?.DeepClone(),
+                ["resourceVersion"] = metadata?["resourceVersion"]?.DeepClone(),
+                ["generation"] = metadata?["generation"]?.DeepClone(),
+                ["ownerReferences"] = metadata?["ownerReferences"]?.DeepClone(),
+            },
+            ["spec"] = new JsonObject { ["replicas"] = deployment["spec"]?["replicas"]?.DeepClone() },
+            ["status"] = deployment["status"]?.DeepClone(),
+        };
     }
 
     private static string ObjectKey(KubeResource resource, string? ns, string name) => $"{resource.ApiVersion}|{resource.Kind}|{ns}|{name}";
