@@ -40,6 +40,6 @@ dotnet build src/WebApi -c Release -v quiet -nologo -clp:ErrorsOnly
 log "starting on $BASE_URL (Ctrl-C stops it)"
 dotnet src/WebApi/bin/Release/net10.0/CleanScheduler.WebApi.dll &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; if [[ -n ${own_pg:-} ]]; then log "stopping PostgreSQL"; pg_stop "$pgdir"; fi' EXIT
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; if [[ -n ${own_pg:-} ]]; then log "stopping PostgreSQL"; pg_stop "$pgdir"; fi' EXIT
 trap 'exit 130' INT TERM
 wait $server
