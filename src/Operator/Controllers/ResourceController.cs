@@ -96,14 +96,21 @@ public abstract class ResourceController
     /// <summary>Merge-patches the status subresource when <paramref name="status"/> differs from the resource's (fields it lacks are removed).</summary>
     protected async Task WriteStatusAsync(string key, JsonObject resource, JsonObject status, CancellationToken cancellationToken)
     {
+        if (await PatchStatusIfChangedAsync(Client, Primary, resource, status, cancellationToken) is { } updated)
+            Resources.AddOrUpdate(key, updated, (_, existing) => Newer(existing, updated));
+    }
+
+    /// <summary>The status write every controller of ours uses: the updated (slimmed) resource, or null when nothing changed.</summary>
+    internal static async Task<JsonObject?> PatchStatusIfChangedAsync(
+        IKubernetesClient client, KubeResource kind, JsonObject resource, JsonObject status, CancellationToken cancellationToken)
+    {
         var current = resource["status"] as JsonObject;
-        if (current is not null && JsonNode.DeepEquals(current, status)) return;
+        if (current is not null && JsonNode.DeepEquals(current, status)) return null;
         var patchStatus = (JsonObject)status.DeepClone();
-        foreach (var (field, _) in current ?? []) if (!patchStatus.ContainsKey(field)) patchStatus[field] = null;
+        foreach (var (field, _) in current ?? []) if (!patchStatus.ContainsKey(field)) patchStatus[field] = null;   // merge patch: null removes
         var metadata = resource["metadata"]!;
-        var updated = ResourceWatcher.Slim(await Client.MergePatchAsync(Primary, (string)metadata["namespace"]!, (string)metadata["name"]!,
+        return ResourceWatcher.Slim(await client.MergePatchAsync(kind, (string)metadata["namespace"]!, (string)metadata["name"]!,
             new JsonObject { ["status"] = patchStatus }, "status", cancellationToken));
-        Resources.AddOrUpdate(key, updated, (_, existing) => Newer(existing, updated));
     }
 
     /// <summary>An ownerReference making <paramref name="owner"/> the controller of what carries it (deleted with it by the GC).</summary>
@@ -127,7 +134,8 @@ public abstract class ResourceController
 
     public static string KeyOf(JsonObject obj) => $"{(string?)obj["metadata"]?["namespace"]}/{(string)obj["metadata"]!["name"]!}";
 
-    protected static JsonObject Newer(JsonObject a, JsonObject b) =>
+    /// <summary>Of two copies of one object, the one with the higher resourceVersion.</summary>
+    public static JsonObject Newer(JsonObject a, JsonObject b) =>
         long.TryParse((string?)a["metadata"]?["resourceVersion"], out var ra) && long.TryParse((string?)b["metadata"]?["resourceVersion"], out var rb) && ra > rb ? a : b;
 
     protected static DateTimeOffset? Time(JsonNode? node) => DateTimeOffset.TryParse((string?)node, out var t) ? t : null;

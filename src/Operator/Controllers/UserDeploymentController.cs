@@ -211,15 +211,8 @@ public sealed class UserDeploymentController
 
     private async Task WriteStatusAsync(string key, JsonObject resource, JsonObject status, CancellationToken cancellationToken)
     {
-        var current = resource["status"] as JsonObject;
-        if (current is not null && JsonNode.DeepEquals(current, status)) return;
-        var patchStatus = (JsonObject)status.DeepClone();
-        foreach (var (field, _) in current ?? []) if (!patchStatus.ContainsKey(field)) patchStatus[field] = null; // merge patch: null removes
-        var metadata = resource["metadata"]!;
-        var updated = await _client.MergePatchAsync(KubeResource.UserDeployments, (string)metadata["namespace"]!, (string)metadata["name"]!,
-            new JsonObject { ["status"] = patchStatus }, "status", cancellationToken);
-        ResourceWatcher.Slim(updated);
-        _resources.AddOrUpdate(key, updated, (_, existing) => Newer(existing, updated));
+        if (await ResourceController.PatchStatusIfChangedAsync(_client, KubeResource.UserDeployments, resource, status, cancellationToken) is { } updated)
+            _resources.AddOrUpdate(key, updated, (_, existing) => Newer(existing, updated));
     }
 
     private async Task CleanUpAsync(string key, JsonObject resource, string ns, string name, List<string?> finalizers, bool deleting, CancellationToken cancellationToken)
@@ -295,12 +288,11 @@ public sealed class UserDeploymentController
 
     private static string NsName(string? ns, string name) => $"{ns}/{name}";
 
-    private static string KeyOf(JsonObject obj) => NsName((string?)obj["metadata"]?["namespace"], (string)obj["metadata"]!["name"]!);
+    private static string KeyOf(JsonObject obj) => ResourceController.KeyOf(obj);
 
     private static string Hash(JsonObject obj) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(obj.ToJsonString())));
 
-    private static JsonObject Newer(JsonObject a, JsonObject b) =>
-        long.TryParse((string?)a["metadata"]?["resourceVersion"], out var ra) && long.TryParse((string?)b["metadata"]?["resourceVersion"], out var rb) && ra > rb ? a : b;
+    private static JsonObject Newer(JsonObject a, JsonObject b) => ResourceController.Newer(a, b);
 
     // --- watch handlers --------------------------------------------------------------------------------------------
 
