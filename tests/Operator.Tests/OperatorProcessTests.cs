@@ -51,6 +51,8 @@ public sealed class OperatorProcessTests
             Assert.Matches(@"cleanscheduler_reconcile_total\{controller=""userdeployment""\} [1-9]", text);
             Assert.Contains("cleanscheduler_reconcile_duration_seconds_bucket{controller=\"userdeployment\",le=\"+Inf\"}", text);
             Assert.Contains("cleanscheduler_leader 1", text);
+            Assert.Matches(@"\nprocess_resident_memory_bytes [1-9][0-9]{6,}\n", text);   // at least a MB: the process's real figure
+            Assert.Matches(@"\ndotnet_gc_heap_size_bytes [1-9][0-9]*\n", text);
             Assert.Equal("cleanscheduler-operator-leader", (string?)h.Api.List("coordination.k8s.io/v1", "leases", OperatorHarness.Namespace).Single()["metadata"]!["name"]);
         }
         finally

@@ -21,9 +21,9 @@ public sealed partial class AgentTaskController(IKubernetesClient client, Contro
     public const string ContainerName = "task";
     private static readonly string JobSelector = $"app.kubernetes.io/managed-by={ManifestRenderer.ManagedBy},{TaskUidLabel}";
 
-    private readonly ConcurrentDictionary<string, JsonObject> _jobs = new(StringComparer.Ordinal);
+    private readonly ObjectCache _jobs = new();
 
-    protected override IEnumerable<(KubeResource, string?, ConcurrentDictionary<string, JsonObject>)> Owned => [(KubeResource.Jobs, JobSelector, _jobs)];
+    protected override IEnumerable<OwnedWatch> Owned => [new(KubeResource.Jobs, JobSelector, _jobs)];
 
     public static bool IsFinished(string? phase) => phase is "Succeeded" or "Failed" or "Timeout";
 
@@ -44,7 +44,7 @@ public sealed partial class AgentTaskController(IKubernetesClient client, Contro
             return;
         }
 
-        if (!_jobs.TryGetValue($"{ns}/{jobName}", out var job))
+        if (_jobs.Get($"{ns}/{jobName}") is not { } job)
         {
             if (status?["jobName"] is not null && (string?)status["phase"] == "Running")
             {
@@ -52,7 +52,7 @@ public sealed partial class AgentTaskController(IKubernetesClient client, Contro
                 return;
             }
             job = await Client.ApplyAsync(KubeResource.Jobs, Job(task, spec, jobName), Options.FieldManager, force: true, cancellationToken: cancellationToken);
-            _jobs[$"{ns}/{jobName}"] = job;
+            _jobs.SetIfNewer($"{ns}/{jobName}", job);
         }
 
         var jobStatus = job["status"] as JsonObject;

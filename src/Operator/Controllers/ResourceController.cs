@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using CleanScheduler.Application.Kubernetes;
@@ -6,8 +5,13 @@ using CleanScheduler.Operator.Metrics;
 
 namespace CleanScheduler.Operator.Controllers;
 
+/// <summary>What a controller owns and watches: its changes queue the owner (by ownerReference kind).</summary>
+/// <param name="Trim">What the cache keeps of each object (default: <see cref="ResourceWatcher.Slim"/>).</param>
+/// <param name="Removed">Called when an object of this kind is gone (deleted, or absent from a re-list).</param>
+public sealed record OwnedWatch(KubeResource Kind, string? Selector, ObjectCache Cache, Func<JsonObject, JsonObject>? Trim = null, Action<JsonObject>? Removed = null);
+
 /// <summary>
-/// The loop shared by the AgentTask and Workflow controllers: a watch of the primary resource keeps a cache and queues
+/// The loop shared by the operator's controllers: a watch of the primary resource keeps a cache and queues
 /// its key on every change, secondary watches (the objects it owns) queue their owner, a periodic resync queues every
 /// key, and workers reconcile one key at a time with rate-limited retries. Status is written by merge patch only
 /// when it differs from what the resource shows.
@@ -27,24 +31,36 @@ public abstract class ResourceController
     protected ControllerOptions Options { get; }
     protected OperatorMetrics Metrics { get; }
     protected ILogger Logger { get; }
-    protected ConcurrentDictionary<string, JsonObject> Resources { get; } = new(StringComparer.Ordinal);
+    protected ObjectCache Resources { get; } = new();
 
     public WorkQueue Queue { get; } = new();
 
     /// <summary>Every watch has listed once.</summary>
     public bool Synced => _watchers.Count > 0 && _watchers.All(w => w.Lists > 0);
 
-    /// <summary>The objects this controller owns and watches: their changes queue the owner (by ownerReference kind).</summary>
-    protected abstract IEnumerable<(KubeResource Kind, string? Selector, ConcurrentDictionary<string, JsonObject> Cache)> Owned { get; }
+    /// <summary>Lists of the primary resource done so far (the first and every re-list).</summary>
+    public int ResourceLists => _watchers.Count > 0 ? _watchers[0].Lists : 0;
+
+    /// <summary>The objects this controller owns and watches.</summary>
+    protected abstract IEnumerable<OwnedWatch> Owned { get; }
+
+    /// <summary>Failures a retry may cure: the key goes back on the queue, rate-limited.</summary>
+    protected virtual bool IsRetryable(Exception e) => e is KubeApiException or KubeUnavailableException or IOException or HttpRequestException or System.Text.Json.JsonException;
 
     /// <summary>Brings the cluster in line with one resource; <paramref name="resource"/> is null once it is gone.</summary>
     protected abstract Task ReconcileAsync(string key, JsonObject? resource, CancellationToken cancellationToken);
 
+    /// <summary>Reconciles one key now, outside the queue (as a worker would).</summary>
+    public Task ReconcileAsync(string key, CancellationToken cancellationToken) => ReconcileAsync(key, Resources.Get(key), cancellationToken);
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        _watchers.Add(new ResourceWatcher(Client, Primary, Options.WatchNamespace, null, new Cache(this, Resources, null), Logger));
-        foreach (var (kind, selector, cache) in Owned)
-            _watchers.Add(new ResourceWatcher(Client, kind, Options.WatchNamespace, selector, new Cache(this, cache, Primary.Kind), Logger));
+        _watchers.Add(new ResourceWatcher(Client, Primary, Options.WatchNamespace, null, new Cache(this, Resources, null, null), Logger));
+        foreach (var owned in Owned)
+            _watchers.Add(new ResourceWatcher(Client, owned.Kind, Options.WatchNamespace, owned.Selector, new Cache(this, owned.Cache, Primary.Kind, owned.Removed), Logger)
+            {
+                Trim = owned.Trim ?? ResourceWatcher.Slim,
+            });
         var tasks = _watchers.Select(w => w.RunAsync(cancellationToken)).Append(ResyncAsync(cancellationToken)).ToList();
         for (var i = 0; i < Options.Workers; i++) tasks.Add(WorkAsync(cancellationToken));
         await Task.WhenAll(tasks);
@@ -72,14 +88,14 @@ public abstract class ResourceController
             var failed = false;
             try
             {
-                await ReconcileAsync(key, Resources.GetValueOrDefault(key), cancellationToken);
+                await ReconcileAsync(key, Resources.Get(key), cancellationToken);
                 Queue.Forget(key);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception e) when (e is KubeApiException or KubeUnavailableException or IOException or HttpRequestException or System.Text.Json.JsonException)
+            catch (Exception e) when (IsRetryable(e))
             {
                 failed = true;
                 var delay = Queue.AddRateLimited(key);
@@ -97,7 +113,7 @@ public abstract class ResourceController
     protected async Task WriteStatusAsync(string key, JsonObject resource, JsonObject status, CancellationToken cancellationToken)
     {
         if (await PatchStatusIfChangedAsync(Client, Primary, resource, status, cancellationToken) is { } updated)
-            Resources.AddOrUpdate(key, updated, (_, existing) => Newer(existing, updated));
+            Resources.SetIfNewer(key, updated);
     }
 
     /// <summary>The status write every controller of ours uses: the updated (slimmed) resource, or null when nothing changed.</summary>
@@ -134,14 +150,10 @@ public abstract class ResourceController
 
     public static string KeyOf(JsonObject obj) => $"{(string?)obj["metadata"]?["namespace"]}/{(string)obj["metadata"]!["name"]!}";
 
-    /// <summary>Of two copies of one object, the one with the higher resourceVersion.</summary>
-    public static JsonObject Newer(JsonObject a, JsonObject b) =>
-        long.TryParse((string?)a["metadata"]?["resourceVersion"], out var ra) && long.TryParse((string?)b["metadata"]?["resourceVersion"], out var rb) && ra > rb ? a : b;
-
     protected static DateTimeOffset? Time(JsonNode? node) => DateTimeOffset.TryParse((string?)node, out var t) ? t : null;
 
     /// <summary>Keeps a cache of one kind; primary changes queue their own key, owned objects' changes queue their owner's.</summary>
-    private sealed class Cache(ResourceController controller, ConcurrentDictionary<string, JsonObject> cache, string? ownerKind) : IWatchHandler
+    private sealed class Cache(ResourceController controller, ObjectCache cache, string? ownerKind, Action<JsonObject>? removed) : IWatchHandler
     {
         public Task OnListAsync(IReadOnlyList<JsonObject> items, CancellationToken cancellationToken)
         {
@@ -150,21 +162,34 @@ public abstract class ResourceController
             {
                 var key = KeyOf(item);
                 seen.Add(key);
-                cache[key] = item;
+                cache.Set(key, item);
                 Enqueue(item);
             }
             foreach (var gone in cache.Keys.Where(k => !seen.Contains(k)).ToList())
-                if (cache.TryRemove(gone, out var removed)) Enqueue(removed);
+                if (cache.Remove(gone) is { } item) Gone(item);
             return Task.CompletedTask;
         }
 
         public Task OnEventAsync(WatchEventType type, JsonObject item, CancellationToken cancellationToken)
         {
             var key = KeyOf(item);
-            if (type == WatchEventType.Deleted) cache.TryRemove(key, out _);
-            else cache.AddOrUpdate(key, item, (_, existing) => Newer(existing, item));
-            Enqueue(item);
+            if (type == WatchEventType.Deleted)
+            {
+                cache.Remove(key);
+                Gone(item);
+            }
+            else
+            {
+                cache.SetIfNewer(key, item);
+                Enqueue(item);
+            }
             return Task.CompletedTask;
+        }
+
+        private void Gone(JsonObject item)
+        {
+            removed?.Invoke(item);
+            Enqueue(item);
         }
 
         private void Enqueue(JsonObject item)

@@ -19,9 +19,9 @@ public sealed partial class WorkflowController(IKubernetesClient client, Control
     public const string ControllerName = "workflow";
     public const string WorkflowUidLabel = KubeResource.SchedulerGroup + "/workflow-uid";
 
-    private readonly ConcurrentDictionary<string, JsonObject> _tasks = new(StringComparer.Ordinal);
+    private readonly ObjectCache _tasks = new();
 
-    protected override IEnumerable<(KubeResource, string?, ConcurrentDictionary<string, JsonObject>)> Owned => [(KubeResource.AgentTasks, WorkflowUidLabel, _tasks)];
+    protected override IEnumerable<OwnedWatch> Owned => [new(KubeResource.AgentTasks, WorkflowUidLabel, _tasks)];
 
     public static string TaskName(string workflow, int step) => ShortName($"{workflow}-{step}", 253);
 
@@ -42,7 +42,7 @@ public sealed partial class WorkflowController(IKubernetesClient client, Control
         for (var i = 0; i < steps.Count; i++)
         {
             var taskName = TaskName(name, i);
-            if (!_tasks.TryGetValue($"{ns}/{taskName}", out var task))
+            if (_tasks.Get($"{ns}/{taskName}") is not { } task)
             {
                 var (created, problem) = await StartStepAsync(workflow, i, taskName, names, reported, cancellationToken);
                 if (problem is not null)
@@ -120,7 +120,7 @@ public sealed partial class WorkflowController(IKubernetesClient client, Control
         {
             return (null, "the API server refused the task: " + e.ApiMessage);
         }
-        _tasks[$"{ns}/{taskName}"] = created;
+        _tasks.SetIfNewer($"{ns}/{taskName}", created);
         return (created, null);
     }
 

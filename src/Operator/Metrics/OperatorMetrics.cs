@@ -65,6 +65,13 @@ public sealed class OperatorMetrics
         text.Append(CultureInfo.InvariantCulture, $"cleanscheduler_leader {(IsLeader() ? 1 : 0)}\n");
         text.Append("# HELP cleanscheduler_workqueue_depth Keys waiting to be reconciled.\n# TYPE cleanscheduler_workqueue_depth gauge\n");
         text.Append(CultureInfo.InvariantCulture, $"cleanscheduler_workqueue_depth {QueueDepth()}\n");
+        var gc = GC.GetGCMemoryInfo();
+        text.Append("# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\n");
+        text.Append(CultureInfo.InvariantCulture, $"process_resident_memory_bytes {Environment.WorkingSet}\n");
+        text.Append("# HELP dotnet_gc_heap_size_bytes Managed heap size after the last garbage collection.\n# TYPE dotnet_gc_heap_size_bytes gauge\n");
+        text.Append(CultureInfo.InvariantCulture, $"dotnet_gc_heap_size_bytes {gc.HeapSizeBytes}\n");
+        text.Append("# HELP dotnet_gc_committed_bytes Memory committed by the garbage collector.\n# TYPE dotnet_gc_committed_bytes gauge\n");
+        text.Append(CultureInfo.InvariantCulture, $"dotnet_gc_committed_bytes {gc.TotalCommittedBytes}\n");
         return text.ToString();
     }
 }
