@@ -4,7 +4,7 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN if [ -f frontend/package.json ]; then cd frontend && npm ci && npm run build; fi
+RUN if [ -f frontend/package.json ]; then cd frontend && npm install --no-save && npm run build; fi
 RUN dotnet publish src/WebApi/CleanScheduler.WebApi.csproj -c Release -o /app --no-self-contained
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0

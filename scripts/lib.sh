@@ -83,3 +83,36 @@ pg_ensure_database() {   # pg_ensure_database PORT NAME
     psql -h 127.0.0.1 -p "$1" -U postgres -d postgres -qc "CREATE DATABASE \"$2\"" >/dev/null
   fi
 }
+
+require_node() {   # Node.js 20.19+ and npm: preinstalled on the target machines; Debian's packages otherwise
+  command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+    || die "Node.js 20.19 or newer is required for the web UI (found $(node --version))"
+}
+
+require_node_modules() {   # frontend/node_modules as package-lock.json says (installed only when the lock file changed)
+  require_node
+  local stamp=frontend/node_modules/.cleanscheduler-lock.sha256 want
+  want=$(sha256sum frontend/package-lock.json | cut -d' ' -f1)
+  [[ -f $stamp && $(cat "$stamp") == "$want" ]] && return 0
+  log "installing the web UI's packages (npm install from package-lock.json)"
+  # npm install, not npm ci: the registry mirror here lacks the other platforms' optional packages that the lock file
+  # names (tailwind's oxide builds), which npm ci refuses. With --no-save the lock file is still what is installed.
+  (cd frontend && npm install --no-save --no-audit --no-fund --loglevel=error) || die "npm install failed in frontend/"
+  echo "$want" > "$stamp"
+}
+
+build_web_ui() {   # frontend/dist, rebuilt when a source file is newer than the last build (or there is none); 1 if it fails
+  require_node_modules
+  local built=frontend/dist/index.html
+  if [[ -f $built ]] && [[ -z $(find frontend/src frontend/public frontend/index.html frontend/vite.config.ts frontend/package-lock.json \
+        -newer "$built" -print -quit 2>/dev/null) ]]; then
+    return 0
+  fi
+  log "building the web UI (npm run build)"
+  (cd frontend && npm run build --silent) || { log "the web UI did not build (cd frontend && npm run build)"; return 1; }
+}
+
+require_chromium() {   # Debian's chromium, driven by playwright-core in the end-to-end tests
+  command -v chromium >/dev/null || apt_install chromium
+}

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs CleanScheduler locally: a private PostgreSQL under .data/, migrations, DEV_MODE, http://localhost:8081.
+# Runs CleanScheduler locally: a private PostgreSQL under .data/, migrations, DEV_MODE, the web UI (built when its
+# sources changed) and the API at http://localhost:8081.
 # Any variable of the configuration table in README.md can be set in the environment to override the defaults below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +34,11 @@ if [[ -z ${SECRETS_ENCRYPTION_KEY:-} ]]; then   # one key per checkout, kept wit
   [[ -s .data/secrets.key ]] || (umask 077; head -c 32 /dev/urandom | base64 > .data/secrets.key)
   SECRETS_ENCRYPTION_KEY=$(cat .data/secrets.key)
   export SECRETS_ENCRYPTION_KEY
+fi
+
+export REACT_UI=${REACT_UI:-true}
+if [[ $REACT_UI == true ]]; then
+  build_web_ui || die "the web UI did not build; fix it, or run the API alone with REACT_UI=false"
 fi
 
 log "building the server"

@@ -12,6 +12,8 @@ trap '[[ -n $summary ]] || echo "0 passed, 1 failed"' EXIT
 require_dotnet
 require_postgres
 require_kubectl
+require_node_modules
+require_chromium
 
 work=$(mktemp -d /tmp/cleanscheduler-test.XXXXXX)
 chmod 755 "$work"
@@ -25,6 +27,8 @@ export CLEANSCHEDULER_TEST_PG="Host=127.0.0.1;Port=$port;Username=postgres"
 log "PostgreSQL for tests on 127.0.0.1:$port"
 
 log "building"
+web_ui_built=1
+build_web_ui || web_ui_built=""   # type check, production build, initial-route size budget
 dotnet build CleanScheduler.sln -c Release -v quiet -nologo -clp:ErrorsOnly
 
 passed=0 failed=0 broken=()
@@ -43,6 +47,33 @@ for project in tests/*/CleanScheduler.*Tests.csproj; do
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" --results-directory "$results" || true
   count "$name"
 done
+
+count_vitest() {   # count_vitest NAME : adds the counters of NAME.json (vitest's JSON report)
+  local report="$results/$1.json"
+  if [[ ! -f $report ]]; then broken+=("$1"); failed=$((failed + 1)); return; fi
+  passed=$((passed + $(node -p "require('$report').numPassedTests")))
+  failed=$((failed + $(node -p "const r=require('$report'); r.numFailedTests + (r.success || r.numFailedTests ? 0 : 1)")))
+}
+
+# The web UI: its client against the committed OpenAPI copy, then Vitest, then the browser against the real server.
+if [[ -z $web_ui_built ]]; then
+  broken+=("web UI build"); failed=$((failed + 1))
+else
+  log "checking the web UI's generated API client"
+  if (cd frontend && node scripts/gen-api.mjs --check); then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
+  log "running the web UI's component tests (Vitest)"
+  (cd frontend && npx vitest run --reporter=default --reporter=json --outputFile.json="$results/web-ui.json") || true
+  count_vitest web-ui
+
+  log "running the end-to-end tests (real server, PostgreSQL, Chromium)"
+  psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "CREATE DATABASE e2e" >/dev/null
+  rm -rf artifacts/e2e
+  (cd frontend && E2E_DATABASE_DSN="postgres://postgres@127.0.0.1:$port/e2e?sslmode=disable" \
+    npx vitest run --config vitest.e2e.config.ts --reporter=default --reporter=json --outputFile.json="$results/e2e.json") || true
+  count_vitest e2e
+  log "screenshots of the main screens: artifacts/e2e/screenshots/"
+fi
 
 ((${#broken[@]} == 0)) || log "runner(s) that produced no results: ${broken[*]}"
 summary="$passed passed, $failed failed"

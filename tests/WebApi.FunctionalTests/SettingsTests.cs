@@ -161,4 +161,23 @@ public sealed class SettingsTests
         }
         finally { File.Delete(kubeconfig); }
     }
+
+    [Fact]
+    public void REACT_UI_without_a_built_ui_is_one_line_naming_it_and_the_missing_file()
+    {
+        var empty = Directory.CreateTempSubdirectory("cs-no-ui-").FullName;
+        try
+        {
+            var error = OnlyError(("REACT_UI", "true"), ("REACT_UI_DIR", empty));
+            Assert.StartsWith("REACT_UI is true, but the web UI is not built: ", error);
+            Assert.Contains(Path.Combine(empty, "index.html"), error);
+
+            File.WriteAllText(Path.Combine(empty, "index.html"), "<!doctype html>");
+            var (settings, errors) = Load(("REACT_UI", "true"), ("REACT_UI_DIR", empty));
+            Assert.Empty(errors);
+            Assert.Equal(empty, settings!.ReactUiDirectory);
+            Assert.Null(Load(("REACT_UI", "false"), ("REACT_UI_DIR", empty)).Settings!.ReactUiDirectory);
+        }
+        finally { Directory.Delete(empty, recursive: true); }
+    }
 }

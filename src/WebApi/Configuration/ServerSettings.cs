@@ -40,6 +40,9 @@ public sealed class ServerSettings
     public required string ConnectionString { get; init; }
     public required bool DevMode { get; init; }
     public required bool ReactUi { get; init; }
+
+    /// <summary>With REACT_UI=true: the built web UI (index.html and assets/), by default wwwroot beside the server's assembly.</summary>
+    public string? ReactUiDirectory { get; init; }
     public required ListenAddress ServerAddr { get; init; }
     public required Uri BaseUrl { get; init; }
     public required string DeploymentDomain { get; init; }
@@ -110,6 +113,11 @@ public sealed class ServerSettings
         var kubernetesNamespace = env.String("KUBERNETES_NAMESPACE", "sandbox-%s");
         if (!kubernetesNamespace.Contains("%s", StringComparison.Ordinal))
             env.Error("KUBERNETES_NAMESPACE", $"must contain %s (replaced by the user id), not '{kubernetesNamespace}'");
+
+        var reactUi = env.Bool("REACT_UI", false);
+        var reactUiDirectory = Path.GetFullPath(env.Optional("REACT_UI_DIR") ?? Path.Combine(AppContext.BaseDirectory, "wwwroot"));
+        if (reactUi && !File.Exists(Path.Combine(reactUiDirectory, "index.html")))
+            env.Error("REACT_UI", $"is true, but the web UI is not built: {Path.Combine(reactUiDirectory, "index.html")} is missing (build it with 'npm ci && npm run build' in frontend/, then build the server; or set REACT_UI_DIR)");
 
         var kubernetesEnabled = env.Bool("KUBERNETES_ENABLED", false);
         Infrastructure.Kubernetes.KubernetesConnection? kubernetes = null;
@@ -191,7 +199,8 @@ public sealed class ServerSettings
         {
             ConnectionString = connectionString,
             DevMode = devMode,
-            ReactUi = env.Bool("REACT_UI", false),
+            ReactUi = reactUi,
+            ReactUiDirectory = reactUi ? reactUiDirectory : null,
             ServerAddr = serverAddr,
             BaseUrl = baseUrl!,
             DeploymentDomain = deploymentDomain,

@@ -63,6 +63,7 @@ public static class ServerComposition
         {
             options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
             options.SerializerOptions.MaxDepth = 32;
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;   // a number is a number: "5" is refused, and the document says integer
         });
         services.AddCleanSchedulerOpenApi(settings.SessionCookieName);
         return builder;
@@ -73,6 +74,7 @@ public static class ServerComposition
         app.UseMiddleware<RequestLoggingMiddleware>();   // outermost: it logs the status the client finally gets
         app.UseExceptionHandler();
         app.UseStatusCodePages(context => Problems.WriteAsync(context.HttpContext, Problems.ForStatus(context.HttpContext)));
+        if (settings.ReactUiDirectory is { } webUi) app.UseWebUiFiles(webUi);
         app.UseMiddleware<ClientResolutionMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -94,6 +96,7 @@ public static class ServerComposition
         app.MapClientEndpoints();
         app.MapTemplateEndpoints();
         app.MapDeploymentEndpoints();
+        if (settings.ReactUiDirectory is { } ui) app.MapWebUiFallback(ui);
 
         var database = new NpgsqlConnectionStringBuilder(settings.ConnectionString);
         app.Logger.LogInformation(

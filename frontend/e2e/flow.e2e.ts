@@ -1,0 +1,139 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { contextFor, launch, shot } from "./browser";
+
+// One story, in order, as a user would click it: the steps share the organization and the deployment.
+describe("the web UI, end to end in Chromium", () => {
+  let browser: Browser;
+  let owner: BrowserContext;
+  let page: Page;
+  let orgPath = "";
+  const viewer = `viewer-${Date.now()}@e2e.test`;
+  const orgName = `Acme ${Date.now()}`;
+
+  beforeAll(async () => {
+    browser = await launch();
+    owner = await contextFor(browser);
+    page = await owner.newPage();
+    page.on("pageerror", (error) => { throw error; });
+  });
+  afterAll(async () => { await browser?.close(); });
+
+  it("creates an organization and lands on its empty dashboard", async () => {
+    await page.goto("/");
+    await page.waitForURL(/\/orgs\/new$/);
+    await shot(page, "01-create-organization");
+    await page.getByLabel("Organization name").fill(orgName);
+    await page.getByRole("button", { name: "Create organization" }).click();
+    await page.waitForURL(/\/orgs\/[0-9a-f-]{36}$/);
+    orgPath = new URL(page.url()).pathname;
+    await expect.poll(() => page.getByText("Nothing deployed yet").isVisible()).toBe(true);
+    expect(await page.locator("#org-switcher option:checked").textContent()).toBe(orgName);
+    await shot(page, "02-dashboard-empty");
+  });
+
+  it("deploys a system template through the form and sees it on the dashboard", async () => {
+    await page.getByRole("link", { name: "Deploy", exact: true }).click();
+    await page.getByRole("button", { name: /Static site/ }).click();
+    const name = page.getByLabel("Name", { exact: true });
+    await name.fill("Bad Name");
+    await page.getByRole("button", { name: "Review" }).click();
+    await expect.poll(() => page.getByText(/Lower-case letters, digits and dashes/).first().isVisible()).toBe(true);
+    await name.fill("homepage");
+    await shot(page, "03-deploy-settings");
+    await page.getByRole("button", { name: "Review" }).click();
+    await expect.poll(() => page.getByRole("heading", { name: "Deploy homepage?" }).isVisible()).toBe(true);
+    await shot(page, "04-deploy-confirm");
+    await page.getByRole("button", { name: "Deploy", exact: true }).click();
+    await page.waitForURL(/\/deployments\/[0-9a-f-]{36}$/);
+    await expect.poll(() => page.getByRole("heading", { name: "homepage" }).isVisible()).toBe(true);
+    await shot(page, "05-deployment-detail");
+
+    await page.getByRole("tab", { name: "manifests" }).click();
+    const manifests = page.getByLabel("Manifests");
+    await expect.poll(() => manifests.textContent()).toContain("kind: \"Deployment\"");
+    expect(await page.getByRole("link", { name: "Download YAML" }).getAttribute("href")).toMatch(/\/manifests\?download=true$/);
+    await shot(page, "06-manifests");
+
+    await page.getByRole("link", { name: "Deployments" }).click();
+    const card = page.getByRole("list", { name: "Deployments" }).getByRole("listitem").filter({ hasText: "homepage" });
+    await expect.poll(() => card.textContent()).toMatch(/homepage(Pending|Running)/);
+    expect(await card.textContent()).toContain("Static site");
+    await shot(page, "07-dashboard-with-deployment");
+  });
+
+  it("stops the deployment after a confirmation", async () => {
+    await page.getByRole("link", { name: "homepage", exact: true }).click();
+    await page.getByRole("button", { name: "Stop" }).click();
+    const dialog = page.getByRole("dialog", { name: "Stop homepage?" });
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    await shot(page, "08-stop-confirm");
+    await dialog.getByRole("button", { name: "Stop" }).click();
+    await expect.poll(() => page.getByRole("button", { name: "Start" }).isVisible()).toBe(true);
+    await expect.poll(() => page.getByText("stopped", { exact: true }).isVisible()).toBe(true);
+  });
+
+  it("moves the organization to Business and shows usage against the plan's limits", async () => {
+    await page.goto(`${orgPath}/usage`);
+    await expect.poll(() => page.getByRole("progressbar", { name: "Deployments" }).getAttribute("aria-valuenow")).toBe("1");
+    await page.getByLabel("Plan (platform admin)").selectOption({ label: "Business" });
+    await expect.poll(() => page.getByText(/is now on Business/).isVisible()).toBe(true);
+    expect(await page.getByRole("progressbar", { name: "Deployments" }).getAttribute("aria-valuemax")).toBe("5");
+    await shot(page, "09-usage");
+  });
+
+  it("adds a member to the team as a viewer", async () => {
+    await page.goto(`${orgPath}/teams`);
+    const team = page.locator("form").filter({ has: page.getByRole("button", { name: "Add member" }) }).last();
+    await team.getByLabel("Add by e-mail").fill(viewer);
+    await team.getByLabel("Role").selectOption("viewer");
+    await team.getByRole("button", { name: "Add member" }).click();
+    await expect.poll(() => page.getByText(viewer).first().isVisible()).toBe(true);
+    await shot(page, "10-teams-and-members");
+  });
+
+  it("shows the viewer the deployment without any write action", async () => {
+    const context = await contextFor(browser, viewer);
+    const viewerPage = await context.newPage();
+    await viewerPage.goto(orgPath);
+    await expect.poll(() => viewerPage.getByRole("link", { name: "homepage", exact: true }).isVisible()).toBe(true);
+    expect(await viewerPage.getByRole("link", { name: "Deploy", exact: true }).count()).toBe(0);
+    await shot(viewerPage, "11-viewer-dashboard");
+    await viewerPage.getByRole("link", { name: "homepage", exact: true }).click();
+    await expect.poll(() => viewerPage.getByRole("heading", { name: "homepage" }).isVisible()).toBe(true);
+    for (const action of ["Start", "Stop", "Delete"]) expect(await viewerPage.getByRole("button", { name: action }).count()).toBe(0);
+    await viewerPage.goto(`${orgPath}/templates`);
+    await expect.poll(() => viewerPage.getByText("System templates").isVisible()).toBe(true);
+    expect(await viewerPage.getByRole("link", { name: "New template" }).count()).toBe(0);
+    expect(await viewerPage.getByRole("link", { name: "Audit log" }).count()).toBe(0);
+    await context.close();
+  });
+
+  it("shows a template's YAML error at its line", async () => {
+    await page.goto(`${orgPath}/templates/new`);
+    await page.getByLabel("Name").fill("broken");
+    await page.getByLabel("Spec (YAML)").fill("services:\n  - name: web\n    image: nginx:1.27\n    replicas: many\n");
+    await page.getByRole("button", { name: "Create template" }).click();
+    const problems = page.getByRole("alert", { name: "Problems in the spec" });
+    await expect.poll(() => problems.textContent()).toMatch(/Line 4, column \d+: services\[0\]\.replicas/);
+    expect(await page.locator('[data-line="4"]').getAttribute("class")).toContain("text-red-700");
+    expect(await page.locator('[data-line="3"]').getAttribute("class")).not.toContain("text-red-700");
+    await shot(page, "12-template-yaml-error");
+  });
+
+  it("lists the changes in the audit log", async () => {
+    await page.goto(`${orgPath}/audit`);
+    await expect.poll(() => page.getByText("deployment.launched").first().isVisible()).toBe(true);
+    await shot(page, "13-audit-log");
+  });
+
+  it("fits a 375 px wide screen", async () => {
+    const context = await contextFor(browser, undefined, 375);
+    const phone = await context.newPage();
+    await phone.goto(orgPath);
+    await expect.poll(() => phone.getByRole("link", { name: "homepage", exact: true }).isVisible()).toBe(true);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await shot(phone, "14-dashboard-375px");
+    await context.close();
+  });
+});
