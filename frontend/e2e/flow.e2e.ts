@@ -90,6 +90,11 @@ describe("the web UI, end to end in Chromium", () => {
     await team.getByRole("button", { name: "Add member" }).click();
     await expect.poll(() => page.getByText(viewer).first().isVisible()).toBe(true);
     await shot(page, "10-teams-and-members");
+
+    await page.getByRole("button", { name: "New team" }).click();
+    await page.getByLabel("Team name").fill("Platform");
+    await page.getByRole("button", { name: "Create", exact: true }).click();
+    await expect.poll(() => page.getByRole("heading", { name: "Team Platform" }).isVisible()).toBe(true);
   });
 
   it("shows the viewer the deployment without any write action", async () => {

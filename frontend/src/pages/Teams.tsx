@@ -12,7 +12,7 @@ export function Teams() {
   const current = teams.find((t) => t.id === selected) ?? teams[0];
   return (
     <>
-      <PageHeader title="Teams and members" subtitle={`${org.memberCount} members in ${org.name}`} />
+      <PageHeader title="Teams and members" subtitle={`${org.memberCount} members in ${org.name}`} actions={<NewTeam onCreated={setSelected} />} />
       <div className="grid gap-6 lg:grid-cols-2">
         <OrgMembers />
         <div>
@@ -28,6 +28,33 @@ export function Teams() {
         </div>
       </div>
     </>
+  );
+}
+
+/** A new team (org owners and admins); it is selected once created. */
+function NewTeam({ onCreated }: { onCreated: (id: string) => void }) {
+  const { org, can } = useOrgContext();
+  const notify = useToast();
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState("");
+  const create = useAction((teamName: string) => unwrap(api.POST("/api/orgs/{id}/teams", { params: { path: { id: org.id } }, body: { name: teamName } })),
+    () => [keys.teams(org.id), keys.org(org.id), keys.me]);
+  if (!can("team:create")) return null;
+  if (!open) return <Button variant="secondary" onClick={() => setOpen(true)}>New team</Button>;
+  const error = create.error instanceof ApiError ? create.error : undefined;
+  return (
+    <form noValidate className="flex flex-wrap items-start gap-2" onSubmit={(e) => {
+      e.preventDefault();
+      create.mutate(name.trim(), { onSuccess: (team) => { notify("success", `Team ${team.name} created.`); onCreated(team.id); setOpen(false); setName(""); } });
+    }}>
+      <Field label="Team name" error={error ? (error.field("name") ?? error.message) : undefined}>
+        {(props) => <input {...props} autoFocus value={name} onChange={(e) => setName(e.target.value)} className={inputClass} />}
+      </Field>
+      <div className="flex gap-2 pt-6">
+        <Button type="submit" busy={create.isPending} disabled={!name.trim()}>Create</Button>
+        <Button variant="ghost" onClick={() => setOpen(false)}>Cancel</Button>
+      </div>
+    </form>
   );
 }
 
