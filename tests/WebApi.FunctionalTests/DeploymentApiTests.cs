@@ -243,4 +243,25 @@ public sealed class DeploymentApiTests(ApiFactory factory) : IClassFixture<ApiFa
         var problem = await ProblemAsync(owner.GetAsync($"/api/deployments/{id}/logs"), HttpStatusCode.ServiceUnavailable, "cluster.disabled");
         Assert.Contains("KUBERNETES_ENABLED", problem.GetProperty("detail").GetString());
     }
+
+    [Theory]
+    [InlineData("text/event-stream")]   // what EventSource and the web UI's log reader send
+    [InlineData("text/html")]
+    public async Task A_refusal_is_a_problem_with_its_real_status_whatever_the_client_accepts(string accept)
+    {
+        var (_, team, owner) = await OrgAsync();
+        var template = await SystemTemplateAsync(owner, team, "Static site");
+        var id = (await owner.ExpectAsync(Deploy(owner, team, template, "streamer"), HttpStatusCode.Created)).GetProperty("id").GetString();
+        Task<HttpResponseMessage> Get(string path)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Accept.ParseAdd(accept);
+            return owner.Http.SendAsync(request);
+        }
+
+        await ProblemAsync(Get($"/api/deployments/{id}/logs"), HttpStatusCode.ServiceUnavailable, "cluster.disabled");
+        await ProblemAsync(Get($"/api/deployments/{Guid.NewGuid()}/logs"), HttpStatusCode.NotFound);
+        await ProblemAsync(Get($"/api/deployments/{id}/logs?tailLines=-1"), HttpStatusCode.BadRequest, "validation.failed");
+        await ProblemAsync(Get("/api/nothing-here"), HttpStatusCode.NotFound, "route.not_found");
+    }
 }

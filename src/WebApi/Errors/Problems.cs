@@ -146,3 +146,23 @@ public sealed class ProblemDetailsForExceptions(ILogger<ProblemDetailsForExcepti
         return true;
     }
 }
+
+/// <summary>
+/// The last problem writer: answers application/problem+json whatever the request's Accept says. The framework's
+/// writer declines a request that accepts only, say, text/event-stream (an EventSource) or text/html, and the
+/// error handler then fails with a bare 500; a client that asked for something else still gets the real status
+/// and the problem, which is what RFC 9457 expects. Registered after AddProblemDetails, so it only runs then.
+/// </summary>
+public sealed class AnyAcceptProblemDetailsWriter(Microsoft.Extensions.Options.IOptions<ProblemDetailsOptions> options) : IProblemDetailsWriter
+{
+    public bool CanWrite(ProblemDetailsContext context) => true;
+
+    public ValueTask WriteAsync(ProblemDetailsContext context)
+    {
+        options.Value.CustomizeProblemDetails?.Invoke(context);
+        var problem = context.ProblemDetails;
+        problem.Status ??= context.HttpContext.Response.StatusCode;
+        var json = context.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        return new ValueTask(context.HttpContext.Response.WriteAsJsonAsync(problem, json, "application/problem+json"));
+    }
+}

@@ -57,6 +57,7 @@ public static class ServerComposition
             problem.Extensions.TryAdd("code", DefaultCode(problem.Status ?? context.HttpContext.Response.StatusCode));
             problem.Extensions.Remove("exception");
         });
+        services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemDetailsWriter>();   // after the JSON writer: only when it declines
         services.AddExceptionHandler<ProblemDetailsForExceptions>();
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(options =>
