@@ -112,21 +112,14 @@ public abstract class ResourceController
     /// <summary>Merge-patches the status subresource when <paramref name="status"/> differs from the resource's (fields it lacks are removed).</summary>
     protected async Task WriteStatusAsync(string key, JsonObject resource, JsonObject status, CancellationToken cancellationToken)
     {
-        if (await PatchStatusIfChangedAsync(Client, Primary, resource, status, cancellationToken) is { } updated)
-            Resources.SetIfNewer(key, updated);
-    }
-
-    /// <summary>The status write every controller of ours uses: the updated (slimmed) resource, or null when nothing changed.</summary>
-    internal static async Task<JsonObject?> PatchStatusIfChangedAsync(
-        IKubernetesClient client, KubeResource kind, JsonObject resource, JsonObject status, CancellationToken cancellationToken)
-    {
         var current = resource["status"] as JsonObject;
-        if (current is not null && JsonNode.DeepEquals(current, status)) return null;
+        if (current is not null && JsonNode.DeepEquals(current, status)) return;
         var patchStatus = (JsonObject)status.DeepClone();
         foreach (var (field, _) in current ?? []) if (!patchStatus.ContainsKey(field)) patchStatus[field] = null;   // merge patch: null removes
         var metadata = resource["metadata"]!;
-        return ResourceWatcher.Slim(await client.MergePatchAsync(kind, (string)metadata["namespace"]!, (string)metadata["name"]!,
-            new JsonObject { ["status"] = patchStatus }, "status", cancellationToken));
+        var updated = await Client.MergePatchAsync(Primary, (string)metadata["namespace"]!, (string)metadata["name"]!,
+            new JsonObject { ["status"] = patchStatus }, "status", cancellationToken);
+        Resources.SetIfNewer(key, ResourceWatcher.Slim(updated));
     }
 
     /// <summary>An ownerReference making <paramref name="owner"/> the controller of what carries it (deleted with it by the GC).</summary>
@@ -148,7 +141,10 @@ public abstract class ResourceController
         return $"{name[..(max - 9)].TrimEnd('-', '.')}-{hash}";
     }
 
-    public static string KeyOf(JsonObject obj) => $"{(string?)obj["metadata"]?["namespace"]}/{(string)obj["metadata"]!["name"]!}";
+    public static string KeyOf(JsonObject obj) => KeyOf((string?)obj["metadata"]?["namespace"], (string)obj["metadata"]!["name"]!);
+
+    /// <summary>The work-queue and cache key of an object: namespace/name.</summary>
+    public static string KeyOf(string? ns, string name) => $"{ns}/{name}";
 
     protected static DateTimeOffset? Time(JsonNode? node) => DateTimeOffset.TryParse((string?)node, out var t) ? t : null;
 
@@ -201,7 +197,7 @@ public abstract class ResourceController
             }
             foreach (var owner in item["metadata"]?["ownerReferences"] as JsonArray ?? [])
                 if ((string?)owner?["kind"] == ownerKind && (string?)owner["apiVersion"] == CustomResources.ApiVersion)
-                    controller.Queue.Add($"{(string?)item["metadata"]?["namespace"]}/{(string)owner["name"]!}");
+                    controller.Queue.Add(KeyOf((string?)item["metadata"]?["namespace"], (string)owner["name"]!));
         }
     }
 }

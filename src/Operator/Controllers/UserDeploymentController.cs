@@ -108,7 +108,7 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
             var objectKey = ObjectKey(target, (string?)obj["metadata"]!["namespace"], (string)obj["metadata"]!["name"]!);
             if (obj["metadata"]!["ownerReferences"] is not null) owned.Add(objectKey);
             var hash = Hash(obj);
-            var missing = target == KubeResource.Deployments && !_deployments.ContainsKey(NsName((string?)obj["metadata"]!["namespace"], (string)obj["metadata"]!["name"]!));
+            var missing = target == KubeResource.Deployments && !_deployments.ContainsKey(KeyOf(obj));
             if (!missing && _applied.TryGetValue(objectKey, out var last) && last == hash) continue;
             var live = await Client.ApplyAsync(target, obj, Options.FieldManager, force: true, cancellationToken: cancellationToken);
             _applied[objectKey] = hash;
@@ -119,14 +119,14 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
                 await DeleteOwnedAsync(stale, cancellationToken);
         _owned[key] = owned;
 
-        var status = UserDeploymentStatus.Compute(input, generation, n => _deployments.Get(NsName(ns, n)), resource["status"] as JsonObject, DateTimeOffset.UtcNow);
+        var status = UserDeploymentStatus.Compute(input, generation, n => _deployments.Get(KeyOf(ns, n)), resource["status"] as JsonObject, DateTimeOffset.UtcNow);
         await WriteStatusAsync(key, resource, status, cancellationToken);
     }
 
     private async Task<string?> TemplateAsync(string ns, TemplateRef? reference, CancellationToken cancellationToken)
     {
         if (reference is null) return null;
-        var cacheKey = NsName(ns, reference.ConfigMapName);
+        var cacheKey = KeyOf(ns, reference.ConfigMapName);
         if (_templates.TryGetValue(cacheKey, out var cached)) return cached; // a published version never changes
         var map = await Client.GetAsync(KubeResource.ConfigMaps, ns, reference.ConfigMapName, cancellationToken);
         var text = (string?)map?["data"]?[TemplateConfigMap.Key];
@@ -204,8 +204,6 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
     }
 
     private static string ObjectKey(KubeResource resource, string? ns, string name) => $"{resource.ApiVersion}|{resource.Kind}|{ns}|{name}";
-
-    private static string NsName(string? ns, string name) => $"{ns}/{name}";
 
     private static string Hash(JsonObject obj) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(obj.ToJsonString())));
 }

@@ -27,13 +27,10 @@ public static class WebUiHosting
             FileProvider = new PhysicalFileProvider(directory),
             OnPrepareResponse = context =>
             {
-                var headers = context.Context.Response.Headers;
-                headers.XContentTypeOptions = "nosniff";
                 // Vite names every asset by its content hash: a changed file is a new URL.
-                headers.CacheControl = context.Context.Request.Path.StartsWithSegments("/assets")
-                    ? "public, max-age=31536000, immutable"
-                    : "no-cache";
-                if (context.File.Name.EndsWith(".html", StringComparison.OrdinalIgnoreCase)) headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                SetHeaders(context.Context.Response.Headers,
+                    context.Context.Request.Path.StartsWithSegments("/assets") ? "public, max-age=31536000, immutable" : "no-cache",
+                    html: context.File.Name.EndsWith(".html", StringComparison.OrdinalIgnoreCase));
             },
         });
         return app;
@@ -52,9 +49,7 @@ public static class WebUiHosting
                 return;
             }
             context.Response.ContentType = "text/html; charset=utf-8";
-            context.Response.Headers.CacheControl = "no-cache";
-            context.Response.Headers.XContentTypeOptions = "nosniff";
-            context.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            SetHeaders(context.Response.Headers, "no-cache", html: true);
             if (HttpMethods.IsHead(context.Request.Method)) return;
             await context.Response.SendFileAsync(index, context.RequestAborted);
         })
@@ -62,5 +57,13 @@ public static class WebUiHosting
         .AllowAnonymous()
         .ExcludeFromDescription();
         return app;
+    }
+
+    /// <summary>What every file of the UI is sent with; pages also get the content security policy.</summary>
+    private static void SetHeaders(IHeaderDictionary headers, string cacheControl, bool html)
+    {
+        headers.CacheControl = cacheControl;
+        headers.XContentTypeOptions = "nosniff";
+        if (html) headers.ContentSecurityPolicy = ContentSecurityPolicy;
     }
 }
