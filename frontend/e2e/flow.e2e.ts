@@ -55,6 +55,9 @@ describe("the web UI, end to end in Chromium", () => {
     expect(await page.getByRole("link", { name: "Download YAML" }).getAttribute("href")).toMatch(/\/manifests\?download=true$/);
     await shot(page, "06-manifests");
 
+    await page.getByRole("tab", { name: "logs" }).click();   // no cluster here: the server's 503 says why, in the page
+    await expect.poll(() => page.getByRole("status").filter({ hasText: "without a Kubernetes cluster" }).isVisible()).toBe(true);
+
     await page.getByRole("link", { name: "Deployments" }).click();
     const card = page.getByRole("list", { name: "Deployments" }).getByRole("listitem").filter({ hasText: "homepage" });
     await expect.poll(() => card.textContent()).toMatch(/homepage(Pending|Running)/);

@@ -15,7 +15,10 @@ export const keys = {
   teamMembers: (teamId: string) => ["team", teamId, "members"] as const,
   deployments: (teamId: string) => ["deployments", teamId] as const,
   deployment: (id: string) => ["deployment", id] as const,
+  manifests: (id: string) => ["deployment", id, "manifests"] as const,
   templates: (teamId: string) => ["templates", teamId] as const,
+  /** Every version of one template (the prefix of each version's key). */
+  templateVersions: (id: string) => ["template", id] as const,
   template: (id: string, version?: number) => ["template", id, version ?? "current"] as const,
 };
 
@@ -72,6 +75,13 @@ export const useDeployment = (id: string) =>
     queryKey: keys.deployment(id),
     queryFn: () => unwrap(api.GET("/api/deployments/{id}", { params: { path: { id } } })),
     refetchInterval: (query) => (query.state.data && isMoving(query.state.data.phase) ? 3000 : 15_000),
+  });
+
+/** The Kubernetes manifests of a deployment, as the YAML the server renders. */
+export const useManifests = (id: string) =>
+  useQuery({
+    queryKey: keys.manifests(id),
+    queryFn: () => unwrap(api.GET("/api/deployments/{id}/manifests", { params: { path: { id } }, parseAs: "text" })),
   });
 
 export const useTemplates = (teamId: string | undefined) =>

@@ -1,5 +1,3 @@
-import { ApiError, type Problem } from "./client";
-
 export type SseEvent = { event: string; data: string };
 
 /** Splits a Server-Sent Events stream into events (fields "event" and "data"; comments and ids ignored). */
@@ -23,17 +21,10 @@ export function parseSse(buffer: string): { events: SseEvent[]; rest: string } {
   return { events, rest };
 }
 
-/**
- * Reads an SSE endpoint with fetch (unlike EventSource, this sees the status and the ProblemDetails of a refusal).
- * Resolves when the stream ends; rejects with an ApiError when the server refused.
- */
-export async function readSse(url: string, onEvent: (e: SseEvent) => void, signal: AbortSignal): Promise<void> {
-  const response = await fetch(url, { headers: { Accept: "text/event-stream" }, credentials: "same-origin", signal });
-  if (!response.ok || !response.body) {
-    const problem = (await response.json().catch(() => ({}))) as Problem;
-    throw new ApiError(response.status, problem);
-  }
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+/** Reads a Server-Sent Events stream (a response body) to its end, handing over each event. */
+export async function readSse(stream: ReadableStream<Uint8Array<ArrayBuffer>> | null, onEvent: (e: SseEvent) => void): Promise<void> {
+  if (!stream) return;
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   for (;;) {
     const { value, done } = await reader.read();

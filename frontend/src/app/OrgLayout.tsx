@@ -23,8 +23,9 @@ export function OrgLayout() {
     const mine = all.filter((t) => t.role);
     const team = all.find((t) => t.id === chosen && t.role) ?? all.find((t) => t.id === org.data.defaultTeamId && t.role) ?? mine[0] ?? all[0];
     const orgPermissions = new Set(org.data.permissions);
-    const teamPermissions = new Set(team?.permissions ?? []);
-    return { org: org.data, teams: all, team, selectTeam, can: (p) => orgPermissions.has(p) || teamPermissions.has(p) };
+    const canIn = (teamId: string | undefined, p: string) =>
+      orgPermissions.has(p) || (all.find((t) => t.id === teamId)?.permissions.includes(p) ?? false);
+    return { org: org.data, teams: all, team, selectTeam, canIn, can: (p) => canIn(team?.id, p) };
   }, [org.data, teams.data, chosen, selectTeam]);
 
   const base = `/orgs/${orgId}`;

@@ -8,6 +8,8 @@ export type OrgContextValue = {
   selectTeam: (id: string) => void;
   /** Whether the caller may do this in the selected team (team permissions) or the organization (org permissions). */
   can: (permission: string) => boolean;
+  /** The same for a given team (a deployment's own team, which need not be the selected one). */
+  canIn: (teamId: string, permission: string) => boolean;
 };
 
 export const OrgContext = createContext<OrgContextValue | null>(null);

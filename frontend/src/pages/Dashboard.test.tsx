@@ -15,7 +15,7 @@ function renderWith(permissions: string[], items: unknown[]) {
     return new Response(JSON.stringify({ items, page: 1, pageSize: 100, total: items.length }), { headers: { "content-type": "application/json" } });
   }));
   const t = team(permissions);
-  const value: OrgContextValue = { org, teams: [t], team: t, selectTeam: () => {}, can: (p) => permissions.includes(p) };
+  const value: OrgContextValue = { org, teams: [t], team: t, selectTeam: () => {}, can: (p) => permissions.includes(p), canIn: (_, p) => permissions.includes(p) };
   render(
     <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
       <MemoryRouter><OrgContext.Provider value={value}><Dashboard /></OrgContext.Provider></MemoryRouter>

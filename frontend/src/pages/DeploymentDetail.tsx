@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router";
-import { api, ApiError, messageOf, unwrap } from "../api/client";
-import { keys, useAction, useDeployment, type DeploymentDetails } from "../api/hooks";
+import { api, messageOf, unwrap } from "../api/client";
+import { keys, useAction, useDeployment, useManifests, type DeploymentDetails } from "../api/hooks";
 import { readSse } from "../api/sse";
 import { useOrgContext } from "../app/org";
 import { useToast } from "../app/toast";
@@ -11,13 +11,12 @@ type Action = "stop" | "start" | "delete";
 
 export function DeploymentDetail() {
   const { id = "" } = useParams();
-  const { org, teams } = useOrgContext();
+  const { org, canIn } = useOrgContext();
   const deployment = useDeployment(id);
   if (deployment.error) return <ErrorPanel error={deployment.error} retry={() => void deployment.refetch()} />;
   if (!deployment.data) return <Loading what="the deployment" />;
-  const team = teams.find((t) => t.id === deployment.data.teamId);
-  const permissions = new Set([...(team?.permissions ?? []), ...org.permissions]);
-  return <Details orgId={org.id} d={deployment.data} can={(p) => permissions.has(p)} />;
+  const teamId = deployment.data.teamId;
+  return <Details orgId={org.id} d={deployment.data} can={(p) => canIn(teamId, p)} />;
 }
 
 function Details({ orgId, d, can }: { orgId: string; d: DeploymentDetails; can: (permission: string) => boolean }) {
@@ -136,24 +135,16 @@ function Overview({ d }: { d: DeploymentDetails }) {
 }
 
 function Manifests({ id, name }: { id: string; name: string }) {
-  const [text, setText] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    const controller = new AbortController();
-    fetch(`/api/deployments/${id}/manifests`, { credentials: "same-origin", signal: controller.signal })
-      .then(async (r) => { if (!r.ok) throw new ApiError(r.status, await r.json().catch(() => ({}))); setText(await r.text()); })
-      .catch((e) => { if (!controller.signal.aborted) setError(e); });
-    return () => controller.abort();
-  }, [id]);
-  if (error) return <ErrorPanel error={error} />;
-  if (text === null) return <Loading what="the manifests" />;
+  const manifests = useManifests(id);
+  if (manifests.error) return <ErrorPanel error={manifests.error} retry={() => void manifests.refetch()} />;
+  if (manifests.data === undefined) return <Loading what="the manifests" />;
   return (
     <Card>
       <div className="flex items-center justify-between border-b border-slate-200 px-4 py-2.5">
         <p className="text-sm text-slate-600">The Kubernetes objects this deployment is made of.</p>
         <a href={`/api/deployments/${id}/manifests?download=true`} download={`${name}.yaml`} className="text-sm font-semibold text-brand hover:underline">Download YAML</a>
       </div>
-      <pre aria-label="Manifests" tabIndex={0} className="max-h-[32rem] overflow-auto p-4 font-mono text-xs leading-relaxed text-slate-800">{text}</pre>
+      <pre aria-label="Manifests" tabIndex={0} className="max-h-[32rem] overflow-auto p-4 font-mono text-xs leading-relaxed text-slate-800">{manifests.data}</pre>
     </Card>
   );
 }
@@ -168,10 +159,16 @@ function Logs({ id }: { id: string }) {
     const controller = new AbortController();
     setLines([]);
     setState("connecting");
-    readSse(`/api/deployments/${id}/logs?tailLines=200&follow=true`, (e) => {
-      if (e.event === "log") { setState("live"); setLines((all) => [...all.slice(-1999), JSON.parse(e.data) as LogLine]); }
-      else if (e.event === "error") setState({ error: (JSON.parse(e.data) as { detail?: string }).detail ?? "The log stream failed." });
-    }, controller.signal)
+    unwrap(api.GET("/api/deployments/{id}/logs", {
+      params: { path: { id }, query: { tailLines: 200, follow: true } },
+      headers: { Accept: "text/event-stream" },
+      parseAs: "stream",
+      signal: controller.signal,
+    }))
+      .then((stream) => readSse(stream, (e) => {
+        if (e.event === "log") { setState("live"); setLines((all) => [...all.slice(-1999), JSON.parse(e.data) as LogLine]); }
+        else if (e.event === "error") setState({ error: (JSON.parse(e.data) as { detail?: string }).detail ?? "The log stream failed." });
+      }))
       .then(() => setState((s) => (typeof s === "object" ? s : "ended")))
       .catch((e) => { if (!controller.signal.aborted) setState({ error: messageOf(e) }); });
     return () => controller.abort();

@@ -46,7 +46,7 @@ function Editor({ existing, onVersion }: { existing?: import("../api/hooks").Tem
     async () => existing
       ? unwrap(api.PUT("/api/templates/{id}", { params: { path: { id: existing.id } }, body: { name, description, spec } }))
       : unwrap(api.POST("/api/templates", { body: { teamId: team?.id ?? null, name, description, visibility, spec } })),
-    (_, saved) => [keys.templates(team?.id ?? ""), ["template", saved.id]],
+    (_, saved) => [keys.templates(team?.id ?? ""), keys.templateVersions(saved.id)],
   );
   const submit = () => {
     setFieldErrors({});
