@@ -173,7 +173,9 @@ function Logs({ id }: { id: string }) {
       .catch((e) => { if (!controller.signal.aborted) setState({ error: messageOf(e) }); });
     return () => controller.abort();
   }, [id]);
-  useEffect(() => bottom.current?.scrollIntoView?.({ block: "nearest" }), [lines.length]);
+  useEffect(() => {
+    bottom.current?.scrollIntoView?.({ block: "nearest" });
+  }, [lines.length]);
   return (
     <Card className="overflow-hidden">
       <div className="flex items-center justify-between border-b border-slate-200 px-4 py-2.5 text-sm">
