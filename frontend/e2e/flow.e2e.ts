@@ -47,11 +47,20 @@ describe("the web UI, end to end in Chromium", () => {
     await page.getByRole("button", { name: "Deploy", exact: true }).click();
     await page.waitForURL(/\/deployments\/[0-9a-f-]{36}$/);
     await expect.poll(() => page.getByRole("heading", { name: "homepage" }).isVisible()).toBe(true);
+    await expect.poll(() => page.getByText("The cluster has not reported on the current settings yet.").isVisible()).toBe(true);
     await shot(page, "05-deployment-detail");
+
+    await page.getByRole("button", { name: "Edit" }).click();             // change a setting: it reaches the manifests
+    await page.getByLabel(/^PAGE_TITLE/).fill("Opening soon");
+    await shot(page, "05b-edit-settings");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.getByRole("status").filter({ hasText: "rolled out with the new settings" }).isVisible()).toBe(true);
+    await expect.poll(() => page.getByText("Opening soon", { exact: true }).isVisible()).toBe(true);
 
     await page.getByRole("tab", { name: "manifests" }).click();
     const manifests = page.getByLabel("Manifests");
     await expect.poll(() => manifests.textContent()).toContain("kind: \"Deployment\"");
+    expect(await manifests.textContent()).toContain("Opening soon");
     expect(await page.getByRole("link", { name: "Download YAML" }).getAttribute("href")).toMatch(/\/manifests\?download=true$/);
     await shot(page, "06-manifests");
 
@@ -109,7 +118,8 @@ describe("the web UI, end to end in Chromium", () => {
     await shot(viewerPage, "11-viewer-dashboard");
     await viewerPage.getByRole("link", { name: "homepage", exact: true }).click();
     await expect.poll(() => viewerPage.getByRole("heading", { name: "homepage" }).isVisible()).toBe(true);
-    for (const action of ["Start", "Stop", "Delete"]) expect(await viewerPage.getByRole("button", { name: action }).count()).toBe(0);
+    await expect.poll(() => viewerPage.getByRole("heading", { name: "Conditions" }).isVisible()).toBe(true);
+    for (const action of ["Start", "Stop", "Delete", "Edit"]) expect(await viewerPage.getByRole("button", { name: action }).count()).toBe(0);
     await viewerPage.goto(`${orgPath}/templates`);
     await expect.poll(() => viewerPage.getByText("System templates").isVisible()).toBe(true);
     expect(await viewerPage.getByRole("link", { name: "New template" }).count()).toBe(0);

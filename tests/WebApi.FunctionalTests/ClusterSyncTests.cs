@@ -185,6 +185,53 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task Conditions_and_ready_replicas_the_operator_reports_show_in_GET_and_are_forgotten_on_stop()
+    {
+        var (owner, team, handle) = await OwnerAsync();
+        var template = await TemplateAsync(owner, team, "Web app + PostgreSQL");
+        var id = (await DeployAsync(owner, team, template, "conds", new() { ["POSTGRES_PASSWORD"] = "pw" })).GetProperty("id").GetString();
+        var before = await owner.ExpectAsync(owner.GetAsync($"/api/deployments/{id}"), HttpStatusCode.OK);
+        Assert.Empty(before.GetProperty("conditions").EnumerateArray());
+        Assert.All(before.GetProperty("services").EnumerateArray(), s => Assert.Equal(JsonValueKind.Null, s.GetProperty("readyReplicas").ValueKind));
+
+        var resource = await ResourceAsync(handle, "conds");
+        var generation = (long)resource["metadata"]!["generation"]!;
+        var ns = $"sandbox-{handle}";
+        var since = "2026-11-21T10:00:00Z";
+        // The API server holds the status to the CRD's schema; within it, a text may be long and a count negative.
+        factory.Kube.SetStatus(Ud, "userdeployments", ns, "conds", new JsonObject
+        {
+            ["phase"] = "Provisioning", ["message"] = "Waiting for services to become ready", ["observedGeneration"] = generation,
+            ["services"] = new JsonArray(
+                new JsonObject { ["name"] = "app", ["desiredReplicas"] = 1, ["readyReplicas"] = 1 },
+                new JsonObject { ["name"] = "db", ["desiredReplicas"] = 1, ["readyReplicas"] = -3 }),   // nonsense is read as 0
+            ["conditions"] = new JsonArray(
+                new JsonObject { ["type"] = "Ready", ["status"] = "False", ["reason"] = "Provisioning", ["message"] = "Waiting", ["lastTransitionTime"] = since },
+                new JsonObject { ["type"] = "Progressing", ["status"] = "True", ["reason"] = "Reconciling", ["message"] = new string('x', 5000) }),
+        });
+        var observed = await Eventually.WaitAsync(async () =>
+            await owner.ExpectAsync(owner.GetAsync($"/api/deployments/{id}"), HttpStatusCode.OK) is var d
+            && d.GetProperty("conditions").GetArrayLength() > 0 ? d.GetRawText() : null, "conditions copied", Patience);
+        var details = JsonDocument.Parse(observed).RootElement;
+        Assert.Equal("Provisioning", details.GetProperty("phase").GetString());
+        var conditions = details.GetProperty("conditions").EnumerateArray().ToList();
+        Assert.Equal(["Ready", "Progressing"], conditions.Select(c => c.GetProperty("type").GetString()));
+        Assert.Equal(("False", "Provisioning", "Waiting"),
+            (conditions[0].GetProperty("status").GetString(), conditions[0].GetProperty("reason").GetString(), conditions[0].GetProperty("message").GetString()));
+        Assert.Equal(DateTimeOffset.Parse(since), conditions[0].GetProperty("lastTransitionTime").GetDateTimeOffset());
+        Assert.Equal(JsonValueKind.Null, conditions[1].GetProperty("lastTransitionTime").ValueKind);
+        Assert.Equal(500, conditions[1].GetProperty("message").GetString()!.Length);
+        var ready = details.GetProperty("services").EnumerateArray()
+            .ToDictionary(s => s.GetProperty("name").GetString()!, s => s.GetProperty("readyReplicas").GetInt32());
+        Assert.Equal(new Dictionary<string, int> { ["app"] = 1, ["db"] = 0 }, ready);
+
+        // Stopping describes a new wish: the old report is forgotten until the operator reports on it.
+        var stopped = await owner.ExpectAsync(owner.PostAsync($"/api/deployments/{id}/stop", new { }), HttpStatusCode.OK);
+        Assert.Empty(stopped.GetProperty("conditions").EnumerateArray());
+        Assert.Empty((await owner.ExpectAsync(owner.GetAsync($"/api/deployments/{id}"), HttpStatusCode.OK)).GetProperty("conditions").EnumerateArray());
+    }
+
+    [Fact]
     public async Task A_UserDeployment_deleted_in_the_cluster_while_its_deployment_is_stored_is_created_again()
     {
         var (owner, team, handle) = await OwnerAsync();

@@ -3220,7 +3220,16 @@ export interface components {
             /** @description private, team, org or system. */
             visibility: null | string;
         };
+        DeploymentCondition: {
+            /** Format: date-time */
+            lastTransitionTime: null | string;
+            message: string;
+            reason: string;
+            status: string;
+            type: string;
+        };
         DeploymentDetails: {
+            conditions: components["schemas"]["DeploymentCondition"][];
             /** Format: date-time */
             createdAt: string;
             /** Format: uuid */
@@ -3233,7 +3242,7 @@ export interface components {
             phase: string;
             phaseMessage: null | string;
             secretsSet: string[];
-            services: components["schemas"]["ServiceSummary"][];
+            services: components["schemas"]["DeploymentService"][];
             state: string;
             /** Format: uuid */
             teamId: string;
@@ -3248,6 +3257,15 @@ export interface components {
             values: {
                 [key: string]: string;
             };
+        };
+        DeploymentService: {
+            image: string;
+            name: string;
+            ports: components["schemas"]["ServicePortDto"][];
+            /** Format: int32 */
+            readyReplicas: null | number;
+            /** Format: int32 */
+            replicas: number;
         };
         DeploymentSummary: {
             /** Format: date-time */

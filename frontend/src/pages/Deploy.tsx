@@ -2,11 +2,12 @@ import { zodResolver } from "@hookform/resolvers/zod";
 import { useMemo, useState } from "react";
 import { useForm, type Resolver } from "react-hook-form";
 import { Link, useNavigate, useSearchParams } from "react-router";
-import { api, ApiError, unwrap } from "../api/client";
+import { api, messageOf, unwrap } from "../api/client";
 import { keys, useAction, useTemplate, useTemplates, type TemplateDetails } from "../api/hooks";
 import { useOrgContext } from "../app/org";
 import { useToast } from "../app/toast";
 import { Badge, Button, Card, EmptyState, ErrorPanel, Field, Loading, PageHeader, inputClass } from "../components/ui";
+import { SettingFields, placeFieldErrors } from "./SettingFields";
 import { deploySchema, suggestName, valuesToSend, type DeployForm } from "./deployForm";
 
 /** Deploy: 1. a template the team may use, 2. its settings, 3. confirm. */
@@ -95,14 +96,7 @@ function SettingsStep({ orgId, teamId, template, onBack }: { orgId: string; team
       },
       onError: (error) => {
         setConfirming(null);
-        if (error instanceof ApiError) {
-          let placed = false;
-          for (const [field, messages] of Object.entries(error.problem.errors ?? {})) {
-            const target = field === "name" ? "name" : field.startsWith("values.") ? (field as `values.${string}`) : null;
-            if (target) { form.setError(target, { message: messages[0] }); placed = true; }
-          }
-          if (!placed) notify("error", error.message);
-        } else notify("error", "The deployment could not be created.");
+        if (!placeFieldErrors(error, form.setError)) notify("error", messageOf(error));
       },
     });
   };
@@ -143,24 +137,7 @@ function SettingsStep({ orgId, teamId, template, onBack }: { orgId: string; team
         <Field label="Name" hint="Part of its address; lower-case letters, digits and dashes." error={errors.name?.message}>
           {(props) => <input {...props} {...form.register("name")} autoComplete="off" className={inputClass} />}
         </Field>
-        {template.settings.length > 0 && (
-          <fieldset className="space-y-5">
-            <legend className="text-sm font-semibold text-slate-900">Settings</legend>
-            {template.settings.map((s) => (
-              <Field
-                key={s.name}
-                label={`${s.name}${s.required && !s.default ? " (required)" : ""}`}
-                hint={[s.description, s.default ? `Default: ${s.default}` : null, s.secret ? "Secret: stored encrypted, never shown again." : null].filter(Boolean).join(" · ") || undefined}
-                error={errors.values?.[s.name]?.message}
-              >
-                {(props) => (
-                  <input {...props} {...form.register(`values.${s.name}`)} type={s.secret ? "password" : "text"} autoComplete={s.secret ? "new-password" : "off"}
-                    placeholder={s.default ?? ""} className={`${inputClass} font-mono`} />
-                )}
-              </Field>
-            ))}
-          </fieldset>
-        )}
+        <SettingFields settings={template.settings} register={form.register} errors={errors} />
         <div className="flex justify-between gap-2">
           <Link to={`/orgs/${orgId}`} className="self-center text-sm text-slate-600 hover:underline">Cancel</Link>
           <Button type="submit">Review</Button>

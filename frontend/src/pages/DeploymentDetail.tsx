@@ -1,11 +1,15 @@
-import { useEffect, useRef, useState } from "react";
+import { zodResolver } from "@hookform/resolvers/zod";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { useForm, type Resolver } from "react-hook-form";
 import { useNavigate, useParams } from "react-router";
 import { api, messageOf, unwrap } from "../api/client";
-import { keys, useAction, useDeployment, useManifests, type DeploymentDetails } from "../api/hooks";
+import { keys, useAction, useDeployment, useManifests, useTemplate, type DeploymentDetails, type Setting } from "../api/hooks";
 import { readSse } from "../api/sse";
 import { useOrgContext } from "../app/org";
 import { useToast } from "../app/toast";
 import { Badge, Button, Card, ConfirmDialog, ErrorPanel, Loading, PageHeader, PhaseBadge, Spinner, formatTime } from "../components/ui";
+import { reconfigureDefaults, reconfigureSchema, valuesToSend } from "./deployForm";
+import { SettingFields, placeFieldErrors } from "./SettingFields";
 
 type Action = "stop" | "start" | "delete";
 
@@ -67,7 +71,7 @@ function Details({ orgId, d, can }: { orgId: string; d: DeploymentDetails; can: 
         ))}
       </div>
       <div role="tabpanel">
-        {tab === "overview" && <Overview d={d} />}
+        {tab === "overview" && <Overview orgId={orgId} d={d} canEdit={can("deploy:manage")} />}
         {tab === "manifests" && <Manifests id={d.id} name={d.name} />}
         {tab === "logs" && <Logs id={d.id} />}
       </div>
@@ -88,49 +92,176 @@ function Details({ orgId, d, can }: { orgId: string; d: DeploymentDetails; can: 
   );
 }
 
-function Overview({ d }: { d: DeploymentDetails }) {
+function Overview({ orgId, d, canEdit }: { orgId: string; d: DeploymentDetails; canEdit: boolean }) {
   const values = Object.entries(d.values ?? {});
+  const [editing, setEditing] = useState(false);
+  const stopped = d.state === "stopped";
   return (
     <div className="grid gap-4 lg:grid-cols-3">
-      <Card className="p-5 lg:col-span-2">
-        <h2 className="text-sm font-semibold text-slate-900">Status</h2>
-        <dl className="mt-3 grid grid-cols-[auto_1fr] gap-x-6 gap-y-2 text-sm">
-          <dt className="text-slate-500">Phase</dt><dd><PhaseBadge phase={d.phase} /></dd>
-          <dt className="text-slate-500">Desired</dt><dd className="capitalize">{d.state}</dd>
-          {d.phaseMessage && (<><dt className="text-slate-500">Message</dt><dd>{d.phaseMessage}</dd></>)}
-          <dt className="text-slate-500">Address</dt>
-          <dd className="truncate">{d.url ? <a href={d.url} target="_blank" rel="noreferrer" className="font-medium text-brand hover:underline">{d.url}</a> : "—"}</dd>
-          <dt className="text-slate-500">Created</dt><dd>{new Date(d.createdAt).toLocaleString()}</dd>
-        </dl>
-        <h2 className="mt-6 text-sm font-semibold text-slate-900">Services</h2>
+      <div className="space-y-4 lg:col-span-2">
+        <Card className="p-5">
+          <h2 className="text-sm font-semibold text-slate-900">Status</h2>
+          <dl className="mt-3 grid grid-cols-[auto_1fr] gap-x-6 gap-y-2 text-sm">
+            <dt className="text-slate-500">Phase</dt><dd><PhaseBadge phase={d.phase} /></dd>
+            <dt className="text-slate-500">Desired</dt><dd className="capitalize">{d.state}</dd>
+            {d.phaseMessage && (<><dt className="text-slate-500">Message</dt><dd>{d.phaseMessage}</dd></>)}
+            <dt className="text-slate-500">Address</dt>
+            <dd className="truncate">{d.url ? <a href={d.url} target="_blank" rel="noreferrer" className="font-medium text-brand hover:underline">{d.url}</a> : "—"}</dd>
+            <dt className="text-slate-500">Created</dt><dd>{new Date(d.createdAt).toLocaleString()}</dd>
+          </dl>
+          <h2 className="mt-6 text-sm font-semibold text-slate-900">Services</h2>
+          <div className="mt-2 overflow-x-auto">
+            <table className="w-full text-left text-sm">
+              <thead className="text-xs uppercase text-slate-500">
+                <tr><th className="py-2 pr-4 font-medium">Service</th><th className="py-2 pr-4 font-medium">Image</th><th className="py-2 pr-4 font-medium">Ready</th><th className="py-2 font-medium">Ports</th></tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {d.services.map((s) => {
+                  const desired = stopped ? 0 : s.replicas;
+                  return (
+                    <tr key={s.name}>
+                      <td className="py-2 pr-4 font-medium">{s.name}</td>
+                      <td className="py-2 pr-4 font-mono text-xs">{s.image}</td>
+                      <td className="py-2 pr-4 whitespace-nowrap" title={s.readyReplicas == null ? "Not reported by the cluster yet" : undefined}>
+                        {s.readyReplicas ?? "–"} / {desired}
+                      </td>
+                      <td className="py-2">{s.ports.map((p) => <span key={p.name} className="mr-1"><Badge tone={p.public ? "blue" : "slate"}>{p.name}:{p.port}{p.public ? " public" : ""}</Badge></span>)}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        </Card>
+        <Conditions d={d} />
+      </div>
+      {editing ? (
+        <SettingsForm orgId={orgId} d={d} onDone={() => setEditing(false)} />
+      ) : (
+        <Card className="self-start p-5">
+          <div className="flex items-center justify-between gap-2">
+            <h2 className="text-sm font-semibold text-slate-900">Settings</h2>
+            {canEdit && <Button variant="secondary" onClick={() => setEditing(true)}>Edit</Button>}
+          </div>
+          {values.length === 0 && d.secretsSet.length === 0 ? <p className="mt-2 text-sm text-slate-500">Template defaults.</p> : (
+            <dl className="mt-3 space-y-2 text-sm">
+              {values.map(([k, v]) => <div key={k}><dt className="font-mono text-xs text-slate-500">{k}</dt><dd className="break-all">{String(v)}</dd></div>)}
+              {d.secretsSet.map((k) => <div key={k}><dt className="font-mono text-xs text-slate-500">{k}</dt><dd>•••••••• <Badge>secret</Badge></dd></div>)}
+            </dl>
+          )}
+        </Card>
+      )}
+    </div>
+  );
+}
+
+/** The cluster's conditions, as `kubectl describe` shows them: type, status, reason, message, and since when. */
+function Conditions({ d }: { d: DeploymentDetails }) {
+  return (
+    <Card className="p-5">
+      <h2 className="text-sm font-semibold text-slate-900">Conditions</h2>
+      {d.conditions.length === 0 ? (
+        <p className="mt-2 text-sm text-slate-500">
+          {d.phase === "Pending" ? "The cluster has not reported on the current settings yet." : "No conditions reported."}
+        </p>
+      ) : (
         <div className="mt-2 overflow-x-auto">
-          <table className="w-full text-left text-sm">
+          <table className="w-full text-left text-sm" aria-label="Conditions">
             <thead className="text-xs uppercase text-slate-500">
-              <tr><th className="py-2 pr-4 font-medium">Service</th><th className="py-2 pr-4 font-medium">Image</th><th className="py-2 pr-4 font-medium">Replicas</th><th className="py-2 font-medium">Ports</th></tr>
+              <tr><th className="py-2 pr-4 font-medium">Type</th><th className="py-2 pr-4 font-medium">Status</th><th className="py-2 pr-4 font-medium">Reason</th><th className="py-2 pr-4 font-medium">Message</th><th className="py-2 font-medium">Since</th></tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
-              {d.services.map((s) => (
-                <tr key={s.name}>
-                  <td className="py-2 pr-4 font-medium">{s.name}</td>
-                  <td className="py-2 pr-4 font-mono text-xs">{s.image}</td>
-                  <td className="py-2 pr-4">{d.state === "stopped" ? 0 : s.replicas}</td>
-                  <td className="py-2">{s.ports.map((p) => <span key={p.name} className="mr-1"><Badge tone={p.public ? "blue" : "slate"}>{p.name}:{p.port}{p.public ? " public" : ""}</Badge></span>)}</td>
+              {d.conditions.map((c) => (
+                <tr key={c.type}>
+                  <td className="py-2 pr-4 font-medium">{c.type}</td>
+                  <td className="py-2 pr-4"><Badge tone={conditionTone(c.type, c.status)}>{c.status}</Badge></td>
+                  <td className="py-2 pr-4 font-mono text-xs">{c.reason || "—"}</td>
+                  <td className="py-2 pr-4 break-words">{c.message || "—"}</td>
+                  <td className="py-2 whitespace-nowrap text-slate-600">{c.lastTransitionTime ? formatTime(c.lastTransitionTime) : "—"}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
-      </Card>
-      <Card className="p-5">
-        <h2 className="text-sm font-semibold text-slate-900">Settings</h2>
-        {values.length === 0 && d.secretsSet.length === 0 ? <p className="mt-2 text-sm text-slate-500">Template defaults.</p> : (
-          <dl className="mt-3 space-y-2 text-sm">
-            {values.map(([k, v]) => <div key={k}><dt className="font-mono text-xs text-slate-500">{k}</dt><dd className="break-all">{String(v)}</dd></div>)}
-            {d.secretsSet.map((k) => <div key={k}><dt className="font-mono text-xs text-slate-500">{k}</dt><dd>•••••••• <Badge>secret</Badge></dd></div>)}
-          </dl>
-        )}
-      </Card>
-    </div>
+      )}
+    </Card>
+  );
+}
+
+/** Green when the condition is as a healthy deployment has it (Ready True, Degraded False), red when Degraded, else neutral. */
+function conditionTone(type: string, status: string): "green" | "red" | "amber" | "slate" {
+  if (status === "Unknown") return "slate";
+  const on = status === "True";
+  if (type === "Degraded") return on ? "red" : "green";
+  if (type === "Ready") return on ? "green" : "amber";
+  return on ? "amber" : "slate";
+}
+
+/** Change a deployment's settings, or move it to the template's newest version; it is rolled out again. */
+function SettingsForm({ orgId, d, onDone }: { orgId: string; d: DeploymentDetails; onDone: () => void }) {
+  const latest = useTemplate(d.templateId);
+  const pinned = useTemplate(d.templateId, d.templateVersion);
+  const [upgrade, setUpgrade] = useState(false);
+  const failed = latest.error ?? pinned.error;
+  if (failed) return <div className="self-start"><ErrorPanel error={failed} retry={() => { void latest.refetch(); void pinned.refetch(); }} /></div>;
+  if (!latest.data || !pinned.data) return <Card className="self-start p-5"><Loading what="the settings" /></Card>;
+  const target = upgrade ? latest.data : pinned.data;
+  return (
+    <Card className="self-start p-5">
+      <h2 className="text-sm font-semibold text-slate-900">Edit settings</h2>
+      {latest.data.version > d.templateVersion && (
+        <label className="mt-3 flex items-start gap-2 text-sm">
+          <input type="checkbox" checked={upgrade} onChange={(e) => setUpgrade(e.target.checked)} className="mt-0.5 size-4 accent-brand" />
+          <span>Move to the template's newest version, v{latest.data.version} <span className="text-slate-500">(now v{d.templateVersion})</span></span>
+        </label>
+      )}
+      <SettingsFormFields orgId={orgId} d={d} version={target.version} settings={target.settings} onDone={onDone} />
+    </Card>
+  );
+}
+
+type SettingsValues = { values: Record<string, string> };
+
+/** The settings form; what was typed survives a change of template version (a setting the new version lacks is not sent). */
+function SettingsFormFields({ orgId, d, version, settings, onDone }: {
+  orgId: string; d: DeploymentDetails; version: number; settings: Setting[]; onDone: () => void;
+}) {
+  const notify = useToast();
+  const schema = useMemo(() => reconfigureSchema(settings, d.secretsSet), [settings, d.secretsSet]);
+  const form = useForm<SettingsValues>({
+    resolver: zodResolver(schema) as unknown as Resolver<SettingsValues>,   // built at run time from the settings
+    defaultValues: { values: reconfigureDefaults(settings, d.values ?? {}) },
+  });
+  useEffect(() => {
+    const typed = form.getValues("values") ?? {};
+    const starting = reconfigureDefaults(settings, d.values ?? {});
+    for (const s of settings) if (typed[s.name] === undefined) form.setValue(`values.${s.name}`, starting[s.name] ?? "");
+  }, [settings, d.values, form]);
+  const save = useAction(
+    (input: SettingsValues) => unwrap(api.PUT("/api/deployments/{id}/values", {
+      params: { path: { id: d.id } },
+      body: { templateVersion: version, values: valuesToSend(input, settings) },
+    })),
+    () => [keys.deployment(d.id), keys.deployments(d.teamId), keys.manifests(d.id), keys.usage(orgId)],
+  );
+  const submit = (input: SettingsValues) =>
+    save.mutate(input, {
+      onSuccess: (saved) => {
+        notify("success", saved.state === "running" ? `${d.name} is being rolled out with the new settings.` : `${d.name}'s settings were saved; they apply when it starts.`);
+        onDone();
+      },
+      onError: (error) => { if (!placeFieldErrors(error, form.setError, [])) notify("error", messageOf(error)); },
+    });
+  return (
+    <form noValidate onSubmit={form.handleSubmit(submit)} className="mt-4 space-y-5">
+      {settings.length === 0 ? <p className="text-sm text-slate-500">This template version has no settings.</p>
+        : <SettingFields settings={settings} register={form.register} errors={form.formState.errors} secretsSet={d.secretsSet} />}
+      <p className="text-xs text-slate-500">An empty field takes the template's default. Saving rolls the deployment out again.</p>
+      <div className="flex justify-end gap-2">
+        <Button variant="secondary" onClick={onDone} disabled={save.isPending}>Cancel</Button>
+        <Button type="submit" busy={save.isPending}>{save.isPending ? "Saving…" : "Save"}</Button>
+      </div>
+    </form>
   );
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deploySchema, suggestName, valuesToSend } from "./deployForm";
+import { deploySchema, reconfigureDefaults, reconfigureSchema, suggestName, valuesToSend } from "./deployForm";
 
 const settings = [
   { name: "PASSWORD", default: null, required: true, secret: true, description: null, services: ["db"] },
@@ -28,7 +28,7 @@ describe("the deploy form's rules", () => {
   });
 
   it("sends only what was typed, trimmed, so that empty fields keep the template's defaults", () => {
-    expect(valuesToSend({ name: "x", values: { PASSWORD: " pw ", USER: "", TITLE: "   " } })).toEqual({ PASSWORD: "pw" });
+    expect(valuesToSend({ values: { PASSWORD: " pw ", USER: "", TITLE: "   " } })).toEqual({ PASSWORD: "pw" });
   });
 
   it("suggests a valid name from the template's name", () => {
@@ -37,5 +37,17 @@ describe("the deploy form's rules", () => {
     expect(suggestName("+++")).toBe("app");
     for (const name of ["Web app + PostgreSQL", "3D printer", "+++", "A".repeat(80)])
       expect(deploySchema([]).safeParse({ name: suggestName(name), values: {} }).success).toBe(true);
+  });
+});
+
+describe("the settings form of a running deployment", () => {
+  it("lets a required secret that is already set stay empty, but not one that is not", () => {
+    expect(reconfigureSchema(settings, ["PASSWORD"]).safeParse({ values: { PASSWORD: "", USER: "", TITLE: "" } }).success).toBe(true);
+    const result = reconfigureSchema(settings, []).safeParse({ values: { PASSWORD: "", USER: "", TITLE: "" } });
+    expect(result.error!.issues.map((i) => i.path.join("."))).toEqual(["values.PASSWORD"]);
+  });
+
+  it("starts from the stored plain values and never from a secret", () => {
+    expect(reconfigureDefaults(settings, { USER: "shop", PASSWORD: "leaked?" })).toEqual({ PASSWORD: "", USER: "shop", TITLE: "" });
   });
 });

@@ -21,6 +21,21 @@ public enum DeploymentPhase
     Deleting = 5,
 }
 
+/// <summary>One of the cluster's conditions on a deployment (Ready, Progressing, Degraded), as its operator reported it.</summary>
+public sealed record ObservedCondition(string Type, string Status, string Reason, string Message, DateTimeOffset? LastTransitionTime);
+
+/// <summary>How many replicas of one service the cluster reports ready.</summary>
+public sealed record ObservedService(string Name, int DesiredReplicas, int ReadyReplicas);
+
+/// <summary>
+/// The rest of what the cluster last reported besides the phase: its conditions and per-service replicas. Forgotten
+/// when the owner changes what the deployment should be, since it then describes an older wish.
+/// </summary>
+public sealed record ClusterObservation(IReadOnlyList<ObservedCondition> Conditions, IReadOnlyList<ObservedService> Services)
+{
+    public static readonly ClusterObservation None = new([], []);
+}
+
 /// <summary>A deployment's name: a DNS-1035 label of at most 40 characters, so that derived names stay within 63.</summary>
 public readonly partial record struct DeploymentName
 {
@@ -77,6 +92,7 @@ public sealed class Deployment : AggregateRoot<DeploymentId>
     public DesiredState State { get; private set; }
     public DeploymentPhase Phase { get; private set; }
     public string? PhaseMessage { get; private set; }
+    public ClusterObservation Observed { get; private set; } = ClusterObservation.None;
     public DateTimeOffset CreatedAt { get; private set; }
     public DateTimeOffset UpdatedAt { get; private set; }
     public IReadOnlyCollection<SecretValue> Secrets => _secrets;
@@ -113,14 +129,14 @@ public sealed class Deployment : AggregateRoot<DeploymentId>
     public void Stop(DateTimeOffset now)
     {
         if (State == DesiredState.Stopped) return;
-        (State, Phase, PhaseMessage, UpdatedAt) = (DesiredState.Stopped, DeploymentPhase.Stopped, null, now);
+        (State, Phase, PhaseMessage, Observed, UpdatedAt) = (DesiredState.Stopped, DeploymentPhase.Stopped, null, ClusterObservation.None, now);
         Raise(new DeploymentStopped(OrganizationId, Id, now));
     }
 
     public void Start(DateTimeOffset now)
     {
         if (State == DesiredState.Running) return;
-        (State, Phase, PhaseMessage, UpdatedAt) = (DesiredState.Running, DeploymentPhase.Pending, null, now);
+        (State, Phase, PhaseMessage, Observed, UpdatedAt) = (DesiredState.Running, DeploymentPhase.Pending, null, ClusterObservation.None, now);
         Raise(new DeploymentStarted(OrganizationId, Id, now));
     }
 
@@ -132,6 +148,7 @@ public sealed class Deployment : AggregateRoot<DeploymentId>
         _secrets.Clear();
         _secrets.AddRange(secrets);
         if (State == DesiredState.Running) (Phase, PhaseMessage) = (DeploymentPhase.Pending, null);
+        Observed = ClusterObservation.None;
         UpdatedAt = now;
         Raise(new DeploymentReconfigured(OrganizationId, Id, templateVersion, now));
     }

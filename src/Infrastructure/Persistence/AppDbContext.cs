@@ -225,6 +225,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             deployment.Property(d => d.Version).IsRowVersion();
             deployment.Ignore(d => d.Url);
             deployment.Property(d => d.Values).HasConversion(new StringMapConverter(), StringMapConverter.Comparer).HasColumnType("jsonb");
+            deployment.Property(d => d.Observed)
+                .HasConversion(new ObservationConverter(), ObservationConverter.Comparer).HasColumnType("jsonb");
             deployment.OwnsMany(d => d.Secrets, secret =>
             {
                 secret.ToTable("deployment_secret_values");
@@ -315,6 +317,16 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             (a, b) => a != null && b != null && a.Count == b.Count && a.All(kv => b.ContainsKey(kv.Key) && b[kv.Key] == kv.Value),
             map => map.Aggregate(0, (hash, kv) => hash ^ HashCode.Combine(kv.Key, kv.Value)),
             map => new Dictionary<string, string>(map, StringComparer.Ordinal));
+    }
+
+    private sealed class ObservationConverter() : ValueConverter<ClusterObservation, string>(
+        observed => System.Text.Json.JsonSerializer.Serialize(observed, System.Text.Json.JsonSerializerOptions.Web),
+        json => System.Text.Json.JsonSerializer.Deserialize<ClusterObservation>(json, System.Text.Json.JsonSerializerOptions.Web) ?? ClusterObservation.None)
+    {
+        private static string Json(ClusterObservation observed) => System.Text.Json.JsonSerializer.Serialize(observed, System.Text.Json.JsonSerializerOptions.Web);
+
+        public static readonly Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer<ClusterObservation> Comparer = new(
+            (a, b) => a != null && b != null && Json(a) == Json(b), observed => Json(observed).GetHashCode(), observed => observed);
     }
 
     private static TemplateVisibility ParseVisibility(string code) =>

@@ -277,14 +277,45 @@ public sealed class DeploymentClusterSync(
         if (!DeploymentCodes.TryParseState((string?)resource["spec"]?["desiredState"], out var desired)) return false;
         if (await outbox.HasPendingAsync(id, cancellationToken)) return false;
 
-        var message = (string?)status["message"];
-        if (message is { Length: > 500 }) message = message[..500];
+        var message = Bounded((string?)status["message"]);
+        var observed = ObservationOf(status);
         var deploymentId = new DeploymentId(id);
         var changed = await db.Deployments
-            .Where(d => d.Id == deploymentId && d.State == desired && (d.Phase != phase || d.PhaseMessage != message))
-            .ExecuteUpdateAsync(u => u.SetProperty(d => d.Phase, phase).SetProperty(d => d.PhaseMessage, message), cancellationToken);
+            .Where(d => d.Id == deploymentId && d.State == desired && (d.Phase != phase || d.PhaseMessage != message || d.Observed != observed))
+            .ExecuteUpdateAsync(u => u.SetProperty(d => d.Phase, phase).SetProperty(d => d.PhaseMessage, message).SetProperty(d => d.Observed, observed),
+                cancellationToken);
         return changed > 0;
     }
+
+    /// <summary>
+    /// The conditions and per-service replicas of a UserDeployment's status. Whatever is malformed is left out (the
+    /// status is written by an operator, but anyone with access to the cluster can edit it), and every text is bounded.
+    /// </summary>
+    public static ClusterObservation ObservationOf(JsonObject status)
+    {
+        var conditions = (status["conditions"] as JsonArray ?? []).OfType<JsonObject>()
+            .Where(c => Text(c["type"]) is { Length: > 0 } && Text(c["status"]) is "True" or "False" or "Unknown")
+            .Take(MaxObservedItems)
+            .Select(c => new ObservedCondition(Bounded(Text(c["type"]), 64)!, Text(c["status"])!, Bounded(Text(c["reason"]), 128) ?? "",
+                Bounded(Text(c["message"])) ?? "",
+                DateTimeOffset.TryParse(Text(c["lastTransitionTime"]), System.Globalization.CultureInfo.InvariantCulture,
+                    System.Globalization.DateTimeStyles.AssumeUniversal, out var at) ? at : null))
+            .ToList();
+        var services = (status["services"] as JsonArray ?? []).OfType<JsonObject>()
+            .Where(s => Text(s["name"]) is { Length: > 0 })
+            .Take(MaxObservedItems)
+            .Select(s => new ObservedService(Bounded(Text(s["name"]), 64)!, Count(s["desiredReplicas"]), Count(s["readyReplicas"])))
+            .ToList();
+        return new ClusterObservation(conditions, services);
+    }
+
+    private const int MaxObservedItems = 16;
+
+    private static int Count(JsonNode? node) => (int)Math.Clamp(JsonLong(node) ?? 0, 0, int.MaxValue);
+
+    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    private static string? Bounded(string? text, int max = 500) => text is { } t && t.Length > max ? t[..max] : text;
 
     /// <summary>
     /// After a full list of the cluster's UserDeployments: every stored deployment without one (created while the cluster

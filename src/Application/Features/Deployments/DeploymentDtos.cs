@@ -14,13 +14,23 @@ public sealed record DeploymentSummary(
 
 /// <summary>
 /// One deployment: its plain setting <see cref="Values"/>, the names of the secret settings that have a value
-/// (<see cref="SecretsSet"/>; values are never returned), and its services.
+/// (<see cref="SecretsSet"/>; values are never returned), its services, and the cluster's <see cref="Conditions"/>
+/// (empty until the cluster has reported on the deployment's latest settings).
 /// </summary>
 public sealed record DeploymentDetails(
     Guid Id, Guid OrganizationId, Guid TeamId, string Name, string State, string Phase, string? PhaseMessage, string Url,
     Guid TemplateId, string TemplateName, int TemplateVersion, IReadOnlyDictionary<string, string> Values,
-    IReadOnlyList<string> SecretsSet, IReadOnlyList<ServiceSummary> Services, Guid CreatedBy,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    IReadOnlyList<string> SecretsSet, IReadOnlyList<DeploymentService> Services, IReadOnlyList<DeploymentCondition> Conditions,
+    Guid CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>
+/// A service of a deployment: <see cref="Replicas"/> as its template asks, and <see cref="ReadyReplicas"/> as the
+/// cluster last reported (null when it has not reported yet).
+/// </summary>
+public sealed record DeploymentService(string Name, string Image, int Replicas, int? ReadyReplicas, IReadOnlyList<ServicePortDto> Ports);
+
+/// <summary>A cluster condition: <see cref="Status"/> is True, False or Unknown, as in Kubernetes.</summary>
+public sealed record DeploymentCondition(string Type, string Status, string Reason, string Message, DateTimeOffset? LastTransitionTime);
 
 internal static class DeploymentReads
 {
@@ -33,8 +43,10 @@ internal static class DeploymentReads
     public static DeploymentDetails ToDetails(Deployment d, string templateName, TemplateSpec? spec) => new(
         d.Id.Value, d.OrganizationId.Value, d.TeamId.Value, d.Name, d.State.ToCode(), d.Phase.ToCode(), d.PhaseMessage, d.Url,
         d.TemplateId.Value, templateName, d.TemplateVersion, d.Values, d.Secrets.Select(s => s.Name).Order(StringComparer.Ordinal).ToList(),
-        spec is null ? [] : spec.Services.Select(s => new ServiceSummary(s.Name, s.Image, s.Replicas,
+        spec is null ? [] : spec.Services.Select(s => new DeploymentService(s.Name, s.Image, s.Replicas,
+            d.Observed.Services.FirstOrDefault(o => o.Name == s.Name)?.ReadyReplicas,
             s.Ports.Select(p => new ServicePortDto(p.Name, p.Port, p.Public)).ToList())).ToList(),
+        d.Observed.Conditions.Select(c => new DeploymentCondition(c.Type, c.Status, c.Reason, c.Message, c.LastTransitionTime)).ToList(),
         d.CreatedBy.Value, d.CreatedAt, d.UpdatedAt);
 
     /// <summary>A template version's name and parsed spec; 404 <c>template_version.not_found</c> when there is no such version.</summary>
