@@ -1,4 +1,4 @@
-import { createBrowserRouter } from "react-router";
+import { Outlet, ScrollRestoration, createBrowserRouter } from "react-router";
 import { OrgLayout } from "./app/OrgLayout";
 import { CreateOrg } from "./pages/CreateOrg";
 import { Dashboard } from "./pages/Dashboard";
@@ -9,7 +9,12 @@ import { SignIn } from "./pages/SignIn";
 // The dashboard is the first screen; the others load when first opened.
 const page = (load: () => Promise<{ Component: React.ComponentType }>) => ({ lazy: load });
 
-export const router = createBrowserRouter([
+/** Every page: a new page starts at its top, and Back returns to where the previous one was scrolled. */
+function Root() {
+  return <><ScrollRestoration /><Outlet /></>;
+}
+
+export const router = createBrowserRouter([{ element: <Root />, children: [
   { path: "/", element: <Home /> },
   { path: "/signin", element: <SignIn /> },
   { path: "/orgs/new", element: <CreateOrg /> },
@@ -30,4 +35,4 @@ export const router = createBrowserRouter([
     ],
   },
   { path: "*", element: <NotFound /> },
-]);
+] }]);

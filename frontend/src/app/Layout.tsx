@@ -1,7 +1,7 @@
-import { useEffect, useState, type ReactNode } from "react";
-import { Link, NavLink, useNavigate } from "react-router";
-import { api } from "../api/client";
+import { useEffect, useRef, type ReactNode } from "react";
+import { Link, NavLink, useLocation, useNavigate } from "react-router";
 import { useBranding, useMe } from "../api/hooks";
+import { UserMenu } from "./UserMenu";
 
 /** Applies the white-label client's branding (/api/branding): name, logo, colour. */
 export function useApplyBranding() {
@@ -24,7 +24,7 @@ export function Brand({ full }: { full?: boolean }) {
       ) : (
         <span aria-hidden className="grid size-7 place-items-center rounded-md bg-brand text-sm font-bold text-white">{name.slice(0, 1)}</span>
       )}
-      <span className={full ? "truncate" : "hidden truncate sm:inline"}>{name}</span>
+      <span className={full ? "truncate" : "sr-only truncate sm:not-sr-only"}>{name}</span>
     </Link>
   );
 }
@@ -33,7 +33,15 @@ export function Brand({ full }: { full?: boolean }) {
 export function Shell({ orgId, nav, children }: { orgId?: string; nav?: ReactNode; children: ReactNode }) {
   const me = useMe().data;
   const navigate = useNavigate();
-  const [menu, setMenu] = useState(false);
+  const { pathname } = useLocation();
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+  useEffect(() => {
+    // After a client-side navigation, focus the new page (as a page load would) so that keyboard and screen reader
+    // users start from its top instead of the link they used.
+    if (first.current) { first.current = false; return; }
+    main.current?.focus({ preventScroll: true });
+  }, [pathname]);
   return (
     <div className="min-h-dvh">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
@@ -57,40 +65,11 @@ export function Shell({ orgId, nav, children }: { orgId?: string; nav?: ReactNod
               </select>
             </div>
           )}
-          <div className="relative ml-auto">
-            {me && (
-              <button
-                type="button"
-                aria-haspopup="menu"
-                aria-expanded={menu}
-                onClick={() => setMenu((m) => !m)}
-                className="flex items-center gap-2 rounded-full p-1 text-sm text-slate-700 hover:bg-slate-100"
-              >
-                <span aria-hidden className="grid size-7 place-items-center rounded-full bg-slate-200 text-xs font-semibold uppercase">
-                  {me.user.displayName.slice(0, 1)}
-                </span>
-                <span className="hidden max-w-[12rem] truncate sm:inline">{me.user.email}</span>
-              </button>
-            )}
-            {menu && me && (
-              <div role="menu" className="absolute right-0 z-20 mt-2 w-56 rounded-lg bg-white p-1 shadow-lg ring-1 ring-slate-200">
-                <p className="truncate px-3 py-2 text-xs text-slate-500">{me.user.email}</p>
-                <a role="menuitem" href="/swagger" className="block rounded px-3 py-2 text-sm hover:bg-slate-100">API reference</a>
-                <button
-                  role="menuitem"
-                  type="button"
-                  onClick={async () => { await api.POST("/auth/logout"); window.location.assign("/signin"); }}
-                  className="block w-full rounded px-3 py-2 text-left text-sm hover:bg-slate-100"
-                >
-                  Sign out
-                </button>
-              </div>
-            )}
-          </div>
+          {me && <UserMenu me={me} />}
         </div>
         {nav && <nav aria-label="Organization" className="mx-auto flex max-w-6xl gap-1 overflow-x-auto px-2 sm:px-4">{nav}</nav>}
       </header>
-      <main id="main" className="mx-auto max-w-6xl px-4 py-6 sm:py-8">{children}</main>
+      <main id="main" ref={main} tabIndex={-1} className="mx-auto max-w-6xl px-4 py-6 outline-none sm:py-8">{children}</main>
     </div>
   );
 }

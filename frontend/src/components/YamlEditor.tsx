@@ -44,15 +44,17 @@ export function YamlEditor({ id, value, onChange, errors, readOnly, describedBy 
         />
       </div>
       {errors.length > 0 && (
-        <ul role="alert" aria-label="Problems in the spec" className="mt-2 space-y-1 text-sm text-red-700">
-          {errors.map((e, i) => (
-            <li key={i}>
-              <button type="button" onClick={() => goTo(e.line)} className="text-left hover:underline">
-                <span className="font-semibold">Line {e.line}</span>, column {e.column}: <span className="font-mono">{e.path}</span> — {e.message}
-              </button>
-            </li>
-          ))}
-        </ul>
+        <div role="alert">
+          <ul aria-label="Problems in the spec" className="mt-2 space-y-1 text-sm text-red-700">
+            {errors.map((e, i) => (
+              <li key={i}>
+                <button type="button" onClick={() => goTo(e.line)} className="text-left hover:underline">
+                  <span className="font-semibold">Line {e.line}</span>, column {e.column}: <span className="font-mono">{e.path}</span> — {e.message}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
       )}
     </div>
   );

@@ -101,10 +101,11 @@ export function PageHeader({ title, subtitle, actions }: { title: string; subtit
   );
 }
 
-export function EmptyState({ title, children, action }: { title: string; children?: ReactNode; action?: ReactNode }) {
+export function EmptyState({ title, children, action, page }: { title: string; children?: ReactNode; action?: ReactNode; page?: boolean }) {
+  const Heading = page ? "h1" : "h2";   // the page's own heading when the empty state is all the page has
   return (
     <div className="rounded-xl border-2 border-dashed border-slate-300 bg-white px-6 py-14 text-center">
-      <h2 className="text-base font-semibold text-slate-900">{title}</h2>
+      <Heading className="text-base font-semibold text-slate-900">{title}</Heading>
       {children && <p className="mx-auto mt-1 max-w-md text-sm text-slate-600">{children}</p>}
       {action && <div className="mt-5">{action}</div>}
     </div>

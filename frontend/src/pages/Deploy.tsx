@@ -19,7 +19,7 @@ export function Deploy() {
   const template = useTemplate(templateId);
 
   if (!team || !can("deploy:create")) {
-    return <EmptyState title="You cannot deploy in this team">Ask a team admin for the developer role.</EmptyState>;
+    return <EmptyState page title="You cannot deploy in this team">Ask a team admin for the developer role.</EmptyState>;
   }
   return (
     <>
@@ -113,7 +113,7 @@ function SettingsStep({ orgId, teamId, template, onBack }: { orgId: string; team
           {template.settings.map((s) => (
             <div key={s.name} className="contents">
               <dt className="font-mono text-slate-500">{s.name}</dt>
-              <dd className="truncate">{s.secret && values[s.name] ? "••••••••" : values[s.name] ?? <span className="text-slate-400">default{s.default ? ` (${s.default})` : ""}</span>}</dd>
+              <dd className="truncate">{s.secret && values[s.name] ? "••••••••" : values[s.name] ?? <span className="text-slate-500">default{s.default ? ` (${s.default})` : ""}</span>}</dd>
             </div>
           ))}
         </dl>

@@ -9,6 +9,7 @@ import { useOrgContext } from "../app/org";
 import { useToast } from "../app/toast";
 import { Badge, Button, Card, ConfirmDialog, ErrorPanel, Loading, PageHeader, PhaseBadge, Spinner, formatTime } from "../components/ui";
 import { reconfigureDefaults, reconfigureSchema, valuesToSend } from "./deployForm";
+import { Tabs } from "../components/Tabs";
 import { SettingFields, placeFieldErrors } from "./SettingFields";
 
 type Action = "stop" | "start" | "delete";
@@ -62,19 +63,11 @@ function Details({ orgId, d, can }: { orgId: string; d: DeploymentDetails; can: 
         subtitle={<span className="inline-flex flex-wrap items-center gap-2"><PhaseBadge phase={d.phase} /> {d.templateName} · v{d.templateVersion} · changed {formatTime(d.updatedAt)}</span>}
         actions={actions}
       />
-      <div role="tablist" aria-label="Deployment" className="mb-4 flex gap-1 border-b border-slate-200">
-        {(["overview", "manifests", "logs"] as const).map((t) => (
-          <button key={t} role="tab" type="button" aria-selected={tab === t} onClick={() => setTab(t)}
-            className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium capitalize ${tab === t ? "border-brand text-slate-900" : "border-transparent text-slate-600 hover:text-slate-900"}`}>
-            {t}
-          </button>
-        ))}
-      </div>
-      <div role="tabpanel">
+      <Tabs tabs={["overview", "manifests", "logs"] as const} current={tab} onChange={setTab} label="Deployment">
         {tab === "overview" && <Overview orgId={orgId} d={d} canEdit={can("deploy:manage")} />}
         {tab === "manifests" && <Manifests id={d.id} name={d.name} />}
         {tab === "logs" && <Logs id={d.id} />}
-      </div>
+      </Tabs>
       <ConfirmDialog
         open={confirm !== null}
         title={confirm === "delete" ? `Delete ${d.name}?` : confirm === "stop" ? `Stop ${d.name}?` : `Start ${d.name}?`}
@@ -255,7 +248,7 @@ function SettingsFormFields({ orgId, d, version, settings, onDone }: {
   return (
     <form noValidate onSubmit={form.handleSubmit(submit)} className="mt-4 space-y-5">
       {settings.length === 0 ? <p className="text-sm text-slate-500">This template version has no settings.</p>
-        : <SettingFields settings={settings} register={form.register} errors={form.formState.errors} secretsSet={d.secretsSet} />}
+        : <SettingFields settings={settings} register={form.register} errors={form.formState.errors} secretsSet={d.secretsSet} legendHidden />}
       <p className="text-xs text-slate-500">An empty field takes the template's default. Saving rolls the deployment out again.</p>
       <div className="flex justify-end gap-2">
         <Button variant="secondary" onClick={onDone} disabled={save.isPending}>Cancel</Button>
@@ -275,7 +268,7 @@ function Manifests({ id, name }: { id: string; name: string }) {
         <p className="text-sm text-slate-600">The Kubernetes objects this deployment is made of.</p>
         <a href={`/api/deployments/${id}/manifests?download=true`} download={`${name}.yaml`} className="text-sm font-semibold text-brand hover:underline">Download YAML</a>
       </div>
-      <pre aria-label="Manifests" tabIndex={0} className="max-h-[32rem] overflow-auto p-4 font-mono text-xs leading-relaxed text-slate-800">{manifests.data}</pre>
+      <pre aria-label="Manifest YAML" tabIndex={0} className="max-h-[32rem] overflow-auto p-4 font-mono text-xs leading-relaxed text-slate-800">{manifests.data}</pre>
     </Card>
   );
 }
@@ -317,7 +310,7 @@ function Logs({ id }: { id: string }) {
         <p role="status" className="p-4 text-sm text-slate-600">{state.error}</p>
       ) : (
         <div role="log" aria-live="off" className="max-h-[32rem] overflow-auto bg-slate-950 p-4 font-mono text-xs leading-relaxed text-slate-100">
-          {lines.length === 0 && state !== "connecting" && <p className="text-slate-400">No log lines yet.</p>}
+          {lines.length === 0 && state !== "connecting" && <p className="text-slate-300">No log lines yet.</p>}
           {lines.map((l, i) => <div key={i}><span className="text-sky-300">{l.service}</span> <span className="text-slate-500">{l.pod}</span> {l.line}</div>)}
           <div ref={bottom} />
         </div>

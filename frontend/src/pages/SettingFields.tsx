@@ -9,8 +9,9 @@ type WithValues = { values: Record<string, string> };
  * One field per template setting, under the form's `values`. A secret is a password field; one that already has a
  * value says that leaving it empty keeps it.
  */
-export function SettingFields<T extends WithValues>({ settings, register, errors, secretsSet = [] }: {
+export function SettingFields<T extends WithValues>({ settings, register, errors, secretsSet = [], legendHidden }: {
   settings: Setting[];
+  legendHidden?: boolean;
   register: UseFormRegister<T>;
   errors: FieldErrors<T>;
   secretsSet?: readonly string[];
@@ -19,7 +20,7 @@ export function SettingFields<T extends WithValues>({ settings, register, errors
   const valueErrors = (errors as FieldErrors<WithValues>).values;
   return (
     <fieldset className="space-y-5">
-      <legend className="text-sm font-semibold text-slate-900">Settings</legend>
+      <legend className={legendHidden ? "sr-only" : "text-sm font-semibold text-slate-900"}>Settings</legend>
       {settings.map((s) => {
         const isSet = s.secret && secretsSet.includes(s.name);
         return (
