@@ -179,6 +179,23 @@ public sealed class DevModeAuthTests(DevModeAuthFactory factory) : IClassFixture
         Assert.Equal("dev@localhost", await EmailOfMeAsync(client));   // the old cookie no longer names carol
     }
 
+    [Theory]
+    [InlineData("/orgs/5/usage?x=1", "/orgs/5/usage?x=1")]
+    [InlineData(null, "/")]
+    [InlineData("https://evil.example/", "/")]
+    [InlineData("//evil.example/", "/")]
+    [InlineData("/\\evil.example/", "/")]
+    [InlineData("/%0d%0aSet-Cookie:x=y", "/%0d%0aSet-Cookie:x=y")]
+    [InlineData("javascript:alert(1)", "/")]
+    [InlineData("/a\r\nSet-Cookie: x=y", "/")]
+    public async Task Dev_login_returns_to_a_path_of_this_site_and_nowhere_else(string? returnTo, string expected)
+    {
+        var query = returnTo is null ? "" : $"&returnTo={Uri.EscapeDataString(returnTo)}";
+        using var login = await factory.Anonymous().Http.GetAsync($"/auth/login?as=dave@example.test{query}");
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        Assert.Equal(expected, login.Headers.Location!.OriginalString);
+    }
+
     [Fact]
     public async Task Dev_login_refuses_an_address_that_is_not_one() =>
         await ValidationProblemAsync(factory.Anonymous().GetAsync("/auth/login?as=nobody"), "as");

@@ -1,6 +1,8 @@
 import { useState } from "react";
+import { useSearchParams } from "react-router";
 import { useMe } from "../api/hooks";
 import { Brand } from "../app/Layout";
+import { returnPath } from "../app/session";
 import { ButtonLink, Card, Field, inputClass } from "../components/ui";
 
 /** Sign-in: Google. In DEV_MODE everybody is signed in already; a developer may switch to another e-mail. */
@@ -8,6 +10,8 @@ export function SignIn() {
   const me = useMe();
   const [email, setEmail] = useState("");
   const signedIn = me.data?.user;
+  const [params] = useSearchParams();
+  const next = returnPath(params.get("next"));
   return (
     <div className="grid min-h-dvh place-items-center bg-slate-50 px-4">
       <Card className="w-full max-w-sm p-8">
@@ -15,7 +19,7 @@ export function SignIn() {
         <h1 className="mt-6 text-center text-xl font-semibold text-slate-900">Sign in</h1>
         <p className="mt-1 text-center text-sm text-slate-600">Deploy and run your team's apps.</p>
         <a
-          href="/auth/login"
+          href={next === "/" ? "/auth/login" : `/auth/login?returnTo=${encodeURIComponent(next)}`}
           className="mt-6 flex w-full items-center justify-center gap-3 rounded-md bg-white px-4 py-2.5 text-sm font-semibold text-slate-800 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
         >
           <svg aria-hidden viewBox="0 0 24 24" className="size-5">
@@ -29,8 +33,9 @@ export function SignIn() {
         {signedIn && (
           <div className="mt-8 border-t border-slate-200 pt-6">
             <p className="text-sm text-slate-600">Signed in as <strong className="text-slate-900">{signedIn.email}</strong>.</p>
-            <div className="mt-3"><ButtonLink to="/">Continue</ButtonLink></div>
+            <div className="mt-3"><ButtonLink to={next}>Continue</ButtonLink></div>
             <form action="/auth/login" method="get" className="mt-6 space-y-3">
+              {next !== "/" && <input type="hidden" name="returnTo" value={next} />}
               <Field label="Developer mode: sign in as" hint="Any e-mail address; the account is created on first use.">
                 {(props) => <input {...props} name="as" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} placeholder="alice@example.com" className={inputClass} />}
               </Field>

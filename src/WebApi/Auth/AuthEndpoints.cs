@@ -7,7 +7,8 @@ namespace CleanScheduler.WebApi.Auth;
 
 /// <summary>
 /// Sign-in and sign-out. With DEV_MODE, <c>/auth/login</c> starts a session for dev@localhost (or the address in
-/// <c>?as=</c>) and returns to the app. Google sign-in is not part of this version: outside DEV_MODE it answers 503.
+/// <c>?as=</c>) and returns to the app, at <c>?returnTo=</c> when that is a path of this site. Google sign-in is not
+/// part of this version: outside DEV_MODE it answers 503.
 /// </summary>
 public static class AuthEndpoints
 {
@@ -25,7 +26,7 @@ public static class AuthEndpoints
     }
 
     private static async Task<IResult> LoginAsync(
-        HttpContext http, ServerSettings settings, ISessionStore sessions, DevUserCache devUsers, ICurrentClient client, TimeProvider clock, string? @as)
+        HttpContext http, ServerSettings settings, ISessionStore sessions, DevUserCache devUsers, ICurrentClient client, TimeProvider clock, string? @as, string? returnTo)
     {
         if (!settings.DevMode)
             return Problems.Result(Problems.Coded(StatusCodes.Status503ServiceUnavailable, "Sign-in unavailable",
@@ -37,8 +38,17 @@ public static class AuthEndpoints
         await EndSessionAsync(http, settings, sessions);   // a new id at every sign-in
         var session = await sessions.CreateAsync(user.Id, user.Email, clock.GetUtcNow(), settings.SessionDuration, http.RequestAborted, client.Id);
         http.Response.Cookies.Append(settings.SessionCookieName, session.Id, CookieOptions(settings, session.ExpiresAt));
-        return Results.Redirect("/");
+        return Results.Redirect(IsLocalPath(returnTo) ? returnTo! : "/");
     }
+
+    /// <summary>
+    /// A path on this site ("/orgs/x?tab=y"), never an address elsewhere: not "//host", not "/\host" (browsers read
+    /// both as another host), no scheme, no control characters. Anything else returns to "/" (no open redirect).
+    /// </summary>
+    public static bool IsLocalPath(string? path) =>
+        path is { Length: > 0 and <= 2048 } && path[0] == '/'
+        && (path.Length == 1 || path[1] != '/')
+        && !path.Any(c => char.IsControl(c) || c == '\\');
 
     private static async Task<IResult> LogoutAsync(HttpContext http, ServerSettings settings, ISessionStore sessions)
     {
