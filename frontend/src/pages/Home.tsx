@@ -1,13 +1,11 @@
 import { Navigate } from "react-router";
-import { ApiError } from "../api/client";
 import { useMe } from "../api/hooks";
 import { Shell } from "../app/Layout";
 import { ErrorPanel, Loading } from "../components/ui";
 
-/** "/": the last organization used, the first one, or the creation of one; sign-in when nobody is signed in. */
+/** "/": the last organization used, the first one, or the creation of one; sign-in when nobody is signed in (a 401 anywhere leads there). */
 export function Home() {
   const me = useMe();
-  if (me.error instanceof ApiError && me.error.status === 401) return <Navigate to="/signin" replace />;
   if (me.error) return <Shell><ErrorPanel error={me.error} retry={() => void me.refetch()} /></Shell>;
   if (!me.data) return <Shell><Loading what="your organizations" /></Shell>;
   const orgs = me.data.organizations;
