@@ -2948,6 +2948,7 @@ export interface paths {
             parameters: {
                 query?: {
                     as?: string;
+                    returnTo?: string;
                 };
                 header?: never;
                 path?: never;

@@ -196,3 +196,20 @@ export function formatTime(iso: string) {
   if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`;
   return date.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
 }
+
+/** A compact table inside a card: column headings, then the caller's rows (cells padded with `cellClass`). */
+export function DataTable({ label, columns, children }: { label?: string; columns: string[]; children: ReactNode }) {
+  return (
+    <div className="mt-2 overflow-x-auto">
+      <table className="w-full text-left text-sm" aria-label={label}>
+        <thead className="text-xs uppercase text-slate-500">
+          <tr>{columns.map((c) => <th key={c} className={`${cellClass} font-medium`}>{c}</th>)}</tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+export const cellClass = "py-2 pr-4 last:pr-0";
+

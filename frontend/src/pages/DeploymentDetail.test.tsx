@@ -142,4 +142,32 @@ describe("Deployment detail", () => {
     expect(await screen.findByText("Too long for the database.")).toBeInTheDocument();
     expect(screen.getByLabelText("POSTGRES_DB")).toHaveAttribute("aria-invalid", "true");
   });
+
+  it("shows live log lines as the server sends them, and the stream's error message", async () => {
+    const user = userEvent.setup();
+    let push!: (text: string) => void;
+    let finish!: () => void;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        push = (text) => controller.enqueue(new TextEncoder().encode(text));
+        finish = () => controller.close();
+      },
+    });
+    const calls = renderWith(["deploy:read"], (call) => call.path.startsWith("/api/deployments/d1/logs")
+      ? new Response(body, { headers: { "content-type": "text/event-stream" } }) : undefined);
+    await user.click(await screen.findByRole("tab", { name: "logs" }));
+    expect(calls.find((c) => c.path.startsWith("/api/deployments/d1/logs"))?.path).toBe("/api/deployments/d1/logs?tailLines=200&follow=true");
+
+    push(': keep-alive\n\nevent: log\ndata: {"pod":"shop-app-1","service":"app","line":"listening on :8080"}\n\nevent: log\ndata: {"pod":"shop-db-0",');
+    const log = await screen.findByRole("log");
+    expect(await within(log).findByText(/listening on :8080/)).toBeInTheDocument();
+    expect(screen.getByText("live")).toBeInTheDocument();
+    push('"service":"db","line":"ready to accept connections"}\n\n');   // an event split across two chunks
+    expect(await within(log).findByText(/ready to accept connections/)).toBeInTheDocument();
+
+    push('event: error\ndata: {"message":"The cluster stopped answering."}\n\n');
+    finish();
+    expect(await screen.findByText("The cluster stopped answering.")).toBeInTheDocument();
+  });
 });
+

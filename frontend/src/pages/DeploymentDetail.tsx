@@ -7,7 +7,7 @@ import { keys, useAction, useDeployment, useManifests, useTemplate, type Deploym
 import { readSse } from "../api/sse";
 import { useOrgContext } from "../app/org";
 import { useToast } from "../app/toast";
-import { Badge, Button, Card, ConfirmDialog, ErrorPanel, Loading, PageHeader, PhaseBadge, Spinner, formatTime } from "../components/ui";
+import { Badge, Button, Card, ConfirmDialog, DataTable, ErrorPanel, Loading, PageHeader, PhaseBadge, Spinner, cellClass, formatTime } from "../components/ui";
 import { reconfigureDefaults, reconfigureSchema, valuesToSend } from "./deployForm";
 import { Tabs } from "../components/Tabs";
 import { SettingFields, placeFieldErrors } from "./SettingFields";
@@ -103,28 +103,18 @@ function Overview({ orgId, d, canEdit }: { orgId: string; d: DeploymentDetails; 
             <dt className="text-slate-500">Created</dt><dd>{new Date(d.createdAt).toLocaleString()}</dd>
           </dl>
           <h2 className="mt-6 text-sm font-semibold text-slate-900">Services</h2>
-          <div className="mt-2 overflow-x-auto">
-            <table className="w-full text-left text-sm">
-              <thead className="text-xs uppercase text-slate-500">
-                <tr><th className="py-2 pr-4 font-medium">Service</th><th className="py-2 pr-4 font-medium">Image</th><th className="py-2 pr-4 font-medium">Ready</th><th className="py-2 font-medium">Ports</th></tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {d.services.map((s) => {
-                  const desired = stopped ? 0 : s.replicas;
-                  return (
-                    <tr key={s.name}>
-                      <td className="py-2 pr-4 font-medium">{s.name}</td>
-                      <td className="py-2 pr-4 font-mono text-xs">{s.image}</td>
-                      <td className="py-2 pr-4 whitespace-nowrap" title={s.readyReplicas == null ? "Not reported by the cluster yet" : undefined}>
-                        {s.readyReplicas ?? "–"} / {desired}
-                      </td>
-                      <td className="py-2">{s.ports.map((p) => <span key={p.name} className="mr-1"><Badge tone={p.public ? "blue" : "slate"}>{p.name}:{p.port}{p.public ? " public" : ""}</Badge></span>)}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+          <DataTable columns={["Service", "Image", "Ready", "Ports"]}>
+            {d.services.map((s) => (
+              <tr key={s.name}>
+                <td className={`${cellClass} font-medium`}>{s.name}</td>
+                <td className={`${cellClass} font-mono text-xs`}>{s.image}</td>
+                <td className={`${cellClass} whitespace-nowrap`} title={s.readyReplicas == null ? "Not reported by the cluster yet" : undefined}>
+                  {s.readyReplicas ?? "–"} / {stopped ? 0 : s.replicas}
+                </td>
+                <td className={cellClass}>{s.ports.map((p) => <span key={p.name} className="mr-1"><Badge tone={p.public ? "blue" : "slate"}>{p.name}:{p.port}{p.public ? " public" : ""}</Badge></span>)}</td>
+              </tr>
+            ))}
+          </DataTable>
         </Card>
         <Conditions d={d} />
       </div>
@@ -158,24 +148,17 @@ function Conditions({ d }: { d: DeploymentDetails }) {
           {d.phase === "Pending" ? "The cluster has not reported on the current settings yet." : "No conditions reported."}
         </p>
       ) : (
-        <div className="mt-2 overflow-x-auto">
-          <table className="w-full text-left text-sm" aria-label="Conditions">
-            <thead className="text-xs uppercase text-slate-500">
-              <tr><th className="py-2 pr-4 font-medium">Type</th><th className="py-2 pr-4 font-medium">Status</th><th className="py-2 pr-4 font-medium">Reason</th><th className="py-2 pr-4 font-medium">Message</th><th className="py-2 font-medium">Since</th></tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {d.conditions.map((c) => (
-                <tr key={c.type}>
-                  <td className="py-2 pr-4 font-medium">{c.type}</td>
-                  <td className="py-2 pr-4"><Badge tone={conditionTone(c.type, c.status)}>{c.status}</Badge></td>
-                  <td className="py-2 pr-4 font-mono text-xs">{c.reason || "—"}</td>
-                  <td className="py-2 pr-4 break-words">{c.message || "—"}</td>
-                  <td className="py-2 whitespace-nowrap text-slate-600">{c.lastTransitionTime ? formatTime(c.lastTransitionTime) : "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable label="Conditions" columns={["Type", "Status", "Reason", "Message", "Since"]}>
+          {d.conditions.map((c) => (
+            <tr key={c.type}>
+              <td className={`${cellClass} font-medium`}>{c.type}</td>
+              <td className={cellClass}><Badge tone={conditionTone(c.type, c.status)}>{c.status}</Badge></td>
+              <td className={`${cellClass} font-mono text-xs`}>{c.reason || "—"}</td>
+              <td className={`${cellClass} break-words`}>{c.message || "—"}</td>
+              <td className={`${cellClass} whitespace-nowrap text-slate-600`}>{c.lastTransitionTime ? formatTime(c.lastTransitionTime) : "—"}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </Card>
   );
@@ -291,7 +274,7 @@ function Logs({ id }: { id: string }) {
     }))
       .then((stream) => readSse(stream, (e) => {
         if (e.event === "log") { setState("live"); setLines((all) => [...all.slice(-1999), JSON.parse(e.data) as LogLine]); }
-        else if (e.event === "error") setState({ error: (JSON.parse(e.data) as { detail?: string }).detail ?? "The log stream failed." });
+        else if (e.event === "error") setState({ error: (JSON.parse(e.data) as { message?: string }).message ?? "The log stream failed." });
       }))
       .then(() => setState((s) => (typeof s === "object" ? s : "ended")))
       .catch((e) => { if (!controller.signal.aborted) setState({ error: messageOf(e) }); });
