@@ -232,6 +232,53 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_status_reported_while_a_change_is_still_unpublished_is_copied_once_the_change_is_published()
+    {
+        var (owner, team, handle) = await OwnerAsync();
+        var template = await TemplateAsync(owner, team, "Static site");
+        var id = (await DeployAsync(owner, team, template, "racing", [])).GetProperty("id").GetString()!;
+        var resource = await ResourceAsync(handle, "racing");
+        var ns = $"sandbox-{handle}";
+        await Eventually.WaitAsync(async () => await OutboxRowsAsync() == 0 ? "" : null, "outbox emptied", Patience);
+
+        // A change of this deployment waits in the outbox (its publication is being retried later) ...
+        await using (var connection = new NpgsqlConnection(factory.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var insert = new NpgsqlCommand(
+                "INSERT INTO cluster_outbox (deployment_id, operation, namespace, name, created_at, next_attempt_at) " +
+                "VALUES (@id, 'apply', @ns, 'racing', now(), now() + interval '1 hour')", connection);
+            insert.Parameters.AddWithValue("id", Guid.Parse(id));
+            insert.Parameters.AddWithValue("ns", ns);
+            await insert.ExecuteNonQueryAsync();
+        }
+        // ... when the operator reports: the report may describe the older wish, so it is not copied yet.
+        factory.Kube.SetStatus(Ud, "userdeployments", ns, "racing", new JsonObject
+        {
+            ["phase"] = "Running", ["message"] = "All services are ready", ["observedGeneration"] = (long)resource["metadata"]!["generation"]!,
+            ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = "True", ["reason"] = "AllReplicasReady", ["message"] = "ok" }),
+        });
+        await Task.Delay(1000);
+        Assert.Equal("Pending", (await owner.ExpectAsync(owner.GetAsync($"/api/deployments/{id}"), HttpStatusCode.OK)).GetProperty("phase").GetString());
+
+        // Once the change is published, the resource is read again and its report (about the same spec) is copied,
+        // though the operator has nothing new to say and no watch event follows.
+        await using (var connection = new NpgsqlConnection(factory.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var due = new NpgsqlCommand("UPDATE cluster_outbox SET next_attempt_at = now() WHERE deployment_id = @id", connection);
+            due.Parameters.AddWithValue("id", Guid.Parse(id));
+            await due.ExecuteNonQueryAsync();
+        }
+        var phase = await Eventually.WaitAsync(async () =>
+            (await owner.ExpectAsync(owner.GetAsync($"/api/deployments/{id}"), HttpStatusCode.OK)).GetProperty("phase").GetString() is "Running" and var p ? p : null,
+            "phase Running after the outbox row was published", Patience);
+        Assert.Equal("Running", phase);
+        var details = await owner.ExpectAsync(owner.GetAsync($"/api/deployments/{id}"), HttpStatusCode.OK);
+        Assert.Equal("Ready", details.GetProperty("conditions")[0].GetProperty("type").GetString());
+    }
+
+    [Fact]
     public async Task A_UserDeployment_deleted_in_the_cluster_while_its_deployment_is_stored_is_created_again()
     {
         var (owner, team, handle) = await OwnerAsync();

@@ -9,11 +9,18 @@ namespace CleanScheduler.WebApi.Hosting;
 /// KUBERNETES_ENABLED=true: works off the cluster outbox as soon as a change commits and again every
 /// KUBERNETES_RECONCILE_INTERVAL (retries wait with back-off), and watches the server's UserDeployments to copy their
 /// status back. A full list (at start and after the watch expired) also finds stored deployments the cluster lacks.
+/// A status report that arrives while a change of its deployment is still in the outbox is not copied (it may describe
+/// the older wish); once the outbox has been worked off, the resource is read again and its status copied if it then
+/// describes the current spec, so that the operator's last word is not lost to a race with the publisher.
 /// </summary>
 public sealed class ClusterSyncService(
     IServiceScopeFactory scopes, ClusterSyncSignal signal, IKubernetesClient kube, ServerSettings settings, ILogger<ClusterSyncService> logger)
     : BackgroundService, IWatchHandler
 {
+    /// <summary>Deployments whose status report came while a change was pending: read again after the outbox pass.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (string Namespace, string Name, long Seq)> _deferred = new();
+    private long _deferrals;
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var watcher = new ResourceWatcher(kube, KubeResource.UserDeployments, null, ClusterNames.Selector, this, logger)
@@ -30,8 +37,15 @@ public sealed class ClusterSyncService(
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                var done = await scope.ServiceProvider.GetRequiredService<DeploymentClusterSync>().PublishPendingAsync(settings.KubernetesReconcileInterval, stoppingToken);
+                var sync = scope.ServiceProvider.GetRequiredService<DeploymentClusterSync>();
+                var done = await sync.PublishPendingAsync(settings.KubernetesReconcileInterval, stoppingToken);
                 if (done > 0) logger.LogDebug("Cluster sync: {Count} outbox row(s) done", done);
+                foreach (var entry in _deferred)
+                {
+                    var current = await kube.GetAsync(KubeResource.UserDeployments, entry.Value.Namespace, entry.Value.Name, stoppingToken);
+                    if (current is null || await sync.ObserveAsync(current, stoppingToken) != Observation.Pending)
+                        _deferred.TryRemove(entry);   // only this deferral: one that came meanwhile stays for the next pass
+                }
                 await signal.WaitAsync(settings.KubernetesReconcileInterval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -52,8 +66,8 @@ public sealed class ClusterSyncService(
     {
         await ObservingAsync(async sync =>
         {
-            foreach (var item in items) await sync.ObserveAsync(item, cancellationToken);
-            var present = items.Select(i => Guid.TryParse((string?)i["metadata"]?["labels"]?[ClusterNames.DeploymentIdLabel], out var id) ? id : Guid.Empty).ToList();
+            foreach (var item in items) await ObserveAsync(sync, item, cancellationToken);
+            var present = items.Select(i => DeploymentClusterSync.DeploymentIdOf(i) ?? Guid.Empty).ToList();
             var missing = await sync.EnqueueMissingAsync(present, cancellationToken);
             if (missing > 0)
             {
@@ -67,15 +81,29 @@ public sealed class ClusterSyncService(
     {
         await ObservingAsync(async sync =>
         {
-            if (type is WatchEventType.Added or WatchEventType.Modified) await sync.ObserveAsync(item, cancellationToken);
-            else if (type == WatchEventType.Deleted && Guid.TryParse((string?)item["metadata"]?["labels"]?[ClusterNames.DeploymentIdLabel], out var id)
-                     && await sync.EnqueueIfStoredAsync(id, cancellationToken))
+            if (type is WatchEventType.Added or WatchEventType.Modified) await ObserveAsync(sync, item, cancellationToken);
+            else if (type == WatchEventType.Deleted && DeploymentClusterSync.DeploymentIdOf(item) is { } id)
             {
-                logger.LogInformation("UserDeployment {Namespace}/{Name} was deleted in the cluster but not here; creating it again",
-                    (string?)item["metadata"]?["namespace"], (string?)item["metadata"]?["name"]);
-                signal.Notify();
+                _deferred.TryRemove(id, out _);
+                if (await sync.EnqueueIfStoredAsync(id, cancellationToken))
+                {
+                    logger.LogInformation("UserDeployment {Namespace}/{Name} was deleted in the cluster but not here; creating it again",
+                        (string?)item["metadata"]?["namespace"], (string?)item["metadata"]?["name"]);
+                    signal.Notify();
+                }
             }
         });
+    }
+
+    private async Task ObserveAsync(DeploymentClusterSync sync, JsonObject report, CancellationToken cancellationToken)
+    {
+        if (DeploymentClusterSync.DeploymentIdOf(report) is not { } id) return;
+        if (await sync.ObserveAsync(report, cancellationToken) == Observation.Pending)
+        {
+            _deferred[id] = ((string?)report["metadata"]?["namespace"] ?? "", (string?)report["metadata"]?["name"] ?? "", Interlocked.Increment(ref _deferrals));
+            signal.Notify();   // the publisher takes another pass, then reads the resource again
+        }
+        else _deferred.TryRemove(id, out _);
     }
 
     /// <summary>A failure to record a status (the database away) is logged; the resource's next change or the next full list carries it again.</summary>

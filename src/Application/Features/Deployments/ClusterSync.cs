@@ -53,6 +53,18 @@ public sealed class ClusterSyncSignal
     public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _pending.WaitAsync(timeout, cancellationToken);
 }
 
+/// <summary>What became of a UserDeployment's status report (<see cref="DeploymentClusterSync.ObserveAsync"/>).</summary>
+public enum Observation
+{
+    /// <summary>Not a report to copy: no deployment label, no phase, or about an older generation.</summary>
+    Ignored,
+    /// <summary>The deployment already shows it (or it describes another desired state than the stored one).</summary>
+    Unchanged,
+    Changed,
+    /// <summary>A change of the deployment is not published yet: try the report again once it is.</summary>
+    Pending,
+}
+
 /// <summary>Names and labels of what the server writes into the cluster for a deployment.</summary>
 public static class ClusterNames
 {
@@ -265,17 +277,18 @@ public sealed class DeploymentClusterSync(
     }
 
     /// <summary>
-    /// Copies a UserDeployment's reported phase onto its deployment, once the operator has seen the latest spec and the
-    /// server has nothing pending for it (otherwise the report describes an older wish). Returns whether it changed.
+    /// Copies a UserDeployment's reported phase, conditions and replicas onto its deployment, once the operator has seen
+    /// the latest spec and the server has nothing pending for it (otherwise the report may describe an older wish:
+    /// <see cref="Observation.Pending"/>, and the caller tries the same report again once the change is published).
     /// </summary>
-    public async Task<bool> ObserveAsync(JsonObject resource, CancellationToken cancellationToken)
+    public async Task<Observation> ObserveAsync(JsonObject resource, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse((string?)resource["metadata"]?["labels"]?[ClusterNames.DeploymentIdLabel], out var id)) return false;
-        if (resource["status"] is not JsonObject status || (string?)status["phase"] is not { } phaseText) return false;
-        if (!Enum.TryParse<DeploymentPhase>(phaseText, ignoreCase: false, out var phase) || !Enum.IsDefined(phase)) return false;
-        if (JsonLong(status["observedGeneration"]) != JsonLong(resource["metadata"]?["generation"])) return false;
-        if (!DeploymentCodes.TryParseState((string?)resource["spec"]?["desiredState"], out var desired)) return false;
-        if (await outbox.HasPendingAsync(id, cancellationToken)) return false;
+        if (DeploymentIdOf(resource) is not { } id) return Observation.Ignored;
+        if (resource["status"] is not JsonObject status || (string?)status["phase"] is not { } phaseText) return Observation.Ignored;
+        if (!Enum.TryParse<DeploymentPhase>(phaseText, ignoreCase: false, out var phase) || !Enum.IsDefined(phase)) return Observation.Ignored;
+        if (JsonLong(status["observedGeneration"]) != JsonLong(resource["metadata"]?["generation"])) return Observation.Ignored;
+        if (!DeploymentCodes.TryParseState((string?)resource["spec"]?["desiredState"], out var desired)) return Observation.Ignored;
+        if (await outbox.HasPendingAsync(id, cancellationToken)) return Observation.Pending;
 
         var message = Bounded((string?)status["message"]);
         var observed = ObservationOf(status);
@@ -284,8 +297,12 @@ public sealed class DeploymentClusterSync(
             .Where(d => d.Id == deploymentId && d.State == desired && (d.Phase != phase || d.PhaseMessage != message || d.Observed != observed))
             .ExecuteUpdateAsync(u => u.SetProperty(d => d.Phase, phase).SetProperty(d => d.PhaseMessage, message).SetProperty(d => d.Observed, observed),
                 cancellationToken);
-        return changed > 0;
+        return changed > 0 ? Observation.Changed : Observation.Unchanged;
     }
+
+    /// <summary>The deployment id a UserDeployment carries in its label, if any.</summary>
+    public static Guid? DeploymentIdOf(JsonObject resource) =>
+        Guid.TryParse((string?)resource["metadata"]?["labels"]?[ClusterNames.DeploymentIdLabel], out var id) ? id : null;
 
     /// <summary>
     /// The conditions and per-service replicas of a UserDeployment's status. Whatever is malformed is left out (the
