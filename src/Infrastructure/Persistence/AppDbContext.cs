@@ -320,7 +320,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     }
 
     private sealed class ObservationConverter() : ValueConverter<ClusterObservation, string>(
-        observed => System.Text.Json.JsonSerializer.Serialize(observed, System.Text.Json.JsonSerializerOptions.Web),
+        observed => Json(observed),
         json => System.Text.Json.JsonSerializer.Deserialize<ClusterObservation>(json, System.Text.Json.JsonSerializerOptions.Web) ?? ClusterObservation.None)
     {
         private static string Json(ClusterObservation observed) => System.Text.Json.JsonSerializer.Serialize(observed, System.Text.Json.JsonSerializerOptions.Web);

@@ -14,7 +14,8 @@ namespace CleanScheduler.WebApi.Hosting;
 /// describes the current spec, so that the operator's last word is not lost to a race with the publisher.
 /// </summary>
 public sealed class ClusterSyncService(
-    IServiceScopeFactory scopes, ClusterSyncSignal signal, IKubernetesClient kube, ServerSettings settings, ILogger<ClusterSyncService> logger)
+    IServiceScopeFactory scopes, ClusterSyncSignal signal, IClusterOutbox outbox, IKubernetesClient kube, ServerSettings settings,
+    ILogger<ClusterSyncService> logger)
     : BackgroundService, IWatchHandler
 {
     /// <summary>Deployments whose status report came while a change was pending: read again after the outbox pass.</summary>
@@ -42,6 +43,8 @@ public sealed class ClusterSyncService(
                 if (done > 0) logger.LogDebug("Cluster sync: {Count} outbox row(s) done", done);
                 foreach (var entry in _deferred)
                 {
+                    // Still unpublished (the API server refusing, say): reading the resource again would tell nothing new.
+                    if (await outbox.HasPendingAsync(entry.Key, stoppingToken)) continue;
                     var current = await kube.GetAsync(KubeResource.UserDeployments, entry.Value.Namespace, entry.Value.Name, stoppingToken);
                     if (current is null || await sync.ObserveAsync(current, stoppingToken) != Observation.Pending)
                         _deferred.TryRemove(entry);   // only this deferral: one that came meanwhile stays for the next pass
