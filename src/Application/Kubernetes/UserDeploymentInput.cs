@@ -8,8 +8,14 @@ using CleanScheduler.Domain.Tenancy;
 
 namespace CleanScheduler.Application.Kubernetes;
 
-/// <summary>A UserDeployment that cannot be rendered, and why (shown in its status as phase Failed).</summary>
-public sealed class UserDeploymentSpecException(string message) : Exception(message);
+/// <summary>
+/// A UserDeployment that cannot be rendered, and why (shown in its status as phase Failed, with <see cref="Reason"/> as
+/// the reason of its Degraded condition: <c>InvalidSpec</c> unless a more precise one is given, e.g. a render limit).
+/// </summary>
+public sealed class UserDeploymentSpecException(string message, string reason = "InvalidSpec") : Exception(message)
+{
+    public string Reason { get; } = reason;
+}
 
 /// <summary>
 /// Turns a UserDeployment resource into the renderer's input: the same <see cref="ManifestRenderer"/> then serves the

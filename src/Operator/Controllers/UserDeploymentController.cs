@@ -96,7 +96,7 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
         }
         catch (UserDeploymentSpecException e)
         {
-            await WriteStatusAsync(key, resource, UserDeploymentStatus.Invalid(e.Message, generation, resource["status"] as JsonObject, DateTimeOffset.UtcNow), cancellationToken);
+            await WriteStatusAsync(key, resource, UserDeploymentStatus.Invalid(e.Message, generation, resource["status"] as JsonObject, DateTimeOffset.UtcNow, e.Reason), cancellationToken);
             throw;
         }
 

@@ -54,7 +54,7 @@ public static class UserDeploymentStatus
     }
 
     /// <summary>Status for a resource that cannot be rendered (bad spec, missing template).</summary>
-    public static JsonObject Invalid(string message, long generation, JsonObject? previous, DateTimeOffset now) => new()
+    public static JsonObject Invalid(string message, long generation, JsonObject? previous, DateTimeOffset now, string reason = "InvalidSpec") => new()
     {
         ["phase"] = "Failed",
         ["message"] = message,
@@ -62,9 +62,9 @@ public static class UserDeploymentStatus
         ["urls"] = new JsonArray(),
         ["services"] = new JsonArray(),
         ["conditions"] = new JsonArray(
-            Condition("Ready", false, "InvalidSpec", message, generation, previous, now),
-            Condition("Progressing", false, "InvalidSpec", message, generation, previous, now),
-            Condition("Degraded", true, "InvalidSpec", message, generation, previous, now)),
+            Condition("Ready", false, reason, message, generation, previous, now),
+            Condition("Progressing", false, reason, message, generation, previous, now),
+            Condition("Degraded", true, reason, message, generation, previous, now)),
     };
 
     private static string? Failure(JsonObject? deployment, ServiceSpec service)
