@@ -47,15 +47,15 @@ public sealed class ManifestRendererTests
 
     [Theory, MemberData(nameof(TemplatesAndTiers))]
     public void Each_system_template_renders_as_its_golden_file_for_each_tier(string template, Tier tier) =>
-        MatchesGolden($"{Slug(template)}.{tier.ToCode()}.yaml", YamlWriter.Documents(ManifestRenderer.Render(Input(template, tier), new RenderOptions())));
+        MatchesGolden($"{Slug(template)}.{tier.ToCode()}.yaml", YamlJson.Write(ManifestRenderer.Render(Input(template, tier), new RenderOptions())));
 
     [Fact]
     public void Variants_render_as_their_golden_files()
     {
         var owner = new OwnerObject("scheduler.cleanscheduler.io/v1alpha1", "UserDeployment", "shop", "5e0a3c1b-6f0e-4b9a-9d3c-2b8f7e1a4c55");
-        MatchesGolden("variant.stopped-owned.yaml", YamlWriter.Documents(ManifestRenderer.Render(
+        MatchesGolden("variant.stopped-owned.yaml", YamlJson.Write(ManifestRenderer.Render(
             Input("Web app + PostgreSQL", Tier.Business, running: false, owner: owner), new RenderOptions())));
-        MatchesGolden("variant.external-secrets-no-policies.yaml", YamlWriter.Documents(ManifestRenderer.Render(
+        MatchesGolden("variant.external-secrets-no-policies.yaml", YamlJson.Write(ManifestRenderer.Render(
             Input("Web app + PostgreSQL", Tier.Enterprise), new RenderOptions(ClusterSecretStore: "vault-backend", DisableNetworkPolicies: true))));
     }
 
@@ -89,7 +89,7 @@ public sealed class ManifestRendererTests
         var objects = ManifestRenderer.Render(Input("Static site", Tier.Business), new RenderOptions());
 
         var stream = new YamlStream();
-        stream.Load(new StringReader(YamlWriter.Documents(objects)));
+        stream.Load(new StringReader(YamlJson.Write(objects)));
 
         Assert.Equal(objects.Count, stream.Documents.Count);
         var configMap = (YamlMappingNode)stream.Documents.Single(d => ((YamlScalarNode)((YamlMappingNode)d.RootNode)["kind"]).Value == "ConfigMap").RootNode;
@@ -190,7 +190,7 @@ public sealed class ManifestRendererTests
         Assert.DoesNotContain(objects, o => o["kind"]!.GetValue<string>() == "Secret");
         Assert.Equal("vault-backend", external["spec"]!["secretStoreRef"]!["name"]!.GetValue<string>());
         Assert.Equal($"users/{UserId}/deployments/shop", external["spec"]!["data"]![0]!["remoteRef"]!["key"]!.GetValue<string>());
-        Assert.DoesNotContain("s3cret", YamlWriter.Documents(objects));
+        Assert.DoesNotContain("s3cret", YamlJson.Write(objects));
     }
 
     [Fact]
@@ -220,8 +220,8 @@ public sealed class ManifestRendererTests
     [Fact]
     public void Rendering_is_a_pure_function()
     {
-        var first = YamlWriter.Documents(ManifestRenderer.Render(Input("Web app + Redis cache", Tier.Free), new RenderOptions()));
-        var second = YamlWriter.Documents(ManifestRenderer.Render(Input("Web app + Redis cache", Tier.Free), new RenderOptions()));
+        var first = YamlJson.Write(ManifestRenderer.Render(Input("Web app + Redis cache", Tier.Free), new RenderOptions()));
+        var second = YamlJson.Write(ManifestRenderer.Render(Input("Web app + Redis cache", Tier.Free), new RenderOptions()));
 
         Assert.Equal(first, second);
     }
@@ -237,27 +237,5 @@ public sealed class ManifestRendererTests
         var after = Hash(ManifestRenderer.Render(input with { Values = new Dictionary<string, string> { ["PAGE_TITLE"] = "New title" } }, new RenderOptions()));
 
         Assert.NotEqual(before, after);
-    }
-}
-
-public sealed class YamlWriterTests
-{
-    [Fact]
-    public void Ambiguous_scalars_stay_strings_and_ambiguous_keys_are_quoted()
-    {
-        var yaml = YamlWriter.Documents([new JsonObject
-        {
-            ["a"] = "true", ["b"] = "80", ["c"] = "1e3", ["NO"] = "x", ["on"] = true, ["0-file"] = "", ["n"] = 5, ["list"] = new JsonArray(),
-        }]);
-
-        Assert.Equal("---\na: \"true\"\nb: \"80\"\nc: \"1e3\"\n\"NO\": \"x\"\n\"on\": true\n\"0-file\": \"\"\n\"n\": 5\nlist: []\n", yaml);
-    }
-
-    [Fact]
-    public void Multi_line_text_uses_a_literal_block_unless_it_cannot()
-    {
-        var yaml = YamlWriter.Documents([new JsonObject { ["text"] = "line one\nline two\n", ["odd"] = " leading\nspace", ["tabs"] = "a\tb\nc" }]);
-
-        Assert.Equal("---\ntext: |\n  line one\n  line two\nodd: \" leading\\nspace\"\ntabs: \"a\\tb\\nc\"\n", yaml);
     }
 }

@@ -44,7 +44,7 @@ public sealed class GetManifestsHandler(
             deployment.Secrets.ToDictionary(s => s.Name, s => mayReadSecrets ? Decrypt(deployment, s) : null, StringComparer.Ordinal),
             deployment.State == DesiredState.Running, deployment.Host);
         var objects = ManifestRenderer.Render(input, options.Render);
-        return new Manifests($"{deployment.Name}.yaml", YamlWriter.Documents(objects), objects.Count);
+        return new Manifests($"{deployment.Name}.yaml", YamlJson.Write(objects), objects.Count);
     }
 
     /// <summary>The plain value, or null (rendered as redacted) when the configured key cannot decrypt it.</summary>
