@@ -42,7 +42,7 @@ internal static class TemplateMapping
     {
         var spec = TemplateSpecYaml.Parse(yaml, out var errors) ?? throw new SpecValidationException(errors);
         var longest = new string('x', Domain.Deployments.DeploymentName.MaxLength);
-        var input = Kubernetes.RenderInput.ForLimits(spec, new Dictionary<string, string>(), longest, (longest + "." + new string('x', 200))[..253]);
+        var input = Kubernetes.RenderInput.ForLimits(spec, new Dictionary<string, string>(), longest, longest + "." + new string('x', 253 - longest.Length - 1));
         if (Kubernetes.ManifestRenderer.CheckRenderLimits(input) is { } problem) throw Kubernetes.RenderLimitException.For(problem, "spec");
         return spec;
     }
