@@ -43,7 +43,7 @@ public static class RenderCommand
             var spec = CustomResources.From<UserDeploymentSpec>(resource["spec"]);
             var templateText = template is null ? null : File.ReadAllText(template);
             var input = UserDeploymentInput.From(resource, UserDeploymentInput.Spec(spec, templateText), domain);
-            output.Write(YamlWriter.Documents(ManifestRenderer.Render(input, new RenderOptions(store, disablePolicies))));
+            output.Write(YamlJson.Write(ManifestRenderer.Render(input, new RenderOptions(store, disablePolicies))));
             return 0;
         }
         catch (Exception e) when (e is UserDeploymentSpecException or IOException or UnauthorizedAccessException or YamlDotNet.Core.YamlException or System.Text.Json.JsonException)

@@ -61,6 +61,10 @@ public static partial class KubernetesSchema
             $"{C}.env[].valueFrom.secretKeyRef.name", $"{C}.env[].valueFrom.secretKeyRef.key",
             $"{C}.resources", $"{C}.resources.requests", $"{C}.resources.requests.*", $"{C}.resources.limits", $"{C}.resources.limits.*",
             .. ProbePaths($"{C}.readinessProbe"), .. ProbePaths($"{C}.livenessProbe"),
+            $"{C}.securityContext", $"{C}.securityContext.allowPrivilegeEscalation", $"{C}.securityContext.privileged",
+            $"{C}.securityContext.capabilities", $"{C}.securityContext.capabilities.drop", $"{C}.securityContext.capabilities.drop[]",
+            $"{C}.securityContext.capabilities.add", $"{C}.securityContext.capabilities.add[]",
+            $"{C}.securityContext.seccompProfile", $"{C}.securityContext.seccompProfile.type",
             $"{C}.volumeMounts", $"{C}.volumeMounts[]", $"{C}.volumeMounts[].name", $"{C}.volumeMounts[].mountPath", $"{C}.volumeMounts[].subPath",
             $"{C}.volumeMounts[].readOnly", "spec.template.spec.volumes", "spec.template.spec.volumes[]", "spec.template.spec.volumes[].name",
             "spec.template.spec.volumes[].configMap", "spec.template.spec.volumes[].configMap.name"],
@@ -127,6 +131,22 @@ public static partial class KubernetesSchema
                 Problem($"{path} is not a DNS name");
             if (path.EndsWith("paths[].path", StringComparison.Ordinal) && !value!.GetValue<string>().StartsWith('/')) Problem($"{path} must be absolute");
             if (path.EndsWith("mountPath", StringComparison.Ordinal) && !value!.GetValue<string>().StartsWith('/')) Problem($"{path} must be absolute");
+            if (path.EndsWith("seccompProfile.type", StringComparison.Ordinal) && value?.GetValue<string>() is not ("RuntimeDefault" or "Localhost" or "Unconfined"))
+                Problem($"{path} has an unknown seccomp profile type");
+            if (path.Contains("capabilities.", StringComparison.Ordinal) && value?.GetValueKind() != JsonValueKind.String) Problem($"{path} must be a capability name");
+            if ((path.EndsWith("allowPrivilegeEscalation", StringComparison.Ordinal) || path.EndsWith("securityContext.privileged", StringComparison.Ordinal))
+                && value?.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+                Problem($"{path} must be a boolean");
+        }
+
+        // ipBlock: a CIDR, and every "except" a strict subset of it (the API server's NetworkPolicy validation)
+        foreach (var block in Find(item, "ipBlock"))
+        {
+            if (!System.Net.IPNetwork.TryParse(block["cidr"]?.GetValue<string>(), out var cidr)) { Problem($"invalid ipBlock cidr '{block["cidr"]}'"); continue; }
+            foreach (var except in block["except"]?.AsArray() ?? [])
+                if (!System.Net.IPNetwork.TryParse(except?.GetValue<string>(), out var inner) || inner.BaseAddress.AddressFamily != cidr.BaseAddress.AddressFamily
+                    || inner.PrefixLength <= cidr.PrefixLength || !cidr.Contains(inner.BaseAddress))
+                    Problem($"ipBlock except '{except}' is not a strict subset of {block["cidr"]}");
         }
 
         if (kind == "Deployment")

@@ -47,15 +47,15 @@ public sealed class ManifestRendererTests
 
     [Theory, MemberData(nameof(TemplatesAndTiers))]
     public void Each_system_template_renders_as_its_golden_file_for_each_tier(string template, Tier tier) =>
-        MatchesGolden($"{Slug(template)}.{tier.ToCode()}.yaml", YamlWriter.Documents(ManifestRenderer.Render(Input(template, tier), new RenderOptions())));
+        MatchesGolden($"{Slug(template)}.{tier.ToCode()}.yaml", YamlJson.Write(ManifestRenderer.Render(Input(template, tier), new RenderOptions())));
 
     [Fact]
     public void Variants_render_as_their_golden_files()
     {
         var owner = new OwnerObject("scheduler.cleanscheduler.io/v1alpha1", "UserDeployment", "shop", "5e0a3c1b-6f0e-4b9a-9d3c-2b8f7e1a4c55");
-        MatchesGolden("variant.stopped-owned.yaml", YamlWriter.Documents(ManifestRenderer.Render(
+        MatchesGolden("variant.stopped-owned.yaml", YamlJson.Write(ManifestRenderer.Render(
             Input("Web app + PostgreSQL", Tier.Business, running: false, owner: owner), new RenderOptions())));
-        MatchesGolden("variant.external-secrets-no-policies.yaml", YamlWriter.Documents(ManifestRenderer.Render(
+        MatchesGolden("variant.external-secrets-no-policies.yaml", YamlJson.Write(ManifestRenderer.Render(
             Input("Web app + PostgreSQL", Tier.Enterprise), new RenderOptions(ClusterSecretStore: "vault-backend", DisableNetworkPolicies: true))));
     }
 
@@ -89,7 +89,7 @@ public sealed class ManifestRendererTests
         var objects = ManifestRenderer.Render(Input("Static site", Tier.Business), new RenderOptions());
 
         var stream = new YamlStream();
-        stream.Load(new StringReader(YamlWriter.Documents(objects)));
+        stream.Load(new StringReader(YamlJson.Write(objects)));
 
         Assert.Equal(objects.Count, stream.Documents.Count);
         var configMap = (YamlMappingNode)stream.Documents.Single(d => ((YamlScalarNode)((YamlMappingNode)d.RootNode)["kind"]).Value == "ConfigMap").RootNode;
@@ -131,16 +131,93 @@ public sealed class ManifestRendererTests
         Assert.Single(objects, o => o["kind"]!.GetValue<string>() == "LimitRange");
     }
 
+    /// <summary>The per-tier isolation table of docs/security.md: who may connect in, and where pods may connect out.</summary>
     [Theory]
-    [InlineData(Tier.Free, "Ingress", false)]
-    [InlineData(Tier.Business, "Ingress", false)]
-    [InlineData(Tier.Enterprise, "Egress", true)]
-    public void Isolation_grows_with_the_tier(Tier tier, string lastPolicyType, bool egressLimited)
+    [InlineData(Tier.Free, "namespaceSelector:app.kubernetes.io/managed-by=cleanscheduler,scheduler.cleanscheduler.io/isolation=shared")]
+    [InlineData(Tier.Business, "podSelector:")]
+    [InlineData(Tier.Enterprise, "podSelector:app.kubernetes.io/instance=shop")]
+    public void Isolation_follows_the_tier_in_both_directions(Tier tier, string tenantPeer)
     {
         var spec = Single(ManifestRenderer.Render(Input("Static site", tier), new RenderOptions()), "NetworkPolicy")["spec"]!;
+        static string Peer(JsonNode? peer) => string.Join(";", peer!.AsObject().Select(kv =>
+            $"{kv.Key}:{string.Join(",", (kv.Value!["matchLabels"] as JsonObject ?? []).Select(l => $"{l.Key}={l.Value}"))}"));
+        const string ingressController = "namespaceSelector:kubernetes.io/metadata.name=traefik";
 
-        Assert.Equal(lastPolicyType, spec["policyTypes"]!.AsArray()[^1]!.GetValue<string>());
-        Assert.Equal(egressLimited, spec["egress"] is not null);
+        Assert.Equal(["Ingress", "Egress"], spec["policyTypes"]!.AsArray().Select(t => (string?)t));
+        Assert.Equal([tenantPeer, ingressController], spec["ingress"]!.AsArray().Single()!["from"]!.AsArray().Select(Peer));
+        var egress = spec["egress"]!.AsArray();
+        Assert.Equal(3, egress.Count);
+        Assert.Equal(["UDP:53", "TCP:53"], egress[0]!["ports"]!.AsArray().Select(p => $"{p!["protocol"]}:{p["port"]}"));
+        Assert.Null(egress[0]!["to"]);
+        Assert.Equal([tenantPeer, ingressController], egress[1]!["to"]!.AsArray().Select(Peer));
+        Assert.Null(egress[1]!["ports"]);
+        Assert.Null(egress[2]!["ports"]);
+        var blocks = egress[2]!["to"]!.AsArray().Select(p => p!["ipBlock"]!).ToList();
+        Assert.Equal(["0.0.0.0/0", "::/0"], blocks.Select(b => (string?)b["cidr"]));
+        var blocked = blocks.SelectMany(b => b["except"]!.AsArray().Select(e => (string?)e)).ToList();
+        foreach (var range in new[] { "169.254.0.0/16", "fe80::/10", "fc00::/7", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10" })
+            Assert.Contains(range, blocked);
+    }
+
+    [Theory]
+    [InlineData("169.254.169.254")]   // AWS, GCP, Azure, OpenStack metadata
+    [InlineData("169.254.0.1")]
+    [InlineData("fd00:ec2::254")]     // AWS IPv6 metadata
+    [InlineData("fe80::1")]
+    [InlineData("10.96.0.1")]         // a typical kubernetes.default Service address
+    public void No_tier_lets_a_pod_reach_link_local_or_cluster_addresses_by_ip_except_for_dns(string address)
+    {
+        var ip = System.Net.IPAddress.Parse(address);
+        foreach (var tier in Enum.GetValues<Tier>())
+        {
+            var egress = Single(ManifestRenderer.Render(Input("Static site", tier), new RenderOptions()), "NetworkPolicy")["spec"]!["egress"]!.AsArray();
+            foreach (var rule in egress.Where(r => r!["ports"] is null))   // rules open to every port
+                foreach (var block in (rule!["to"]?.AsArray() ?? []).Select(p => p!["ipBlock"]).OfType<JsonObject>())
+                {
+                    var cidr = System.Net.IPNetwork.Parse((string)block["cidr"]!);
+                    var excepted = block["except"]!.AsArray().Any(e => System.Net.IPNetwork.Parse((string)e!).Contains(ip));
+                    Assert.False(cidr.Contains(ip) && !excepted, $"{tier}: {address} is reachable through {block.ToJsonString()}");
+                }
+        }
+    }
+
+    [Fact]
+    public void Tenant_namespaces_enforce_the_baseline_pod_security_profile_and_warn_and_audit_restricted()
+    {
+        foreach (var tier in Enum.GetValues<Tier>())
+        {
+            var labels = Single(ManifestRenderer.Render(Input("Static site", tier), new RenderOptions()), "Namespace")["metadata"]!["labels"]!;
+
+            Assert.Equal("baseline", (string?)labels["pod-security.kubernetes.io/enforce"]);
+            Assert.Equal("restricted", (string?)labels["pod-security.kubernetes.io/warn"]);
+            Assert.Equal("restricted", (string?)labels["pod-security.kubernetes.io/audit"]);
+            Assert.Equal("latest", (string?)labels["pod-security.kubernetes.io/enforce-version"]);
+        }
+    }
+
+    [Fact]
+    public void Every_container_runs_without_privilege_escalation_with_the_default_seccomp_profile_and_fewer_capabilities()
+    {
+        foreach (var template in SystemTemplates.All)
+        foreach (var deployment in ManifestRenderer.Render(Input(template.Name, Tier.Business), new RenderOptions()).Where(o => (string?)o["kind"] == "Deployment"))
+        {
+            var pod = deployment["spec"]!["template"]!["spec"]!;
+            Assert.Equal("RuntimeDefault", (string?)pod["securityContext"]!["seccompProfile"]!["type"]);
+            Assert.False((bool)pod["automountServiceAccountToken"]!);
+            Assert.Null(pod["hostNetwork"] ?? pod["hostPID"] ?? pod["hostIPC"]);
+            foreach (var container in pod["containers"]!.AsArray())
+            {
+                var security = container!["securityContext"]!;
+                Assert.False((bool)security["allowPrivilegeEscalation"]!);
+                Assert.False((bool)security["privileged"]!);
+                Assert.Equal("RuntimeDefault", (string?)security["seccompProfile"]!["type"]);
+                Assert.Equal(["ALL"], security["capabilities"]!["drop"]!.AsArray().Select(c => (string?)c));
+                var added = security["capabilities"]!["add"]!.AsArray().Select(c => (string)c!).ToList();
+                string[] baseline = ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"];
+                Assert.All(added, c => Assert.Contains(c, baseline));   // the baseline profile allows adding only these
+                Assert.DoesNotContain("NET_RAW", added);
+            }
+        }
     }
 
     [Fact]
@@ -190,7 +267,7 @@ public sealed class ManifestRendererTests
         Assert.DoesNotContain(objects, o => o["kind"]!.GetValue<string>() == "Secret");
         Assert.Equal("vault-backend", external["spec"]!["secretStoreRef"]!["name"]!.GetValue<string>());
         Assert.Equal($"users/{UserId}/deployments/shop", external["spec"]!["data"]![0]!["remoteRef"]!["key"]!.GetValue<string>());
-        Assert.DoesNotContain("s3cret", YamlWriter.Documents(objects));
+        Assert.DoesNotContain("s3cret", YamlJson.Write(objects));
     }
 
     [Fact]
@@ -220,8 +297,8 @@ public sealed class ManifestRendererTests
     [Fact]
     public void Rendering_is_a_pure_function()
     {
-        var first = YamlWriter.Documents(ManifestRenderer.Render(Input("Web app + Redis cache", Tier.Free), new RenderOptions()));
-        var second = YamlWriter.Documents(ManifestRenderer.Render(Input("Web app + Redis cache", Tier.Free), new RenderOptions()));
+        var first = YamlJson.Write(ManifestRenderer.Render(Input("Web app + Redis cache", Tier.Free), new RenderOptions()));
+        var second = YamlJson.Write(ManifestRenderer.Render(Input("Web app + Redis cache", Tier.Free), new RenderOptions()));
 
         Assert.Equal(first, second);
     }
@@ -237,27 +314,5 @@ public sealed class ManifestRendererTests
         var after = Hash(ManifestRenderer.Render(input with { Values = new Dictionary<string, string> { ["PAGE_TITLE"] = "New title" } }, new RenderOptions()));
 
         Assert.NotEqual(before, after);
-    }
-}
-
-public sealed class YamlWriterTests
-{
-    [Fact]
-    public void Ambiguous_scalars_stay_strings_and_ambiguous_keys_are_quoted()
-    {
-        var yaml = YamlWriter.Documents([new JsonObject
-        {
-            ["a"] = "true", ["b"] = "80", ["c"] = "1e3", ["NO"] = "x", ["on"] = true, ["0-file"] = "", ["n"] = 5, ["list"] = new JsonArray(),
-        }]);
-
-        Assert.Equal("---\na: \"true\"\nb: \"80\"\nc: \"1e3\"\n\"NO\": \"x\"\n\"on\": true\n\"0-file\": \"\"\n\"n\": 5\nlist: []\n", yaml);
-    }
-
-    [Fact]
-    public void Multi_line_text_uses_a_literal_block_unless_it_cannot()
-    {
-        var yaml = YamlWriter.Documents([new JsonObject { ["text"] = "line one\nline two\n", ["odd"] = " leading\nspace", ["tabs"] = "a\tb\nc" }]);
-
-        Assert.Equal("---\ntext: |\n  line one\n  line two\nodd: \" leading\\nspace\"\ntabs: \"a\\tb\\nc\"\n", yaml);
     }
 }

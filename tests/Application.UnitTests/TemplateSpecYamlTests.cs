@@ -196,4 +196,28 @@ public sealed class TemplateSpecYamlTests
 
         Assert.Equal("line 4, column 15: services[0].replicas: Must be between 1 and 20.", error.ToString());
     }
+
+    [Theory]
+    [InlineData("# only a comment\n")]
+    [InlineData("# one\n# two\n\n")]
+    [InlineData("...\n")]
+    public void A_spec_of_comments_only_is_an_error_not_an_exception(string yaml) =>
+        Assert.Contains("empty", Only(yaml).Message, StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("securityContext:\n      privileged: true", "securityContext")]
+    [InlineData("hostNetwork: true", "hostNetwork")]
+    [InlineData("hostPID: true", "hostPID")]
+    [InlineData("hostIPC: true", "hostIPC")]
+    [InlineData("privileged: true", "privileged")]
+    [InlineData("volumes:\n      - hostPath: { path: / }", "volumes")]
+    [InlineData("capabilities: { add: [SYS_ADMIN] }", "capabilities")]
+    [InlineData("serviceAccountName: admin", "serviceAccountName")]
+    public void A_spec_cannot_ask_for_privileged_pod_settings(string field, string key)
+    {
+        var error = Only($"services:\n  - name: web\n    image: nginx\n    {field}\n");
+
+        Assert.Equal($"services[0].{key}", error.Path);
+        Assert.StartsWith($"Unknown key '{key}'", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -51,6 +51,24 @@ public sealed class InstallManifestTests
     }
 
     [Fact]
+    public void The_server_role_grants_exactly_the_verbs_the_server_calls_and_never_reads_secrets()
+    {
+        var rules = One("ClusterRole", "cleanscheduler-server")["rules"]!.AsArray()
+            .SelectMany(r => r!["resources"]!.AsArray().Select(resource => (Resource: (string)resource!, Verbs: r["verbs"]!.AsArray().Select(v => (string)v!).Order().ToArray())))
+            .ToDictionary(r => r.Resource, r => string.Join(",", r.Verbs));
+
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["userdeployments"] = "create,delete,get,list,patch,watch",   // server-side apply, delete, the status watch and its re-read
+            ["namespaces"] = "create",
+            ["configmaps"] = "create,patch",                               // template ConfigMaps, server-side apply
+            ["secrets"] = "create,delete,patch",                           // secret values, written and deleted, never read
+            ["pods"] = "list",
+            ["pods/log"] = "get",
+        }, rules);
+    }
+
+    [Fact]
     public void The_CRDs_have_a_status_subresource_printer_columns_and_short_names()
     {
         foreach (var (name, shortName) in new[] { ("userdeployments", "ud"), ("agenttasks", "at"), ("workflows", "wf") })

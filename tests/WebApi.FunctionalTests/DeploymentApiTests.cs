@@ -264,4 +264,52 @@ public sealed class DeploymentApiTests(ApiFactory factory) : IClassFixture<ApiFa
         await ProblemAsync(Get($"/api/deployments/{id}/logs?tailLines=-1"), HttpStatusCode.BadRequest, "validation.failed");
         await ProblemAsync(Get("/api/nothing-here"), HttpStatusCode.NotFound, "route.not_found");
     }
+
+    /// <summary>A template whose one config file is nothing but {{X}}: harmless with a short X, 53 MB with a 4,096-character one.</summary>
+    private static readonly string AmplifyingSpec =
+        "services:\n  - name: web\n    image: nginx:1.27\n    env:\n      - { name: X }\n    configFiles:\n      - path: /etc/app.conf\n        content: \""
+        + string.Concat(Enumerable.Repeat("{{X}}", 13_000)) + "\"\n";
+
+    [Fact]
+    public async Task Values_that_would_render_past_the_limits_are_refused_with_422_at_create_and_reconfigure_and_a_stored_one_answers_422()
+    {
+        var (_, team, owner) = await OrgAsync("business");
+        var template = (await owner.ExpectAsync(owner.PostAsync("/api/templates",
+            new { teamId = team, name = "Amplifier", visibility = "team", spec = AmplifyingSpec, description = "x" }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var huge = new string('v', 4096);
+
+        var refused = await ProblemAsync(Deploy(owner, team, template, "amp", V(("X", huge))), (HttpStatusCode)422, "render.file_too_large");
+        Assert.Contains("256 KiB", refused.GetProperty("errors").GetProperty("values")[0].GetString());
+        var id = (await owner.ExpectAsync(Deploy(owner, team, template, "amp", V(("X", "short"))), HttpStatusCode.Created)).GetProperty("id").GetString();
+        await ProblemAsync(owner.PutAsync($"/api/deployments/{id}/values", new { values = V(("X", huge)) }), (HttpStatusCode)422, "render.file_too_large");
+        Assert.Contains("shortshort", await owner.Http.GetStringAsync($"/api/deployments/{id}/manifests"));   // the refused change was not stored
+
+        await using (var connection = new Npgsql.NpgsqlConnection(factory.ConnectionString))   // as stored before the limits existed
+        {
+            await connection.OpenAsync();
+            await using var update = new Npgsql.NpgsqlCommand("UPDATE deployments SET \"values\" = jsonb_build_object('X', repeat('v', 4096)) WHERE id = @id", connection);
+            update.Parameters.AddWithValue("id", Guid.Parse(id!));
+            Assert.Equal(1, await update.ExecuteNonQueryAsync());
+        }
+        var problem = await ProblemAsync(owner.GetAsync($"/api/deployments/{id}/manifests"), (HttpStatusCode)422, "render.file_too_large");
+        Assert.Contains("services[0].configFiles[0].content", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Hostile_values_download_as_yaml_that_reads_back_as_exactly_those_values()
+    {
+        var (_, team, owner) = await OrgAsync();
+        var template = await SystemTemplateAsync(owner, team, "Static site");
+        const string hostile = "title\u2028      securityContext:\u2028        privileged: true\n---\nkind: Pod\u0085hostPID: true # \"'\\ on";
+        var id = (await owner.ExpectAsync(Deploy(owner, team, template, "hostile", V(("PAGE_TITLE", hostile))), HttpStatusCode.Created)).GetProperty("id").GetString();
+
+        var yaml = await owner.Http.GetStringAsync($"/api/deployments/{id}/manifests");
+
+        Assert.DoesNotContain(yaml, c => c is '\u2028' or '\u0085');
+        var objects = CleanScheduler.Application.Kubernetes.YamlJson.Documents(yaml).ToList();
+        Assert.Equal(8, objects.Count);
+        var container = objects.Single(o => (string?)o["kind"] == "Deployment")["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        Assert.Equal(hostile, (string?)container["env"]!.AsArray().Single(e => (string?)e!["name"] == "PAGE_TITLE")!["value"]);
+        Assert.False((bool)container["securityContext"]!["privileged"]!);
+    }
 }

@@ -173,4 +173,31 @@ public sealed class TemplateApiTests(ApiFactory factory) : IClassFixture<ApiFact
         await ValidationProblemAsync(Create(_admin, null, "No team", "team"), "teamId");
         await ValidationProblemAsync(Create(_admin, null, "Bad", "public"), "visibility");
     }
+
+    [Theory]
+    [InlineData("# nothing but a comment\n")]
+    [InlineData("# one\n\n# two\n")]
+    public async Task A_spec_of_comments_only_is_a_400_not_a_500(string spec)
+    {
+        var (_, team, owner) = await OrgAsync("business");
+
+        var problem = await ProblemAsync(Create(owner, team, "Comments", "team", spec), HttpStatusCode.BadRequest, "template.invalid_spec");
+
+        Assert.Contains("empty", problem.GetProperty("errors").GetProperty("spec")[0].GetString());
+        var id = (await owner.ExpectAsync(Create(owner, team, "Fine", "team"), HttpStatusCode.Created)).GetProperty("id").GetString();
+        await ProblemAsync(owner.PutAsync($"/api/templates/{id}", new { spec }), HttpStatusCode.BadRequest, "template.invalid_spec");
+    }
+
+    [Fact]
+    public async Task A_template_whose_defaults_render_past_the_limit_is_refused_with_422()
+    {
+        var (_, team, owner) = await OrgAsync("business");
+        var spec = "services:\n  - name: web\n    image: nginx:1.27\n    env:\n      - { name: X, default: \"" + new string('d', 4096) + "\" }\n"
+            + "    configFiles:\n      - path: /etc/app.conf\n        content: \"" + string.Concat(Enumerable.Repeat("{{X}}", 100)) + "\"\n";
+
+        var problem = await ProblemAsync(Create(owner, team, "Amplified", "team", spec), (HttpStatusCode)422, "render.file_too_large");
+
+        Assert.Contains("services[0].configFiles[0].content", problem.GetProperty("errors").GetProperty("spec")[0].GetString());
+        await owner.ExpectAsync(Create(owner, team, "Bounded", "team", spec.Replace(string.Concat(Enumerable.Repeat("{{X}}", 100)), "{{X}}")), HttpStatusCode.Created);
+    }
 }

@@ -22,7 +22,37 @@ public static partial class ManifestRenderer
     public const string QuotaName = "cleanscheduler-quota";
     public const string LimitRangeName = "cleanscheduler-limits";
 
+    /// <summary>The most one config file may render to (its template text with every <c>{{ NAME }}</c> replaced).</summary>
+    public const int MaxRenderedFileBytes = 256 * 1024;
+
+    /// <summary>
+    /// The most text one deployment may render to: every expansion of config files, env values and defaults, command
+    /// and args, counted in UTF-8 bytes (Kubernetes refuses a ConfigMap over 1 MiB anyway).
+    /// </summary>
+    public const int MaxRenderedBytes = 1024 * 1024;
+
+    /// <summary>The Degraded reason of a UserDeployment that renders to more than the limits allow.</summary>
+    public const string RenderLimitReason = "RenderLimitExceeded";
+
+    /// <summary>
+    /// The objects of the deployment. Throws <see cref="UserDeploymentSpecException"/> (reason
+    /// <see cref="RenderLimitReason"/>) when the text would exceed <see cref="MaxRenderedFileBytes"/> or
+    /// <see cref="MaxRenderedBytes"/>: sizes are counted before anything is expanded, so nothing large is ever built.
+    /// </summary>
     public static IReadOnlyList<JsonObject> Render(RenderInput input, RenderOptions options)
+    {
+        try { return Render(input, options, new RenderBudget()); }
+        catch (RenderLimitExceededException e) { throw new UserDeploymentSpecException(e.Message, RenderLimitReason); }
+    }
+
+    /// <summary>Why the deployment cannot be rendered within the limits (the limit's code, the spec path, a message), or null.</summary>
+    public static RenderLimitProblem? CheckRenderLimits(RenderInput input)
+    {
+        try { Render(input, new RenderOptions(), new RenderBudget()); return null; }
+        catch (RenderLimitExceededException e) { return new RenderLimitProblem(e.Code, e.Path, e.Message); }
+    }
+
+    private static IReadOnlyList<JsonObject> Render(RenderInput input, RenderOptions options, RenderBudget budget)
     {
         var objects = new List<JsonObject> { Namespace(input) };
         if (input.Limits.Quota is { } quota) objects.Add(ResourceQuota(input, quota));
@@ -32,11 +62,13 @@ public static partial class ManifestRenderer
         var secretNames = SecretSettings(input);
         if (secretNames.Count > 0 && options.ClusterSecretStore is { } store) objects.Add(ExternalSecret(input, store, secretNames));
         else if (secretNames.Count > 0 && input.SecretRefs is null) objects.Add(Secret(input, secretNames));
-        foreach (var service in input.Spec.Services)
+        for (var s = 0; s < input.Spec.Services.Count; s++)
         {
-            var config = ConfigMap(input, service);
+            var service = input.Spec.Services[s];
+            var text = new ServiceText(input, service, $"services[{s}]", budget);
+            var config = ConfigMap(input, service, text);
             if (config is not null) objects.Add(config);
-            objects.Add(Deployment(input, options, service, secretNames, config));
+            objects.Add(Deployment(input, options, service, secretNames, config, text));
             if (service.Ports.Count > 0) objects.Add(Service(input, service));
         }
         if (input.Spec.Services.SelectMany(s => s.Ports.Select(p => (Service: s, Port: p))).FirstOrDefault(x => x.Port.Public) is { Service: not null } entry)
@@ -50,6 +82,11 @@ public static partial class ManifestRenderer
 
     // --- namespace-wide objects -------------------------------------------------------------------------------
 
+    /// <summary>
+    /// The tenant namespace. Pod Security Admission enforces the <c>baseline</c> profile (no privileged containers, host
+    /// namespaces, hostPath volumes or added dangerous capabilities, whatever created the pod) and warns and audits
+    /// against <c>restricted</c>, at the cluster's own version of the profiles.
+    /// </summary>
     private static JsonObject Namespace(RenderInput input) => Object("v1", "Namespace", Metadata(input.Namespace, null, new JsonObject
     {
         ["app.kubernetes.io/managed-by"] = ManagedBy,
@@ -57,6 +94,12 @@ public static partial class ManifestRenderer
         [LabelPrefix + "organization"] = input.OrganizationId.ToString(),
         [LabelPrefix + "tier"] = input.Tier.ToCode(),
         [LabelPrefix + "isolation"] = input.Limits.Isolation.ToCode(),
+        ["pod-security.kubernetes.io/enforce"] = "baseline",
+        ["pod-security.kubernetes.io/enforce-version"] = "latest",
+        ["pod-security.kubernetes.io/warn"] = "restricted",
+        ["pod-security.kubernetes.io/warn-version"] = "latest",
+        ["pod-security.kubernetes.io/audit"] = "restricted",
+        ["pod-security.kubernetes.io/audit-version"] = "latest",
     }));
 
     private static JsonObject ResourceQuota(RenderInput input, ResourceQuotaLimits quota)
@@ -93,10 +136,25 @@ public static partial class ManifestRenderer
 
     // --- per-deployment objects -----------------------------------------------------------------------------
 
+    /// <summary>Addresses no tenant pod may reach by IP: private, carrier-grade NAT, link-local (the cloud metadata service at 169.254.169.254, fd00:ec2::254) and loopback ranges.</summary>
+    public static readonly string[] BlockedIPv4 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8"];
+
+    public static readonly string[] BlockedIPv6 = ["fc00::/7", "fe80::/10", "::1/128"];
+
     /// <summary>
-    /// Ingress isolation of the deployment's pods. shared: anything in the cluster may connect; namespace: pods of the
-    /// same namespace and the ingress controller; dedicated: only the deployment's own pods and the ingress controller,
-    /// with egress limited to DNS, the deployment itself and addresses outside private ranges.
+    /// Traffic isolation of the deployment's pods, by the plan's isolation level (docs/security.md has the table):
+    /// <list type="bullet">
+    /// <item>shared: in from pods of every shared-isolation tenant namespace and the ingress controller; out to DNS,
+    /// the same pods, the ingress controller and the internet.</item>
+    /// <item>namespace: in from pods of the same namespace and the ingress controller; out to DNS, the same namespace,
+    /// the ingress controller and the internet.</item>
+    /// <item>dedicated: in from the deployment's own pods and the ingress controller; out to DNS, the deployment's own
+    /// pods, the ingress controller (public hosts served in the cluster) and the internet.</item>
+    /// </list>
+    /// "The internet" is every address but <see cref="BlockedIPv4"/> and <see cref="BlockedIPv6"/>: never the cloud
+    /// metadata service or the rest of link-local, and no cluster-internal address (other tenants, the platform's
+    /// own services) except through the pod selectors above. DNS is UDP/TCP 53 to any address, so that node-local DNS
+    /// caches (often on a link-local address) keep working.
     /// </summary>
     private static JsonObject NetworkPolicy(RenderInput input, RenderOptions options)
     {
@@ -108,48 +166,42 @@ public static partial class ManifestRenderer
                 ["matchLabels"] = new JsonObject { ["kubernetes.io/metadata.name"] = options.IngressControllerNamespace },
             },
         };
-        var spec = new JsonObject { ["podSelector"] = new JsonObject { ["matchLabels"] = SelectorLabels(input) } };
-        switch (input.Limits.Isolation)
+        JsonObject peers = input.Limits.Isolation switch
         {
-            case NetworkIsolation.Shared:
-                spec["policyTypes"] = new JsonArray("Ingress");
-                spec["ingress"] = new JsonArray(new JsonObject { ["from"] = new JsonArray(new JsonObject { ["namespaceSelector"] = new JsonObject() }) });
-                break;
-            case NetworkIsolation.Namespace:
-                spec["policyTypes"] = new JsonArray("Ingress");
-                spec["ingress"] = new JsonArray(new JsonObject
+            NetworkIsolation.Shared => new JsonObject
+            {
+                ["namespaceSelector"] = new JsonObject
                 {
-                    ["from"] = new JsonArray(new JsonObject { ["podSelector"] = new JsonObject() }, ingressController),
-                });
-                break;
-            default:
-                spec["policyTypes"] = new JsonArray("Ingress", "Egress");
-                spec["ingress"] = new JsonArray(new JsonObject
-                {
-                    ["from"] = new JsonArray(new JsonObject { ["podSelector"] = new JsonObject { ["matchLabels"] = SelectorLabels(input) } }, ingressController),
-                });
-                spec["egress"] = new JsonArray(
-                    new JsonObject
+                    ["matchLabels"] = new JsonObject
                     {
-                        ["ports"] = new JsonArray(
-                            new JsonObject { ["protocol"] = "UDP", ["port"] = 53 },
-                            new JsonObject { ["protocol"] = "TCP", ["port"] = 53 }),
+                        ["app.kubernetes.io/managed-by"] = ManagedBy,
+                        [LabelPrefix + "isolation"] = NetworkIsolation.Shared.ToCode(),
                     },
-                    new JsonObject { ["to"] = new JsonArray(new JsonObject { ["podSelector"] = new JsonObject { ["matchLabels"] = SelectorLabels(input) } }) },
-                    new JsonObject
-                    {
-                        ["to"] = new JsonArray(new JsonObject
-                        {
-                            ["ipBlock"] = new JsonObject
-                            {
-                                ["cidr"] = "0.0.0.0/0",
-                                ["except"] = new JsonArray("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"),
-                            },
-                        }),
-                    });
-                break;
-        }
-        policy["spec"] = spec;
+                },
+            },
+            NetworkIsolation.Namespace => new JsonObject { ["podSelector"] = new JsonObject() },
+            _ => new JsonObject { ["podSelector"] = new JsonObject { ["matchLabels"] = SelectorLabels(input) } },
+        };
+        policy["spec"] = new JsonObject
+        {
+            ["podSelector"] = new JsonObject { ["matchLabels"] = SelectorLabels(input) },
+            ["policyTypes"] = new JsonArray("Ingress", "Egress"),
+            ["ingress"] = new JsonArray(new JsonObject { ["from"] = new JsonArray(peers.DeepClone(), ingressController) }),
+            ["egress"] = new JsonArray(
+                new JsonObject
+                {
+                    ["ports"] = new JsonArray(
+                        new JsonObject { ["protocol"] = "UDP", ["port"] = 53 },
+                        new JsonObject { ["protocol"] = "TCP", ["port"] = 53 }),
+                },
+                new JsonObject { ["to"] = new JsonArray(peers, ingressController.DeepClone()) },
+                new JsonObject
+                {
+                    ["to"] = new JsonArray(
+                        new JsonObject { ["ipBlock"] = new JsonObject { ["cidr"] = "0.0.0.0/0", ["except"] = Strings(BlockedIPv4) } },
+                        new JsonObject { ["ipBlock"] = new JsonObject { ["cidr"] = "::/0", ["except"] = Strings(BlockedIPv6) } }),
+                }),
+        };
         return policy;
     }
 
@@ -187,32 +239,30 @@ public static partial class ManifestRenderer
         return external;
     }
 
-    private static JsonObject? ConfigMap(RenderInput input, ServiceSpec service)
+    private static JsonObject? ConfigMap(RenderInput input, ServiceSpec service, ServiceText text)
     {
         if (service.ConfigFiles.Count == 0) return null;
         var map = Object("v1", "ConfigMap", Metadata($"{ObjectName(input, service)}-config", input.Namespace, ServiceLabels(input, service), input.Owner));
         var data = new JsonObject();
-        var variables = Variables(input, service, forText: true);
         for (var i = 0; i < service.ConfigFiles.Count; i++)
-            data[ConfigKey(service, i)] = TemplateSpecRules.Substitute(service.ConfigFiles[i].Content, variables);
+            data[ConfigKey(service, i)] = text.File(i);
         map["data"] = data;
         return map;
     }
 
-    private static JsonObject Deployment(RenderInput input, RenderOptions options, ServiceSpec service, IReadOnlyList<string> secrets, JsonObject? config)
+    private static JsonObject Deployment(RenderInput input, RenderOptions options, ServiceSpec service, IReadOnlyList<string> secrets, JsonObject? config, ServiceText text)
     {
         var labels = ServiceLabels(input, service);
         var deployment = Object("apps/v1", "Deployment", Metadata(ObjectName(input, service), input.Namespace, labels, input.Owner));
         var container = new JsonObject { ["name"] = service.Name, ["image"] = service.Image };
-        var commandVariables = Variables(input, service, forText: false);
-        if (service.Command.Count > 0) container["command"] = Strings(service.Command.Select(c => TemplateSpecRules.Substitute(c, commandVariables)));
-        if (service.Args.Count > 0) container["args"] = Strings(service.Args.Select(a => TemplateSpecRules.Substitute(a, commandVariables)));
+        if (service.Command.Count > 0) container["command"] = Strings(service.Command.Select((c, i) => text.Command(c, $"command[{i}]")));
+        if (service.Args.Count > 0) container["args"] = Strings(service.Args.Select((a, i) => text.Command(a, $"args[{i}]")));
         if (service.Ports.Count > 0)
             container["ports"] = new JsonArray(service.Ports.Select(p => (JsonNode)new JsonObject
             {
                 ["name"] = p.Name, ["containerPort"] = p.Port, ["protocol"] = "TCP",
             }).ToArray());
-        var env = Env(input, options, service, secrets);
+        var env = Env(input, options, service, secrets, text);
         if (env.Count > 0) container["env"] = env;
         if (Resources(service.Resources) is { } resources) container["resources"] = resources;
         if (service.HealthCheck is { } health)
@@ -220,6 +270,7 @@ public static partial class ManifestRenderer
             container["readinessProbe"] = Probe(health, initialDelay: 5, period: 10, failures: 3);
             container["livenessProbe"] = Probe(health, initialDelay: 30, period: 20, failures: 6);
         }
+        container["securityContext"] = ContainerSecurity();
         var podSpec = new JsonObject
         {
             ["automountServiceAccountToken"] = false,
@@ -313,12 +364,12 @@ public static partial class ManifestRenderer
 
     // --- pieces ----------------------------------------------------------------------------------------------
 
-    private static JsonArray Env(RenderInput input, RenderOptions options, ServiceSpec service, IReadOnlyList<string> secrets)
+    private static JsonArray Env(RenderInput input, RenderOptions options, ServiceSpec service, IReadOnlyList<string> secrets, ServiceText text)
     {
         var env = new JsonArray();
-        var variables = Variables(input, service, forText: true);
-        foreach (var setting in service.Env)
+        for (var i = 0; i < service.Env.Count; i++)
         {
+            var setting = service.Env[i];
             if (setting.Secret)
             {
                 if (!secrets.Contains(setting.Name)) continue;
@@ -332,33 +383,94 @@ public static partial class ManifestRenderer
                 });
                 continue;
             }
-            var value = input.Values.TryGetValue(setting.Name, out var given) ? given
-                : setting.Default is { } fallback ? TemplateSpecRules.Substitute(fallback, variables) : null;
+            var value = text.EnvValue(setting, i);
             if (value is not null) env.Add(new JsonObject { ["name"] = setting.Name, ["value"] = value });
         }
         return env;
     }
 
     /// <summary>
-    /// Values for {{ NAME }}: built-ins, the service's plain settings (given or default). In command and args a secret
-    /// setting becomes $(NAME), which Kubernetes expands from the container's environment, so the value never
-    /// appears in the pod spec; in files, secrets are not substituted.
+    /// The text of one service with <c>{{ NAME }}</c> replaced, every piece paid for from the deployment's budget before
+    /// it is built. Values for {{ NAME }}: built-ins, the service's plain settings (given or default). In command and
+    /// args a secret setting becomes $(NAME), which Kubernetes expands from the container's environment, so the value
+    /// never appears in the pod spec; in files and env values, secrets are not substituted.
     /// </summary>
-    private static Dictionary<string, string> Variables(RenderInput input, ServiceSpec service, bool forText)
+    private sealed class ServiceText
     {
-        var builtIns = new Dictionary<string, string>(StringComparer.Ordinal)
+        private readonly RenderInput _input;
+        private readonly ServiceSpec _service;
+        private readonly string _at;
+        private readonly RenderBudget _budget;
+        private readonly Dictionary<string, string> _text;
+        private readonly Dictionary<string, string> _command;
+
+        public ServiceText(RenderInput input, ServiceSpec service, string at, RenderBudget budget)
         {
-            ["DEPLOYMENT_NAME"] = input.Name,
-            ["DEPLOYMENT_HOST"] = input.Host,
-        };
-        var variables = new Dictionary<string, string>(builtIns, StringComparer.Ordinal);
-        foreach (var setting in service.Env)
-        {
-            if (setting.Secret) { if (!forText) variables[setting.Name] = $"$({setting.Name})"; continue; }
-            if (input.Values.TryGetValue(setting.Name, out var value)) variables[setting.Name] = value;
-            else if (setting.Default is { } fallback) variables[setting.Name] = TemplateSpecRules.Substitute(fallback, builtIns);
+            (_input, _service, _at, _budget) = (input, service, at, budget);
+            var builtIns = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["DEPLOYMENT_NAME"] = input.Name,
+                ["DEPLOYMENT_HOST"] = input.Host,
+            };
+            _text = new Dictionary<string, string>(builtIns, StringComparer.Ordinal);
+            _command = new Dictionary<string, string>(builtIns, StringComparer.Ordinal);
+            for (var i = 0; i < service.Env.Count; i++)
+            {
+                var setting = service.Env[i];
+                if (setting.Secret) { _command[setting.Name] = $"$({setting.Name})"; continue; }
+                string value;
+                if (input.Values.TryGetValue(setting.Name, out var given)) value = budget.Take(given, $"{at}.env[{i}]");
+                else if (setting.Default is { } fallback) value = budget.Expand(fallback, builtIns, $"{at}.env[{i}].default");
+                else continue;
+                _text[setting.Name] = _command[setting.Name] = value;
+            }
         }
-        return variables;
+
+        public string File(int index) =>
+            _budget.Expand(_service.ConfigFiles[index].Content, _text, $"{_at}.configFiles[{index}].content", MaxRenderedFileBytes);
+
+        public string Command(string item, string field) => _budget.Expand(item, _command, $"{_at}.{field}");
+
+        /// <summary>The value of a plain setting: given, or its default with every {{ NAME }} filled; null when it has neither.</summary>
+        public string? EnvValue(EnvSpec setting, int index) =>
+            _input.Values.TryGetValue(setting.Name, out var given) ? given
+            : setting.Default is { } fallback ? _budget.Expand(fallback, _text, $"{_at}.env[{index}].default")
+            : null;
+    }
+
+    /// <summary>What is left of <see cref="MaxRenderedBytes"/> for one render.</summary>
+    private sealed class RenderBudget
+    {
+        private long _left = MaxRenderedBytes;
+
+        public string Take(string value, string path)
+        {
+            Pay(System.Text.Encoding.UTF8.GetByteCount(value), path, long.MaxValue);
+            return value;
+        }
+
+        public string Expand(string template, IReadOnlyDictionary<string, string> values, string path, long itemLimit = long.MaxValue)
+        {
+            Pay(TemplateSpecRules.SubstitutedSize(template, values, Math.Min(itemLimit, _left)), path, itemLimit);
+            return TemplateSpecRules.Substitute(template, values);
+        }
+
+        private void Pay(long size, string path, long itemLimit)
+        {
+            if (size > itemLimit)
+                throw new RenderLimitExceededException("render.file_too_large", path,
+                    $"{path} renders to more than {itemLimit / 1024} KiB once its {{{{ NAME }}}} variables are filled in.");
+            if (size > _left)
+                throw new RenderLimitExceededException("render.too_large", path,
+                    $"The deployment renders to more than {MaxRenderedBytes / 1024 / 1024} MiB of config files, env values, command and args (the limit was passed at {path}).");
+            _left -= size;
+        }
+    }
+
+    private sealed class RenderLimitExceededException(string code, string path, string message) : Exception(message)
+    {
+        public string Code { get; } = code;
+        public string Path { get; } = path;
     }
 
     /// <summary>The Secret a secret setting is read from: ours (or the ExternalSecret's target), or the one referenced.</summary>
@@ -383,6 +495,23 @@ public static partial class ManifestRenderer
         }
         return result.Count == 0 ? null : result;
     }
+
+    /// <summary>
+    /// Capabilities a common image's entrypoint needs as root (chown its data directory, drop to its own user, bind a
+    /// port below 1024, signal its workers): the runtime's default set without NET_RAW, MKNOD, AUDIT_WRITE, SETFCAP,
+    /// SETPCAP and SYS_CHROOT. Within the baseline Pod Security profile, so official images such as nginx, postgres and
+    /// redis still start; an image that runs as non-root needs none of them.
+    /// </summary>
+    public static readonly string[] KeptCapabilities = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_SERVICE", "SETGID", "SETUID"];
+
+    /// <summary>Every container: no privilege escalation (setuid binaries, no_new_privs), the runtime's default seccomp profile, only <see cref="KeptCapabilities"/>.</summary>
+    private static JsonObject ContainerSecurity() => new()
+    {
+        ["allowPrivilegeEscalation"] = false,
+        ["privileged"] = false,
+        ["capabilities"] = new JsonObject { ["drop"] = new JsonArray("ALL"), ["add"] = Strings(KeptCapabilities) },
+        ["seccompProfile"] = new JsonObject { ["type"] = "RuntimeDefault" },
+    };
 
     private static JsonObject Probe(HealthCheckSpec health, int initialDelay, int period, int failures) => new()
     {

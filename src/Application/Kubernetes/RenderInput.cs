@@ -29,7 +29,16 @@ public sealed record RenderInput(
     bool Running,
     string Host,
     OwnerObject? Owner = null,
-    IReadOnlyDictionary<string, string>? SecretRefs = null);
+    IReadOnlyDictionary<string, string>? SecretRefs = null)
+{
+    /// <summary>
+    /// An input for <see cref="ManifestRenderer.CheckRenderLimits"/> before anything is stored: only the spec, the plain
+    /// values, the name and the host change what the text renders to.
+    /// </summary>
+    public static RenderInput ForLimits(TemplateSpec spec, IReadOnlyDictionary<string, string> values, string name, string host) =>
+        new(name, "limits", Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, "limits", Tier.Free, TierLimits.For(Tier.Free), spec, values,
+            new Dictionary<string, string?>(), true, host);
+}
 
 /// <summary>Cluster-wide rendering choices (operator flags and server settings).</summary>
 public sealed record RenderOptions(
@@ -38,3 +47,18 @@ public sealed record RenderOptions(
     string IngressClass = "traefik",
     string ClusterIssuer = "letsencrypt-prod",
     string IngressControllerNamespace = "traefik");
+
+/// <summary>Why a deployment cannot be rendered within the limits: the limit's code, where (a spec path), and a message.</summary>
+public sealed record RenderLimitProblem(string Code, string Path, string Message);
+
+/// <summary>
+/// A deployment (or a template) that would render to more than the platform renders: HTTP 422 with the limit's
+/// <see cref="Domain.Common.DomainException.Code"/> (<c>render.file_too_large</c>, <c>render.too_large</c>) and the
+/// request field it concerns.
+/// </summary>
+public sealed class RenderLimitException(string code, string field, string message) : Domain.Common.DomainException(code, message)
+{
+    public string Field { get; } = field;
+
+    public static RenderLimitException For(RenderLimitProblem problem, string field) => new(problem.Code, field, problem.Message);
+}

@@ -61,7 +61,7 @@ public static class UserDeploymentInput
         foreach (var reference in spec.SecretRefs ?? [])
             foreach (var key in reference.Keys) secretRefs[key] = reference.Name;
         var uid = cr.Metadata.Uid ?? "";
-        return new RenderInput(
+        var input = new RenderInput(
             cr.Metadata.Name, ns,
             Guid.TryParse(spec.DeploymentId, out var deploymentId) ? deploymentId : StableGuid(uid.Length > 0 ? uid : $"{ns}/{cr.Metadata.Name}"),
             Guid.TryParse(spec.Owner?.OrganizationId, out var org) ? org : Guid.Empty,
@@ -74,6 +74,9 @@ public static class UserDeploymentInput
             string.IsNullOrEmpty(spec.Host) ? $"{handle}-{cr.Metadata.Name}.{domain}" : spec.Host,
             uid.Length > 0 ? new OwnerObject(CustomResources.ApiVersion, "UserDeployment", cr.Metadata.Name, uid) : null,
             secretRefs);
+        if (ManifestRenderer.CheckRenderLimits(input) is { } problem)   // here, so that the operator's input building reports it as Degraded
+            throw new UserDeploymentSpecException(problem.Message, ManifestRenderer.RenderLimitReason);
+        return input;
     }
 
     private static Guid StableGuid(string text) => new(MD5.HashData(Encoding.UTF8.GetBytes(text)));

@@ -125,6 +125,28 @@ public static partial class TemplateSpecRules
     public static string Substitute(string content, IReadOnlyDictionary<string, string> values) =>
         Variable().Replace(content, m => values.TryGetValue(m.Groups[1].Value, out var value) ? value : m.Value);
 
+    /// <summary>
+    /// The UTF-8 size of what <see cref="Substitute"/> returns, counted without building it: counting stops as soon as
+    /// it passes <paramref name="limit"/> (the result is then some size above the limit).
+    /// </summary>
+    public static long SubstitutedSize(string content, IReadOnlyDictionary<string, string> values, long limit)
+    {
+        var sizes = new Dictionary<string, int>(StringComparer.Ordinal);
+        long size = 0;
+        var at = 0;
+        for (var match = Variable().Match(content); match.Success; match = match.NextMatch())
+        {
+            size += System.Text.Encoding.UTF8.GetByteCount(content.AsSpan(at, match.Index - at));
+            var name = match.Groups[1].Value;
+            if (!values.TryGetValue(name, out var value)) size += System.Text.Encoding.UTF8.GetByteCount(match.ValueSpan);
+            else if (sizes.TryGetValue(name, out var known)) size += known;
+            else size += sizes[name] = System.Text.Encoding.UTF8.GetByteCount(value);
+            at = match.Index + match.Length;
+            if (size > limit) return size;
+        }
+        return size + System.Text.Encoding.UTF8.GetByteCount(content.AsSpan(at));
+    }
+
     public static bool IsServiceName(string? name) =>
         name is { Length: > 0 and <= MaxServiceNameLength } && Dns1035().IsMatch(name);
 

@@ -43,6 +43,7 @@ public static partial class Problems
             .GroupBy(f => JsonField(f.PropertyName))
             .ToDictionary(g => g.Key, g => g.Select(f => f.ErrorMessage).Distinct().ToArray())),
         Application.Features.Templates.SpecValidationException e => SpecProblem(e),
+        Application.Kubernetes.RenderLimitException e => RenderLimit(e),
         NotFoundException e => Coded(StatusCodes.Status404NotFound, "Not found", e.Code, e.Message),
         AccessDeniedException e => Coded(StatusCodes.Status403Forbidden, "Forbidden", e.Code, e.Message),
         RuleViolationException e => Coded(StatusCodes.Status409Conflict, "Business rule violated", e.Code, e.Message),
@@ -63,6 +64,16 @@ public static partial class Problems
         problem.Title = "The template spec is not valid";
         problem.Extensions["code"] = "template.invalid_spec";
         problem.Extensions["specErrors"] = e.Errors.Select(x => new { line = x.Line, column = x.Column, path = x.Path, message = x.Message }).ToArray();
+        return problem;
+    }
+
+    /// <summary>422 with the limit's code and <c>errors.FIELD</c>: what would be rendered is larger than the platform renders.</summary>
+    private static ProblemDetails RenderLimit(Application.Kubernetes.RenderLimitException e)
+    {
+        var problem = Validation(new Dictionary<string, string[]> { [e.Field] = [e.Message] });
+        problem.Status = StatusCodes.Status422UnprocessableEntity;
+        problem.Title = "The rendered manifests would be too large";
+        problem.Extensions["code"] = e.Code;
         return problem;
     }
 

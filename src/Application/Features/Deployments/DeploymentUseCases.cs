@@ -32,6 +32,13 @@ internal static class DeploymentValueRules
         if (problems.Count > 0) throw new ValidationException(problems.Select(p => new ValidationFailure(p.Path, p.Message)));
         return resolved;
     }
+
+    /// <summary>Throws a 422 (<c>render.file_too_large</c> or <c>render.too_large</c>, field <c>values</c>) when the deployment would render past the limits.</summary>
+    public static void EnsureRenderable(TemplateSpec spec, IReadOnlyDictionary<string, string> values, string name, string host)
+    {
+        if (Kubernetes.ManifestRenderer.CheckRenderLimits(Kubernetes.RenderInput.ForLimits(spec, values, name, host)) is { } problem)
+            throw Kubernetes.RenderLimitException.For(problem, "values");
+    }
 }
 
 /// <summary>
@@ -93,6 +100,7 @@ public sealed class CreateDeploymentHandler(
         var subscription = await db.LockSubscriptionAsync(organization, cancellationToken);   // last read: the lock is held until the save
         var deployment = subscription.LaunchDeployment(command.TeamId, organization, name, user.Id, handle, options.Domain,
             command.TemplateId, version.Number, resolved.Plain, secrets, clock.GetUtcNow());
+        DeploymentValueRules.EnsureRenderable(spec, deployment.Values, deployment.Name, deployment.Host);
         db.Deployments.Add(deployment);
         await db.SaveChangesAsync(cancellationToken);
         return DeploymentReads.ToDetails(deployment, template.Name, spec);
@@ -220,6 +228,7 @@ public sealed class UpdateDeploymentValuesHandler(IAppDbContext db, ISecretCiphe
         var kept = deployment.Secrets.Where(s => secretSettings.Contains(s.Name) && !given.ContainsKey(s.Name)).ToList();
 
         var resolved = DeploymentValueRules.ResolveOrThrow(spec, given, kept.Select(s => s.Name).ToHashSet(StringComparer.Ordinal));
+        DeploymentValueRules.EnsureRenderable(spec, resolved.Plain, deployment.Name, deployment.Host);
         var secrets = kept.Concat(resolved.Secret.Select(kv =>
         {
             var (ciphertext, keyId) = cipher.Encrypt(kv.Value, DeploymentReads.SecretContext(deployment, kv.Key));

@@ -16,7 +16,7 @@ public sealed record Manifests(string FileName, string Yaml, int Objects);
 /// <summary>
 /// The Kubernetes objects of a deployment as multi-document YAML: exactly what the operator applies. Secret values
 /// are included only for callers who may read secrets (team admins, developers); for others they are redacted.
-/// Works without a cluster.
+/// Works without a cluster. A deployment whose text renders past the limits (stored before they existed) is a 422.
 /// </summary>
 public sealed record GetManifestsQuery(DeploymentId Id) : IRequest<Manifests>, IAuthorizedRequest
 {
@@ -43,8 +43,10 @@ public sealed class GetManifestsHandler(
             deployment.Values,
             deployment.Secrets.ToDictionary(s => s.Name, s => mayReadSecrets ? Decrypt(deployment, s) : null, StringComparer.Ordinal),
             deployment.State == DesiredState.Running, deployment.Host);
+        if (ManifestRenderer.CheckRenderLimits(input) is { } problem)   // stored before the limits existed: 422, not 500
+            throw RenderLimitException.For(problem, problem.Path);
         var objects = ManifestRenderer.Render(input, options.Render);
-        return new Manifests($"{deployment.Name}.yaml", YamlWriter.Documents(objects), objects.Count);
+        return new Manifests($"{deployment.Name}.yaml", YamlJson.Write(objects), objects.Count);
     }
 
     /// <summary>The plain value, or null (rendered as redacted) when the configured key cannot decrypt it.</summary>

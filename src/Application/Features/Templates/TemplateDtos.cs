@@ -34,8 +34,18 @@ public sealed class SpecValidationException(IReadOnlyList<SpecError> errors)
 
 internal static class TemplateMapping
 {
-    public static TemplateSpec ParseOrThrow(string? yaml) =>
-        TemplateSpecYaml.Parse(yaml, out var errors) ?? throw new SpecValidationException(errors);
+    /// <summary>
+    /// The spec, or a 400 naming every problem; a 422 (<c>render.file_too_large</c>, <c>render.too_large</c>, field
+    /// <c>spec</c>) when its defaults would render past the limits for a deployment with the longest name and host.
+    /// </summary>
+    public static TemplateSpec ParseOrThrow(string? yaml)
+    {
+        var spec = TemplateSpecYaml.Parse(yaml, out var errors) ?? throw new SpecValidationException(errors);
+        var longest = new string('x', Domain.Deployments.DeploymentName.MaxLength);
+        var input = Kubernetes.RenderInput.ForLimits(spec, new Dictionary<string, string>(), longest, longest + "." + new string('x', 253 - longest.Length - 1));
+        if (Kubernetes.ManifestRenderer.CheckRenderLimits(input) is { } problem) throw Kubernetes.RenderLimitException.For(problem, "spec");
+        return spec;
+    }
 
     public static TemplateDetails ToDetails(Template template, TemplateVersion version, bool canEdit)
     {

@@ -35,6 +35,11 @@ public static class TemplateSpecYaml
         {
             var stream = new YamlStream();
             stream.Load(new StringReader(yaml));
+            if (stream.Documents.Count == 0)   // only comments (or a bare "..."): no document at all
+            {
+                reader.Error(1, 1, "", "The spec is empty; it needs a 'services' list.");
+                return null;
+            }
             root = stream.Documents[0].RootNode;
         }
         catch (YamlException e)
