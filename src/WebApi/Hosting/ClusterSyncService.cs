@@ -28,7 +28,46 @@ public sealed class ClusterSyncService(
         {
             MaxBackoff = settings.KubernetesReconcileInterval,
         };
-        return Task.WhenAll(PublishLoopAsync(stoppingToken), watcher.RunAsync(stoppingToken));
+        return Task.WhenAll(PublishLoopAsync(stoppingToken), watcher.RunAsync(stoppingToken), FullComparisonLoopAsync(stoppingToken));
+    }
+
+    /// <summary>How often the full comparison runs besides each (re-)list of the watch: 20 reconcile intervals (10 minutes by default).</summary>
+    public TimeSpan FullComparisonInterval => settings.KubernetesReconcileInterval * 20;
+
+    /// <summary>
+    /// A watch can run for days without a re-list; the full comparison (removing orphaned UserDeployments, re-creating
+    /// missing ones) must not wait for one. A failure is logged and the next round tries again.
+    /// </summary>
+    private async Task FullComparisonLoopAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(FullComparisonInterval, stoppingToken);
+                var list = await kube.ListAsync(KubeResource.UserDeployments, null, new ListOptions(ClusterNames.Selector, Limit: 500), stoppingToken);
+                await ObservingAsync(sync => CompareAsync(sync, list.Items, stoppingToken));
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is KubeUnavailableException or KubeApiException)
+            {
+                logger.LogWarning("Full comparison with the cluster failed ({Error}); it runs again in {Interval}", e.Message, FullComparisonInterval);
+            }
+        }
+    }
+
+    private async Task CompareAsync(DeploymentClusterSync sync, IReadOnlyList<JsonObject> items, CancellationToken cancellationToken)
+    {
+        var result = await sync.CompareAsync(items, cancellationToken);
+        if (result.Removed > 0) logger.LogInformation("{Count} orphaned UserDeployment(s) removed from the cluster", result.Removed);
+        if (result.Missing > 0)
+        {
+            logger.LogInformation("{Count} stored deployment(s) have no UserDeployment in their namespace; creating them", result.Missing);
+            signal.Notify();
+        }
     }
 
     private async Task PublishLoopAsync(CancellationToken stoppingToken)
@@ -70,13 +109,7 @@ public sealed class ClusterSyncService(
         await ObservingAsync(async sync =>
         {
             foreach (var item in items) await ObserveAsync(sync, item, cancellationToken);
-            var present = items.Select(i => DeploymentClusterSync.DeploymentIdOf(i) ?? Guid.Empty).ToList();
-            var missing = await sync.EnqueueMissingAsync(present, cancellationToken);
-            if (missing > 0)
-            {
-                logger.LogInformation("{Count} stored deployment(s) have no UserDeployment in the cluster; creating them", missing);
-                signal.Notify();
-            }
+            await CompareAsync(sync, items, cancellationToken);
         });
     }
 
@@ -88,7 +121,7 @@ public sealed class ClusterSyncService(
             else if (type == WatchEventType.Deleted && DeploymentClusterSync.DeploymentIdOf(item) is { } id)
             {
                 _deferred.TryRemove(id, out _);
-                if (await sync.EnqueueIfStoredAsync(id, cancellationToken))
+                if (await sync.EnqueueIfStoredAsync(id, (string?)item["metadata"]?["namespace"], cancellationToken))
                 {
                     logger.LogInformation("UserDeployment {Namespace}/{Name} was deleted in the cluster but not here; creating it again",
                         (string?)item["metadata"]?["namespace"], (string?)item["metadata"]?["name"]);
