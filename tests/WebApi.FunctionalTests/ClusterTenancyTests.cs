@@ -177,13 +177,18 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
         var id = await DeployAsync(owner, team, await TemplateAsync(owner, team, "Static site"), "kept");
         var real = await ResourceAsync(ns, "kept");
 
-        // Server-made (both labels) but no deployment stored for it: an orphan, with the Secret the server wrote beside it.
+        // Server-made (both labels) but no deployment stored for it: an orphan, with the Secret the server wrote beside it (owned by it).
         var ghost = Guid.NewGuid().ToString();
         await CreateResourceAsync(Copy(real, ns, "ghost", ServerLabels(ghost)));
+        var ghostUid = (string)factory.Kube.Get(Ud, "userdeployments", ns, "ghost")!["metadata"]!["uid"]!;
         await CreateAsync($"/api/v1/namespaces/{ns}/secrets", new JsonObject
         {
             ["apiVersion"] = "v1", ["kind"] = "Secret", ["type"] = "Opaque",
-            ["metadata"] = new JsonObject { ["name"] = "ghost-secrets", ["namespace"] = ns, ["labels"] = ServerLabels(ghost) },
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = "ghost-secrets", ["namespace"] = ns, ["labels"] = ServerLabels(ghost),
+                ["ownerReferences"] = new JsonArray(new JsonObject { ["apiVersion"] = Ud, ["kind"] = "UserDeployment", ["name"] = "ghost", ["uid"] = ghostUid }),
+            },
         });
         // Hand-written: no labels, though its spec names a deployment id; never touched.
         await CreateResourceAsync(Copy(real, ns, "mine", null));
@@ -254,6 +259,34 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
         // The report of the UserDeployment in the old namespace never spoke for the deployment.
         var details = await owner.ExpectAsync(owner.GetAsync($"/api/deployments/{id}"), HttpStatusCode.OK);
         Assert.NotEqual("Failed", details.GetProperty("phase").GetString());
+    }
+
+    [Fact]
+    public async Task A_deployment_is_never_put_into_a_namespace_labelled_with_another_organization()
+    {
+        var owner = factory.As(ApiFactory.NewEmail("squatted"));
+        var (org, team) = await OrgAsync(owner, "business");
+        var ns = NamespaceOf(org);
+        var other = Guid.NewGuid().ToString();
+        await CreateAsync("/api/v1/namespaces", new JsonObject
+        {
+            ["apiVersion"] = "v1", ["kind"] = "Namespace",
+            ["metadata"] = new JsonObject { ["name"] = ns, ["labels"] = new JsonObject { ["scheduler.cleanscheduler.io/organization"] = other } },
+        });
+
+        var id = await DeployAsync(owner, team, await TemplateAsync(owner, team, "Static site"), "refused");
+        await Eventually.WaitAsync(async () => await AttemptsAsync(id) >= 2 ? "" : null, "two publication attempts", Patience);
+        Assert.Null(factory.Kube.Get(Ud, "userdeployments", ns, "refused"));
+        Assert.Equal(other, (string?)factory.Kube.Get("v1", "namespaces", null, ns)!["metadata"]!["labels"]!["scheduler.cleanscheduler.io/organization"]);
+    }
+
+    private async Task<long> AttemptsAsync(string id)
+    {
+        await using var connection = new NpgsqlConnection(factory.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT coalesce(max(attempts), 0) FROM cluster_outbox WHERE deployment_id = @id", connection);
+        command.Parameters.AddWithValue("id", Guid.Parse(id));
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
     }
 
     private async Task<long> PendingRowsAsync(string id)

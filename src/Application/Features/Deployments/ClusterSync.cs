@@ -390,14 +390,14 @@ public sealed class DeploymentClusterSync(
     public static bool IsServerMade(JsonObject resource) =>
         (string?)resource["metadata"]?["labels"]?[ClusterNames.ManagedByLabel] == ClusterNames.ManagedBy && DeploymentIdOf(resource) is not null;
 
-    /// <summary>Deletes an orphaned UserDeployment and the Secret the server wrote beside it; what is already gone is fine.</summary>
+    /// <summary>
+    /// Deletes an orphaned UserDeployment (already gone is fine). What the operator made for it and the Secret the
+    /// server wrote beside it are owned by it (ownerReferences): the garbage collector removes them, and nothing
+    /// else in the namespace is touched.
+    /// </summary>
     private async Task DeleteOrphanAsync(string ns, string name, CancellationToken cancellationToken)
     {
         try { await kube.DeleteAsync(KubeResource.UserDeployments, ns, name, cancellationToken: cancellationToken); }
-        catch (KubeNotFoundException) { }
-        var secret = await kube.GetAsync(KubeResource.Secrets, ns, ClusterNames.SecretName(name), cancellationToken);
-        if ((string?)secret?["metadata"]?["labels"]?[ClusterNames.ManagedByLabel] != ClusterNames.ManagedBy) return;   // not ours
-        try { await kube.DeleteAsync(KubeResource.Secrets, ns, ClusterNames.SecretName(name), cancellationToken: cancellationToken); }
         catch (KubeNotFoundException) { }
     }
 
