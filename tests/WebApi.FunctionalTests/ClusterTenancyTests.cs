@@ -280,6 +280,22 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
         Assert.Equal(other, (string?)factory.Kube.Get("v1", "namespaces", null, ns)!["metadata"]!["labels"]!["scheduler.cleanscheduler.io/organization"]);
     }
 
+    [Fact]
+    public async Task Deleting_a_deployment_completes_when_part_of_what_it_had_in_the_cluster_is_already_gone()
+    {
+        var owner = factory.As(ApiFactory.NewEmail("deleter"));
+        var (org, team) = await OrgAsync(owner, "business");
+        var id = await DeployAsync(owner, team, await TemplateAsync(owner, team, "Static site"), "brief");   // no secrets: no Secret
+        await ResourceAsync(NamespaceOf(org), "brief");
+        await Eventually.WaitAsync(async () => await PendingRowsAsync(id) == 0 ? "" : null, "outbox emptied", Patience);
+
+        await owner.ExpectAsync(owner.DeleteAsync($"/api/deployments/{id}"), HttpStatusCode.NoContent);
+
+        // Deleting what is already gone (the Secret it never had, a UserDeployment the full comparison removed) is done, not retried forever.
+        await Eventually.WaitAsync(async () => factory.Kube.Get(Ud, "userdeployments", NamespaceOf(org), "brief") is null
+            && await PendingRowsAsync(id) == 0 ? "" : null, "UserDeployment deleted and outbox emptied", Patience);
+    }
+
     private async Task<long> AttemptsAsync(string id)
     {
         await using var connection = new NpgsqlConnection(factory.ConnectionString);

@@ -180,11 +180,17 @@ public sealed class DeploymentClusterSync(
         }
     }
 
-    /// <summary>Deletes the UserDeployment (its finalizer lets the operator remove what it owns) and the Secret the server wrote.</summary>
+    /// <summary>
+    /// Deletes the UserDeployment (its finalizer lets the operator remove what it owns) and the Secret the server wrote.
+    /// Either may already be gone (a deployment without secrets has no Secret; the full comparison may have removed the
+    /// UserDeployment): that is done, not an error to retry.
+    /// </summary>
     public async Task DeleteAsync(string ns, string name, CancellationToken cancellationToken)
     {
-        await kube.DeleteAsync(KubeResource.UserDeployments, ns, name, cancellationToken: cancellationToken);
-        await kube.DeleteAsync(KubeResource.Secrets, ns, ClusterNames.SecretName(name), cancellationToken: cancellationToken);
+        try { await kube.DeleteAsync(KubeResource.UserDeployments, ns, name, cancellationToken: cancellationToken); }
+        catch (KubeNotFoundException) { }
+        try { await kube.DeleteAsync(KubeResource.Secrets, ns, ClusterNames.SecretName(name), cancellationToken: cancellationToken); }
+        catch (KubeNotFoundException) { }
     }
 
     /// <summary>
