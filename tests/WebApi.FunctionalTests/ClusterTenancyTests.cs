@@ -190,6 +190,10 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
                 ["ownerReferences"] = new JsonArray(new JsonObject { ["apiVersion"] = Ud, ["kind"] = "UserDeployment", ["name"] = "ghost", ["uid"] = ghostUid }),
             },
         });
+        // Server-made for an organization this database does not know (another installation sharing the cluster): not ours to remove.
+        var foreign = Copy(real, ns, "foreign", ServerLabels(Guid.NewGuid().ToString()));
+        foreign["spec"]!["owner"]!["organizationId"] = Guid.NewGuid().ToString();
+        await CreateResourceAsync(foreign);
         // Hand-written: no labels, though its spec names a deployment id; never touched.
         await CreateResourceAsync(Copy(real, ns, "mine", null));
         // The deployment's own UserDeployment left in another namespace (the user's, as before one namespace per organization).
@@ -200,6 +204,7 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
             && factory.Kube.Get(Ud, "userdeployments", $"sandbox-{handle}", "kept") is null ? "" : null, "orphans removed", Patience);
         Assert.Null(factory.Kube.Get("v1", "secrets", ns, "ghost-secrets"));
         Assert.NotNull(factory.Kube.Get(Ud, "userdeployments", ns, "mine"));
+        Assert.NotNull(factory.Kube.Get(Ud, "userdeployments", ns, "foreign"));
         var still = factory.Kube.Get(Ud, "userdeployments", ns, "kept");
         Assert.Equal((string?)real["metadata"]!["uid"], (string?)still?["metadata"]?["uid"]);   // the deployment's own is left alone
     }

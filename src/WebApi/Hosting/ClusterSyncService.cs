@@ -52,9 +52,9 @@ public sealed class ClusterSyncService(
             {
                 return;
             }
-            catch (Exception e) when (e is KubeUnavailableException or KubeApiException)
+            catch (Exception e)
             {
-                logger.LogWarning("Full comparison with the cluster failed ({Error}); it runs again in {Interval}", e.Message, FullComparisonInterval);
+                logger.LogWarning(e, "Full comparison with the cluster failed; it runs again in {Interval}", FullComparisonInterval);
             }
         }
     }

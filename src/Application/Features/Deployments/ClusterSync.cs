@@ -360,8 +360,8 @@ public sealed class DeploymentClusterSync(
     /// The full comparison, after a full list of the server's UserDeployments (at start, after a watch expired, and
     /// every <c>20 x KUBERNETES_RECONCILE_INTERVAL</c>). First removes the server-made ones (both the managed-by and the
     /// deployment-id label; a hand-written UserDeployment has neither and is never touched) that no stored deployment
-    /// accounts for: its deployment is gone, or it lives in another namespace than the deployment's (moved by an upgrade
-    /// or a new KUBERNETES_NAMESPACE). Then every stored deployment without its UserDeployment in its namespace gets an
+    /// accounts for: its deployment is gone (and its organization is one of this database's), or it lives in another
+    /// namespace than the deployment's (moved by an upgrade or a new KUBERNETES_NAMESPACE). Then every stored deployment without its UserDeployment in its namespace gets an
     /// apply row. Removing before applying keeps two UserDeployments from claiming one host while a deployment moves.
     /// </summary>
     public async Task<FullComparison> CompareAsync(IReadOnlyList<JsonObject> inCluster, CancellationToken cancellationToken)
@@ -380,6 +380,7 @@ public sealed class DeploymentClusterSync(
                 placed.Add(id);
                 continue;
             }
+            if (d is null && !await OfOurOrganizationAsync(resource, cancellationToken)) continue;
             await DeleteOrphanAsync(ns, name, cancellationToken);
             logger.LogInformation("Removed UserDeployment {Namespace}/{Name}: {Why}", ns, name,
                 d is null ? "its deployment no longer exists" : $"deployment {id} now lives in {options.NamespaceFor(d.OrganizationId)}");
@@ -390,6 +391,18 @@ public sealed class DeploymentClusterSync(
             if (!await outbox.HasPendingAsync(d.Id.Value, cancellationToken))
                 await outbox.EnqueueApplyAsync(d.Id.Value, options.NamespaceFor(d.OrganizationId), d.Name, cancellationToken);
         return new FullComparison(missing.Count, removed);
+    }
+
+    /// <summary>
+    /// Whether a UserDeployment whose deployment is not stored belongs to an organization this database knows. One
+    /// that does not is left alone: a second installation sharing the cluster, or a server started against the wrong
+    /// (or an empty) database, must not remove other installations' deployments.
+    /// </summary>
+    private async Task<bool> OfOurOrganizationAsync(JsonObject resource, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse((string?)resource["spec"]?["owner"]?["organizationId"], out var id)) return false;
+        var organization = new OrganizationId(id);
+        return await db.Organizations.AnyAsync(o => o.Id == organization, cancellationToken);
     }
 
     /// <summary>Whether the server wrote this resource: it carries both the managed-by and the deployment-id label.</summary>
