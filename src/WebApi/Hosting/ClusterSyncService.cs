@@ -8,7 +8,8 @@ namespace CleanScheduler.WebApi.Hosting;
 /// <summary>
 /// KUBERNETES_ENABLED=true: works off the cluster outbox as soon as a change commits and again every
 /// KUBERNETES_RECONCILE_INTERVAL (retries wait with back-off), and watches the server's UserDeployments to copy their
-/// status back. A full list (at start and after the watch expired) also finds stored deployments the cluster lacks.
+/// status back. The full comparison (after each full list of the watch: at start and after the watch expired; and every
+/// 20 reconcile intervals) removes orphaned server-made UserDeployments and finds stored deployments the cluster lacks.
 /// A status report that arrives while a change of its deployment is still in the outbox is not copied (it may describe
 /// the older wish); once the outbox has been worked off, the resource is read again and its status copied if it then
 /// describes the current spec, so that the operator's last word is not lost to a race with the publisher.
@@ -46,7 +47,8 @@ public sealed class ClusterSyncService(
             {
                 await Task.Delay(FullComparisonInterval, stoppingToken);
                 var list = await kube.ListAsync(KubeResource.UserDeployments, null, new ListOptions(ClusterNames.Selector, Limit: 500), stoppingToken);
-                await ObservingAsync(sync => CompareAsync(sync, list.Items, stoppingToken));
+                await using var scope = scopes.CreateAsyncScope();
+                await CompareAsync(scope.ServiceProvider.GetRequiredService<DeploymentClusterSync>(), list.Items, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

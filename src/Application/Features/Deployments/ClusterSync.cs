@@ -361,8 +361,9 @@ public sealed class DeploymentClusterSync(
     /// every <c>20 x KUBERNETES_RECONCILE_INTERVAL</c>). First removes the server-made ones (both the managed-by and the
     /// deployment-id label; a hand-written UserDeployment has neither and is never touched) that no stored deployment
     /// accounts for: its deployment is gone (and its organization is one of this database's), or it lives in another
-    /// namespace than the deployment's (moved by an upgrade or a new KUBERNETES_NAMESPACE). Then every stored deployment without its UserDeployment in its namespace gets an
-    /// apply row. Removing before applying keeps two UserDeployments from claiming one host while a deployment moves.
+    /// namespace than the deployment's (moved by an upgrade or a new KUBERNETES_NAMESPACE). Then every stored deployment
+    /// without its UserDeployment in its namespace gets an apply row. Removing before applying keeps two UserDeployments
+    /// from claiming one host while a deployment moves.
     /// </summary>
     public async Task<FullComparison> CompareAsync(IReadOnlyList<JsonObject> inCluster, CancellationToken cancellationToken)
     {

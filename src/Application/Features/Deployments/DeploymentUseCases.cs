@@ -119,6 +119,7 @@ public sealed record DeploymentOptions(string Domain, string NamespacePattern = 
     public OrganizationId? OrganizationOf(string? ns)
     {
         var at = NamespacePattern.IndexOf("%s", StringComparison.Ordinal);
+        if (at < 0) return null;
         var (prefix, suffix) = (NamespacePattern[..at], NamespacePattern[(at + 2)..]);
         return ns is not null && ns.Length == prefix.Length + 36 + suffix.Length && ns.StartsWith(prefix, StringComparison.Ordinal)
             && ns.EndsWith(suffix, StringComparison.Ordinal) && Guid.TryParseExact(ns.Substring(prefix.Length, 36), "D", out var id)
