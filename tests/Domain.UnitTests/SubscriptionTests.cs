@@ -67,6 +67,20 @@ public sealed class SubscriptionTests
         Assert.Equal("Business Plus", subscription.PlanName);
     }
 
+    [Fact]
+    public void Changing_the_plan_says_whether_anything_changed_so_that_deployments_are_told_only_then()
+    {
+        var business = For(Tier.Business);
+        var subscription = Start(Tier.Free);
+        Assert.True(subscription.ChangePlan(business, Now));
+        subscription.ClearDomainEvents();
+
+        Assert.False(subscription.ChangePlan(business, Now));
+        Assert.Empty(subscription.DomainEvents);
+        Assert.True(subscription.ChangePlan(For(Tier.Enterprise), Now));
+        Assert.Equal(Tier.Enterprise, Assert.IsType<PlanChanged>(Assert.Single(subscription.DomainEvents)).To);
+    }
+
     [Theory]
     [InlineData(Tier.Free, false, "tier.custom_templates")]
     [InlineData(Tier.Business, false, null)]

@@ -57,8 +57,14 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         var admin = factory.As(ApiFactory.PlatformAdmin);
         if (plan != "free") await admin.ExpectAsync(admin.PutAsync($"/api/orgs/{org}/plan", new { plan }), HttpStatusCode.OK);
         var handle = (await owner.ExpectAsync(owner.GetAsync("/api/me"), HttpStatusCode.OK)).GetProperty("user").GetProperty("handle").GetString()!;
+        _namespaces[handle] = $"sandbox-{org}";
         return (owner, team, handle);
     }
+
+    /// <summary>The namespace of the owner's organization (KUBERNETES_NAMESPACE's default, sandbox-%s, with the organization's id).</summary>
+    private readonly Dictionary<string, string> _namespaces = [];
+
+    private string Ns(string handle) => _namespaces[handle];
 
     private static async Task<JsonElement> DeployAsync(Api owner, string team, string template, string name, Dictionary<string, string?> values) =>
         await owner.ExpectAsync(owner.PostAsync("/api/deployments", new { teamId = team, name, templateId = template, values }), HttpStatusCode.Created);
@@ -68,8 +74,8 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
             .GetProperty("items").EnumerateArray().Single(t => t.GetProperty("name").GetString() == name).GetProperty("id").GetString()!;
 
     private Task<JsonObject> ResourceAsync(string handle, string name, Func<JsonObject, bool>? until = null) =>
-        Eventually.WaitAsync(() => factory.Kube.Get(Ud, "userdeployments", $"sandbox-{handle}", name) is { } r && (until?.Invoke(r) ?? true) ? r : null,
-            $"UserDeployment sandbox-{handle}/{name}", Patience);
+        Eventually.WaitAsync(() => factory.Kube.Get(Ud, "userdeployments", Ns(handle), name) is { } r && (until?.Invoke(r) ?? true) ? r : null,
+            $"UserDeployment {Ns(handle)}/{name}", Patience);
 
     private async Task<long> OutboxRowsAsync()
     {
@@ -86,7 +92,7 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         var template = await TemplateAsync(owner, team, "Web app + PostgreSQL");
         var created = await DeployAsync(owner, team, template, "shop", new() { ["POSTGRES_PASSWORD"] = "s3cret-pw", ["POSTGRES_DB"] = "orders" });
         var id = created.GetProperty("id").GetString();
-        var ns = $"sandbox-{handle}";
+        var ns = Ns(handle);
 
         var resource = await ResourceAsync(handle, "shop");
         var spec = resource["spec"]!;
@@ -125,8 +131,8 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         await ResourceAsync(handle, "cycle", r => (string?)r["spec"]!["desiredState"] == "running");
 
         await owner.ExpectAsync(owner.DeleteAsync($"/api/deployments/{id}"), HttpStatusCode.NoContent);
-        await Eventually.WaitAsync(() => factory.Kube.Get(Ud, "userdeployments", $"sandbox-{handle}", "cycle") is null ? "" : null, "UserDeployment deleted", Patience);
-        Assert.Null(factory.Kube.Get("v1", "secrets", $"sandbox-{handle}", "cycle-secrets"));
+        await Eventually.WaitAsync(() => factory.Kube.Get(Ud, "userdeployments", Ns(handle), "cycle") is null ? "" : null, "UserDeployment deleted", Patience);
+        Assert.Null(factory.Kube.Get("v1", "secrets", Ns(handle), "cycle-secrets"));
     }
 
     [Fact]
@@ -160,7 +166,7 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         var id = (await DeployAsync(owner, team, template, "observed", [])).GetProperty("id").GetString();
         var resource = await ResourceAsync(handle, "observed");
         var generation = (long)resource["metadata"]!["generation"]!;
-        var ns = $"sandbox-{handle}";
+        var ns = Ns(handle);
 
         // A report about an older generation is not the current truth: it is not copied.
         factory.Kube.SetStatus(Ud, "userdeployments", ns, "observed", new JsonObject { ["phase"] = "Failed", ["observedGeneration"] = generation - 1 });
@@ -196,7 +202,7 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
 
         var resource = await ResourceAsync(handle, "conds");
         var generation = (long)resource["metadata"]!["generation"]!;
-        var ns = $"sandbox-{handle}";
+        var ns = Ns(handle);
         var since = "2026-11-21T10:00:00Z";
         // The API server holds the status to the CRD's schema; within it, a text may be long and a count negative.
         factory.Kube.SetStatus(Ud, "userdeployments", ns, "conds", new JsonObject
@@ -238,7 +244,7 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         var template = await TemplateAsync(owner, team, "Static site");
         var id = (await DeployAsync(owner, team, template, "racing", [])).GetProperty("id").GetString()!;
         var resource = await ResourceAsync(handle, "racing");
-        var ns = $"sandbox-{handle}";
+        var ns = Ns(handle);
         await Eventually.WaitAsync(async () => await OutboxRowsAsync() == 0 ? "" : null, "outbox emptied", Patience);
 
         // A change of this deployment waits in the outbox (its publication is being retried later) ...
@@ -287,7 +293,7 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         var first = await ResourceAsync(handle, "resilient");
 
         using var kube = new HttpClient { BaseAddress = factory.Kube.Address };
-        using var deleted = await kube.DeleteAsync($"/apis/{Ud}/namespaces/sandbox-{handle}/userdeployments/resilient");
+        using var deleted = await kube.DeleteAsync($"/apis/{Ud}/namespaces/{Ns(handle)}/userdeployments/resilient");
         Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
 
         var again = await ResourceAsync(handle, "resilient", r => (string?)r["metadata"]!["uid"] != (string?)first["metadata"]!["uid"]);
@@ -315,7 +321,7 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         var template = await TemplateAsync(owner, team, "Static site");
         var id = (await DeployAsync(owner, team, template, "chatty", [])).GetProperty("id").GetString();
         await ResourceAsync(handle, "chatty");
-        var ns = $"sandbox-{handle}";
+        var ns = Ns(handle);
         factory.Kube.AddPod(ns, "chatty-web-1", PodLabels("chatty", "web"), ["one", "two", "three"], container: "web");
         factory.Kube.AddPod(ns, "chatty-web-2", PodLabels("chatty", "web"), ["other pod"], container: "web");
         factory.Kube.AddPod(ns, "unrelated-web-1", PodLabels("unrelated", "web"), ["not ours"], container: "web");
@@ -339,7 +345,7 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         var template = await TemplateAsync(owner, team, "Static site");
         var id = (await DeployAsync(owner, team, template, "live", [])).GetProperty("id").GetString();
         await ResourceAsync(handle, "live");
-        var ns = $"sandbox-{handle}";
+        var ns = Ns(handle);
         factory.Kube.AddPod(ns, "live-web-1", PodLabels("live", "web"), ["booted"], container: "web");
 
         using var cancel = new CancellationTokenSource(Patience);

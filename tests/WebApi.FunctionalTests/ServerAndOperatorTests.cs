@@ -51,14 +51,13 @@ public sealed class ServerAndOperatorTests(ClusterApiFactory factory) : IClassFi
         var (org, team) = await owner.CreateOrgAsync();
         var admin = factory.As(ApiFactory.PlatformAdmin);
         await admin.ExpectAsync(admin.PutAsync($"/api/orgs/{org}/plan", new { plan = "business" }), HttpStatusCode.OK);
-        var handle = (await owner.ExpectAsync(owner.GetAsync("/api/me"), HttpStatusCode.OK)).GetProperty("user").GetProperty("handle").GetString()!;
         var template = (await owner.ExpectAsync(owner.GetAsync($"/api/templates?teamId={team}&visibility=system"), HttpStatusCode.OK))
             .GetProperty("items").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "Web app + PostgreSQL").GetProperty("id").GetString();
         var id = (await owner.ExpectAsync(owner.PostAsync("/api/deployments", new
         {
             teamId = team, name = "shop", templateId = template, values = new Dictionary<string, string> { ["POSTGRES_PASSWORD"] = "pw-123" },
         }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
-        var ns = $"sandbox-{handle}";
+        var ns = $"sandbox-{org}";   // the organization's namespace (KUBERNETES_NAMESPACE's default, sandbox-%s)
 
         await Eventually.WaitAsync(async () => await PhaseAsync(owner, id) == "Running" ? "" : null, "phase Running", Patience);
 

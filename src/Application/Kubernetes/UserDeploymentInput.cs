@@ -44,7 +44,12 @@ public static class UserDeploymentInput
         catch (JsonException e) { throw new UserDeploymentSpecException("malformed resource: " + e.Message); }
         var spec = cr.Spec ?? throw new UserDeploymentSpecException("spec is missing");
         var ns = cr.Metadata.Namespace ?? throw new UserDeploymentSpecException("metadata.namespace is missing");
-        var handle = spec.Owner?.User ?? (ns.StartsWith("sandbox-", StringComparison.Ordinal) ? ns["sandbox-".Length..] : ns);
+        // The handle names the Ingress host (<handle>-<name>.<domain>) when spec.host is not given. The server gives both
+        // owner.user and host (so moving a UserDeployment to its organization's namespace keeps its address); a
+        // hand-written one may give neither: a namespace named sandbox-<handle> (as the samples) still names it, and
+        // any other namespace (an organization's, sandbox-<id>, too) is used whole.
+        var handle = spec.Owner?.User
+            ?? (ns.StartsWith("sandbox-", StringComparison.Ordinal) && Domain.Users.UserHandle.IsValid(ns["sandbox-".Length..]) ? ns["sandbox-".Length..] : ns);
         var tier = TierCodes.TryParse(spec.Tier, out var parsedTier) ? parsedTier : Tier.Free;
         var limits = TierLimits.For(tier);
         if (spec.Limits is { } given)

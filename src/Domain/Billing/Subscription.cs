@@ -44,13 +44,18 @@ public sealed class Subscription : AggregateRoot<SubscriptionId>
         UpdatedAt = now,
     };
 
-    /// <summary>Moves to another plan. A downgrade deletes nothing: it only blocks new use beyond the new limits.</summary>
-    public void ChangePlan(BillingPlan plan, DateTimeOffset now)
+    /// <summary>
+    /// Moves to another plan (or takes a revised plan's limits); false when nothing changed. A downgrade deletes
+    /// nothing: it only blocks new use beyond the new limits. The caller hands the change on to the organization's
+    /// deployments (<see cref="Deployment.PlanChanged"/>): their quota and isolation in the cluster follow the plan.
+    /// </summary>
+    public bool ChangePlan(BillingPlan plan, DateTimeOffset now)
     {
-        if (plan.Id == PlanId && plan.Limits == Limits && plan.Name == PlanName) return;
+        if (plan.Id == PlanId && plan.Limits == Limits && plan.Name == PlanName && plan.Tier == Tier) return false;
         var previous = Tier;
         (PlanId, PlanName, Tier, Limits, UpdatedAt) = (plan.Id, plan.Name, plan.Tier, plan.Limits, now);
         Raise(new PlanChanged(OrganizationId, plan.Id, previous, plan.Tier, now));
+        return true;
     }
 
     /// <summary>Takes one deployment slot, or refuses when the plan's limit is reached.</summary>

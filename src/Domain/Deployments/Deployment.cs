@@ -154,12 +154,19 @@ public sealed class Deployment : AggregateRoot<DeploymentId>
     }
 
     public void Delete(DateTimeOffset now) => Raise(new DeploymentDeleted(OrganizationId, Id, Name, now));
+
+    /// <summary>
+    /// The organization's plan changed: nothing of the deployment itself does, but the cluster must be given the new
+    /// tier and limits (its UserDeployment carries them), so the change is recorded for the cluster sync.
+    /// </summary>
+    public void PlanChanged(DateTimeOffset now) => Raise(new DeploymentPlanChanged(OrganizationId, Id, now));
 }
 
 public sealed record DeploymentLaunched(OrganizationId Organization, DeploymentId Deployment, TeamId Team, string Name, DateTimeOffset OccurredAt) : IDomainEvent;
 public sealed record DeploymentStopped(OrganizationId Organization, DeploymentId Deployment, DateTimeOffset OccurredAt) : IDomainEvent;
 public sealed record DeploymentStarted(OrganizationId Organization, DeploymentId Deployment, DateTimeOffset OccurredAt) : IDomainEvent;
 public sealed record DeploymentReconfigured(OrganizationId Organization, DeploymentId Deployment, int TemplateVersion, DateTimeOffset OccurredAt) : IDomainEvent;
+public sealed record DeploymentPlanChanged(OrganizationId Organization, DeploymentId Deployment, DateTimeOffset OccurredAt) : IDomainEvent;
 public sealed record DeploymentDeleted(OrganizationId Organization, DeploymentId Deployment, string Name, DateTimeOffset OccurredAt) : IDomainEvent;
 
 public static class DeploymentCodes

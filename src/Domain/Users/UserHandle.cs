@@ -5,7 +5,7 @@ namespace CleanScheduler.Domain.Users;
 
 /// <summary>
 /// A user's short, unique, DNS-safe name, used where an id would be too long: deployment hosts
-/// (<c>&lt;handle&gt;-&lt;name&gt;.&lt;domain&gt;</c>) and namespaces (<c>sandbox-&lt;handle&gt;</c>). 1-20 lowercase letters, digits
+/// (<c>&lt;handle&gt;-&lt;name&gt;.&lt;domain&gt;</c>); namespaces are the organization's, not the user's. 1-20 lowercase letters, digits
 /// and hyphens, starting with a letter and not ending with a hyphen.
 /// </summary>
 public readonly partial record struct UserHandle

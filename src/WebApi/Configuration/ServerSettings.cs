@@ -110,9 +110,9 @@ public sealed class ServerSettings
         if (!Domain.Clients.Client.IsValidDomain(deploymentDomain) && deploymentDomain != "localhost")
             env.Error("DEPLOYMENT_DOMAIN", $"must be a DNS domain such as apps.example.com, not '{deploymentDomain}'");
 
-        var kubernetesNamespace = env.String("KUBERNETES_NAMESPACE", "sandbox-%s");
-        if (!kubernetesNamespace.Contains("%s", StringComparison.Ordinal))
-            env.Error("KUBERNETES_NAMESPACE", $"must contain %s (replaced by the user id), not '{kubernetesNamespace}'");
+        var kubernetesNamespace = env.String("KUBERNETES_NAMESPACE", Application.Features.Deployments.DeploymentOptions.DefaultNamespacePattern);
+        if (Application.Features.Deployments.DeploymentOptions.NamespacePatternProblem(kubernetesNamespace) is { } namespaceProblem)
+            env.Error("KUBERNETES_NAMESPACE", $"{namespaceProblem}, not '{kubernetesNamespace}'");
 
         var reactUi = env.Bool("REACT_UI", false);
         var reactUiDirectory = Path.GetFullPath(env.Optional("REACT_UI_DIR") ?? Path.Combine(AppContext.BaseDirectory, "wwwroot"));

@@ -8,7 +8,8 @@ namespace CleanScheduler.WebApi.Hosting;
 /// <summary>
 /// KUBERNETES_ENABLED=true: works off the cluster outbox as soon as a change commits and again every
 /// KUBERNETES_RECONCILE_INTERVAL (retries wait with back-off), and watches the server's UserDeployments to copy their
-/// status back. A full list (at start and after the watch expired) also finds stored deployments the cluster lacks.
+/// status back. The full comparison (after each full list of the watch: at start and after the watch expired; and every
+/// 20 reconcile intervals) removes orphaned server-made UserDeployments and finds stored deployments the cluster lacks.
 /// A status report that arrives while a change of its deployment is still in the outbox is not copied (it may describe
 /// the older wish); once the outbox has been worked off, the resource is read again and its status copied if it then
 /// describes the current spec, so that the operator's last word is not lost to a race with the publisher.
@@ -28,7 +29,47 @@ public sealed class ClusterSyncService(
         {
             MaxBackoff = settings.KubernetesReconcileInterval,
         };
-        return Task.WhenAll(PublishLoopAsync(stoppingToken), watcher.RunAsync(stoppingToken));
+        return Task.WhenAll(PublishLoopAsync(stoppingToken), watcher.RunAsync(stoppingToken), FullComparisonLoopAsync(stoppingToken));
+    }
+
+    /// <summary>How often the full comparison runs besides each (re-)list of the watch: 20 reconcile intervals (10 minutes by default).</summary>
+    public TimeSpan FullComparisonInterval => settings.KubernetesReconcileInterval * 20;
+
+    /// <summary>
+    /// A watch can run for days without a re-list; the full comparison (removing orphaned UserDeployments, re-creating
+    /// missing ones) must not wait for one. A failure is logged and the next round tries again.
+    /// </summary>
+    private async Task FullComparisonLoopAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(FullComparisonInterval, stoppingToken);
+                var list = await kube.ListAsync(KubeResource.UserDeployments, null, new ListOptions(ClusterNames.Selector, Limit: 500), stoppingToken);
+                await using var scope = scopes.CreateAsyncScope();
+                await CompareAsync(scope.ServiceProvider.GetRequiredService<DeploymentClusterSync>(), list.Items, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Full comparison with the cluster failed; it runs again in {Interval}", FullComparisonInterval);
+            }
+        }
+    }
+
+    private async Task CompareAsync(DeploymentClusterSync sync, IReadOnlyList<JsonObject> items, CancellationToken cancellationToken)
+    {
+        var result = await sync.CompareAsync(items, cancellationToken);
+        if (result.Removed > 0) logger.LogInformation("{Count} orphaned UserDeployment(s) removed from the cluster", result.Removed);
+        if (result.Missing > 0)
+        {
+            logger.LogInformation("{Count} stored deployment(s) have no UserDeployment in their namespace; creating them", result.Missing);
+            signal.Notify();
+        }
     }
 
     private async Task PublishLoopAsync(CancellationToken stoppingToken)
@@ -70,13 +111,7 @@ public sealed class ClusterSyncService(
         await ObservingAsync(async sync =>
         {
             foreach (var item in items) await ObserveAsync(sync, item, cancellationToken);
-            var present = items.Select(i => DeploymentClusterSync.DeploymentIdOf(i) ?? Guid.Empty).ToList();
-            var missing = await sync.EnqueueMissingAsync(present, cancellationToken);
-            if (missing > 0)
-            {
-                logger.LogInformation("{Count} stored deployment(s) have no UserDeployment in the cluster; creating them", missing);
-                signal.Notify();
-            }
+            await CompareAsync(sync, items, cancellationToken);
         });
     }
 
@@ -88,7 +123,7 @@ public sealed class ClusterSyncService(
             else if (type == WatchEventType.Deleted && DeploymentClusterSync.DeploymentIdOf(item) is { } id)
             {
                 _deferred.TryRemove(id, out _);
-                if (await sync.EnqueueIfStoredAsync(id, cancellationToken))
+                if (await sync.EnqueueIfStoredAsync(id, (string?)item["metadata"]?["namespace"], cancellationToken))
                 {
                     logger.LogInformation("UserDeployment {Namespace}/{Name} was deleted in the cluster but not here; creating it again",
                         (string?)item["metadata"]?["namespace"], (string?)item["metadata"]?["name"]);

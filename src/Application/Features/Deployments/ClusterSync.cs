@@ -72,6 +72,7 @@ public static class ClusterNames
     public const string ManagedByLabel = "app.kubernetes.io/managed-by";
     public const string ManagedBy = "cleanscheduler-server";
     public const string DeploymentIdLabel = KubeResource.SchedulerGroup + "/deployment-id";
+    public const string OrganizationLabel = KubeResource.SchedulerGroup + "/organization";
     public static readonly string Selector = $"{ManagedByLabel}={ManagedBy}";
 
     /// <summary>One ConfigMap per template version and namespace; the template id keeps same-named templates of two organizations apart.</summary>
@@ -81,7 +82,7 @@ public static class ClusterNames
 }
 
 /// <summary>
-/// Brings the cluster in line with the database (DESIGN.md §6): for each pending outbox row, ensure the owner's sandbox
+/// Brings the cluster in line with the database (DESIGN.md §6): for each pending outbox row, ensure the organization's
 /// namespace, publish the template version as a ConfigMap, write the secret values into a Secret and server-side apply
 /// the UserDeployment, or delete it. Copies the status the operator reports back onto the deployment. Rows the cluster
 /// could not take (API server unreachable, a refusal) stay in the outbox and are retried with back-off: nothing the
@@ -159,10 +160,10 @@ public sealed class DeploymentClusterSync(
             .SingleAsync(cancellationToken);
         var subscription = await db.Subscriptions.AsNoTracking().SingleAsync(s => s.OrganizationId == deployment.OrganizationId, cancellationToken);
 
-        var ns = options.NamespaceFor(deployment.OwnerHandle);
+        var ns = options.NamespaceFor(deployment.OrganizationId);
         try
         {
-            await EnsureNamespaceAsync(ns, deployment.OwnerHandle, cancellationToken);
+            await EnsureNamespaceAsync(ns, deployment.OrganizationId, cancellationToken);
             var templateRef = new TemplateRef(ClusterNames.TemplateRefName(deployment.TemplateId), deployment.TemplateVersion);
             await PublishTemplateAsync(ns, templateRef, version, cancellationToken);   // every time: cheap, and heals a deleted ConfigMap
 
@@ -179,14 +180,25 @@ public sealed class DeploymentClusterSync(
         }
     }
 
-    /// <summary>Deletes the UserDeployment (its finalizer lets the operator remove what it owns) and the Secret the server wrote.</summary>
+    /// <summary>
+    /// Deletes the UserDeployment (its finalizer lets the operator remove what it owns) and the Secret the server wrote.
+    /// Either may already be gone (a deployment without secrets has no Secret; the full comparison may have removed the
+    /// UserDeployment): that is done, not an error to retry.
+    /// </summary>
     public async Task DeleteAsync(string ns, string name, CancellationToken cancellationToken)
     {
-        await kube.DeleteAsync(KubeResource.UserDeployments, ns, name, cancellationToken: cancellationToken);
-        await kube.DeleteAsync(KubeResource.Secrets, ns, ClusterNames.SecretName(name), cancellationToken: cancellationToken);
+        try { await kube.DeleteAsync(KubeResource.UserDeployments, ns, name, cancellationToken: cancellationToken); }
+        catch (KubeNotFoundException) { }
+        try { await kube.DeleteAsync(KubeResource.Secrets, ns, ClusterNames.SecretName(name), cancellationToken: cancellationToken); }
+        catch (KubeNotFoundException) { }
     }
 
-    private async Task EnsureNamespaceAsync(string ns, string handle, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the organization's namespace, labelled with its id. One that already exists must not be labelled with
+    /// another organization (made by hand, or a KUBERNETES_NAMESPACE that does not name one namespace per organization):
+    /// the deployment is then refused rather than put beside another tenant's.
+    /// </summary>
+    private async Task EnsureNamespaceAsync(string ns, OrganizationId organization, CancellationToken cancellationToken)
     {
         if (state.KnowsNamespace(ns)) return;
         var body = new JsonObject
@@ -196,11 +208,19 @@ public sealed class DeploymentClusterSync(
             ["metadata"] = new JsonObject
             {
                 ["name"] = ns,
-                ["labels"] = new JsonObject { ["app.kubernetes.io/part-of"] = "cleanscheduler", [KubeResource.SchedulerGroup + "/owner"] = handle },
+                ["labels"] = new JsonObject
+                {
+                    ["app.kubernetes.io/part-of"] = "cleanscheduler", [ClusterNames.OrganizationLabel] = organization.Value.ToString(),
+                },
             },
         };
         try { await kube.CreateAsync(KubeResource.Namespaces, body, cancellationToken); }
-        catch (KubeConflictException e) when (e.AlreadyExists) { }
+        catch (KubeConflictException e) when (e.AlreadyExists)
+        {
+            var existing = await kube.GetAsync(KubeResource.Namespaces, null, ns, cancellationToken);
+            if ((string?)existing?["metadata"]?["labels"]?[ClusterNames.OrganizationLabel] is { } other && other != organization.Value.ToString())
+                throw new KubeApiException(409, "Conflict", $"namespace {ns} belongs to another organization ({ClusterNames.OrganizationLabel}={other})");
+        }
         state.RememberNamespace(ns);
     }
 
@@ -288,13 +308,15 @@ public sealed class DeploymentClusterSync(
         if (!Enum.TryParse<DeploymentPhase>(phaseText, ignoreCase: false, out var phase) || !Enum.IsDefined(phase)) return Observation.Ignored;
         if (JsonLong(status["observedGeneration"]) != JsonLong(resource["metadata"]?["generation"])) return Observation.Ignored;
         if (!DeploymentCodes.TryParseState((string?)resource["spec"]?["desiredState"], out var desired)) return Observation.Ignored;
+        // Only the UserDeployment in the deployment's namespace speaks for it (not one left in an old namespace).
+        if (options.OrganizationOf((string?)resource["metadata"]?["namespace"]) is not { } organization) return Observation.Ignored;
         if (await outbox.HasPendingAsync(id, cancellationToken)) return Observation.Pending;
 
         var message = Bounded((string?)status["message"]);
         var observed = ObservationOf(status);
         var deploymentId = new DeploymentId(id);
         var changed = await db.Deployments
-            .Where(d => d.Id == deploymentId && d.State == desired && (d.Phase != phase || d.PhaseMessage != message || d.Observed != observed))
+            .Where(d => d.Id == deploymentId && d.OrganizationId == organization && d.State == desired && (d.Phase != phase || d.PhaseMessage != message || d.Observed != observed))
             .ExecuteUpdateAsync(u => u.SetProperty(d => d.Phase, phase).SetProperty(d => d.PhaseMessage, message).SetProperty(d => d.Observed, observed),
                 cancellationToken);
         return changed > 0 ? Observation.Changed : Observation.Unchanged;
@@ -335,33 +357,91 @@ public sealed class DeploymentClusterSync(
     private static string? Bounded(string? text, int max = 500) => text is { } t && t.Length > max ? t[..max] : text;
 
     /// <summary>
-    /// After a full list of the cluster's UserDeployments: every stored deployment without one (created while the cluster
-    /// was off, or lost) gets an apply row. Returns how many.
+    /// The full comparison, after a full list of the server's UserDeployments (at start, after a watch expired, and
+    /// every <c>20 x KUBERNETES_RECONCILE_INTERVAL</c>). First removes the server-made ones (both the managed-by and the
+    /// deployment-id label; a hand-written UserDeployment has neither and is never touched) that no stored deployment
+    /// accounts for: its deployment is gone (and its organization is one of this database's), or it lives in another
+    /// namespace than the deployment's (moved by an upgrade or a new KUBERNETES_NAMESPACE). Then every stored deployment
+    /// without its UserDeployment in its namespace gets an apply row. Removing before applying keeps two UserDeployments
+    /// from claiming one host while a deployment moves.
     /// </summary>
-    public async Task<int> EnqueueMissingAsync(IReadOnlyCollection<Guid> inCluster, CancellationToken cancellationToken)
+    public async Task<FullComparison> CompareAsync(IReadOnlyList<JsonObject> inCluster, CancellationToken cancellationToken)
     {
-        var known = inCluster.ToHashSet();
-        var stored = await db.Deployments.AsNoTracking().Select(d => new { d.Id, d.OwnerHandle, d.Name }).ToListAsync(cancellationToken);
-        var missing = stored.Where(d => !known.Contains(d.Id.Value)).ToList();
+        var stored = (await db.Deployments.AsNoTracking().Select(d => new { d.Id, d.OrganizationId, d.Name }).ToListAsync(cancellationToken))
+            .ToDictionary(d => d.Id.Value);
+        var placed = new HashSet<Guid>();
+        var removed = 0;
+        foreach (var resource in inCluster)
+        {
+            if (!IsServerMade(resource) || DeploymentIdOf(resource) is not { } id) continue;
+            var ns = (string?)resource["metadata"]?["namespace"] ?? "";
+            var name = (string?)resource["metadata"]?["name"] ?? "";
+            if (stored.TryGetValue(id, out var d) && ns == options.NamespaceFor(d.OrganizationId) && name == d.Name)
+            {
+                placed.Add(id);
+                continue;
+            }
+            if (d is null && !await OfOurOrganizationAsync(resource, cancellationToken)) continue;
+            await DeleteOrphanAsync(ns, name, cancellationToken);
+            logger.LogInformation("Removed UserDeployment {Namespace}/{Name}: {Why}", ns, name,
+                d is null ? "its deployment no longer exists" : $"deployment {id} now lives in {options.NamespaceFor(d.OrganizationId)}");
+            removed++;
+        }
+        var missing = stored.Values.Where(d => !placed.Contains(d.Id.Value)).ToList();
         foreach (var d in missing)
             if (!await outbox.HasPendingAsync(d.Id.Value, cancellationToken))
-                await outbox.EnqueueApplyAsync(d.Id.Value, options.NamespaceFor(d.OwnerHandle), d.Name, cancellationToken);
-        return missing.Count;
+                await outbox.EnqueueApplyAsync(d.Id.Value, options.NamespaceFor(d.OrganizationId), d.Name, cancellationToken);
+        return new FullComparison(missing.Count, removed);
     }
 
-    /// <summary>A UserDeployment deleted in the cluster while its deployment is still stored: schedule it again.</summary>
-    public async Task<bool> EnqueueIfStoredAsync(Guid id, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether a UserDeployment whose deployment is not stored belongs to an organization this database knows. One
+    /// that does not is left alone: a second installation sharing the cluster, or a server started against the wrong
+    /// (or an empty) database, must not remove other installations' deployments.
+    /// </summary>
+    private async Task<bool> OfOurOrganizationAsync(JsonObject resource, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse((string?)resource["spec"]?["owner"]?["organizationId"], out var id)) return false;
+        var organization = new OrganizationId(id);
+        return await db.Organizations.AnyAsync(o => o.Id == organization, cancellationToken);
+    }
+
+    /// <summary>Whether the server wrote this resource: it carries both the managed-by and the deployment-id label.</summary>
+    public static bool IsServerMade(JsonObject resource) =>
+        (string?)resource["metadata"]?["labels"]?[ClusterNames.ManagedByLabel] == ClusterNames.ManagedBy && DeploymentIdOf(resource) is not null;
+
+    /// <summary>
+    /// Deletes an orphaned UserDeployment (already gone is fine). What the operator made for it and the Secret the
+    /// server wrote beside it are owned by it (ownerReferences): the garbage collector removes them, and nothing
+    /// else in the namespace is touched.
+    /// </summary>
+    private async Task DeleteOrphanAsync(string ns, string name, CancellationToken cancellationToken)
+    {
+        try { await kube.DeleteAsync(KubeResource.UserDeployments, ns, name, cancellationToken: cancellationToken); }
+        catch (KubeNotFoundException) { }
+    }
+
+    /// <summary>
+    /// A UserDeployment deleted in the cluster while its deployment is still stored: schedule it again. One deleted
+    /// from another namespace than the deployment's (an orphan the full comparison removed) needs nothing.
+    /// </summary>
+    public async Task<bool> EnqueueIfStoredAsync(Guid id, string? deletedFrom, CancellationToken cancellationToken)
     {
         var deploymentId = new DeploymentId(id);
-        var stored = await db.Deployments.AsNoTracking().Where(d => d.Id == deploymentId).Select(d => new { d.OwnerHandle, d.Name }).SingleOrDefaultAsync(cancellationToken);
+        var stored = await db.Deployments.AsNoTracking().Where(d => d.Id == deploymentId).Select(d => new { d.OrganizationId, d.Name }).SingleOrDefaultAsync(cancellationToken);
         if (stored is null || await outbox.HasPendingAsync(id, cancellationToken)) return false;
-        await outbox.EnqueueApplyAsync(id, options.NamespaceFor(stored.OwnerHandle), stored.Name, cancellationToken);
+        var ns = options.NamespaceFor(stored.OrganizationId);
+        if (deletedFrom is not null && deletedFrom != ns) return false;
+        await outbox.EnqueueApplyAsync(id, ns, stored.Name, cancellationToken);
         return true;
     }
 
     private static long? JsonLong(JsonNode? node) => node is JsonValue v && v.TryGetValue<long>(out var l) ? l
         : node is JsonValue w && w.TryGetValue<int>(out var i) ? i : node is JsonValue d && d.TryGetValue<double>(out var x) ? (long)x : null;
 }
+
+/// <summary>What a full comparison did: apply rows added for deployments the cluster lacks, orphaned UserDeployments removed.</summary>
+public sealed record FullComparison(int Missing, int Removed);
 
 /// <summary>Namespaces this process already made sure exist (forgotten when a write into one answers 404).</summary>
 public sealed class ClusterSyncState

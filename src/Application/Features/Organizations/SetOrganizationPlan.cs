@@ -10,7 +10,8 @@ namespace CleanScheduler.Application.Features.Organizations;
 
 /// <summary>
 /// Moves an organization to another plan, named by code (<c>free</c>, <c>business</c>, <c>enterprise</c>, or a custom
-/// plan's code) or by id. Platform admins only; billing will drive this later.
+/// plan's code) or by id. Platform admins only; billing will drive this later. The new tier and limits reach every
+/// deployment of the organization in the cluster (outbox rows written in the same transaction).
 /// </summary>
 public sealed record SetOrganizationPlanCommand(OrganizationId Id, string? Plan) : ICommand<OrganizationDetails>, IPlatformAdminRequest
 {
@@ -34,7 +35,8 @@ public sealed class SetOrganizationPlanHandler(IAppDbContext db, ICurrentUser us
             [new FluentValidation.Results.ValidationFailure("plan", $"No plan '{command.Plan}'. Known: free, business, enterprise, or a plan's code or id.")]);
 
         var subscription = await db.Subscriptions.OfAsync(command.Id, cancellationToken);
-        subscription.ChangePlan(plan, clock.GetUtcNow());
+        var now = clock.GetUtcNow();
+        if (subscription.ChangePlan(plan, now)) await PlanCatalog.HandOnToDeploymentsAsync(db, [command.Id], now, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return await OrganizationReads.DetailsAsync(db, command.Id, user.Id, cancellationToken);
     }

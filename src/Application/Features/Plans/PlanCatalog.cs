@@ -32,6 +32,19 @@ public static class PlanCatalog
             ? await db.Plans.SingleOrDefaultAsync(p => p.Id == new PlanId(id), cancellationToken)
             : await db.Plans.SingleOrDefaultAsync(p => p.Code == idOrCode.Trim().ToLower(), cancellationToken);
 
+    /// <summary>
+    /// Marks every deployment of the organizations whose plan changed, so that the save writes a cluster outbox row
+    /// for each in the same transaction: the sync then applies their UserDeployments with the new tier and limits
+    /// (quota, isolation) within one sync interval.
+    /// </summary>
+    public static async Task HandOnToDeploymentsAsync(
+        IAppDbContext db, IReadOnlyCollection<OrganizationId> organizations, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (organizations.Count == 0) return;
+        foreach (var deployment in await db.Deployments.Where(d => organizations.Contains(d.OrganizationId)).ToListAsync(cancellationToken))
+            deployment.PlanChanged(now);
+    }
+
     public static TierLimits Apply(Tier tier, PlanLimitsInput? input)
     {
         var defaults = TierLimits.For(tier);
@@ -125,8 +138,10 @@ public sealed class RevisePlanHandler(IAppDbContext db, TimeProvider clock) : IR
             ?? throw new NotFoundException("plan", command.Id.Value);
         var now = clock.GetUtcNow();
         plan.Revise(command.Name!, PlanCatalog.Apply(plan.Tier, command.Limits), now);
+        var changed = new List<OrganizationId>();
         foreach (var subscription in await db.Subscriptions.Where(s => s.PlanId == plan.Id).ToListAsync(cancellationToken))
-            subscription.ChangePlan(plan, now);
+            if (subscription.ChangePlan(plan, now)) changed.Add(subscription.OrganizationId);
+        await PlanCatalog.HandOnToDeploymentsAsync(db, changed, now, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return PlanCatalog.ToDto(plan);
     }
