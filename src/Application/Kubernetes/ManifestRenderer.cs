@@ -90,7 +90,6 @@ public static partial class ManifestRenderer
     private static JsonObject Namespace(RenderInput input) => Object("v1", "Namespace", Metadata(input.Namespace, null, new JsonObject
     {
         ["app.kubernetes.io/managed-by"] = ManagedBy,
-        [LabelPrefix + "user"] = input.OwnerHandle,
         [LabelPrefix + "organization"] = input.OrganizationId.ToString(),
         [LabelPrefix + "tier"] = input.Tier.ToCode(),
         [LabelPrefix + "isolation"] = input.Limits.Isolation.ToCode(),
