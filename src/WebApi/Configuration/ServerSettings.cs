@@ -16,6 +16,10 @@ public sealed record ListenAddress(string? Host, int Port)
         _ => $"http://{Host}:{Port}",
     };
 
+    /// <summary>True when only this machine can connect: localhost, 127.x.y.z or ::1 (an empty host or 0.0.0.0 is every interface).</summary>
+    public bool IsLoopback =>
+        Host is not null && (Host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(Host, out var ip) && IPAddress.IsLoopback(ip)));
+
     public static bool TryParse(string text, out ListenAddress address)
     {
         address = null!;
@@ -100,11 +104,14 @@ public sealed class ServerSettings
         var devMode = env.Bool("DEV_MODE", false);
         var devModeKnown = env.Errors.Count == errorsBefore;   // a bad DEV_MODE must not cascade into mode-dependent errors
         var serverAddrText = env.String("SERVER_ADDR", ":8081");
-        if (!ListenAddress.TryParse(serverAddrText, out var serverAddr))
+        var serverAddrKnown = ListenAddress.TryParse(serverAddrText, out var serverAddr);
+        if (!serverAddrKnown)
             env.Error("SERVER_ADDR", $"must be [host]:port with an IP address or localhost as host (':8081', '127.0.0.1:8081'), not '{serverAddrText}'");
         var baseUrl = env.AbsoluteUrl("BASE_URL", "http://localhost:8081");
         if (devMode && devModeKnown && baseUrl is not null && !IsLocalhost(baseUrl))
             env.Error("BASE_URL", $"must be a localhost URL when DEV_MODE=true (DEV_MODE signs everyone in without a password), not '{baseUrl}'");
+        if (devMode && devModeKnown && serverAddrKnown && !serverAddr.IsLoopback)
+            env.Error("SERVER_ADDR", $"must be a loopback address (localhost:8081, 127.0.0.1:8081 or [::1]:8081) when DEV_MODE=true (DEV_MODE signs everyone in without a password), not '{serverAddrText}', which listens on {(serverAddr.Host is null ? "every interface" : "a network interface")}");
 
         var deploymentDomain = env.String("DEPLOYMENT_DOMAIN", "example.com").ToLowerInvariant();
         if (!Domain.Clients.Client.IsValidDomain(deploymentDomain) && deploymentDomain != "localhost")

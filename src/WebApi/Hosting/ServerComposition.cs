@@ -75,6 +75,7 @@ public static class ServerComposition
         app.UseMiddleware<RequestLoggingMiddleware>();   // outermost: it logs the status the client finally gets
         app.UseExceptionHandler();
         app.UseStatusCodePages(context => Problems.WriteAsync(context.HttpContext, Problems.ForStatus(context.HttpContext)));
+        if (settings.DevMode) app.UseMiddleware<LocalOnlyMiddleware>();   // before anything answers: DEV_MODE is for this machine only
         if (settings.ReactUiDirectory is { } webUi) app.UseWebUiFiles(webUi);
         app.UseMiddleware<ClientResolutionMiddleware>();
         app.UseAuthentication();
