@@ -247,3 +247,39 @@ public sealed class DevModeAuthTests(DevModeAuthFactory factory) : IClassFixture
     public async Task Dev_login_refuses_an_address_that_is_not_one() =>
         await ValidationProblemAsync(factory.Anonymous().GetAsync("/auth/login?as=nobody"), "as");
 }
+
+/// <summary>DEV_MODE with COOKIE_SECURE=true and no cookie name or domain: the session cookie gets the __Host- prefix.</summary>
+public sealed class SecureCookieFactory : ApiFactory
+{
+    protected override IDictionary<string, string?> Settings
+    {
+        get
+        {
+            var settings = base.Settings;
+            settings["COOKIE_SECURE"] = "true";
+            return settings;
+        }
+    }
+}
+
+public sealed class SecureCookieTests(SecureCookieFactory factory) : IClassFixture<SecureCookieFactory>
+{
+    [Fact]
+    public async Task A_secure_host_only_session_cookie_is_named_with_the_host_prefix_and_signs_requests_in()
+    {
+        var client = factory.Anonymous().Http;
+
+        using var login = await client.GetAsync("/auth/login?as=erin@example.test");
+
+        var cookie = Assert.Single(login.Headers.GetValues("Set-Cookie"));
+        Assert.StartsWith("__Host-session_id=", cookie, StringComparison.Ordinal);
+        var attributes = cookie.Split(';', StringSplitOptions.TrimEntries).Skip(1).Select(a => a.Split('=')[0].ToLowerInvariant()).ToList();
+        Assert.Contains("secure", attributes);
+        Assert.Contains("path", attributes);
+        Assert.DoesNotContain("domain", attributes);   // what the prefix requires, or browsers drop the cookie
+        Assert.Contains("path=/", cookie.Split(';', StringSplitOptions.TrimEntries));
+        client.DefaultRequestHeaders.Add("Cookie", cookie.Split(';')[0]);
+        using var me = await client.GetAsync("/api/me");
+        Assert.Contains("erin@example.test", await me.Content.ReadAsStringAsync());
+    }
+}

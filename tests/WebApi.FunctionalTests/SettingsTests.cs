@@ -124,6 +124,24 @@ public sealed class SettingsTests
     }
 
     [Fact]
+    public void A_secure_host_only_session_cookie_gets_the_host_prefix_by_default()
+    {
+        Assert.Equal("__Host-session_id", Load(("COOKIE_SECURE", "true")).Settings!.SessionCookieName);
+        Assert.Equal("session_id", Load(("COOKIE_SECURE", "true"), ("SESSION_COOKIE_DOMAIN", "example.com")).Settings!.SessionCookieName);
+        Assert.Equal("session_id", Load(("COOKIE_SECURE", "false")).Settings!.SessionCookieName);
+        Assert.Equal("cs", Load(("COOKIE_SECURE", "true"), ("SESSION_COOKIE_NAME", "cs")).Settings!.SessionCookieName);
+        Assert.Equal("__Host-cs", Load(("COOKIE_SECURE", "true"), ("SESSION_COOKIE_NAME", "__Host-cs")).Settings!.SessionCookieName);
+    }
+
+    [Theory]
+    [InlineData("__Host-cs", "false", null)]
+    [InlineData("__Host-cs", "true", "example.com")]
+    [InlineData("__Secure-cs", "false", null)]
+    public void A_cookie_prefix_browsers_would_refuse_is_one_line_naming_the_variable(string name, string secure, string? domain) =>
+        Assert.StartsWith($"SESSION_COOKIE_NAME '{name}' has the", OnlyError(("SESSION_COOKIE_NAME", name), ("COOKIE_SECURE", secure), ("SESSION_COOKIE_DOMAIN", domain)),
+            StringComparison.Ordinal);
+
+    [Fact]
     public void Billing_needs_both_stripe_secrets()
     {
         var (_, errors) = Load(("BILLING_ENABLED", "true"), ("STRIPE_API_KEY", "pk_live_public"));

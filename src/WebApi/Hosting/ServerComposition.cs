@@ -78,6 +78,7 @@ public static class ServerComposition
         if (settings.DevMode) app.UseMiddleware<LocalOnlyMiddleware>();   // before anything answers: DEV_MODE is for this machine only
         if (settings.ReactUiDirectory is { } webUi) app.UseWebUiFiles(webUi);
         app.UseMiddleware<ClientResolutionMiddleware>();
+        app.UseMiddleware<SameOriginMiddleware>();   // needs the request's client (its domain is an own origin)
         app.UseAuthentication();
         app.UseAuthorization();
 
