@@ -10,10 +10,10 @@ using static CleanScheduler.WebApi.FunctionalTests.Api;
 
 namespace CleanScheduler.WebApi.FunctionalTests;
 
-/// <summary>The server with a cluster (the test API server) and small log stream limits: 2 per user, 5 seconds each.</summary>
+/// <summary>The server with a cluster (the test API server) and small log stream limits: 2 per user, 8 seconds each.</summary>
 public sealed class LogStreamLimitFactory : ApiFactory
 {
-    public static readonly LogStreamLimits Limits = new(PerUser: 2, Lifetime: TimeSpan.FromSeconds(5));
+    public static readonly LogStreamLimits Limits = new(PerUser: 2, Lifetime: TimeSpan.FromSeconds(8));
     private string _kubeconfig = "";
     private KubeApiServerTestDouble _kube = null!;
 
