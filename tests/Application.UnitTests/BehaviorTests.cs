@@ -178,6 +178,34 @@ public sealed class RetryOnConflictBehaviorTests
         Assert.Equal(2, attempts);
     }
 
+    [Theory]
+    [InlineData("ux_deployments_host", "deployment.host_taken")]
+    [InlineData("ux_organizations_slug", "org.slug_taken")]
+    [InlineData("ux_deployments_team_name", "deployment.name_taken")]
+    [InlineData("ux_client_domains_host", "client.domain_exists")]
+    public async Task A_taken_name_the_client_chose_is_answered_at_once_with_its_code(string constraint, string code)
+    {
+        var attempts = 0;
+
+        var error = await Assert.ThrowsAsync<ConstraintViolationException>(() => Behavior<DeleteTeamCommand>().Handle(new DeleteTeamCommand(TeamId.New()),
+            CancellationToken.None, () => { attempts++; throw new ConstraintViolationException(constraint, ConstraintKind.Unique, new Exception()); }));
+
+        Assert.Equal(1, attempts);
+        Assert.Equal(code, error.Code);
+        _db.DidNotReceive().DiscardChanges();
+    }
+
+    [Fact]
+    public async Task A_transaction_aborted_for_a_concurrent_one_runs_again()
+    {
+        var attempts = 0;
+
+        await Behavior<DeleteTeamCommand>().Handle(new DeleteTeamCommand(TeamId.New()), CancellationToken.None, () =>
+            ++attempts < 2 ? throw new WriteConflictException(new Exception("deadlock detected")) : Task.FromResult(Unit.Value));
+
+        Assert.Equal(2, attempts);
+    }
+
     [Fact]
     public async Task A_foreign_key_refusal_is_not_a_race_and_is_not_retried()
     {

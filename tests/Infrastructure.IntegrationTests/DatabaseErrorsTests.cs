@@ -23,6 +23,18 @@ public sealed class DatabaseErrorsTests
         Assert.False(DatabaseErrors.IsUnavailable(new DbUpdateException("save failed", new NpgsqlException("syntax error"))));
     }
 
+    [Theory]
+    [InlineData(PostgresErrorCodes.SerializationFailure)]
+    [InlineData(PostgresErrorCodes.DeadlockDetected)]
+    public void A_serialization_failure_or_a_deadlock_is_a_lost_race_not_an_outage(string sqlState)
+    {
+        var aborted = new PostgresException("aborted for a concurrent transaction", "ERROR", "ERROR", sqlState);
+
+        Assert.True(DatabaseErrors.IsWriteConflict(aborted));
+        Assert.False(DatabaseErrors.IsUnavailable(new DbUpdateException("save failed", aborted)));
+        Assert.False(DatabaseErrors.IsWriteConflict(new PostgresException("duplicate key", "ERROR", "ERROR", PostgresErrorCodes.UniqueViolation)));
+    }
+
     [Fact]
     public async Task A_closed_port_is_an_outage()
     {

@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using CleanScheduler.TestSupport;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace CleanScheduler.WebApi.FunctionalTests;
@@ -22,6 +24,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["DEV_MODE"] = "true",
+        ["SERVER_ADDR"] = "localhost:8081",
         ["BASE_URL"] = "http://localhost:8081",
         ["PLATFORM_ADMINS"] = PlatformAdmin,
         ["SESSION_BACKEND"] = "postgres",
@@ -34,6 +37,29 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("DATABASE_DSN", ConnectionString);
         builder.UseSetting("SECRETS_ENCRYPTION_KEY", Convert.ToBase64String(TestServices.SecretsKey));
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+        builder.ConfigureServices(services => services.AddTransient<IStartupFilter, PeerAddressFilter>());
+    }
+
+    /// <summary>Names the connection's peer address for one request (the TestServer has no socket; the default is 127.0.0.1).</summary>
+    public const string PeerHeader = "X-Test-Peer-Address";
+
+    /// <summary>
+    /// What a socket would give: the TestServer leaves the peer address empty, so every request here comes from
+    /// 127.0.0.1, as a local browser's would, unless the test names another peer in <see cref="PeerHeader"/>. The header
+    /// is removed before the server sees the request.
+    /// </summary>
+    private sealed class PeerAddressFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((http, following) =>
+            {
+                http.Connection.RemoteIpAddress = http.Request.Headers.TryGetValue(PeerHeader, out var peer) ? IPAddress.Parse(peer.ToString()) : IPAddress.Loopback;
+                http.Request.Headers.Remove(PeerHeader);
+                return following(http);
+            });
+            next(app);
+        };
     }
 
     public virtual Task InitializeAsync() => _database.InitializeAsync();

@@ -108,6 +108,17 @@ public sealed class ProductionAuthTests(ProductionAuthFactory factory) : IClassF
         await ProblemAsync(factory.Anonymous().GetAsync("/auth/login"), HttpStatusCode.ServiceUnavailable, "auth.provider_unavailable");
 
     [Fact]
+    public async Task Outside_dev_mode_other_machines_are_served()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/healthz");
+        request.Headers.Add(ApiFactory.PeerHeader, "203.0.113.7");
+
+        using var response = await factory.Anonymous().Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Probes_need_no_session()
     {
         using var health = await factory.Anonymous().GetAsync("/healthz");
@@ -122,6 +133,7 @@ public sealed class DevModeAuthFactory : ApiFactory
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["DEV_MODE"] = "true",
+        ["SERVER_ADDR"] = "127.0.0.1:8081",
         ["SESSION_BACKEND"] = "memory",
         ["SESSION_COOKIE_NAME"] = "cs_session",
         ["SESSION_DURATION"] = "2h",
@@ -196,7 +208,78 @@ public sealed class DevModeAuthTests(DevModeAuthFactory factory) : IClassFixture
         Assert.Equal(expected, login.Headers.Location!.OriginalString);
     }
 
+    [Theory]
+    [InlineData("203.0.113.7")]
+    [InlineData("192.168.1.20")]
+    [InlineData("::ffff:10.0.0.1")]
+    [InlineData("2001:db8::1")]
+    public async Task A_dev_mode_server_refuses_requests_from_other_machines_whatever_they_claim(string peer)
+    {
+        foreach (var (method, path) in new[] { ("GET", "/api/me"), ("POST", "/api/orgs"), ("GET", "/auth/login?as=admin@platform.test"), ("GET", "/healthz") })
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), path);
+            request.Headers.Add(ApiFactory.PeerHeader, peer);
+            request.Headers.Add("X-Dev-User", ApiFactory.PlatformAdmin);
+            request.Headers.Add("X-Forwarded-For", "127.0.0.1");   // never believed
+            request.Headers.Add("X-Real-IP", "127.0.0.1");
+            if (method == "POST") request.Content = System.Net.Http.Json.JsonContent.Create(new { name = "Remote", slug = "remote" });
+
+            await ProblemAsync(factory.Anonymous().Http.SendAsync(request), HttpStatusCode.Forbidden, "dev_mode.local_only");
+        }
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("127.8.9.10")]
+    [InlineData("::1")]
+    [InlineData("::ffff:127.0.0.1")]
+    public async Task A_dev_mode_server_answers_loopback_peers(string peer)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/me");
+        request.Headers.Add(ApiFactory.PeerHeader, peer);
+
+        using var response = await factory.Anonymous().Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Fact]
     public async Task Dev_login_refuses_an_address_that_is_not_one() =>
         await ValidationProblemAsync(factory.Anonymous().GetAsync("/auth/login?as=nobody"), "as");
+}
+
+/// <summary>DEV_MODE with COOKIE_SECURE=true and no cookie name or domain: the session cookie gets the __Host- prefix.</summary>
+public sealed class SecureCookieFactory : ApiFactory
+{
+    protected override IDictionary<string, string?> Settings
+    {
+        get
+        {
+            var settings = base.Settings;
+            settings["COOKIE_SECURE"] = "true";
+            return settings;
+        }
+    }
+}
+
+public sealed class SecureCookieTests(SecureCookieFactory factory) : IClassFixture<SecureCookieFactory>
+{
+    [Fact]
+    public async Task A_secure_host_only_session_cookie_is_named_with_the_host_prefix_and_signs_requests_in()
+    {
+        var client = factory.Anonymous().Http;
+
+        using var login = await client.GetAsync("/auth/login?as=erin@example.test");
+
+        var cookie = Assert.Single(login.Headers.GetValues("Set-Cookie"));
+        Assert.StartsWith("__Host-session_id=", cookie, StringComparison.Ordinal);
+        var attributes = cookie.Split(';', StringSplitOptions.TrimEntries).Skip(1).Select(a => a.Split('=')[0].ToLowerInvariant()).ToList();
+        Assert.Contains("secure", attributes);
+        Assert.Contains("path", attributes);
+        Assert.DoesNotContain("domain", attributes);   // what the prefix requires, or browsers drop the cookie
+        Assert.Contains("path=/", cookie.Split(';', StringSplitOptions.TrimEntries));
+        client.DefaultRequestHeaders.Add("Cookie", cookie.Split(';')[0]);
+        using var me = await client.GetAsync("/api/me");
+        Assert.Contains("erin@example.test", await me.Content.ReadAsStringAsync());
+    }
 }

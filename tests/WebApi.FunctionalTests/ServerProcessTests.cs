@@ -46,7 +46,7 @@ public sealed class ServerProcessTests
     [Fact]
     public async Task A_missing_database_dsn_stops_the_start_with_one_line_naming_it()
     {
-        var (code, stderr) = await RunToExitAsync(new Dictionary<string, string> { ["DEV_MODE"] = "true" });
+        var (code, stderr) = await RunToExitAsync(new Dictionary<string, string> { ["DEV_MODE"] = "true", ["SERVER_ADDR"] = "localhost:8081" });
 
         Assert.NotEqual(0, code);
         var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -60,12 +60,27 @@ public sealed class ServerProcessTests
         {
             ["DEV_MODE"] = "true",
             ["BASE_URL"] = "https://scheduler.example.com",
+            ["SERVER_ADDR"] = "127.0.0.1:8081",
             ["DATABASE_DSN"] = "postgres://u@127.0.0.1:1/db",
         });
 
         Assert.NotEqual(0, code);
         Assert.StartsWith("configuration error: BASE_URL must be a localhost URL", stderr.Trim(), StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Fact]
+    public async Task Dev_mode_listening_on_every_interface_refuses_to_start_with_one_line_naming_SERVER_ADDR()
+    {
+        var (code, stderr) = await RunToExitAsync(new Dictionary<string, string>
+        {
+            ["DEV_MODE"] = "true",
+            ["DATABASE_DSN"] = "postgres://u@127.0.0.1:1/db",   // SERVER_ADDR unset: the default ':8081' is every interface
+        });
+
+        Assert.NotEqual(0, code);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("configuration error: SERVER_ADDR must be a loopback address", line, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -10,7 +10,15 @@ public sealed class SettingsTests
     {
         ["DATABASE_DSN"] = "postgres://user:pw@db:5432/scheduler?sslmode=disable",
         ["DEV_MODE"] = "true",
+        ["SERVER_ADDR"] = "localhost:8081",
     };
+
+    /// <summary>The changes that make <see cref="Valid"/> a production configuration (no DEV_MODE).</summary>
+    private static readonly (string, string?)[] Production =
+    [
+        ("DEV_MODE", "false"), ("SERVER_ADDR", null), ("GOOGLE_CLIENT_ID", "x"), ("GOOGLE_CLIENT_SECRET", "y"),
+        ("GOOGLE_REDIRECT_URL", "https://app.example.com/oauth2/callback"), ("SECRETS_ENCRYPTION_KEY", Convert.ToBase64String(new byte[32])),
+    ];
 
     private static (ServerSettings? Settings, IReadOnlyList<string> Errors) Load(params (string Key, string? Value)[] changes)
     {
@@ -29,7 +37,7 @@ public sealed class SettingsTests
     [Fact]
     public void The_seeds_defaults_apply()
     {
-        var (settings, errors) = Load();
+        var (settings, errors) = Load(Production);
 
         Assert.Empty(errors);
         Assert.Equal(("http://+:8081", "http://localhost:8081/", "sandbox-%s", "session_id"),
@@ -46,7 +54,33 @@ public sealed class SettingsTests
     [InlineData("localhost:8081", "http://localhost:8081")]
     [InlineData("[::1]:8081", "http://[::1]:8081")]
     [InlineData("0.0.0.0:80", "http://0.0.0.0:80")]
-    public void Server_addresses_in_both_forms(string addr, string url) => Assert.Equal(url, Load(("SERVER_ADDR", addr)).Settings!.ServerAddr.ToUrl());
+    public void Server_addresses_in_both_forms(string addr, string url) =>
+        Assert.Equal(url, Load([.. Production, ("SERVER_ADDR", addr)]).Settings!.ServerAddr.ToUrl());
+
+    [Fact]
+    public void Dev_mode_does_not_take_the_default_listen_address_which_is_every_interface() =>
+        Assert.StartsWith("SERVER_ADDR must be a loopback address", OnlyError(("SERVER_ADDR", null)), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData(":8081")]
+    [InlineData("0.0.0.0:8081")]
+    [InlineData("[::]:8081")]
+    [InlineData("192.168.1.20:8081")]
+    [InlineData("10.0.0.1:8081")]
+    public void Dev_mode_refuses_a_listen_address_other_machines_can_reach(string addr)
+    {
+        var error = OnlyError(("SERVER_ADDR", addr));
+
+        Assert.StartsWith("SERVER_ADDR must be a loopback address", error, StringComparison.Ordinal);
+        Assert.Contains($"'{addr}'", error);
+    }
+
+    [Theory]
+    [InlineData("localhost:8081")]
+    [InlineData("127.0.0.1:8081")]
+    [InlineData("127.0.0.2:9000")]
+    [InlineData("[::1]:8081")]
+    public void Dev_mode_accepts_loopback_listen_addresses(string addr) => Assert.Empty(Load(("SERVER_ADDR", addr)).Errors);
 
     [Theory]
     [InlineData("DATABASE_DSN", null)]
@@ -87,11 +121,28 @@ public sealed class SettingsTests
     [Fact]
     public void Outside_dev_mode_the_database_secrets_backend_needs_its_key()
     {
-        var (_, errors) = Load(("DEV_MODE", "false"), ("BASE_URL", "https://app.example.com"), ("GOOGLE_CLIENT_ID", "x"),
-            ("GOOGLE_CLIENT_SECRET", "y"), ("GOOGLE_REDIRECT_URL", "https://app.example.com/oauth2/callback"));
+        var (_, errors) = Load([.. Production, ("SECRETS_ENCRYPTION_KEY", null)]);
 
         Assert.StartsWith("SECRETS_ENCRYPTION_KEY is required", Assert.Single(errors), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_secure_host_only_session_cookie_gets_the_host_prefix_by_default()
+    {
+        Assert.Equal("__Host-session_id", Load(("COOKIE_SECURE", "true")).Settings!.SessionCookieName);
+        Assert.Equal("session_id", Load(("COOKIE_SECURE", "true"), ("SESSION_COOKIE_DOMAIN", "example.com")).Settings!.SessionCookieName);
+        Assert.Equal("session_id", Load(("COOKIE_SECURE", "false")).Settings!.SessionCookieName);
+        Assert.Equal("cs", Load(("COOKIE_SECURE", "true"), ("SESSION_COOKIE_NAME", "cs")).Settings!.SessionCookieName);
+        Assert.Equal("__Host-cs", Load(("COOKIE_SECURE", "true"), ("SESSION_COOKIE_NAME", "__Host-cs")).Settings!.SessionCookieName);
+    }
+
+    [Theory]
+    [InlineData("__Host-cs", "false", null)]
+    [InlineData("__Host-cs", "true", "example.com")]
+    [InlineData("__Secure-cs", "false", null)]
+    public void A_cookie_prefix_browsers_would_refuse_is_one_line_naming_the_variable(string name, string secure, string? domain) =>
+        Assert.StartsWith($"SESSION_COOKIE_NAME '{name}' has the", OnlyError(("SESSION_COOKIE_NAME", name), ("COOKIE_SECURE", secure), ("SESSION_COOKIE_DOMAIN", domain)),
+            StringComparison.Ordinal);
 
     [Fact]
     public void Billing_needs_both_stripe_secrets()

@@ -569,7 +569,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The pods' log lines as Server-Sent Events (event 'log', data {pod, service, line}); ?service=, ?tailLines= (default 100), ?follow= (default true) */
+        /** The pods' log lines as Server-Sent Events (event 'log', data {pod, service, line}); ?service=, ?tailLines= (default 100), ?follow= (default true). At most 5 streams per user at once (429 with Retry-After past that); a stream ends after 30 minutes with event 'reconnect': open a new one (tailLines=0 for only the lines from then on) */
         get: {
             parameters: {
                 query?: {
@@ -621,6 +621,15 @@ export interface paths {
                 };
                 /** @description Not Found */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2991,24 +3000,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        get?: never;
         put?: never;
         post: {
             parameters: {

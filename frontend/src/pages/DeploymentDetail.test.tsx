@@ -169,5 +169,23 @@ describe("Deployment detail", () => {
     finish();
     expect(await screen.findByText("The cluster stopped answering.")).toBeInTheDocument();
   });
+
+  it("opens a new log stream when the server ends one at its time limit, for the lines from then on", async () => {
+    const user = userEvent.setup();
+    const streams = [
+      'event: log\ndata: {"pod":"shop-app-1","service":"app","line":"before the limit"}\n\nevent: reconnect\ndata: {"message":"time limit"}\n\n',
+      'event: log\ndata: {"pod":"shop-app-1","service":"app","line":"after reconnecting"}\n\nevent: end\ndata: {}\n\n',
+    ];
+    const calls = renderWith(["deploy:read"], (call) => call.path.startsWith("/api/deployments/d1/logs")
+      ? new Response(streams.shift() ?? "", { headers: { "content-type": "text/event-stream" } }) : undefined);
+    await user.click(await screen.findByRole("tab", { name: "logs" }));
+
+    const log = await screen.findByRole("log");
+    expect(await within(log).findByText(/after reconnecting/)).toBeInTheDocument();
+    expect(within(log).getByText(/before the limit/)).toBeInTheDocument();
+    expect(await screen.findByText("ended")).toBeInTheDocument();
+    expect(calls.filter((c) => c.path.startsWith("/api/deployments/d1/logs")).map((c) => c.path))
+      .toEqual(["/api/deployments/d1/logs?tailLines=200&follow=true", "/api/deployments/d1/logs?tailLines=0&follow=true"]);
+  });
 });
 

@@ -266,18 +266,25 @@ function Logs({ id }: { id: string }) {
     const controller = new AbortController();
     setLines([]);
     setState("connecting");
-    unwrap(api.GET("/api/deployments/{id}/logs", {
-      params: { path: { id }, query: { tailLines: 200, follow: true } },
-      headers: { Accept: "text/event-stream" },
-      parseAs: "stream",
-      signal: controller.signal,
-    }))
-      .then((stream) => readSse(stream, (e) => {
+    // One stream, then another each time the server ends one at its time limit (event "reconnect"): the first brings
+    // the last 200 lines, the later ones only what is written from then on.
+    const follow = async (tailLines: number): Promise<void> => {
+      let reconnect = false;
+      const stream = await unwrap(api.GET("/api/deployments/{id}/logs", {
+        params: { path: { id }, query: { tailLines, follow: true } },
+        headers: { Accept: "text/event-stream" },
+        parseAs: "stream",
+        signal: controller.signal,
+      }));
+      await readSse(stream, (e) => {
         if (e.event === "log") { setState("live"); setLines((all) => [...all.slice(-1999), JSON.parse(e.data) as LogLine]); }
         else if (e.event === "error") setState({ error: (JSON.parse(e.data) as { message?: string }).message ?? "The log stream failed." });
-      }))
-      .then(() => setState((s) => (typeof s === "object" ? s : "ended")))
-      .catch((e) => { if (!controller.signal.aborted) setState({ error: messageOf(e) }); });
+        else if (e.event === "reconnect") reconnect = true;
+      });
+      if (reconnect && !controller.signal.aborted) return follow(0);
+      setState((s) => (typeof s === "object" ? s : "ended"));
+    };
+    follow(200).catch((e) => { if (!controller.signal.aborted) setState({ error: messageOf(e) }); });
     return () => controller.abort();
   }, [id]);
   useEffect(() => {

@@ -1,3 +1,5 @@
+using CleanScheduler.Domain.Common;
+
 namespace CleanScheduler.Application.Common;
 
 public enum ConstraintKind
@@ -9,14 +11,25 @@ public enum ConstraintKind
 
 /// <summary>
 /// A database constraint refused a write. Infrastructure translates the driver's error into this type so that
-/// use cases and the HTTP mapping never see the driver; <see cref="Constraints"/> turns the name into an error code.
+/// use cases and the HTTP mapping never see the driver; <see cref="Constraints"/> gives each constraint its error code
+/// (a 409 with that code), and says which unique keys can be lost in a race that a fresh attempt resolves.
 /// </summary>
 public sealed class ConstraintViolationException(string constraint, ConstraintKind kind, Exception inner)
-    : Exception($"The database refused the change ({kind} constraint '{constraint}').", inner)
+    : DomainException(Constraints.Describe(constraint).Code, Constraints.Describe(constraint).Message, inner)
 {
     public string Constraint { get; } = constraint;
     public ConstraintKind Kind { get; } = kind;
+
+    /// <summary>True when a concurrent request inserted the same row a moment earlier and a fresh attempt will do better.</summary>
+    public bool IsRace => Kind == ConstraintKind.Unique && Constraints.IsRace(Constraint);
 }
+
+/// <summary>
+/// The database aborted a write because a concurrent transaction touched the same rows (a serialization failure or a
+/// deadlock). Nothing was written; the same request run again from fresh state normally succeeds.
+/// </summary>
+public sealed class WriteConflictException(Exception inner)
+    : Exception("The database aborted the write because of a concurrent one (serialization failure or deadlock).", inner);
 
 /// <summary>Names of the schema's constraints that a client can run into, with the error each one means.</summary>
 public static class Constraints
@@ -42,10 +55,27 @@ public static class Constraints
         ["fk_deployments_template_version"] = ("template.in_use", "Deployments still use this template; delete them first."),
     };
 
-    public static (string Code, string Message) Describe(ConstraintViolationException exception) =>
-        Known.TryGetValue(exception.Constraint, out var known)
+    /// <summary>
+    /// Unique keys of rows a command inserts as a consequence, not as the client's choice: the user registered on first
+    /// mention (e-mail, derived handle), a membership added on the way (a team member becomes an organization member),
+    /// the next template version, a deployment's secret values. Two requests can insert the same one at the same
+    /// moment; run again, the loser reads the winner's row and succeeds or gives its precise answer. Every other unique
+    /// key is a name the client chose (slug, team, template or deployment name, host, domain, plan code): a clash
+    /// there is the answer, at once.
+    /// </summary>
+    private static readonly HashSet<string> Races = new(StringComparer.Ordinal)
+    {
+        "ux_users_email", "ux_users_handle", "pk_organization_members", "pk_team_members", "pk_template_versions", "pk_deployment_secret_values",
+    };
+
+    public static (string Code, string Message) Describe(string constraint) =>
+        Known.TryGetValue(constraint, out var known)
             ? known
             : ("conflict", "The change conflicts with existing data.");
+
+    public static (string Code, string Message) Describe(ConstraintViolationException exception) => Describe(exception.Constraint);
+
+    public static bool IsRace(string constraint) => Races.Contains(constraint);
 }
 
 /// <summary>A part the request needs is off or unreachable (503): the Kubernetes cluster, for instance. <see cref="Code"/> is stable.</summary>

@@ -1,7 +1,7 @@
 namespace CleanScheduler.Domain.Common;
 
 /// <summary>An expected failure with a stable, machine-readable <see cref="Code"/> (<c>area.reason</c>).</summary>
-public abstract class DomainException(string code, string message) : Exception(message)
+public abstract class DomainException(string code, string message, Exception? inner = null) : Exception(message, inner)
 {
     public string Code { get; } = code;
 }

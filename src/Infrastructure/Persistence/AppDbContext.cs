@@ -85,11 +85,11 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             if (outbox.Count > 0) Outbox!.Committed();
             return written;
         }
-        catch (DbUpdateException e) when (e is not DbUpdateConcurrencyException && e.InnerException is PostgresException pg && Translate(pg, e) is { } violation)
+        catch (DbUpdateException e) when (e is not DbUpdateConcurrencyException && e.InnerException is PostgresException pg && Translate(pg, e) is { } translated)
         {
             Forget(audit, outbox);   // a retry records them anew
             await EndLockAsync(commit: false);
-            throw violation;
+            throw translated;
         }
         catch
         {
@@ -105,11 +105,13 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
         foreach (var row in outbox) Entry(row).State = EntityState.Detached;
     }
 
-    private static ConstraintViolationException? Translate(PostgresException pg, Exception outer) => pg.SqlState switch
+    /// <summary>The driver's refusal in the application's terms: a constraint (its 409), or a lost race the command retry runs again.</summary>
+    private static Exception? Translate(PostgresException pg, Exception outer) => pg.SqlState switch
     {
-        PostgresErrorCodes.UniqueViolation => new(pg.ConstraintName ?? "", ConstraintKind.Unique, outer),
-        PostgresErrorCodes.CheckViolation => new(pg.ConstraintName ?? "", ConstraintKind.Check, outer),
-        PostgresErrorCodes.ForeignKeyViolation => new(pg.ConstraintName ?? "", ConstraintKind.ForeignKey, outer),
+        PostgresErrorCodes.UniqueViolation => new ConstraintViolationException(pg.ConstraintName ?? "", ConstraintKind.Unique, outer),
+        PostgresErrorCodes.CheckViolation => new ConstraintViolationException(pg.ConstraintName ?? "", ConstraintKind.Check, outer),
+        PostgresErrorCodes.ForeignKeyViolation => new ConstraintViolationException(pg.ConstraintName ?? "", ConstraintKind.ForeignKey, outer),
+        _ when DatabaseErrors.IsWriteConflict(pg) => new WriteConflictException(outer),
         _ => null,
     };
 

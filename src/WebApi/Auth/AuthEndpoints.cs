@@ -16,12 +16,7 @@ public static class AuthEndpoints
     {
         var group = app.MapGroup("/auth").WithTags("Auth").AllowAnonymous();
         group.MapGet("/login", LoginAsync).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        group.MapPost("/logout", LogoutAsync);
-        group.MapGet("/logout", async (HttpContext http, ServerSettings settings, ISessionStore sessions) =>
-        {
-            await EndSessionAsync(http, settings, sessions);
-            return Results.Redirect("/");
-        });
+        group.MapPost("/logout", LogoutAsync);   // POST only: a link or an image on another site must not sign anyone out (GET answers 405)
         return app;
     }
 

@@ -16,6 +16,10 @@ public sealed record ListenAddress(string? Host, int Port)
         _ => $"http://{Host}:{Port}",
     };
 
+    /// <summary>True when only this machine can connect: localhost, 127.x.y.z or ::1 (an empty host or 0.0.0.0 is every interface).</summary>
+    public bool IsLoopback =>
+        Host is not null && (Host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(Host, out var ip) && IPAddress.IsLoopback(ip)));
+
     public static bool TryParse(string text, out ListenAddress address)
     {
         address = null!;
@@ -36,6 +40,8 @@ public sealed record ListenAddress(string? Host, int Port)
 public sealed class ServerSettings
 {
     public const string DevUserEmail = "dev@localhost";
+    public const string HostCookiePrefix = "__Host-";
+    public const string SecureCookiePrefix = "__Secure-";
 
     public required string ConnectionString { get; init; }
     public required bool DevMode { get; init; }
@@ -100,11 +106,14 @@ public sealed class ServerSettings
         var devMode = env.Bool("DEV_MODE", false);
         var devModeKnown = env.Errors.Count == errorsBefore;   // a bad DEV_MODE must not cascade into mode-dependent errors
         var serverAddrText = env.String("SERVER_ADDR", ":8081");
-        if (!ListenAddress.TryParse(serverAddrText, out var serverAddr))
+        var serverAddrKnown = ListenAddress.TryParse(serverAddrText, out var serverAddr);
+        if (!serverAddrKnown)
             env.Error("SERVER_ADDR", $"must be [host]:port with an IP address or localhost as host (':8081', '127.0.0.1:8081'), not '{serverAddrText}'");
         var baseUrl = env.AbsoluteUrl("BASE_URL", "http://localhost:8081");
         if (devMode && devModeKnown && baseUrl is not null && !IsLocalhost(baseUrl))
             env.Error("BASE_URL", $"must be a localhost URL when DEV_MODE=true (DEV_MODE signs everyone in without a password), not '{baseUrl}'");
+        if (devMode && devModeKnown && serverAddrKnown && !serverAddr.IsLoopback)
+            env.Error("SERVER_ADDR", $"must be a loopback address (localhost:8081, 127.0.0.1:8081 or [::1]:8081) when DEV_MODE=true (DEV_MODE signs everyone in without a password), not '{serverAddrText}', which listens on {(serverAddr.Host is null ? "every interface" : "a network interface")}");
 
         var deploymentDomain = env.String("DEPLOYMENT_DOMAIN", "example.com").ToLowerInvariant();
         if (!Domain.Clients.Client.IsValidDomain(deploymentDomain) && deploymentDomain != "localhost")
@@ -131,7 +140,16 @@ public sealed class ServerSettings
         if (sessionBackend is null)
             env.Error("SESSION_BACKEND", "'redis' is not available in this version; use memory or postgres");
 
-        var cookieName = env.String("SESSION_COOKIE_NAME", "session_id");
+        // The session cookie is Secure with COOKIE_SECURE; without SESSION_COOKIE_DOMAIN it is also host-only. Such a cookie
+        // gets the __Host- prefix by default: browsers then refuse it unless it is Secure, host-only and on path /, so a
+        // sibling subdomain or a plain-http page cannot plant or shadow it.
+        var cookieSecure = env.Bool("COOKIE_SECURE", false);
+        var cookieDomain = env.Optional("SESSION_COOKIE_DOMAIN");
+        var cookieName = env.String("SESSION_COOKIE_NAME", cookieSecure && cookieDomain is null ? HostCookiePrefix + "session_id" : "session_id");
+        if (cookieName.StartsWith(HostCookiePrefix, StringComparison.OrdinalIgnoreCase) && !(cookieSecure && cookieDomain is null))
+            env.Error("SESSION_COOKIE_NAME", $"'{cookieName}' has the {HostCookiePrefix} prefix, which browsers accept only on a Secure cookie without a domain: set COOKIE_SECURE=true and leave SESSION_COOKIE_DOMAIN unset, or choose another name");
+        else if (cookieName.StartsWith(SecureCookiePrefix, StringComparison.OrdinalIgnoreCase) && !cookieSecure)
+            env.Error("SESSION_COOKIE_NAME", $"'{cookieName}' has the {SecureCookiePrefix} prefix, which browsers accept only on a Secure cookie: set COOKIE_SECURE=true or choose another name");
         var stateCookieName = env.String("STATE_COOKIE_NAME", "oauth_state");
         foreach (var (name, value) in new[] { ("SESSION_COOKIE_NAME", cookieName), ("STATE_COOKIE_NAME", stateCookieName) })
             if (!value.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
@@ -214,9 +232,9 @@ public sealed class ServerSettings
             SessionDuration = env.Duration("SESSION_DURATION", TimeSpan.FromHours(24)),
             SessionCookieName = cookieName,
             SessionCleanupInterval = env.Duration("SESSION_CLEANUP_INTERVAL", TimeSpan.FromHours(1)),
-            SessionCookieDomain = env.Optional("SESSION_COOKIE_DOMAIN"),
+            SessionCookieDomain = cookieDomain,
             StateCookieName = stateCookieName,
-            CookieSecure = env.Bool("COOKIE_SECURE", false),
+            CookieSecure = cookieSecure,
             RedisAddr = redisAddr,
             SecretsBackend = secretsBackend,
             SecretsEncryptionKey = key,

@@ -27,9 +27,12 @@ public static class DeploymentEndpoints
             .WithSummary("The deployment's Kubernetes objects as multi-document YAML (?download=true for a file)")
             .Produces<string>(StatusCodes.Status200OK, "application/yaml").WithProblems(Status403Forbidden, Status404NotFound);
         deployments.MapGet("/{id:guid}/logs", LogsAsync)
-            .WithSummary("The pods' log lines as Server-Sent Events (event 'log', data {pod, service, line}); ?service=, ?tailLines= (default 100), ?follow= (default true)")
+            .WithSummary("The pods' log lines as Server-Sent Events (event 'log', data {pod, service, line}); ?service=, ?tailLines= (default 100), " +
+                "?follow= (default true). At most 5 streams per user at once (429 with Retry-After past that); a stream ends after 30 minutes " +
+                "with event 'reconnect': open a new one (tailLines=0 for only the lines from then on)")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
-            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status503ServiceUnavailable);
+            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status429TooManyRequests, Status503ServiceUnavailable)
+            .RequireRateLimiting(LogStreamLimits.Policy);
         deployments.MapDelete("/{id:guid}", DeleteAsync).WithSummary("Delete a deployment and free its slot")
             .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
         return app;
@@ -68,13 +71,13 @@ public static class DeploymentEndpoints
     }
 
     private static async Task LogsAsync(
-        Guid id, IMediator mediator, IServiceProvider services, HttpContext http, CancellationToken ct, string? service, int? tailLines, bool? follow)
+        Guid id, IMediator mediator, IServiceProvider services, HttpContext http, LogStreamLimits limits, CancellationToken ct, string? service, int? tailLines, bool? follow)
     {
         if (tailLines is < 0 or > MaxTailLines)
             throw new FluentValidation.ValidationException([new FluentValidation.Results.ValidationFailure("tailLines", $"Must be between 0 and {MaxTailLines}.")]);
         var source = await mediator.Send(new GetDeploymentLogSourceQuery(new DeploymentId(id), service), ct);
         var lines = await services.GetRequiredService<DeploymentLogStream>().OpenAsync(source, tailLines ?? 100, follow ?? true, ct);
-        await ServerSentEvents.StreamAsync(http, lines, "log", ct);
+        await ServerSentEvents.StreamAsync(http, lines, "log", limits.Lifetime, ct);
     }
 
     private const int MaxTailLines = 10_000;

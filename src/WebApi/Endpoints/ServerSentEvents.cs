@@ -7,15 +7,32 @@ using Microsoft.Extensions.Options;
 namespace CleanScheduler.WebApi.Endpoints;
 
 /// <summary>
+/// Bounds on live log streams: at most <paramref name="PerUser"/> open at once per user on this server process (the
+/// next answers 429 with Retry-After), and each ends after <paramref name="Lifetime"/> with a <c>reconnect</c> event,
+/// after which the client opens a new one. A stream holds a connection, a Kubernetes watch per pod and a buffer, so
+/// neither the count nor the duration may be left to the client.
+/// </summary>
+public sealed record LogStreamLimits(int PerUser, TimeSpan Lifetime)
+{
+    public static readonly LogStreamLimits Default = new(PerUser: 5, Lifetime: TimeSpan.FromMinutes(30));
+
+    /// <summary>What a refused client is told to wait: a slot frees when one of its other streams ends.</summary>
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(10);
+
+    public const string Policy = "log-streams";
+}
+
+/// <summary>
 /// Writes a stream as Server-Sent Events: one <c>event: TYPE</c> with a JSON <c>data:</c> line per item, a comment every
 /// <see cref="Heartbeat"/> so that proxies keep an idle stream open, and a final <c>end</c> event when the stream is
-/// complete (or an <c>error</c> event with a message when the source failed after the response began).
+/// complete (or an <c>error</c> event with a message when the source failed after the response began). A stream that
+/// reaches its <c>lifetime</c> ends with a <c>reconnect</c> event instead: nothing failed, the client opens a new one.
 /// </summary>
 internal static class ServerSentEvents
 {
     public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
 
-    public static async Task StreamAsync<T>(HttpContext http, IAsyncEnumerable<T> items, string eventType, CancellationToken cancellationToken)
+    public static async Task StreamAsync<T>(HttpContext http, IAsyncEnumerable<T> items, string eventType, TimeSpan lifetime, CancellationToken cancellationToken)
     {
         var response = http.Response;
         response.ContentType = "text/event-stream";
@@ -37,6 +54,8 @@ internal static class ServerSentEvents
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var expired = new CancellationTokenSource(lifetime);
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expired.Token);
         await WriteAsync(": stream open\n\n");
         var heartbeat = Task.Run(async () =>
         {
@@ -46,9 +65,14 @@ internal static class ServerSentEvents
         }, CancellationToken.None);
         try
         {
-            await foreach (var item in items.WithCancellation(cancellationToken))
+            await foreach (var item in items.WithCancellation(reading.Token))
                 await WriteAsync($"event: {eventType}\ndata: {JsonSerializer.Serialize(item, json)}\n\n");
             await WriteAsync("event: end\ndata: {}\n\n");
+        }
+        catch (OperationCanceledException) when (expired.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            var message = $"This stream reached its time limit ({lifetime.TotalMinutes:0.#} min); open a new one to go on.";
+            await WriteAsync($"event: reconnect\ndata: {JsonSerializer.Serialize(new { message }, json)}\n\n");
         }
         catch (Exception e) when (e is Application.Kubernetes.KubeApiException or Application.Kubernetes.KubeUnavailableException)
         {

@@ -1,4 +1,7 @@
+using System.Globalization;
+using System.Security.Claims;
 using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
 using CleanScheduler.Application;
 using CleanScheduler.Application.Common;
 using CleanScheduler.Infrastructure;
@@ -49,6 +52,26 @@ public static class ServerComposition
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
+        services.AddSingleton(LogStreamLimits.Default);
+        services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            // Live log streams: a concurrency limit per user, held for the whole stream; no queue, the answer is at once.
+            options.AddPolicy(LogStreamLimits.Policy, http => http.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } user
+                ? RateLimitPartition.GetConcurrencyLimiter(user, _ => new ConcurrencyLimiterOptions
+                {
+                    PermitLimit = http.RequestServices.GetRequiredService<LogStreamLimits>().PerUser,
+                    QueueLimit = 0,
+                })
+                : RateLimitPartition.GetNoLimiter(""));   // unreachable: the route needs a signed-in user, and authorization runs first
+            options.OnRejected = (context, _) =>
+            {
+                var limits = context.HttpContext.RequestServices.GetRequiredService<LogStreamLimits>();
+                context.HttpContext.Response.Headers.RetryAfter = ((int)LogStreamLimits.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+                return new ValueTask(Problems.WriteAsync(context.HttpContext, Problems.Coded(StatusCodes.Status429TooManyRequests, "Too many log streams",
+                    "logs.too_many_streams", $"You have {limits.PerUser} log streams open already; close one (another tab or window) and try again.")));
+            };
+        });
 
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
@@ -75,10 +98,13 @@ public static class ServerComposition
         app.UseMiddleware<RequestLoggingMiddleware>();   // outermost: it logs the status the client finally gets
         app.UseExceptionHandler();
         app.UseStatusCodePages(context => Problems.WriteAsync(context.HttpContext, Problems.ForStatus(context.HttpContext)));
+        if (settings.DevMode) app.UseMiddleware<LocalOnlyMiddleware>();   // before anything answers: DEV_MODE is for this machine only
         if (settings.ReactUiDirectory is { } webUi) app.UseWebUiFiles(webUi);
         app.UseMiddleware<ClientResolutionMiddleware>();
+        app.UseMiddleware<SameOriginMiddleware>();   // needs the request's client (its domain is an own origin)
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();   // after authorization: limits are per signed-in user
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.UseSwaggerUI(options =>

@@ -8,10 +8,12 @@ namespace CleanScheduler.Application.Common.Behaviors;
 public interface ICommand<out TResponse> : IRequest<TResponse>;
 
 /// <summary>
-/// Re-runs a command from fresh state when its save lost a race (the aggregate changed since it was read, or a
-/// concurrent insert took a unique key). Other constraint violations are not races: they are answered at once. The second pass sees the winner's data, so the caller gets the precise
-/// answer ("the team is full", "already a member") instead of a bare conflict. After the last attempt the
-/// exception reaches the caller as a 409.
+/// Re-runs a command from fresh state when its save lost a race: the aggregate changed since it was read (row version),
+/// the database aborted the transaction for a concurrent one (serialization failure, deadlock), or a concurrent request
+/// inserted the same row a moment earlier (the few unique keys <see cref="Constraints"/> marks as races). The second pass
+/// sees the winner's data, so the caller gets the precise answer ("the team is full", "already a member") or success
+/// instead of a bare conflict. Every other constraint violation (a taken name, slug or host; a foreign key) is the
+/// answer itself and reaches the caller at once as its 409. After the last attempt a lost race reaches the caller as a 409.
 /// </summary>
 public sealed class RetryOnConflictBehavior<TRequest, TResponse>(
     IAppDbContext db, ILogger<RetryOnConflictBehavior<TRequest, TResponse>> logger)
@@ -28,7 +30,7 @@ public sealed class RetryOnConflictBehavior<TRequest, TResponse>(
             {
                 return await next();
             }
-            catch (Exception e) when (attempt < MaxAttempts && e is DbUpdateConcurrencyException or ConstraintViolationException { Kind: ConstraintKind.Unique })
+            catch (Exception e) when (attempt < MaxAttempts && IsLostRace(e))
             {
                 logger.LogDebug("{Request} lost a write race (attempt {Attempt}): {Reason}", typeof(TRequest).Name, attempt, e.Message);
                 db.DiscardChanges();
@@ -36,4 +38,7 @@ public sealed class RetryOnConflictBehavior<TRequest, TResponse>(
             }
         }
     }
+
+    public static bool IsLostRace(Exception e) =>
+        e is DbUpdateConcurrencyException or WriteConflictException or ConstraintViolationException { IsRace: true };
 }
