@@ -234,11 +234,16 @@ public sealed class DeploymentClusterSync(
         }
     }
 
-    /// <summary>Deletes the UserDeployment (its finalizer lets the operator remove what it owns) and the Secret the server wrote.</summary>
+    /// <summary>
+    /// Deletes the UserDeployment (its finalizer lets the operator remove what it owns) and the Secret the server wrote.
+    /// What is gone already (never written, removed by the garbage collector, or its namespace gone) is done.
+    /// </summary>
     public async Task DeleteAsync(string ns, string name, CancellationToken cancellationToken)
     {
-        await kube.DeleteAsync(KubeResource.UserDeployments, ns, name, cancellationToken: cancellationToken);
-        await kube.DeleteAsync(KubeResource.Secrets, ns, ClusterNames.SecretName(name), cancellationToken: cancellationToken);
+        try { await kube.DeleteAsync(KubeResource.UserDeployments, ns, name, cancellationToken: cancellationToken); }
+        catch (KubeNotFoundException) { }
+        try { await kube.DeleteAsync(KubeResource.Secrets, ns, ClusterNames.SecretName(name), cancellationToken: cancellationToken); }
+        catch (KubeNotFoundException) { }
     }
 
     private async Task EnsureNamespaceAsync(string ns, string handle, CancellationToken cancellationToken)
