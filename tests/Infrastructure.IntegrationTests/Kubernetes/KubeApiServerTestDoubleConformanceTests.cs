@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -57,6 +58,37 @@ public sealed class KubeApiServerTestDoubleConformanceTests
         Assert.Equal(7, compared);
         Assert.True(mismatches.Count == 0, $"{mismatches.Count} of {compared} answers differ from the real API server:\n" + string.Join("\n", mismatches));
         Assert.Null(api.Get("scheduler.cleanscheduler.io/v1alpha1", "userdeployments", "transcript-unknown-fields", "applied"));
+    }
+
+    /// <summary>What transcript 16 shows for POST holds for every other write: PUT and merge patch prune with a Warning, Strict refuses.</summary>
+    [Fact]
+    public async Task Updates_prune_undeclared_fields_with_a_warning_and_refuse_them_when_strict()
+    {
+        await using var api = await KubeApiServerTestDouble.StartAsync(RepoPaths.Crds);
+        using var http = new HttpClient { BaseAddress = api.Address };
+        const string Path = "/apis/scheduler.cleanscheduler.io/v1alpha1/namespaces/ns/userdeployments";
+        await http.PostAsync("/api/v1/namespaces", Json("""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ns"}}"""));
+        using var created = await http.PostAsync(Path, Json("""{"apiVersion":"scheduler.cleanscheduler.io/v1alpha1","kind":"UserDeployment","metadata":{"name":"ud"},"spec":{"desiredState":"running"}}"""));
+        var resourceVersion = (string)JsonNode.Parse(await created.Content.ReadAsStringAsync())!["metadata"]!["resourceVersion"]!;
+        string Body(string rv) => $$$"""{"apiVersion":"scheduler.cleanscheduler.io/v1alpha1","kind":"UserDeployment","metadata":{"name":"ud","resourceVersion":"{{{rv}}}"},"spec":{"desiredState":"stopped","x":1}}""";
+
+        using var strictPut = await http.PutAsync($"{Path}/ud?fieldValidation=Strict", Json(Body(resourceVersion)));
+        Assert.Equal(HttpStatusCode.BadRequest, strictPut.StatusCode);
+        Assert.Contains("strict decoding error: unknown field \"spec.x\"", (string?)JsonNode.Parse(await strictPut.Content.ReadAsStringAsync())!["message"], StringComparison.Ordinal);
+        Assert.Equal("running", (string?)api.Get("scheduler.cleanscheduler.io/v1alpha1", "userdeployments", "ns", "ud")!["spec"]!["desiredState"]);
+
+        using var put = await http.PutAsync($"{Path}/ud", Json(Body(resourceVersion)));
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal(["299 - \"unknown field \\\"spec.x\\\"\""], put.Headers.GetValues("Warning"));
+        var stored = api.Get("scheduler.cleanscheduler.io/v1alpha1", "userdeployments", "ns", "ud")!;
+        Assert.Equal(("stopped", null), ((string?)stored["spec"]!["desiredState"], stored["spec"]!["x"]));
+
+        using var patch = new HttpRequestMessage(HttpMethod.Patch, $"{Path}/ud?fieldValidation=Strict")
+        {
+            Content = new StringContent("""{"spec":{"y":true}}""", Encoding.UTF8, "application/merge-patch+json"),
+        };
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.SendAsync(patch)).StatusCode);
+        Assert.Equal(["PUT /apis/scheduler.cleanscheduler.io/v1alpha1/namespaces/ns/userdeployments/ud: unknown field \"spec.x\""], api.Warnings);
     }
 
     private static async Task<(int Compared, List<string> Mismatches)> ReplayAsync(HttpClient http, IEnumerable<string> files, bool compareMessages)
