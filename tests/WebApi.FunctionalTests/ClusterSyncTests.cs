@@ -460,6 +460,7 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         Assert.Contains("POSTGRES_PASSWORD", failed, StringComparison.Ordinal);
         Assert.Contains("cannot be decrypted", failed, StringComparison.Ordinal);
         Assert.DoesNotContain("never-shown-pw", failed, StringComparison.Ordinal);
+        Assert.DoesNotContain("retired-key", failed, StringComparison.Ordinal);   // nor which keys the server has
         Assert.True(factory.SyncMetrics.Errors(ClusterSyncErrorKind.SecretUnreadable) > errorsBefore);
         Assert.Contains(factory.Logs.Lines, l => l.Contains(locked, StringComparison.Ordinal) && l.Contains("cannot be decrypted", StringComparison.Ordinal));
         Assert.DoesNotContain(factory.Logs.Lines, l => l.Contains("never-shown-pw", StringComparison.Ordinal));

@@ -425,9 +425,12 @@ public sealed class DeploymentClusterSync(
         : node is JsonValue w && w.TryGetValue<int>(out var i) ? i : node is JsonValue d && d.TryGetValue<double>(out var x) ? (long)x : null;
 }
 
-/// <summary>A stored secret value of a deployment could not be decrypted (its key is gone, or the ciphertext was damaged).</summary>
+/// <summary>
+/// A stored secret value of a deployment could not be decrypted (its key is gone, or the ciphertext was damaged). The
+/// message names the secret, never its value nor the key ids (those are in the inner exception, for the log).
+/// </summary>
 public sealed class SecretUnreadableException(string secret, System.Security.Cryptography.CryptographicException inner)
-    : Exception($"the stored value of secret {secret} cannot be decrypted ({inner.Message}); set the secret again", inner)
+    : Exception($"the stored value of secret {secret} cannot be decrypted (the key it was encrypted with is not configured, or the value is damaged); set the secret again", inner)
 {
     public string Secret { get; } = secret;
 }
