@@ -427,6 +427,52 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_refusal_of_a_change_the_deployment_no_longer_has_does_not_mark_it_Failed()
+    {
+        var (owner, team, _) = await OwnerAsync();
+        var template = await TemplateAsync(owner, team, "Static site");
+        var rejectedBefore = factory.SyncMetrics.Errors(ClusterSyncErrorKind.Rejected);
+        factory.Kube.InstallCrd(CrdWithoutHost());
+        try
+        {
+            string id;
+            factory.Kube.Available = false;
+            try
+            {
+                id = (await DeployAsync(owner, team, template, "outdated", [])).GetProperty("id").GetString()!;
+                // A later change committed while the first one is being sent (its row not due yet).
+                await using var connection = new NpgsqlConnection(factory.ConnectionString);
+                await connection.OpenAsync();
+                await using var insert = new NpgsqlCommand(
+                    "INSERT INTO cluster_outbox (deployment_id, operation, namespace, name, created_at, next_attempt_at) " +
+                    "SELECT deployment_id, 'apply', namespace, name, now(), now() + interval '1 hour' FROM cluster_outbox WHERE deployment_id = @id", connection);
+                insert.Parameters.AddWithValue("id", Guid.Parse(id));
+                Assert.Equal(1, await insert.ExecuteNonQueryAsync());
+            }
+            finally
+            {
+                factory.Kube.Available = true;
+            }
+            await Eventually.WaitAsync(() => factory.SyncMetrics.Errors(ClusterSyncErrorKind.Rejected) > rejectedBefore ? "" : null, "the refusal handled", Patience);
+            Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id AND next_attempt_at = 'infinity'", id));
+            Assert.Equal("Pending", (await DetailsAsync(owner, id)).GetProperty("phase").GetString());
+            await owner.ExpectAsync(owner.DeleteAsync($"/api/deployments/{id}"), HttpStatusCode.NoContent);
+            await using (var connection = new NpgsqlConnection(factory.ConnectionString))
+            {
+                await connection.OpenAsync();
+                await using var due = new NpgsqlCommand("UPDATE cluster_outbox SET next_attempt_at = now() WHERE deployment_id = @id AND next_attempt_at <> 'infinity'", connection);
+                due.Parameters.AddWithValue("id", Guid.Parse(id));
+                await due.ExecuteNonQueryAsync();
+            }
+            await Eventually.WaitAsync(async () => await ScalarAsync("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id", id) == 0 ? "" : null, "no row left", Patience);
+        }
+        finally
+        {
+            factory.Kube.InstallCrds(RepoPaths.Crds);
+        }
+    }
+
+    [Fact]
     public async Task A_deployment_whose_secret_cannot_be_decrypted_fails_alone_and_the_next_one_reaches_the_cluster_in_the_same_pass()
     {
         var (owner, team, _) = await OwnerAsync();

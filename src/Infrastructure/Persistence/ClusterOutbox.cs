@@ -112,6 +112,14 @@ public sealed class ClusterOutboxStore(NpgsqlDataSource dataSource) : IClusterOu
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<bool> HasNewerAsync(Guid deployment, long seq, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM cluster_outbox WHERE deployment_id = $1 AND seq > $2)");
+        command.Parameters.Add(new NpgsqlParameter { Value = deployment });
+        command.Parameters.Add(new NpgsqlParameter { Value = seq });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     public async Task<bool> HasPendingAsync(Guid deployment, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM cluster_outbox WHERE deployment_id = $1)");

@@ -37,6 +37,9 @@ public interface IClusterOutbox
     /// </summary>
     Task ParkAsync(IReadOnlyCollection<long> seqs, string error, CancellationToken cancellationToken);
 
+    /// <summary>Whether a later change of the deployment than row <paramref name="seq"/> waits in the outbox.</summary>
+    Task<bool> HasNewerAsync(Guid deployment, long seq, CancellationToken cancellationToken);
+
     /// <summary>Adds an apply row for a deployment the cluster lacks (found by a full comparison, not by a change).</summary>
     Task EnqueueApplyAsync(Guid deployment, string @namespace, string name, CancellationToken cancellationToken);
 
@@ -154,7 +157,7 @@ public sealed class DeploymentClusterSync(
             {
                 // Sending the same request again cannot succeed: wait for the deployment to change.
                 await outbox.ParkAsync(seqs, e.Message, cancellationToken);
-                await ShowFailedAsync(id, $"Refused by the Kubernetes API server: {e.ApiMessage}", cancellationToken);
+                await ShowFailedAsync(id, seqs.Max(), $"Refused by the Kubernetes API server: {e.ApiMessage}", cancellationToken);
                 metrics.Error(ClusterSyncErrorKind.Rejected);
                 logger.LogError("The Kubernetes API refused deployment {Deployment} ({Operation}) as invalid: {Error}; not retried until the deployment changes",
                     id, operation, e.Message);
@@ -163,7 +166,7 @@ public sealed class DeploymentClusterSync(
             {
                 await outbox.RetryLaterAsync(seqs, backoff, e.Message, cancellationToken);
                 if (e is not (KubeNotFoundException or KubeConflictException))   // a namespace made again, a conflict: they heal on the retry
-                    await ShowFailedAsync(id, $"The Kubernetes API server refused the deployment (retrying): {e.Message}", cancellationToken);
+                    await ShowFailedAsync(id, seqs.Max(), $"The Kubernetes API server refused the deployment (retrying): {e.Message}", cancellationToken);
                 metrics.Error(ClusterSyncErrorKind.Refused);
                 logger.LogWarning("The Kubernetes API refused deployment {Deployment} ({Operation}): {Error}; retrying in {Delay}",
                     id, operation, e.Message, backoff);
@@ -175,7 +178,7 @@ public sealed class DeploymentClusterSync(
                     ? (ClusterSyncErrorKind.SecretUnreadable, e.Message)
                     : (ClusterSyncErrorKind.Internal, $"{e.GetType().Name}: {e.Message}");
                 await outbox.RetryLaterAsync(seqs, backoff, cause, cancellationToken);
-                await ShowFailedAsync(id, $"The server could not publish the deployment to the cluster (retrying): {cause}", cancellationToken);
+                await ShowFailedAsync(id, seqs.Max(), $"The server could not publish the deployment to the cluster (retrying): {cause}", cancellationToken);
                 metrics.Error(kind);
                 logger.LogError(e, "Publishing deployment {Deployment} ({Operation}) failed: {Cause}; retrying in {Delay}", id, operation, cause, backoff);
             }
@@ -186,9 +189,13 @@ public sealed class DeploymentClusterSync(
     /// <summary>The database itself failing is not one row's problem: it ends the pass (the rows' leases run out, they come back).</summary>
     private static bool IsDatabaseError(Exception e) => e is System.Data.Common.DbException || e.InnerException is System.Data.Common.DbException;
 
-    /// <summary>Phase Failed with the cause; the operator's next report on the current spec replaces it.</summary>
-    private async Task ShowFailedAsync(Guid id, string message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Phase Failed with the cause; the operator's next report on the current spec replaces it. Not when the deployment
+    /// has changed since (a newer row waits): the failure concerns a wish it no longer has, and the change set its phase.
+    /// </summary>
+    private async Task ShowFailedAsync(Guid id, long seq, string message, CancellationToken cancellationToken)
     {
+        if (await outbox.HasNewerAsync(id, seq, cancellationToken)) return;
         var deploymentId = new DeploymentId(id);
         var text = Bounded(message);
         await db.Deployments.Where(d => d.Id == deploymentId && (d.Phase != DeploymentPhase.Failed || d.PhaseMessage != text))
