@@ -480,13 +480,20 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         var plain = await TemplateAsync(owner, team, "Static site");
         var errorsBefore = factory.SyncMetrics.Errors(ClusterSyncErrorKind.SecretUnreadable);
         const string Attempts = "SELECT max(attempts) FROM cluster_outbox WHERE deployment_id = @id";
-        string locked, next;
+        string locked, next, keyId;
         factory.Kube.Available = false;   // both changes wait in the outbox, the broken one first
         try
         {
             locked = (await DeployAsync(owner, team, withSecret, "locked", new() { ["POSTGRES_PASSWORD"] = "never-shown-pw" })).GetProperty("id").GetString()!;
             next = (await DeployAsync(owner, team, plain, "next", [])).GetProperty("id").GetString()!;
             // The key the value was encrypted with is gone (a lost or wrongly rotated key).
+            await using (var connection = new NpgsqlConnection(factory.ConnectionString))
+            {
+                await connection.OpenAsync();
+                await using var read = new NpgsqlCommand("SELECT key_id FROM deployment_secret_values WHERE deployment_id = @id", connection);
+                read.Parameters.AddWithValue("id", Guid.Parse(locked));
+                keyId = (string)(await read.ExecuteScalarAsync())!;
+            }
             Assert.Equal(1, await ScalarAsync("WITH u AS (UPDATE deployment_secret_values SET key_id = 'retired-key' WHERE deployment_id = @id RETURNING 1) SELECT count(*) FROM u", locked));
             // A pass that read the deployment before that is over once the row has been claimed again.
             var seen = await ScalarAsync(Attempts, locked);
@@ -517,8 +524,12 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         await Eventually.WaitAsync(async () => await ScalarAsync(Attempts, locked) > attempts ? "" : null, "the broken row retried", Patience);
         Assert.Equal(0, await ScalarAsync("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id AND (next_attempt_at = 'infinity' OR last_error NOT LIKE '%POSTGRES_PASSWORD%')", locked));
 
-        await owner.ExpectAsync(owner.DeleteAsync($"/api/deployments/{locked}"), HttpStatusCode.NoContent);
+        // The key is back: the next retry publishes it, and the failure the sync showed is over.
+        Assert.Equal(1, await ScalarAsync($"WITH u AS (UPDATE deployment_secret_values SET key_id = '{keyId}' WHERE deployment_id = @id RETURNING 1) SELECT count(*) FROM u", locked));
         await Eventually.WaitAsync(async () => await ScalarAsync("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id", locked) == 0 ? "" : null, "no row left", Patience);
+        var secret = factory.Kube.List("v1", "secrets").Single(x => (string?)x["metadata"]!["name"] == "locked-secrets");
+        Assert.Equal("never-shown-pw", Encoding.UTF8.GetString(Convert.FromBase64String((string)secret["data"]!["POSTGRES_PASSWORD"]!)));
+        Assert.Equal(("Pending", JsonValueKind.Null), await DetailsAsync(owner, locked) is var d ? (d.GetProperty("phase").GetString(), d.GetProperty("phaseMessage").ValueKind) : default);
     }
 
     private static JsonObject PodLabels(string instance, string service) => new()

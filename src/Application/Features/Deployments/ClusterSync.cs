@@ -141,8 +141,8 @@ public sealed class DeploymentClusterSync(
                     applied = await ApplyAsync(id, cancellationToken);
                 await outbox.CompleteAsync(seqs, cancellationToken);
                 completed += rows.Count;
-                // A retry that worked: the Failed phase an earlier attempt showed gives way to what the operator reports.
-                if (applied is not null && rows.Any(r => r.Attempts > 1)) await ObserveAsync(applied, cancellationToken);
+                // A retry that worked: the failure an earlier attempt showed gives way to what the operator reports.
+                if (rows.Any(r => r.Attempts > 1)) await ClearFailedAsync(id, applied, cancellationToken);
             }
             catch (KubeUnavailableException e)
             {
@@ -157,7 +157,7 @@ public sealed class DeploymentClusterSync(
             {
                 // Sending the same request again cannot succeed: wait for the deployment to change.
                 await outbox.ParkAsync(seqs, e.Message, cancellationToken);
-                await ShowFailedAsync(id, seqs.Max(), $"Refused by the Kubernetes API server: {e.ApiMessage}", cancellationToken);
+                await ShowFailedAsync(id, seqs.Max(), $"the Kubernetes API server refused it: {e.ApiMessage}", cancellationToken);
                 metrics.Error(ClusterSyncErrorKind.Rejected);
                 logger.LogError("The Kubernetes API refused deployment {Deployment} ({Operation}) as invalid: {Error}; not retried until the deployment changes",
                     id, operation, e.Message);
@@ -166,7 +166,7 @@ public sealed class DeploymentClusterSync(
             {
                 await outbox.RetryLaterAsync(seqs, backoff, e.Message, cancellationToken);
                 if (e is not (KubeNotFoundException or KubeConflictException))   // a namespace made again, a conflict: they heal on the retry
-                    await ShowFailedAsync(id, seqs.Max(), $"The Kubernetes API server refused the deployment (retrying): {e.Message}", cancellationToken);
+                    await ShowFailedAsync(id, seqs.Max(), $"the Kubernetes API server answered {e.Message} (retrying)", cancellationToken);
                 metrics.Error(ClusterSyncErrorKind.Refused);
                 logger.LogWarning("The Kubernetes API refused deployment {Deployment} ({Operation}): {Error}; retrying in {Delay}",
                     id, operation, e.Message, backoff);
@@ -178,7 +178,7 @@ public sealed class DeploymentClusterSync(
                     ? (ClusterSyncErrorKind.SecretUnreadable, e.Message)
                     : (ClusterSyncErrorKind.Internal, $"{e.GetType().Name}: {e.Message}");
                 await outbox.RetryLaterAsync(seqs, backoff, cause, cancellationToken);
-                await ShowFailedAsync(id, seqs.Max(), $"The server could not publish the deployment to the cluster (retrying): {cause}", cancellationToken);
+                await ShowFailedAsync(id, seqs.Max(), $"{cause} (retrying)", cancellationToken);
                 metrics.Error(kind);
                 logger.LogError(e, "Publishing deployment {Deployment} ({Operation}) failed: {Cause}; retrying in {Delay}", id, operation, cause, backoff);
             }
@@ -189,17 +189,30 @@ public sealed class DeploymentClusterSync(
     /// <summary>The database itself failing is not one row's problem: it ends the pass (the rows' leases run out, they come back).</summary>
     private static bool IsDatabaseError(Exception e) => e is System.Data.Common.DbException || e.InnerException is System.Data.Common.DbException;
 
+    /// <summary>How the message of a Failed phase the sync set begins (the operator's own messages never do).</summary>
+    public const string NotPublished = "Not published to the cluster: ";
+
     /// <summary>
     /// Phase Failed with the cause; the operator's next report on the current spec replaces it. Not when the deployment
     /// has changed since (a newer row waits): the failure concerns a wish it no longer has, and the change set its phase.
     /// </summary>
-    private async Task ShowFailedAsync(Guid id, long seq, string message, CancellationToken cancellationToken)
+    private async Task ShowFailedAsync(Guid id, long seq, string cause, CancellationToken cancellationToken)
     {
         if (await outbox.HasNewerAsync(id, seq, cancellationToken)) return;
         var deploymentId = new DeploymentId(id);
-        var text = Bounded(message);
+        var text = Bounded(NotPublished + cause);
         await db.Deployments.Where(d => d.Id == deploymentId && (d.Phase != DeploymentPhase.Failed || d.PhaseMessage != text))
             .ExecuteUpdateAsync(u => u.SetProperty(d => d.Phase, DeploymentPhase.Failed).SetProperty(d => d.PhaseMessage, text), cancellationToken);
+    }
+
+    /// <summary>Published after all: a Failed phase the sync showed is what a change sets (Pending, or Stopped), or what the UserDeployment reports.</summary>
+    private async Task ClearFailedAsync(Guid id, JsonObject? applied, CancellationToken cancellationToken)
+    {
+        var deploymentId = new DeploymentId(id);
+        await db.Deployments.Where(d => d.Id == deploymentId && d.Phase == DeploymentPhase.Failed && d.PhaseMessage!.StartsWith(NotPublished))
+            .ExecuteUpdateAsync(u => u.SetProperty(d => d.Phase, d => d.State == DesiredState.Stopped ? DeploymentPhase.Stopped : DeploymentPhase.Pending)
+                .SetProperty(d => d.PhaseMessage, (string?)null), cancellationToken);
+        if (applied is not null) await ObserveAsync(applied, cancellationToken);
     }
 
     /// <summary>1 s, 2 s, 4 s... after each failed attempt, at most <paramref name="max"/>.</summary>
