@@ -45,6 +45,7 @@ public static class DependencyInjection
         services.AddSingleton<Application.Kubernetes.IKubernetesClient>(_ => new Kubernetes.KubernetesClient(connection, "cleanscheduler-server"));
         services.AddSingleton<Application.Features.Deployments.ClusterSyncSignal>();
         services.AddSingleton<Application.Features.Deployments.ClusterSyncState>();
+        services.AddSingleton<Application.Features.Deployments.ClusterSyncMetrics>();
         services.AddSingleton<ClusterOutboxWriter>();
         services.AddSingleton<Application.Features.Deployments.IClusterOutbox, ClusterOutboxStore>();
         services.AddScoped<Application.Features.Deployments.DeploymentClusterSync>();

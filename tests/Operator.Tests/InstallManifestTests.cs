@@ -60,7 +60,7 @@ public sealed class InstallManifestTests
         Assert.Equal(new Dictionary<string, string>
         {
             ["userdeployments"] = "create,delete,get,list,patch,watch",   // server-side apply, delete, the status watch and its re-read
-            ["namespaces"] = "create",
+            ["namespaces"] = "create,get",
             ["configmaps"] = "create,patch",                               // template ConfigMaps, server-side apply
             ["secrets"] = "create,delete,patch",                           // secret values, written and deleted, never read
             ["pods"] = "list",

@@ -2,9 +2,14 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Collections.Concurrent;
+using CleanScheduler.Application.Features.Deployments;
 using CleanScheduler.Application.Kubernetes;
 using CleanScheduler.TestSupport;
 using CleanScheduler.TestSupport.Kubernetes;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace CleanScheduler.WebApi.FunctionalTests;
@@ -16,6 +21,17 @@ public sealed class ClusterApiFactory : ApiFactory
 
     public KubeApiServerTestDouble Kube { get; private set; } = null!;
     public string KubeconfigPath => _kubeconfig;
+
+    /// <summary>What the server logged (warnings and errors, LOG_LEVEL=warning).</summary>
+    public LogCapture Logs { get; } = new();
+
+    public ClusterSyncMetrics SyncMetrics => Services.GetRequiredService<ClusterSyncMetrics>();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(Logs));
+    }
 
     protected override IDictionary<string, string?> Settings
     {
@@ -42,6 +58,29 @@ public sealed class ClusterApiFactory : ApiFactory
     {
         await Kube.DisposeAsync();
         File.Delete(_kubeconfig);
+    }
+}
+
+/// <summary>Keeps every log line of the server: "Category: message".</summary>
+public sealed class LogCapture : ILoggerProvider
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyList<string> Lines => _lines.ToArray();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
+
+    public void Dispose() { }
+
+    private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel)) lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}");
+        }
     }
 }
 
@@ -76,6 +115,21 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
     private Task<JsonObject> ResourceAsync(string handle, string name, Func<JsonObject, bool>? until = null) =>
         Eventually.WaitAsync(() => factory.Kube.Get(Ud, "userdeployments", Ns(handle), name) is { } r && (until?.Invoke(r) ?? true) ? r : null,
             $"UserDeployment {Ns(handle)}/{name}", Patience);
+
+    /// <summary>The UserDeployment of a deployment, wherever its namespace is.</summary>
+    private JsonObject? UserDeploymentOf(string id) =>
+        factory.Kube.List(Ud, "userdeployments").SingleOrDefault(r => (string?)r["metadata"]!["labels"]?["scheduler.cleanscheduler.io/deployment-id"] == id);
+
+    private static async Task<JsonElement> DetailsAsync(Api api, string id) => await api.ExpectAsync(api.GetAsync($"/api/deployments/{id}"), HttpStatusCode.OK);
+
+    private async Task<long> ScalarAsync(string sql, string id)
+    {
+        await using var connection = new NpgsqlConnection(factory.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("id", Guid.Parse(id));
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     private async Task<long> OutboxRowsAsync()
     {
@@ -298,6 +352,190 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
 
         var again = await ResourceAsync(handle, "resilient", r => (string?)r["metadata"]!["uid"] != (string?)first["metadata"]!["uid"]);
         Assert.Equal((string?)first["spec"]!["deploymentId"], (string?)again["spec"]!["deploymentId"]);
+    }
+
+    [Fact]
+    public async Task Every_UserDeployment_the_server_writes_is_accepted_by_the_CRD_as_it_is_with_nothing_pruned()
+    {
+        // Each tier (its limits and quota) and each system template (with and without secrets), running and stopped.
+        var written = new List<(Api Owner, string Id)>();
+        foreach (var plan in new[] { "free", "business", "enterprise" })
+        {
+            var (owner, team, _) = await OwnerAsync(plan);
+            var templates = plan == "free" ? ["Static site"] : new[] { "Static site", "Web app + PostgreSQL", "Web app + Redis cache" };
+            foreach (var (name, index) in templates.Select((t, i) => (t, i)))
+            {
+                var values = name == "Web app + PostgreSQL" ? new Dictionary<string, string?> { ["POSTGRES_PASSWORD"] = "pw \" ' \n x" } : [];
+                var id = (await DeployAsync(owner, team, await TemplateAsync(owner, team, name), $"all-{index}", values)).GetProperty("id").GetString()!;
+                if (index == 0) await owner.ExpectAsync(owner.PostAsync($"/api/deployments/{id}/stop", new { }), HttpStatusCode.OK);
+                written.Add((owner, id));
+            }
+        }
+        foreach (var (_, id) in written)
+            await Eventually.WaitAsync(async () => UserDeploymentOf(id) is not null && await ScalarAsync("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id", id) == 0 ? "" : null,
+                $"UserDeployment of {id} written", Patience);
+
+        Assert.DoesNotContain(factory.Kube.Warnings, w => w.Contains("/userdeployments", StringComparison.Ordinal));
+        foreach (var (owner, id) in written)
+        {
+            var resource = UserDeploymentOf(id)!;
+            Assert.Equal(["name", "version"], resource["spec"]!["templateRef"]!.AsObject().Select(p => p.Key).Order());
+            Assert.NotEqual("Failed", (await DetailsAsync(owner, id)).GetProperty("phase").GetString());
+        }
+    }
+
+    /// <summary>The CRD installed in the cluster before spec.host was added to it (a cluster whose CRDs were not upgraded).</summary>
+    private static JsonObject CrdWithoutHost()
+    {
+        var crd = YamlJson.Documents(File.ReadAllText(Path.Combine(RepoPaths.Crds, "userdeployments.yaml"))).Single(d => (string?)d["kind"] == "CustomResourceDefinition");
+        var spec = crd["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!["properties"]!["spec"]!.AsObject();
+        Assert.True(spec["properties"]!.AsObject().Remove("host"));
+        return crd;
+    }
+
+    [Fact]
+    public async Task A_UserDeployment_the_API_server_refuses_as_wrong_shows_Failed_with_its_message_and_is_not_retried_until_the_deployment_changes()
+    {
+        var (owner, team, _) = await OwnerAsync();
+        var template = await TemplateAsync(owner, team, "Static site");
+        var rejectedBefore = factory.SyncMetrics.Errors(ClusterSyncErrorKind.Rejected);
+        factory.Kube.InstallCrd(CrdWithoutHost());
+        string id;
+        try
+        {
+            id = (await DeployAsync(owner, team, template, "refused", [])).GetProperty("id").GetString()!;
+            var message = await Eventually.WaitAsync(async () => await DetailsAsync(owner, id) is var d && d.GetProperty("phase").GetString() == "Failed"
+                ? d.GetProperty("phaseMessage").GetString() : null, "phase Failed", Patience);
+            Assert.Contains("failed to create typed patch object", message, StringComparison.Ordinal);
+            Assert.Contains(".spec.host: field not declared in schema", message, StringComparison.Ordinal);
+            Assert.Null(UserDeploymentOf(id));
+
+            // Parked: several sync intervals (300 ms) and back-off steps later, the same apply was not sent again.
+            int Applies() => factory.Kube.Requests.Count(r => r.StartsWith("PATCH ", StringComparison.Ordinal) && r.Contains("/userdeployments/refused?", StringComparison.Ordinal));
+            var applies = Applies();
+            await Task.Delay(2500);
+            Assert.Equal(applies, Applies());
+            Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id AND next_attempt_at = 'infinity'", id));
+            Assert.True(factory.SyncMetrics.Errors(ClusterSyncErrorKind.Rejected) > rejectedBefore);
+            Assert.Contains(factory.Logs.Lines, l => l.Contains(id, StringComparison.Ordinal) && l.Contains("field not declared in schema", StringComparison.Ordinal));
+            Assert.Equal("Failed", (await DetailsAsync(owner, id)).GetProperty("phase").GetString());   // status reports and resyncs do not hide it
+        }
+        finally
+        {
+            factory.Kube.InstallCrds(RepoPaths.Crds);
+        }
+
+        // Once the CRD is upgraded, the deployment's next change is published, and it supersedes the parked row.
+        await owner.ExpectAsync(owner.PostAsync($"/api/deployments/{id}/stop", new { }), HttpStatusCode.OK);
+        await Eventually.WaitAsync(() => UserDeploymentOf(id) is { } r && (string?)r["spec"]!["desiredState"] == "stopped" ? "" : null, "stopped UserDeployment", Patience);
+        await Eventually.WaitAsync(async () => await ScalarAsync("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id", id) == 0 ? "" : null, "no row left", Patience);
+        Assert.Equal("Stopped", (await DetailsAsync(owner, id)).GetProperty("phase").GetString());
+    }
+
+    [Fact]
+    public async Task A_refusal_of_a_change_the_deployment_no_longer_has_does_not_mark_it_Failed()
+    {
+        var (owner, team, _) = await OwnerAsync();
+        var template = await TemplateAsync(owner, team, "Static site");
+        var rejectedBefore = factory.SyncMetrics.Errors(ClusterSyncErrorKind.Rejected);
+        factory.Kube.InstallCrd(CrdWithoutHost());
+        try
+        {
+            string id;
+            factory.Kube.Available = false;
+            try
+            {
+                id = (await DeployAsync(owner, team, template, "outdated", [])).GetProperty("id").GetString()!;
+                // A later change committed while the first one is being sent (its row not due yet).
+                await using var connection = new NpgsqlConnection(factory.ConnectionString);
+                await connection.OpenAsync();
+                await using var insert = new NpgsqlCommand(
+                    "INSERT INTO cluster_outbox (deployment_id, operation, namespace, name, created_at, next_attempt_at) " +
+                    "SELECT deployment_id, 'apply', namespace, name, now(), now() + interval '1 hour' FROM cluster_outbox WHERE deployment_id = @id", connection);
+                insert.Parameters.AddWithValue("id", Guid.Parse(id));
+                Assert.Equal(1, await insert.ExecuteNonQueryAsync());
+            }
+            finally
+            {
+                factory.Kube.Available = true;
+            }
+            await Eventually.WaitAsync(() => factory.SyncMetrics.Errors(ClusterSyncErrorKind.Rejected) > rejectedBefore ? "" : null, "the refusal handled", Patience);
+            Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id AND next_attempt_at = 'infinity'", id));
+            Assert.Equal("Pending", (await DetailsAsync(owner, id)).GetProperty("phase").GetString());
+            await owner.ExpectAsync(owner.DeleteAsync($"/api/deployments/{id}"), HttpStatusCode.NoContent);
+            await using (var connection = new NpgsqlConnection(factory.ConnectionString))
+            {
+                await connection.OpenAsync();
+                await using var due = new NpgsqlCommand("UPDATE cluster_outbox SET next_attempt_at = now() WHERE deployment_id = @id AND next_attempt_at <> 'infinity'", connection);
+                due.Parameters.AddWithValue("id", Guid.Parse(id));
+                await due.ExecuteNonQueryAsync();
+            }
+            await Eventually.WaitAsync(async () => await ScalarAsync("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id", id) == 0 ? "" : null, "no row left", Patience);
+        }
+        finally
+        {
+            factory.Kube.InstallCrds(RepoPaths.Crds);
+        }
+    }
+
+    [Fact]
+    public async Task A_deployment_whose_secret_cannot_be_decrypted_fails_alone_and_the_next_one_reaches_the_cluster_in_the_same_pass()
+    {
+        var (owner, team, _) = await OwnerAsync();
+        var withSecret = await TemplateAsync(owner, team, "Web app + PostgreSQL");
+        var plain = await TemplateAsync(owner, team, "Static site");
+        var errorsBefore = factory.SyncMetrics.Errors(ClusterSyncErrorKind.SecretUnreadable);
+        const string Attempts = "SELECT max(attempts) FROM cluster_outbox WHERE deployment_id = @id";
+        string locked, next, keyId;
+        factory.Kube.Available = false;   // both changes wait in the outbox, the broken one first
+        try
+        {
+            locked = (await DeployAsync(owner, team, withSecret, "locked", new() { ["POSTGRES_PASSWORD"] = "never-shown-pw" })).GetProperty("id").GetString()!;
+            next = (await DeployAsync(owner, team, plain, "next", [])).GetProperty("id").GetString()!;
+            // The key the value was encrypted with is gone (a lost or wrongly rotated key).
+            await using (var connection = new NpgsqlConnection(factory.ConnectionString))
+            {
+                await connection.OpenAsync();
+                await using var read = new NpgsqlCommand("SELECT key_id FROM deployment_secret_values WHERE deployment_id = @id", connection);
+                read.Parameters.AddWithValue("id", Guid.Parse(locked));
+                keyId = (string)(await read.ExecuteScalarAsync())!;
+            }
+            Assert.Equal(1, await ScalarAsync("WITH u AS (UPDATE deployment_secret_values SET key_id = 'retired-key' WHERE deployment_id = @id RETURNING 1) SELECT count(*) FROM u", locked));
+            // A pass that read the deployment before that is over once the row has been claimed again.
+            var seen = await ScalarAsync(Attempts, locked);
+            await Eventually.WaitAsync(async () => await ScalarAsync(Attempts, locked) > seen ? "" : null, "a sync pass after the key was lost", Patience);
+            Assert.True(await ScalarAsync("SELECT min(seq) FROM cluster_outbox WHERE deployment_id = @id", locked)
+                < await ScalarAsync("SELECT min(seq) FROM cluster_outbox WHERE deployment_id = @id", next));
+        }
+        finally
+        {
+            factory.Kube.Available = true;
+        }
+
+        // The other deployment is not held back (before, the failing row ended the pass and kept the batch leased for minutes).
+        await Eventually.WaitAsync(() => UserDeploymentOf(next) is not null ? "" : null, "the healthy deployment in the cluster", Patience);
+        var failed = await Eventually.WaitAsync(async () => await DetailsAsync(owner, locked) is var d && d.GetProperty("phase").GetString() == "Failed"
+            ? d.GetProperty("phaseMessage").GetString() : null, "phase Failed", Patience);
+        Assert.Contains("POSTGRES_PASSWORD", failed, StringComparison.Ordinal);
+        Assert.Contains("cannot be decrypted", failed, StringComparison.Ordinal);
+        Assert.DoesNotContain("never-shown-pw", failed, StringComparison.Ordinal);
+        Assert.DoesNotContain("retired-key", failed, StringComparison.Ordinal);   // nor which keys the server has
+        Assert.True(factory.SyncMetrics.Errors(ClusterSyncErrorKind.SecretUnreadable) > errorsBefore);
+        Assert.Contains(factory.Logs.Lines, l => l.Contains(locked, StringComparison.Ordinal) && l.Contains("cannot be decrypted", StringComparison.Ordinal));
+        Assert.DoesNotContain(factory.Logs.Lines, l => l.Contains("never-shown-pw", StringComparison.Ordinal));
+        Assert.Null(factory.Kube.List("v1", "secrets").FirstOrDefault(x => (string?)x["metadata"]!["name"] == "locked-secrets"));
+
+        // The row stays and backs off (it is retried: attempts grow, it is not parked), and its last error names the cause.
+        var attempts = await ScalarAsync(Attempts, locked);
+        await Eventually.WaitAsync(async () => await ScalarAsync(Attempts, locked) > attempts ? "" : null, "the broken row retried", Patience);
+        Assert.Equal(0, await ScalarAsync("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id AND (next_attempt_at = 'infinity' OR last_error NOT LIKE '%POSTGRES_PASSWORD%')", locked));
+
+        // The key is back: the next retry publishes it, and the failure the sync showed is over.
+        Assert.Equal(1, await ScalarAsync($"WITH u AS (UPDATE deployment_secret_values SET key_id = '{keyId}' WHERE deployment_id = @id RETURNING 1) SELECT count(*) FROM u", locked));
+        await Eventually.WaitAsync(async () => await ScalarAsync("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id", locked) == 0 ? "" : null, "no row left", Patience);
+        var secret = factory.Kube.List("v1", "secrets").Single(x => (string?)x["metadata"]!["name"] == "locked-secrets");
+        Assert.Equal("never-shown-pw", Encoding.UTF8.GetString(Convert.FromBase64String((string)secret["data"]!["POSTGRES_PASSWORD"]!)));
+        Assert.Equal(("Pending", JsonValueKind.Null), await DetailsAsync(owner, locked) is var d ? (d.GetProperty("phase").GetString(), d.GetProperty("phaseMessage").ValueKind) : default);
     }
 
     private static JsonObject PodLabels(string instance, string service) => new()

@@ -10,7 +10,9 @@ namespace CleanScheduler.WebApi.FunctionalTests;
 /// <summary>
 /// The whole path: the API stores a deployment, the server's sync writes the UserDeployment (templateRef, Secret), the
 /// built operator binary renders and applies it, and the status it reports comes back through GET. The test API
-/// server stands in for the cluster and reports Deployments ready (AutoReadyDeployments) as a Deployment controller would.
+/// server stands in for the cluster with the CRDs of k8s/crds installed, so every write of a custom resource is checked
+/// against their schemas as a real API server checks it (a server-side apply of an undeclared field is refused), and it
+/// reports Deployments ready (AutoReadyDeployments) as a Deployment controller would.
 /// </summary>
 public sealed class ServerAndOperatorTests(ClusterApiFactory factory) : IClassFixture<ClusterApiFactory>, IAsyncLifetime
 {
@@ -41,8 +43,14 @@ public sealed class ServerAndOperatorTests(ClusterApiFactory factory) : IClassFi
         return Task.CompletedTask;
     }
 
-    private static async Task<string> PhaseAsync(Api api, string id) =>
-        (await api.ExpectAsync(api.GetAsync($"/api/deployments/{id}"), HttpStatusCode.OK)).GetProperty("phase").GetString()!;
+    /// <summary>The phase; a Failed one ends the test at once with its message (the API server's refusal, say).</summary>
+    private static async Task<string> PhaseAsync(Api api, string id)
+    {
+        var details = await api.ExpectAsync(api.GetAsync($"/api/deployments/{id}"), HttpStatusCode.OK);
+        var phase = details.GetProperty("phase").GetString()!;
+        Assert.False(phase == "Failed", $"deployment Failed: {details.GetProperty("phaseMessage")}");
+        return phase;
+    }
 
     [Fact]
     public async Task A_deployment_made_through_the_API_runs_stops_and_goes_away_in_the_cluster()
@@ -57,9 +65,13 @@ public sealed class ServerAndOperatorTests(ClusterApiFactory factory) : IClassFi
         {
             teamId = team, name = "shop", templateId = template, values = new Dictionary<string, string> { ["POSTGRES_PASSWORD"] = "pw-123" },
         }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
-        var ns = $"sandbox-{org}";   // the organization's namespace (KUBERNETES_NAMESPACE's default, sandbox-%s)
-
         await Eventually.WaitAsync(async () => await PhaseAsync(owner, id) == "Running" ? "" : null, "phase Running", Patience);
+        var resource = factory.Kube.List("scheduler.cleanscheduler.io/v1alpha1", "userdeployments")
+            .Single(r => (string?)r["metadata"]!["labels"]?["scheduler.cleanscheduler.io/deployment-id"] == id);
+        var ns = (string)resource["metadata"]!["namespace"]!;
+        Assert.Equal($"sandbox-{org}", ns);   // the organization's namespace (KUBERNETES_NAMESPACE's default, sandbox-%s)
+        Assert.Equal(["name", "version"], resource["spec"]!["templateRef"]!.AsObject().Select(p => p.Key).Order());
+        Assert.Equal("Running", (string?)resource["status"]!["phase"]);
 
         var deployments = factory.Kube.List("apps/v1", "deployments", ns);
         Assert.Equal(["shop-app", "shop-db"], deployments.Select(d => (string)d["metadata"]!["name"]!).Order());
@@ -75,5 +87,8 @@ public sealed class ServerAndOperatorTests(ClusterApiFactory factory) : IClassFi
         await owner.ExpectAsync(owner.DeleteAsync($"/api/deployments/{id}"), HttpStatusCode.NoContent);
         await Eventually.WaitAsync(() => factory.Kube.List("apps/v1", "deployments", ns).Count == 0
             && factory.Kube.Get("scheduler.cleanscheduler.io/v1alpha1", "userdeployments", ns, "shop") is null ? "" : null, "everything removed", Patience);
+
+        // Neither the server nor the operator wrote a field the CRDs do not declare (the API server would have pruned it).
+        Assert.DoesNotContain(factory.Kube.Warnings, w => w.Contains("/apis/scheduler.cleanscheduler.io/", StringComparison.Ordinal));
     }
 }

@@ -7,7 +7,9 @@ namespace CleanScheduler.Application.Kubernetes;
 /// <summary>
 /// The C# shape of the three custom resources of <c>k8s/crds/</c> (group scheduler.cleanscheduler.io, v1alpha1).
 /// Field names match the CRD schemas; <see cref="CustomResources.ToJson"/> and <see cref="CustomResources.From{T}"/>
-/// convert to and from the API's JSON (camelCase, absent rather than null).
+/// convert to and from the API's JSON (camelCase, absent rather than null). Only settable properties are written: a
+/// computed (get-only) property is never sent, since the API server refuses a server-side apply of any field its
+/// structural schema does not declare (500 "field not declared in schema", transcript 16).
 /// </summary>
 public static class CustomResources
 {
@@ -17,6 +19,7 @@ public static class CustomResources
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        IgnoreReadOnlyProperties = true,
     };
 
     public static JsonObject ToJson<T>(T value) => (JsonObject)JsonSerializer.SerializeToNode(value, Json)!;
@@ -72,7 +75,8 @@ public sealed record QuotaSpec(string? Cpu = null, string? Memory = null, int? P
 
 public sealed record TemplateRef(string Name, int Version)
 {
-    /// <summary>The ConfigMap the server publishes the template version in, in the resource's namespace.</summary>
+    /// <summary>The ConfigMap the server publishes the template version in, in the resource's namespace (not part of the resource).</summary>
+    [JsonIgnore]
     public string ConfigMapName => TemplateConfigMap.Name(Name, Version);
 }
 

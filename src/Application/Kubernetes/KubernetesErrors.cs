@@ -15,6 +15,18 @@ public class KubeApiException(int statusCode, string reason, string message, Jso
     public string ApiMessage { get; } = message;
     public JsonObject? Status { get; } = status;
 
+    /// <summary>
+    /// The answer says the request itself is wrong, so sending it again can never succeed: a 4xx other than the ones
+    /// that describe the moment or the caller (401, 403, 404, 408, 409, 410, 429), or the 500 of a server-side apply
+    /// whose object could not be typed against the schema ("failed to create typed patch object", transcript 16).
+    /// </summary>
+    public bool RequestRejected =>
+        StatusCode is >= 400 and < 500 and not (401 or 403 or 404 or 408 or 409 or 410 or 429) || IsUntypable(StatusCode, ApiMessage);
+
+    /// <summary>A 500 that is not the server being unwell: the apply body does not fit the resource's schema.</summary>
+    public static bool IsUntypable(int statusCode, string message) =>
+        statusCode == 500 && message.Contains("failed to create typed patch object", StringComparison.Ordinal);
+
     /// <summary>The typed exception for a status code: 404, 409, 410 and 422 have their own.</summary>
     public static KubeApiException From(int statusCode, string reason, string message, JsonObject? status) => statusCode switch
     {
@@ -51,5 +63,5 @@ public sealed class KubeInvalidException(string reason, string message, JsonObje
         .ToList();
 }
 
-/// <summary>The API server could not be reached, or answered 5xx / 429: try again later.</summary>
+/// <summary>The API server could not be reached, or answered 5xx (except <see cref="KubeApiException.IsUntypable"/>) / 429: try again later.</summary>
 public sealed class KubeUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -194,6 +194,8 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
             using (response)
             {
                 var error = await ErrorAsync(response, cancellationToken);
+                // An apply body that does not fit the schema is answered 500 too, but retrying it can never succeed.
+                if (KubeApiException.IsUntypable(error.StatusCode, error.ApiMessage)) throw error;
                 throw new KubeUnavailableException($"{request.Method} {request.RequestUri}: {error.Message}", error);
             }
         }

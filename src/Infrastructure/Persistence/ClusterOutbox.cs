@@ -46,7 +46,10 @@ public sealed class ClusterOutboxWriter(DeploymentOptions options, ClusterSyncSi
     public void Committed() => signal.Notify();
 }
 
-/// <summary><see cref="IClusterOutbox"/> on PostgreSQL: claims lease rows with <c>FOR UPDATE SKIP LOCKED</c>, so servers share the work.</summary>
+/// <summary>
+/// <see cref="IClusterOutbox"/> on PostgreSQL: claims lease rows with <c>FOR UPDATE SKIP LOCKED</c>, so servers share the work.
+/// A parked row (refused for good) has next_attempt_at 'infinity': it is never due, and it still counts as pending.
+/// </summary>
 public sealed class ClusterOutboxStore(NpgsqlDataSource dataSource) : IClusterOutbox
 {
     public async Task<IReadOnlyList<ClusterOutboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
@@ -66,10 +69,25 @@ public sealed class ClusterOutboxStore(NpgsqlDataSource dataSource) : IClusterOu
         return items.OrderBy(i => i.Seq).ToList();
     }
 
+    /// <summary>Removes the rows, and the older parked rows of the same deployments (superseded by the change just published).</summary>
     public async Task CompleteAsync(IReadOnlyCollection<long> seqs, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("DELETE FROM cluster_outbox WHERE seq = ANY($1)");
+        await using var command = dataSource.CreateCommand("""
+            DELETE FROM cluster_outbox old
+            WHERE old.seq = ANY($1)
+               OR (old.next_attempt_at = 'infinity'
+                   AND EXISTS (SELECT 1 FROM cluster_outbox done WHERE done.seq = ANY($1) AND done.deployment_id = old.deployment_id AND done.seq > old.seq))
+            """);
         command.Parameters.Add(new NpgsqlParameter { Value = seqs.ToArray() });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Parks rows: next_attempt_at 'infinity', so no claim takes them again until a newer row of the deployment supersedes them.</summary>
+    public async Task ParkAsync(IReadOnlyCollection<long> seqs, string error, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE cluster_outbox SET next_attempt_at = 'infinity', last_error = $2 WHERE seq = ANY($1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = seqs.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = error.Length > 1000 ? error[..1000] : error });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -92,6 +110,14 @@ public sealed class ClusterOutboxStore(NpgsqlDataSource dataSource) : IClusterOu
         command.Parameters.Add(new NpgsqlParameter { Value = @namespace });
         command.Parameters.Add(new NpgsqlParameter { Value = name });
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<bool> HasNewerAsync(Guid deployment, long seq, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM cluster_outbox WHERE deployment_id = $1 AND seq > $2)");
+        command.Parameters.Add(new NpgsqlParameter { Value = deployment });
+        command.Parameters.Add(new NpgsqlParameter { Value = seq });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     public async Task<bool> HasPendingAsync(Guid deployment, CancellationToken cancellationToken)

@@ -231,6 +231,29 @@ public sealed class KubernetesClientReplayTests
         Assert.IsType<KubeUnavailableException>(await FailsAsync(c => c.SendForTestAsync(tooLarge), tooLarge));
     }
 
+    [Fact]
+    public async Task An_apply_the_schema_cannot_type_is_a_rejected_request_not_an_unavailable_server()
+    {
+        var untypable = At("16-unknown-fields.txt", 1);
+        Assert.Equal(500, untypable.Status);
+        var error = Assert.IsType<KubeApiException>(await FailsAsync(
+            c => c.ApplyAsync(KubeResource.UserDeployments, YamlJson.Documents(untypable.RequestBody).Single(), "cleanscheduler-server", force: true), untypable));
+        Assert.True(error.RequestRejected);
+        Assert.Equal(500, error.StatusCode);
+        Assert.EndsWith(".spec.templateRef.configMapName: field not declared in schema", error.ApiMessage, StringComparison.Ordinal);
+
+        var strict = At("16-unknown-fields.txt", 4) is var recorded ? recorded with { Target = recorded.Target.Split('?')[0] } : null!;   // our client never asks for Strict
+        var badRequest = Assert.IsType<KubeApiException>(await FailsAsync(c => c.CreateAsync(KubeResource.UserDeployments, Body(strict)), strict));
+        Assert.True(badRequest.RequestRejected);
+
+        var invalid = At("03-userdeployment-create-409-422-get-list.txt", 2);
+        Assert.True(Assert.IsType<KubeInvalidException>(await FailsAsync(c => c.CreateAsync(KubeResource.UserDeployments, Body(invalid)), invalid)).RequestRejected);
+        var duplicate = At("01-namespace-create-get-404.txt", 3);
+        Assert.False(Assert.IsType<KubeConflictException>(await FailsAsync(c => c.CreateAsync(KubeResource.Namespaces, Body(duplicate)), duplicate)).RequestRejected);
+        var unauthorized = Transcript.Load("13-auth-401-403.txt").First(e => e.Status == 401);
+        Assert.False(Assert.IsType<KubeApiException>(await FailsAsync(c => c.SendForTestAsync(unauthorized), unauthorized)).RequestRejected);
+    }
+
     private static JsonObject DeploymentApplyBody(Exchange exchange) =>
         YamlJson.Documents(exchange.RequestBody).Single();
 }

@@ -14,6 +14,9 @@ internal sealed class CrdSchema(JsonObject root)
 {
     public sealed record Cause(string Reason, string Message, string Field);
 
+    /// <summary>The paths of the fields the schema does not declare (<c>spec.templateRef.configMapName</c>); the object is not changed.</summary>
+    public List<string> Undeclared(JsonObject obj) => Check((JsonObject)obj.DeepClone()).Pruned;
+
     /// <summary>Prunes <paramref name="obj"/> in place; returns the pruned field paths and the violations.</summary>
     public (List<string> Pruned, List<Cause> Causes) Check(JsonObject obj)
     {

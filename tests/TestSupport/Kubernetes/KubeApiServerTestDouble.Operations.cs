@@ -90,7 +90,7 @@ public sealed partial class KubeApiServerTestDouble
         if (resource.Namespaced && bodyNamespace is not null && bodyNamespace != ns)
             throw new BadRequest("the namespace of the provided object does not match the namespace sent on the request");
         if (resource.Namespaced && ns is null) return Failure(405, "MethodNotAllowed", "create needs a namespace", null);
-        return CreateLocked(resource, ns, obj, manager, query["fieldValidation"] == "Strict");
+        return CreateLocked(resource, ns, obj, manager, Strict(query));
     }
 
     private Response CreateLocked(ResourceInfo resource, string? ns, JsonObject obj, string manager, bool strict = false)
@@ -158,7 +158,7 @@ public sealed partial class KubeApiServerTestDouble
     [GeneratedRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$")]
     private static partial Regex MicroTime();
 
-    private Response ReplaceLocked(ResourceInfo resource, string? ns, string name, string? subresource, string? body, string manager, bool yaml)
+    private Response ReplaceLocked(ResourceInfo resource, string? ns, string name, string? subresource, string? body, string manager, bool yaml, bool strict)
     {
         var obj = ParseObject(body, yaml);
         if ((string?)obj["metadata"]?["name"] != name) throw new BadRequest("the name of the object does not match the name on the URL");
@@ -168,7 +168,7 @@ public sealed partial class KubeApiServerTestDouble
             return Invalid(resource, name, [new CrdSchema.Cause("FieldValueInvalid", "Invalid value: 0x0: must be specified for an update", "metadata.resourceVersion")]);
         if (!string.IsNullOrEmpty(given) && given != stored.ResourceVersion.ToString(CultureInfo.InvariantCulture)) return Stale(resource, name);
         if (resource.Kind == "Lease" && LeaseTimeError(obj) is { } timeError) return Failure(400, "BadRequest", timeError, null);
-        return UpdateLocked(stored, obj, subresource ?? "", manager, "Update", null);
+        return UpdateLocked(stored, obj, subresource ?? "", manager, "Update", null, strict);
     }
 
     private static Response Stale(ResourceInfo resource, string name) =>
@@ -180,7 +180,7 @@ public sealed partial class KubeApiServerTestDouble
     /// resource keeps status, /status keeps everything else. No change: no write, same resourceVersion.
     /// </summary>
     private Response UpdateLocked(Stored stored, JsonObject proposed, string subresource, string manager, string operation,
-        Dictionary<(string, string, string), (Dictionary<string, string[]>, string)>? owners)
+        Dictionary<(string, string, string), (Dictionary<string, string[]>, string)>? owners, bool strict = false)
     {
         var resource = stored.Resource;
         var before = stored.Object;
@@ -205,7 +205,7 @@ public sealed partial class KubeApiServerTestDouble
             foreach (var key in next.Select(p => p.Key).ToList())
                 if (key is not ("metadata" or "apiVersion" or "kind") && !(key == "status" && resource.HasStatus) && !proposed.ContainsKey(key)) next.Remove(key);
         }
-        var (warnings, invalid) = Admit(resource, stored.Name, next, strict: false);
+        var (warnings, invalid) = Admit(resource, stored.Name, next, strict);
         if (invalid is not null) return invalid;
 
         var nextFinalizers = (next["metadata"]?["finalizers"] as JsonArray ?? []).Select(f => (string?)f).ToList();
@@ -256,7 +256,7 @@ public sealed partial class KubeApiServerTestDouble
     {
         var mediaType = contentType?.Split(';')[0].Trim();
         if (mediaType == "application/apply-patch+yaml") return ApplyLocked(resource, ns, name, subresource ?? "", body, query);
-        if (mediaType == "application/json-patch+json") return JsonPatchLocked(resource, ns, name, subresource, body, manager);
+        if (mediaType == "application/json-patch+json") return JsonPatchLocked(resource, ns, name, subresource, body, manager, Strict(query));
         if (mediaType != "application/merge-patch+json")
             return Failure(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml", null);
         var patch = ParseObject(body, yaml: false);
@@ -265,11 +265,11 @@ public sealed partial class KubeApiServerTestDouble
         var patched = (JsonObject)JsonFields.MergePatch(stored.Object, patch)!;
         if (resource.Kind == "Lease" && LeaseTimeError(patched) is { } timeError)
             return Invalid(resource, name, [new CrdSchema.Cause("FieldValueInvalid", timeError, "patch")]);
-        return UpdateLocked(stored, patched, subresource ?? "", manager, "Update", null);
+        return UpdateLocked(stored, patched, subresource ?? "", manager, "Update", null, Strict(query));
     }
 
     /// <summary>RFC 6902 JSON patch: add, remove, replace and test (a failed test is a 422 with a generic message).</summary>
-    private Response JsonPatchLocked(ResourceInfo resource, string? ns, string name, string? subresource, string? body, string manager)
+    private Response JsonPatchLocked(ResourceInfo resource, string? ns, string name, string? subresource, string? body, string manager, bool strict)
     {
         JsonArray operations;
         try { operations = JsonNode.Parse(body ?? "") as JsonArray ?? throw new BadRequest("the patch is not a JSON array"); }
@@ -303,7 +303,7 @@ public sealed partial class KubeApiServerTestDouble
                     return rejected;
             }
         }
-        return UpdateLocked(stored, patched, subresource ?? "", manager, "Update", null);
+        return UpdateLocked(stored, patched, subresource ?? "", manager, "Update", null, strict);
     }
 
     /// <summary>Server-side apply (see transcripts 04 and 04b).</summary>
@@ -320,6 +320,15 @@ public sealed partial class KubeApiServerTestDouble
         var applied = ParseObject(body, yaml: true);
         if ((string?)applied["apiVersion"] != resource.ApiVersion || (string?)applied["kind"] != resource.Kind)
             throw new BadRequest($"Incorrect version specified in apply patch. Specified patch version: {(string?)applied["apiVersion"]}, expected: {resource.ApiVersion}");
+        // An apply is merged as a typed object: a field the schema does not declare cannot be typed, whatever
+        // fieldValidation says; the answer is a 500 without a reason, and nothing is stored (transcript 16).
+        if (resource.Schema?.Undeclared(applied) is { Count: > 0 } undeclared)
+        {
+            var errors = undeclared.Select(p => $".{p}: field not declared in schema").ToList();
+            var message = $"failed to create typed patch object ({ns}/{name}; {resource.Group}/{resource.Version}, Kind={resource.Kind}): "
+                + (errors.Count == 1 ? errors[0] : "errors:\n  " + string.Join("\n  ", errors));
+            return new Response(500, Status("Failure", 500, null, message, null));
+        }
         var force = query["force"] == "true";
         if (!_objects.TryGetValue(Key(resource, ns, name), out var stored))
         {

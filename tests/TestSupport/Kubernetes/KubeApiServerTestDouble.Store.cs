@@ -8,6 +8,9 @@ public sealed partial class KubeApiServerTestDouble
     /// <summary>A resource the double serves. Custom ones exist once their CRD is installed.</summary>
     internal sealed record ResourceInfo(string Group, string Version, string Plural, string Kind, bool Namespaced, bool HasStatus, bool HasGeneration, bool Custom, CrdSchema? Schema)
     {
+        /// <summary>Replaced when the CRD is installed again (compared by reference: the record stays the same resource).</summary>
+        public CrdSchema? Schema { get; set; } = Schema;
+
         public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
         public string GroupResource => Group.Length == 0 ? Plural : $"{Plural}.{Group}";
     }

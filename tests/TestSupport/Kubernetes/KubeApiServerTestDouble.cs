@@ -17,7 +17,9 @@ namespace CleanScheduler.TestSupport.Kubernetes;
 /// <c>Status</c> bodies, optimistic concurrency on PUT and pinned merge patches, status subresources that ignore spec
 /// (and vice versa), generation bumped by spec changes only, finalizers and deletionTimestamp, server-side apply
 /// merged by field manager (no-op applies write nothing), watches (ADDED/MODIFIED/DELETED, bookmarks, the 410 ERROR
-/// event for an expired resourceVersion), CRD schemas (pruning and 422), garbage collection by ownerReferences,
+/// event for an expired resourceVersion), CRD schemas (every write checked: a server-side apply of a field the schema
+/// does not declare is the 500 "failed to create typed patch object" and stores nothing; other writes prune it with a
+/// Warning header, or answer 400 with fieldValidation=Strict; violations are 422 with causes), garbage collection by ownerReferences,
 /// Lease MicroTime, and pod logs (204 while a pod has none).
 /// Not modelled: keyed lists of built-in types in apply (lists are atomic), defaulting of built-in types,
 /// field selectors, protobuf, and the Deployment controller (see <see cref="AutoReadyDeployments"/>).
@@ -29,6 +31,7 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
     private readonly Dictionary<(string Group, string Version, string Plural), ResourceInfo> _resources = [];
     private readonly List<StoredEvent> _events = [];
     private readonly ConcurrentQueue<string> _requests = new();
+    private readonly ConcurrentQueue<string> _warnings = new();
     private readonly ConcurrentDictionary<(string Namespace, string Pod), PodLog> _logs = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource _breakWatches = new();
@@ -88,6 +91,12 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
 
     // --- test controls -------------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// Installs a CustomResourceDefinition (as established at once). Installing one that is served already replaces its
+    /// schema and keeps the stored objects, as a CRD update does: a cluster whose CRD is older or newer than ours.
+    /// </summary>
+    public void InstallCrd(JsonObject crd) => Install(crd);
+
     /// <summary>Installs every CustomResourceDefinition in the YAML files of a directory (as established at once).</summary>
     public void InstallCrds(string directory)
     {
@@ -100,6 +109,9 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
     public IReadOnlyList<string> Requests => _requests.ToArray();
 
     public void ClearRequests() => _requests.Clear();
+
+    /// <summary>"METHOD path: text" of every Warning the double answered with (an unknown field pruned), oldest first.</summary>
+    public IReadOnlyList<string> Warnings => _warnings.ToArray();
 
     /// <summary>Ends every open watch abruptly (the connection drops), as a restarting API server or load balancer would.</summary>
     public void BreakWatches()
@@ -251,12 +263,13 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
                     ("GET", null) => ListLocked(resource, ns, request.Query),
                     ("GET", _) => GetLocked(resource, ns, route.Name!),
                     ("POST", null) => CreateFromRequestLocked(resource, ns, body, manager, request.Query, IsYaml(request.ContentType)),
-                    ("PUT", not null) => ReplaceLocked(resource, ns, route.Name!, route.Subresource, body, manager, IsYaml(request.ContentType)),
+                    ("PUT", not null) => ReplaceLocked(resource, ns, route.Name!, route.Subresource, body, manager, IsYaml(request.ContentType), Strict(request.Query)),
                     ("PATCH", not null) => PatchLocked(resource, ns, route.Name!, route.Subresource, request.ContentType, body, manager, request.Query),
                     ("DELETE", not null) => DeleteLocked(resource, ns, route.Name!),
                     _ => Failure(405, "MethodNotAllowed", $"the server does not allow this method on the requested resource", null),
                 };
             }
+            foreach (var warning in response.Warnings ?? []) _warnings.Enqueue($"{request.Method} {path}: {warning}");
             await WriteAsync(context, response);
         }
         catch (BadRequest e)
@@ -269,6 +282,8 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
             await WriteAsync(context, Failure(500, "InternalError", "test double failure: " + e, null));
         }
     }
+
+    private static bool Strict(IQueryCollection query) => query["fieldValidation"] == "Strict";
 
     private static bool IsYaml(string? contentType) => contentType?.Split(';')[0].Trim() == "application/yaml";
 
@@ -285,13 +300,16 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
     private static async Task WriteAsync(HttpContext context, Response response)
     {
         context.Response.StatusCode = response.Status;
-        foreach (var warning in response.Warnings ?? []) context.Response.Headers.Append("Warning", $"299 - {JsonSerializer.Serialize(warning)}");
+        foreach (var warning in response.Warnings ?? []) context.Response.Headers.Append("Warning", WarningHeader(warning));
         if (response.Body is null) return;
         context.Response.ContentType = "application/json";
         var bytes = Encoding.UTF8.GetBytes(response.Body.ToJsonString() + "\n");
         context.Response.ContentLength = bytes.Length;
         await context.Response.Body.WriteAsync(bytes);
     }
+
+    /// <summary>As the API server writes it: <c>299 - "text"</c>, with <c>\</c> and <c>"</c> escaped by a backslash (transcript 16).</summary>
+    internal static string WarningHeader(string text) => $"299 - \"{text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"";
 
     private static Response Failure(int code, string reason, string message, JsonObject? details) => new(code, Status("Failure", code, reason, message, details));
 
@@ -451,7 +469,9 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
             var info = new ResourceInfo(group, (string)version["name"]!, (string)names["plural"]!, (string)names["kind"]!,
                 (string?)spec["scope"] != "Cluster", version["subresources"]?["status"] is not null, HasGeneration: true, Custom: true,
                 schema is null ? null : new CrdSchema(schema));
-            _resources[(info.Group, info.Version, info.Plural)] = info;
+            if (_resources.TryGetValue((info.Group, info.Version, info.Plural), out var served) && served.Custom)
+                served.Schema = info.Schema;   // the same resource (stored objects and open watches keep it), a new schema
+            else _resources[(info.Group, info.Version, info.Plural)] = info;
         }
     }
 }

@@ -31,6 +31,15 @@ public interface IClusterOutbox
     Task CompleteAsync(IReadOnlyCollection<long> seqs, CancellationToken cancellationToken);
     Task RetryLaterAsync(IReadOnlyCollection<long> seqs, TimeSpan delay, string error, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stops retrying rows the API server refused for good: they are never claimed again, still count as pending (so no
+    /// status report or full resync brings the refused change back), and go when a newer row of their deployment completes.
+    /// </summary>
+    Task ParkAsync(IReadOnlyCollection<long> seqs, string error, CancellationToken cancellationToken);
+
+    /// <summary>Whether a later change of the deployment than row <paramref name="seq"/> waits in the outbox.</summary>
+    Task<bool> HasNewerAsync(Guid deployment, long seq, CancellationToken cancellationToken);
+
     /// <summary>Adds an apply row for a deployment the cluster lacks (found by a full comparison, not by a change).</summary>
     Task EnqueueApplyAsync(Guid deployment, string @namespace, string name, CancellationToken cancellationToken);
 
@@ -85,12 +94,16 @@ public static class ClusterNames
 /// Brings the cluster in line with the database (DESIGN.md §6): for each pending outbox row, ensure the organization's
 /// namespace, publish the template version as a ConfigMap, write the secret values into a Secret and server-side apply
 /// the UserDeployment, or delete it. Copies the status the operator reports back onto the deployment. Rows the cluster
-/// could not take (API server unreachable, a refusal) stay in the outbox and are retried with back-off: nothing the
-/// API acknowledged is lost.
+/// could not take stay in the outbox: nothing the API acknowledged is lost. The API server unreachable: the pass ends
+/// and every row waits. Any other failure concerns one deployment only, and the pass goes on with the others: a
+/// request the API server refuses as wrong (<see cref="KubeApiException.RequestRejected"/>) is parked until the
+/// deployment changes, anything else (another refusal, a secret that no longer decrypts) is retried with back-off; the
+/// deployment shows phase Failed with the cause (except for a missing namespace or a conflict, which heal on the retry),
+/// and each failure is logged and counted in <see cref="ClusterSyncMetrics"/>.
 /// </summary>
 public sealed class DeploymentClusterSync(
     IAppDbContext db, IClusterOutbox outbox, IKubernetesClient kube, ISecretCipher cipher, DeploymentOptions options,
-    ClusterSyncState state, ILogger<DeploymentClusterSync> logger)
+    ClusterSyncState state, ILogger<DeploymentClusterSync> logger, ClusterSyncMetrics metrics)
 {
     public const int BatchSize = 100;
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
@@ -118,43 +131,104 @@ public sealed class DeploymentClusterSync(
         {
             var rows = groups[index].ToList();
             var seqs = rows.Select(r => r.Seq).ToList();
+            var (id, operation) = (rows[0].DeploymentId, rows[0].Operation);
+            var backoff = Backoff(rows.Max(r => r.Attempts), maxRetryDelay * 10);
             try
             {
+                JsonObject? applied = null;
                 if (rows.FirstOrDefault(r => r.Operation == ClusterOperation.Delete) is { } delete)
                     await DeleteAsync(delete.Namespace, delete.Name, cancellationToken);
                 else
-                    await ApplyAsync(rows[0].DeploymentId, cancellationToken);
+                    applied = await ApplyAsync(id, cancellationToken);
                 await outbox.CompleteAsync(seqs, cancellationToken);
                 completed += rows.Count;
+                // A retry that worked: the failure an earlier attempt showed gives way to what the operator reports.
+                if (rows.Any(r => r.Attempts > 1)) await ClearFailedAsync(id, applied, cancellationToken);
             }
             catch (KubeUnavailableException e)
             {
                 // The cluster is down: leave this and every later row for the next round.
                 var rest = groups.Skip(index).SelectMany(g => g).ToList();
                 await outbox.RetryLaterAsync(rest.Select(r => r.Seq).ToList(), Backoff(rest.Max(r => r.Attempts), maxRetryDelay), e.Message, cancellationToken);
+                metrics.Error(ClusterSyncErrorKind.Unavailable);
                 logger.LogWarning("Kubernetes API unavailable ({Error}); {Count} deployment change(s) wait in the outbox", e.Message, rest.Count);
                 return (completed, true);
             }
+            catch (KubeApiException e) when (e.RequestRejected)
+            {
+                // Sending the same request again cannot succeed: wait for the deployment to change.
+                await outbox.ParkAsync(seqs, e.Message, cancellationToken);
+                await ShowFailedAsync(id, seqs.Max(), $"the Kubernetes API server refused it: {e.ApiMessage}", cancellationToken);
+                metrics.Error(ClusterSyncErrorKind.Rejected);
+                logger.LogError("The Kubernetes API refused deployment {Deployment} ({Operation}) as invalid: {Error}; not retried until the deployment changes",
+                    id, operation, e.Message);
+            }
             catch (KubeApiException e)
             {
-                await outbox.RetryLaterAsync(seqs, Backoff(rows.Max(r => r.Attempts), maxRetryDelay * 10), e.Message, cancellationToken);
-                logger.LogWarning("The Kubernetes API refused deployment {Deployment} ({Operation}): {Error}; retrying later",
-                    rows[0].DeploymentId, rows[0].Operation, e.Message);
+                await outbox.RetryLaterAsync(seqs, backoff, e.Message, cancellationToken);
+                if (e is not (KubeNotFoundException or KubeConflictException))   // a namespace made again, a conflict: they heal on the retry
+                    await ShowFailedAsync(id, seqs.Max(), $"the Kubernetes API server answered {e.Message} (retrying)", cancellationToken);
+                metrics.Error(ClusterSyncErrorKind.Refused);
+                logger.LogWarning("The Kubernetes API refused deployment {Deployment} ({Operation}): {Error}; retrying in {Delay}",
+                    id, operation, e.Message, backoff);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && !IsDatabaseError(e))
+            {
+                // One deployment's problem (a secret that no longer decrypts, data missing): the other rows go on.
+                var (kind, cause) = e is SecretUnreadableException
+                    ? (ClusterSyncErrorKind.SecretUnreadable, e.Message)
+                    : (ClusterSyncErrorKind.Internal, $"{e.GetType().Name}: {e.Message}");
+                await outbox.RetryLaterAsync(seqs, backoff, cause, cancellationToken);
+                await ShowFailedAsync(id, seqs.Max(), $"{cause} (retrying)", cancellationToken);
+                metrics.Error(kind);
+                logger.LogError(e, "Publishing deployment {Deployment} ({Operation}) failed: {Cause}; retrying in {Delay}", id, operation, cause, backoff);
             }
         }
         return (completed, false);
+    }
+
+    /// <summary>The database itself failing is not one row's problem: it ends the pass (the rows' leases run out, they come back).</summary>
+    private static bool IsDatabaseError(Exception e) => e is System.Data.Common.DbException || e.InnerException is System.Data.Common.DbException;
+
+    /// <summary>How the message of a Failed phase the sync set begins (the operator's own messages never do).</summary>
+    public const string NotPublished = "Not published to the cluster: ";
+
+    /// <summary>
+    /// Phase Failed with the cause; the operator's next report on the current spec replaces it. Not when the deployment
+    /// has changed since (a newer row waits): the failure concerns a wish it no longer has, and the change set its phase.
+    /// </summary>
+    private async Task ShowFailedAsync(Guid id, long seq, string cause, CancellationToken cancellationToken)
+    {
+        if (await outbox.HasNewerAsync(id, seq, cancellationToken)) return;
+        var deploymentId = new DeploymentId(id);
+        var text = Bounded(NotPublished + cause);
+        await db.Deployments.Where(d => d.Id == deploymentId && (d.Phase != DeploymentPhase.Failed || d.PhaseMessage != text))
+            .ExecuteUpdateAsync(u => u.SetProperty(d => d.Phase, DeploymentPhase.Failed).SetProperty(d => d.PhaseMessage, text), cancellationToken);
+    }
+
+    /// <summary>Published after all: a Failed phase the sync showed is what a change sets (Pending, or Stopped), or what the UserDeployment reports.</summary>
+    private async Task ClearFailedAsync(Guid id, JsonObject? applied, CancellationToken cancellationToken)
+    {
+        var deploymentId = new DeploymentId(id);
+        await db.Deployments.Where(d => d.Id == deploymentId && d.Phase == DeploymentPhase.Failed && d.PhaseMessage!.StartsWith(NotPublished))
+            .ExecuteUpdateAsync(u => u.SetProperty(d => d.Phase, d => d.State == DesiredState.Stopped ? DeploymentPhase.Stopped : DeploymentPhase.Pending)
+                .SetProperty(d => d.PhaseMessage, (string?)null), cancellationToken);
+        if (applied is not null) await ObserveAsync(applied, cancellationToken);
     }
 
     /// <summary>1 s, 2 s, 4 s... after each failed attempt, at most <paramref name="max"/>.</summary>
     public static TimeSpan Backoff(int attempts, TimeSpan max) =>
         TimeSpan.FromSeconds(Math.Min(Math.Pow(2, Math.Clamp(attempts - 1, 0, 20)), Math.Max(max.TotalSeconds, 0.05)));
 
-    /// <summary>Writes everything the cluster needs for the deployment as stored now; a deployment since deleted needs nothing.</summary>
-    public async Task ApplyAsync(Guid id, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes everything the cluster needs for the deployment as stored now and returns the UserDeployment as the API
+    /// server holds it; a deployment since deleted needs nothing (null).
+    /// </summary>
+    public async Task<JsonObject?> ApplyAsync(Guid id, CancellationToken cancellationToken)
     {
         var deploymentId = new DeploymentId(id);
         var deployment = await db.Deployments.AsNoTracking().SingleOrDefaultAsync(d => d.Id == deploymentId, cancellationToken);
-        if (deployment is null) return;
+        if (deployment is null) return null;
         var version = await db.Templates.AsNoTracking().Where(t => t.Id == deployment.TemplateId)
             .SelectMany(t => t.Versions.Where(v => v.Number == deployment.TemplateVersion), (_, v) => v.Spec)
             .SingleAsync(cancellationToken);
@@ -172,6 +246,7 @@ public sealed class DeploymentClusterSync(
             var applied = await kube.ApplyAsync(KubeResource.UserDeployments, resource, ClusterNames.FieldManager, force: true, cancellationToken: cancellationToken);
             if (secretKeys.Count > 0 && options.Render.ClusterSecretStore is null)   // with a secret store, the ExternalSecret fills it
                 await WriteSecretAsync(deployment, ns, (string?)applied["metadata"]?["uid"], cancellationToken);
+            return applied;
         }
         catch (KubeNotFoundException)
         {
@@ -182,8 +257,7 @@ public sealed class DeploymentClusterSync(
 
     /// <summary>
     /// Deletes the UserDeployment (its finalizer lets the operator remove what it owns) and the Secret the server wrote.
-    /// Either may already be gone (a deployment without secrets has no Secret; the full comparison may have removed the
-    /// UserDeployment): that is done, not an error to retry.
+    /// What is gone already (never written, removed by the garbage collector, or its namespace gone) is done.
     /// </summary>
     public async Task DeleteAsync(string ns, string name, CancellationToken cancellationToken)
     {
@@ -246,7 +320,9 @@ public sealed class DeploymentClusterSync(
         var data = new JsonObject();
         foreach (var secret in deployment.Secrets.OrderBy(s => s.Name, StringComparer.Ordinal))
         {
-            var plain = cipher.Decrypt(secret.Ciphertext, secret.KeyId, DeploymentReads.SecretContext(deployment, secret.Name));
+            string plain;
+            try { plain = cipher.Decrypt(secret.Ciphertext, secret.KeyId, DeploymentReads.SecretContext(deployment, secret.Name)); }
+            catch (System.Security.Cryptography.CryptographicException e) { throw new SecretUnreadableException(secret.Name, e); }
             data[secret.Name] = Convert.ToBase64String(Encoding.UTF8.GetBytes(plain));
         }
         var metadata = new JsonObject
@@ -442,6 +518,16 @@ public sealed class DeploymentClusterSync(
 
 /// <summary>What a full comparison did: apply rows added for deployments the cluster lacks, orphaned UserDeployments removed.</summary>
 public sealed record FullComparison(int Missing, int Removed);
+
+/// <summary>
+/// A stored secret value of a deployment could not be decrypted (its key is gone, or the ciphertext was damaged). The
+/// message names the secret, never its value nor the key ids (those are in the inner exception, for the log).
+/// </summary>
+public sealed class SecretUnreadableException(string secret, System.Security.Cryptography.CryptographicException inner)
+    : Exception($"the stored value of secret {secret} cannot be decrypted (the key it was encrypted with is not configured, or the value is damaged); set the secret again", inner)
+{
+    public string Secret { get; } = secret;
+}
 
 /// <summary>Namespaces this process already made sure exist (forgotten when a write into one answers 404).</summary>
 public sealed class ClusterSyncState
