@@ -283,6 +283,11 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
         await Eventually.WaitAsync(async () => await AttemptsAsync(id) >= 2 ? "" : null, "two publication attempts", Patience);
         Assert.Null(factory.Kube.Get(Ud, "userdeployments", ns, "refused"));
         Assert.Equal(other, (string?)factory.Kube.Get("v1", "namespaces", null, ns)!["metadata"]!["labels"]!["scheduler.cleanscheduler.io/organization"]);
+        // The owner sees why, without learning who holds the namespace.
+        var shown = await owner.ExpectAsync(owner.GetAsync($"/api/deployments/{id}"), HttpStatusCode.OK);
+        Assert.Equal("Failed", shown.GetProperty("phase").GetString());
+        Assert.Contains("belongs to another organization", shown.GetProperty("phaseMessage").GetString());
+        Assert.DoesNotContain(other, shown.GetRawText());
     }
 
     [Fact]

@@ -293,7 +293,11 @@ public sealed class DeploymentClusterSync(
         {
             var existing = await kube.GetAsync(KubeResource.Namespaces, null, ns, cancellationToken);
             if ((string?)existing?["metadata"]?["labels"]?[ClusterNames.OrganizationLabel] is { } other && other != organization.Value.ToString())
-                throw new KubeApiException(409, "Conflict", $"namespace {ns} belongs to another organization ({ClusterNames.OrganizationLabel}={other})");
+            {
+                logger.LogError("Namespace {Namespace} is labelled {Label}={Other}, not organization {Organization}: not putting a deployment into it",
+                    ns, ClusterNames.OrganizationLabel, other, organization);
+                throw new NamespaceOfAnotherOrganizationException(ns);
+            }
         }
         state.RememberNamespace(ns);
     }
@@ -518,6 +522,14 @@ public sealed class DeploymentClusterSync(
 
 /// <summary>What a full comparison did: apply rows added for deployments the cluster lacks, orphaned UserDeployments removed.</summary>
 public sealed record FullComparison(int Missing, int Removed);
+
+/// <summary>
+/// The namespace the deployment belongs in exists and is labelled with another organization (made by hand, or a
+/// KUBERNETES_NAMESPACE that does not name one namespace per organization). The message, shown on the deployment, does
+/// not name the other organization; the log line does.
+/// </summary>
+public sealed class NamespaceOfAnotherOrganizationException(string ns)
+    : Exception($"namespace {ns} belongs to another organization; the platform's operators must free it or change KUBERNETES_NAMESPACE");
 
 /// <summary>
 /// A stored secret value of a deployment could not be decrypted (its key is gone, or the ciphertext was damaged). The
