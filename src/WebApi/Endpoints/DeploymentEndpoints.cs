@@ -13,7 +13,7 @@ public static class DeploymentEndpoints
     {
         var deployments = app.MapGroup("/api/deployments").WithTags("Deployments").RequireAuthorization();
         deployments.MapPost("/", CreateAsync).WithSummary("Deploy a template version for a team, within the plan's limit")
-            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
+            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict, Status422UnprocessableEntity);
         deployments.MapGet("/", ListAsync).WithSummary("A team's deployments (?teamId=, optionally &state=running|stopped, &phase=)")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound);
         deployments.MapGet("/{id:guid}", GetAsync).WithSummary("One deployment").WithProblems(Status403Forbidden, Status404NotFound);
@@ -22,10 +22,10 @@ public static class DeploymentEndpoints
         deployments.MapPost("/{id:guid}/start", StartAsync).WithSummary("Run again after a stop")
             .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
         deployments.MapPut("/{id:guid}/values", UpdateValuesAsync).WithSummary("Change the values (and optionally the template version); redeploys")
-            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
+            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict, Status422UnprocessableEntity);
         deployments.MapGet("/{id:guid}/manifests", ManifestsAsync)
             .WithSummary("The deployment's Kubernetes objects as multi-document YAML (?download=true for a file)")
-            .Produces<string>(StatusCodes.Status200OK, "application/yaml").WithProblems(Status403Forbidden, Status404NotFound);
+            .Produces<string>(StatusCodes.Status200OK, "application/yaml").WithProblems(Status403Forbidden, Status404NotFound, Status422UnprocessableEntity);
         deployments.MapGet("/{id:guid}/logs", LogsAsync)
             .WithSummary("The pods' log lines as Server-Sent Events (event 'log', data {pod, service, line}); ?service=, ?tailLines= (default 100), " +
                 "?follow= (default true). At most 5 streams per user at once (429 with Retry-After past that); a stream ends after 30 minutes " +

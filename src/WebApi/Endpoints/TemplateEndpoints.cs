@@ -15,11 +15,11 @@ public static class TemplateEndpoints
         templates.MapGet("/", ListAsync).WithSummary("Templates the caller may use (for teamId: system, org, team and own private ones)")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound);
         templates.MapPost("/", CreateAsync).WithSummary("Create a template; invalid YAML answers 400 with the line and field of each problem")
-            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
+            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict, Status422UnprocessableEntity);
         templates.MapGet("/{id:guid}", GetAsync).WithSummary("One template, at its current version or ?version=N")
             .WithProblems(Status404NotFound);
         templates.MapPut("/{id:guid}", UpdateAsync).WithSummary("Store a new version of a template")
-            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
+            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict, Status422UnprocessableEntity);
         templates.MapDelete("/{id:guid}", DeleteAsync).WithSummary("Delete a template no deployment uses")
             .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
         return app;
