@@ -38,13 +38,25 @@ public abstract class ResourceController
     /// <summary>Every watch has listed once.</summary>
     public bool Synced => _watchers.Count > 0 && _watchers.All(w => w.Lists > 0);
 
+    /// <summary>
+    /// A loop of this controller (a worker, a watch, the resync) ended while the controller was not being stopped: it
+    /// no longer does all its work, and the operator reports itself not ready.
+    /// </summary>
+    public bool Broken => Volatile.Read(ref _endedLoops) > 0;
+
+    private int _endedLoops;
+
     /// <summary>Lists of the primary resource done so far (the first and every re-list).</summary>
     public int ResourceLists => _watchers.Count > 0 ? _watchers[0].Lists : 0;
 
     /// <summary>The objects this controller owns and watches.</summary>
     protected abstract IEnumerable<OwnedWatch> Owned { get; }
 
-    /// <summary>Failures a retry may cure: the key goes back on the queue, rate-limited.</summary>
+    /// <summary>
+    /// Failures a retry may cure, logged as a warning. Any other exception is a bug or an input we did not foresee: it is
+    /// logged as an error with its stack trace. Either way the key goes back on the queue with its back-off and the
+    /// worker carries on with the next key.
+    /// </summary>
     protected virtual bool IsRetryable(Exception e) => e is KubeApiException or KubeUnavailableException or IOException or HttpRequestException or System.Text.Json.JsonException;
 
     /// <summary>Brings the cluster in line with one resource; <paramref name="resource"/> is null once it is gone.</summary>
@@ -55,15 +67,41 @@ public abstract class ResourceController
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        var watched = new List<KubeResource> { Primary };
         _watchers.Add(new ResourceWatcher(Client, Primary, Options.WatchNamespace, null, new Cache(this, Resources, null, null), Logger));
         foreach (var owned in Owned)
+        {
+            watched.Add(owned.Kind);
             _watchers.Add(new ResourceWatcher(Client, owned.Kind, Options.WatchNamespace, owned.Selector, new Cache(this, owned.Cache, Primary.Kind, owned.Removed), Logger)
             {
                 Trim = owned.Trim ?? ResourceWatcher.Slim,
             });
-        var tasks = _watchers.Select(w => w.RunAsync(cancellationToken)).Append(ResyncAsync(cancellationToken)).ToList();
-        for (var i = 0; i < Options.Workers; i++) tasks.Add(WorkAsync(cancellationToken));
+        }
+        var tasks = _watchers.Select((w, i) => GuardAsync($"watch of {watched[i].Plural}", () => w.RunAsync(cancellationToken), cancellationToken))
+            .Append(GuardAsync("resync", () => ResyncAsync(cancellationToken), cancellationToken)).ToList();
+        for (var i = 0; i < Options.Workers; i++) tasks.Add(GuardAsync($"worker {i + 1}", () => WorkAsync(cancellationToken), cancellationToken));
         await Task.WhenAll(tasks);
+    }
+
+    /// <summary>Runs one of the controller's loops; one that ends before the controller is stopped marks it <see cref="Broken"/>.</summary>
+    private async Task GuardAsync(string loop, Func<Task> run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await run();
+            if (!cancellationToken.IsCancellationRequested) Ended(loop, null);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
+        catch (Exception e)
+        {
+            Ended(loop, e);
+        }
+    }
+
+    private void Ended(string loop, Exception? error)
+    {
+        Interlocked.Increment(ref _endedLoops);
+        Logger.LogCritical(error, "The {Loop} of the {Controller} controller ended; the operator is no longer ready", loop, Name);
     }
 
     private async Task ResyncAsync(CancellationToken cancellationToken)
@@ -95,11 +133,14 @@ public abstract class ResourceController
             {
                 return;
             }
-            catch (Exception e) when (IsRetryable(e))
+            catch (Exception e)
             {
                 failed = true;
                 var delay = Queue.AddRateLimited(key);
-                Logger.LogWarning("Reconcile of {Kind} {Key} failed: {Error}; retrying in {Delay} ms", Primary.Kind, key, e.Message, (int)delay.TotalMilliseconds);
+                if (IsRetryable(e))
+                    Logger.LogWarning("Reconcile of {Kind} {Key} failed: {Error}; retrying in {Delay} ms", Primary.Kind, key, e.Message, (int)delay.TotalMilliseconds);
+                else
+                    Logger.LogError(e, "Reconcile of {Kind} {Key} failed unexpectedly; retrying in {Delay} ms", Primary.Kind, key, (int)delay.TotalMilliseconds);
             }
             finally
             {
