@@ -5,10 +5,16 @@ using CleanScheduler.Operator.Metrics;
 
 namespace CleanScheduler.Operator.Controllers;
 
-/// <summary>What a controller owns and watches: its changes queue the owner (by ownerReference kind).</summary>
+/// <summary>
+/// What a controller owns and watches: a change queues the owner (by ownerReference kind), and an object without one
+/// queues the keys <paramref name="Owners"/> names. A change that leaves the trimmed object as it was (but for its
+/// resourceVersion) queues nothing.
+/// </summary>
 /// <param name="Trim">What the cache keeps of each object (default: <see cref="ResourceWatcher.Slim"/>).</param>
 /// <param name="Removed">Called when an object of this kind is gone (deleted, or absent from a re-list).</param>
-public sealed record OwnedWatch(KubeResource Kind, string? Selector, ObjectCache Cache, Func<JsonObject, JsonObject>? Trim = null, Action<JsonObject>? Removed = null);
+/// <param name="Owners">The keys to queue for an object that has no ownerReference of the controller's kind.</param>
+public sealed record OwnedWatch(KubeResource Kind, string? Selector, ObjectCache Cache, Func<JsonObject, JsonObject>? Trim = null, Action<JsonObject>? Removed = null,
+    Func<JsonObject, IEnumerable<string>>? Owners = null);
 
 /// <summary>
 /// The loop shared by the operator's controllers: a watch of the primary resource keeps a cache and queues
@@ -59,6 +65,9 @@ public abstract class ResourceController
     /// </summary>
     protected virtual bool IsRetryable(Exception e) => e is KubeApiException or KubeUnavailableException or IOException or HttpRequestException or System.Text.Json.JsonException;
 
+    /// <summary>Called as the watch of the primary resource changes the cache: <paramref name="resource"/> as cached now, null once it is gone.</summary>
+    protected virtual void OnResourceChanged(string key, JsonObject? resource) { }
+
     /// <summary>Brings the cluster in line with one resource; <paramref name="resource"/> is null once it is gone.</summary>
     protected abstract Task ReconcileAsync(string key, JsonObject? resource, CancellationToken cancellationToken);
 
@@ -68,11 +77,11 @@ public abstract class ResourceController
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var watched = new List<KubeResource> { Primary };
-        _watchers.Add(new ResourceWatcher(Client, Primary, Options.WatchNamespace, null, new Cache(this, Resources, null, null), Logger));
+        _watchers.Add(new ResourceWatcher(Client, Primary, Options.WatchNamespace, null, new Cache(this, Resources, null, null, null), Logger));
         foreach (var owned in Owned)
         {
             watched.Add(owned.Kind);
-            _watchers.Add(new ResourceWatcher(Client, owned.Kind, Options.WatchNamespace, owned.Selector, new Cache(this, owned.Cache, Primary.Kind, owned.Removed), Logger)
+            _watchers.Add(new ResourceWatcher(Client, owned.Kind, Options.WatchNamespace, owned.Selector, new Cache(this, owned.Cache, Primary.Kind, owned.Removed, owned.Owners), Logger)
             {
                 Trim = owned.Trim ?? ResourceWatcher.Slim,
             });
@@ -190,7 +199,8 @@ public abstract class ResourceController
     protected static DateTimeOffset? Time(JsonNode? node) => DateTimeOffset.TryParse((string?)node, out var t) ? t : null;
 
     /// <summary>Keeps a cache of one kind; primary changes queue their own key, owned objects' changes queue their owner's.</summary>
-    private sealed class Cache(ResourceController controller, ObjectCache cache, string? ownerKind, Action<JsonObject>? removed) : IWatchHandler
+    private sealed class Cache(ResourceController controller, ObjectCache cache, string? ownerKind, Action<JsonObject>? removed,
+        Func<JsonObject, IEnumerable<string>>? owners) : IWatchHandler
     {
         public Task OnListAsync(IReadOnlyList<JsonObject> items, CancellationToken cancellationToken)
         {
@@ -200,10 +210,11 @@ public abstract class ResourceController
                 var key = KeyOf(item);
                 seen.Add(key);
                 cache.Set(key, item);
-                Enqueue(item);
+                if (ownerKind is null) controller.OnResourceChanged(key, item);
             }
             foreach (var gone in cache.Keys.Where(k => !seen.Contains(k)).ToList())
                 if (cache.Remove(gone) is { } item) Gone(item);
+            foreach (var item in items) Enqueue(item);   // once all are known (a reconcile may look at the others)
             return Task.CompletedTask;
         }
 
@@ -217,14 +228,17 @@ public abstract class ResourceController
             }
             else
             {
+                var before = ownerKind is null ? null : cache.Get(key);
                 cache.SetIfNewer(key, item);
-                Enqueue(item);
+                if (ownerKind is null) controller.OnResourceChanged(key, item);
+                if (before is null || !SameButVersion(before, item)) Enqueue(item);
             }
             return Task.CompletedTask;
         }
 
         private void Gone(JsonObject item)
         {
+            if (ownerKind is null) controller.OnResourceChanged(KeyOf(item), null);
             removed?.Invoke(item);
             Enqueue(item);
         }
@@ -236,9 +250,23 @@ public abstract class ResourceController
                 controller.Queue.Add(KeyOf(item));
                 return;
             }
+            var queued = false;
             foreach (var owner in item["metadata"]?["ownerReferences"] as JsonArray ?? [])
                 if ((string?)owner?["kind"] == ownerKind && (string?)owner["apiVersion"] == CustomResources.ApiVersion)
+                {
                     controller.Queue.Add(KeyOf((string?)item["metadata"]?["namespace"], (string)owner["name"]!));
+                    queued = true;
+                }
+            if (!queued && owners is not null)
+                foreach (var key in owners(item)) controller.Queue.Add(key);
+        }
+
+        private static bool SameButVersion(JsonObject before, JsonObject after)
+        {
+            var (a, b) = ((JsonObject)before.DeepClone(), (JsonObject)after.DeepClone());
+            (a["metadata"] as JsonObject)?.Remove("resourceVersion");
+            (b["metadata"] as JsonObject)?.Remove("resourceVersion");
+            return JsonNode.DeepEquals(a, b);
         }
     }
 }
