@@ -53,11 +53,17 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
     private readonly ConcurrentDictionary<string, Applied> _applied = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IReadOnlySet<string>> _owned = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _templates = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, HostClaim> _hosts = new(StringComparer.Ordinal);
+
+    /// <summary>The host a live resource claims, and when the resource was created (the first claim keeps the host).</summary>
+    private sealed record HostClaim(string Host, DateTimeOffset Created);
 
     /// <summary>What we last applied of an object (the hash of the rendered object) and what the API server answered (its <see cref="DriftHash"/>).</summary>
     private sealed record Applied(string Rendered, string Observed);
 
     private ObjectCache Deployments => _caches[KubeResource.Deployments];
+
+    private ObjectCache Ingresses => _caches[KubeResource.Ingresses];
 
     /// <summary>
     /// Every owned kind, cached as summaries (Deployments with their replicas and status, which the status needs). A
@@ -72,6 +78,41 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
     private IEnumerable<string> ResourcesIn(string? ns) => ns is null ? [] : Resources.Keys.Where(k => k.StartsWith(ns + "/", StringComparison.Ordinal)).ToList();
 
     protected override bool IsRetryable(Exception e) => e is UserDeploymentSpecException || base.IsRetryable(e);
+
+    // --- hosts ------------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Keeps the index of the hosts the resources claim (every resource that exists and is not being deleted claims
+    /// its host, public port or not, as the server's database does). When a claim changes, the other claimants of
+    /// the hosts concerned are queued: one may now hold the host, or have lost it to an older resource.
+    /// </summary>
+    protected override void OnResourceChanged(string key, JsonObject? resource)
+    {
+        var live = resource is not null && resource["metadata"]?["deletionTimestamp"] is null && (string?)resource["spec"]?["desiredState"] != "deleted";
+        var claim = live ? new HostClaim(HostOf(resource!, Options.DeploymentDomain), Time(resource!["metadata"]?["creationTimestamp"]) ?? DateTimeOffset.MaxValue) : null;
+        _hosts.TryGetValue(key, out var before);
+        if (claim == before) return;
+        if (claim is null) _hosts.TryRemove(key, out _); else _hosts[key] = claim;
+        foreach (var other in _hosts.Where(h => h.Key != key && (SameHost(h.Value.Host, before?.Host) || SameHost(h.Value.Host, claim?.Host))).Select(h => h.Key).ToList())
+            Queue.Add(other);
+    }
+
+    /// <summary>The resource that holds <paramref name="host"/>: of those claiming it, the first created (then by namespace/name).</summary>
+    private string? HostHolder(string host) => _hosts
+        .Where(h => SameHost(h.Value.Host, host))
+        .OrderBy(h => h.Value.Created).ThenBy(h => h.Key, StringComparer.Ordinal)
+        .Select(h => h.Key).FirstOrDefault();
+
+    private static bool SameHost(string? a, string? b) => a is not null && b is not null && string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The host a resource's Ingress serves, as <see cref="UserDeploymentInput"/> derives it: spec.host, else &lt;user&gt;-&lt;name&gt;.&lt;domain&gt;.</summary>
+    private static string HostOf(JsonObject resource, string domain)
+    {
+        if ((string?)resource["spec"]?["host"] is { Length: > 0 } host) return host;
+        var ns = (string?)resource["metadata"]?["namespace"] ?? "";
+        var handle = (string?)resource["spec"]?["owner"]?["user"] ?? (ns.StartsWith("sandbox-", StringComparison.Ordinal) ? ns["sandbox-".Length..] : ns);
+        return $"{handle}-{(string?)resource["metadata"]?["name"]}.{domain}";
+    }
 
     // --- reconcile ---------------------------------------------------------------------------------------------------
 
@@ -121,8 +162,17 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
             throw;
         }
 
-        var objects = ManifestRenderer.Render(input, Options.Render);
+        // A host another resource holds gets no Ingress (the rest still runs); the status names the holder.
+        if (_hosts.TryGetValue(key, out var claim) && !SameHost(claim.Host, input.Host)) OnResourceChanged(key, resource);
+        var holder = HostHolder(input.Host);
+        var hostConflict = holder is not null && holder != key
+            ? $"Host {input.Host} is already served by UserDeployment {holder}; this deployment gets no Ingress until that one is gone"
+            : null;
+        var objects = ManifestRenderer.Render(input, Options.Render)
+            .Where(o => hostConflict is null || (string?)o["kind"] != "Ingress").ToList();
         var owned = new HashSet<string>(StringComparer.Ordinal);
+        if (hostConflict is not null && Ingresses.ContainsKey(KeyOf(ns, name)))   // applied before the conflict, or by an earlier run
+            await DeleteOwnedAsync(ObjectKey(KubeResource.Ingresses, ns, name), cancellationToken);
         foreach (var obj in objects)
         {
             var target = KubeResource.For((string)obj["apiVersion"]!, (string)obj["kind"]!);
@@ -142,7 +192,7 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
                 await DeleteOwnedAsync(stale, cancellationToken);
         _owned[key] = owned;
 
-        var status = UserDeploymentStatus.Compute(input, generation, n => Deployments.Get(KeyOf(ns, n)), resource["status"] as JsonObject, DateTimeOffset.UtcNow);
+        var status = UserDeploymentStatus.Compute(input, generation, n => Deployments.Get(KeyOf(ns, n)), resource["status"] as JsonObject, DateTimeOffset.UtcNow, hostConflict);
         await WriteStatusAsync(key, resource, status, cancellationToken);
     }
 
