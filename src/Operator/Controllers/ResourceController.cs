@@ -11,9 +11,8 @@ namespace CleanScheduler.Operator.Controllers;
 /// resourceVersion) queues nothing.
 /// </summary>
 /// <param name="Trim">What the cache keeps of each object (default: <see cref="ResourceWatcher.Slim"/>).</param>
-/// <param name="Removed">Called when an object of this kind is gone (deleted, or absent from a re-list).</param>
 /// <param name="Owners">The keys to queue for an object that has no ownerReference of the controller's kind.</param>
-public sealed record OwnedWatch(KubeResource Kind, string? Selector, ObjectCache Cache, Func<JsonObject, JsonObject>? Trim = null, Action<JsonObject>? Removed = null,
+public sealed record OwnedWatch(KubeResource Kind, string? Selector, ObjectCache Cache, Func<JsonObject, JsonObject>? Trim = null,
     Func<JsonObject, IEnumerable<string>>? Owners = null);
 
 /// <summary>
@@ -77,11 +76,11 @@ public abstract class ResourceController
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var watched = new List<KubeResource> { Primary };
-        _watchers.Add(new ResourceWatcher(Client, Primary, Options.WatchNamespace, null, new Cache(this, Resources, null, null, null), Logger));
+        _watchers.Add(new ResourceWatcher(Client, Primary, Options.WatchNamespace, null, new Cache(this, Resources, null, null), Logger));
         foreach (var owned in Owned)
         {
             watched.Add(owned.Kind);
-            _watchers.Add(new ResourceWatcher(Client, owned.Kind, Options.WatchNamespace, owned.Selector, new Cache(this, owned.Cache, Primary.Kind, owned.Removed, owned.Owners), Logger)
+            _watchers.Add(new ResourceWatcher(Client, owned.Kind, Options.WatchNamespace, owned.Selector, new Cache(this, owned.Cache, Primary.Kind, owned.Owners), Logger)
             {
                 Trim = owned.Trim ?? ResourceWatcher.Slim,
             });
@@ -199,8 +198,7 @@ public abstract class ResourceController
     protected static DateTimeOffset? Time(JsonNode? node) => DateTimeOffset.TryParse((string?)node, out var t) ? t : null;
 
     /// <summary>Keeps a cache of one kind; primary changes queue their own key, owned objects' changes queue their owner's.</summary>
-    private sealed class Cache(ResourceController controller, ObjectCache cache, string? ownerKind, Action<JsonObject>? removed,
-        Func<JsonObject, IEnumerable<string>>? owners) : IWatchHandler
+    private sealed class Cache(ResourceController controller, ObjectCache cache, string? ownerKind, Func<JsonObject, IEnumerable<string>>? owners) : IWatchHandler
     {
         public Task OnListAsync(IReadOnlyList<JsonObject> items, CancellationToken cancellationToken)
         {
@@ -239,7 +237,6 @@ public abstract class ResourceController
         private void Gone(JsonObject item)
         {
             if (ownerKind is null) controller.OnResourceChanged(KeyOf(item), null);
-            removed?.Invoke(item);
             Enqueue(item);
         }
 

@@ -163,7 +163,6 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
         }
 
         // A host another resource holds gets no Ingress (the rest still runs); the status names the holder.
-        if (_hosts.TryGetValue(key, out var claim) && !SameHost(claim.Host, input.Host)) OnResourceChanged(key, resource);
         var holder = HostHolder(input.Host);
         var hostConflict = holder is not null && holder != key
             ? $"Host {input.Host} is already served by UserDeployment {holder}; this deployment gets no Ingress until that one is gone"
