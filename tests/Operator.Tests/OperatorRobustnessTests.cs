@@ -38,7 +38,8 @@ public sealed class OperatorRobustnessTests : IAsyncLifetime
         await Eventually.TrueAsync(() => faulty!.Attempts("bad1-web").Count >= 6, "the failing one retried", TimeSpan.FromSeconds(20));
 
         // Back-off from 100 ms, doubling: the sixth attempt comes 0.8-1.6 s after the fifth (a watch event may bring one
-        // earlier, as in client-go), and a few seconds hold a handful of attempts, not a hot loop.
+        // earlier, as in client-go, but not start a second chain of retries), and a few seconds hold a handful of
+        // attempts, not a hot loop.
         var times = faulty!.Attempts("bad1-web");
         var gaps = string.Join(", ", times.Zip(times.Skip(1), (a, b) => (int)(b - a).TotalMilliseconds));
         Assert.True(times[5] - times[4] > TimeSpan.FromMilliseconds(700), "back-off grows (gaps in ms: " + gaps + ")");
