@@ -93,7 +93,7 @@ void Sample()
         var status = File.ReadAllLines($"/proc/{op.Id}/status");
         var hwm = long.Parse(status.First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
         if (hwm > peakKb && Environment.GetEnvironmentVariable("BENCH_TRACE") is not null)
-            Console.Error.WriteLine($"{clock.Elapsed.TotalSeconds:0.0}s: RSS high-water {hwm / 1024} MB, {Running()} Running, {status.First(l => l.StartsWith("Threads:", StringComparison.Ordinal))}");
+            Console.Error.WriteLine($"{clock.Elapsed.TotalSeconds:0.0}s: RSS high-water {hwm / 1024} MB, {Running()} Running, {string.Join(", ", status.Where(l => l.StartsWith("Threads:", StringComparison.Ordinal) || l.StartsWith("RssAnon:", StringComparison.Ordinal) || l.StartsWith("RssFile:", StringComparison.Ordinal)).Select(l => string.Join(" ", l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))))}");
         peakKb = Math.Max(peakKb, hwm);
     }
     catch (IOException) { }
