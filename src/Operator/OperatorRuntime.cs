@@ -18,8 +18,14 @@ public sealed class OperatorRuntime(IKubernetesClient client, OperatorSettings s
 
     public LeaderElector? Elector { get; private set; }
 
-    /// <summary>Set when the API server answered once: the probe's readiness.</summary>
-    public bool Ready => Controller?.Synced == true || Elector?.Contacted == true;
+    /// <summary>
+    /// The probe's readiness: the API server answered once, and no loop of a running controller has ended (a worker
+    /// or a watch that stopped would leave this instance leading but doing nothing).
+    /// </summary>
+    public bool Ready => (Controller?.Synced == true || Elector?.Contacted == true) && !Broken;
+
+    /// <summary>A loop of one of the controllers ended while they were meant to run.</summary>
+    public bool Broken => Controller?.Broken == true || AgentTasks?.Broken == true || Workflows?.Broken == true;
 
     /// <summary>When false, stopping does not hand the Lease back (as when the process is killed).</summary>
     public bool ReleaseLeaseOnStop { get; init; } = true;

@@ -69,6 +69,16 @@ public sealed class InstallManifestTests
     }
 
     [Fact]
+    public void The_operator_role_lets_it_list_and_watch_every_kind_its_controllers_watch()
+    {
+        var rules = One("ClusterRole", "cleanscheduler-operator")["rules"]!.AsArray();
+        foreach (var kind in Operator.Controllers.UserDeploymentController.WatchedKinds.Append(KubeResource.UserDeployments).Append(KubeResource.Jobs))
+            foreach (var verb in new[] { "list", "watch" })
+                Assert.True(rules.Any(r => r!["apiGroups"]!.AsArray().Any(g => (string?)g == kind.Group) && r["resources"]!.AsArray().Any(x => (string?)x == kind.Plural)
+                    && r["verbs"]!.AsArray().Any(v => (string?)v == verb)), $"{verb} {kind.Plural}");
+    }
+
+    [Fact]
     public void The_CRDs_have_a_status_subresource_printer_columns_and_short_names()
     {
         foreach (var (name, shortName) in new[] { ("userdeployments", "ud"), ("agenttasks", "at"), ("workflows", "wf") })

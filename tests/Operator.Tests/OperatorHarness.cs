@@ -47,11 +47,13 @@ public sealed class OperatorHarness : IAsyncDisposable
         return settings ?? throw new InvalidOperationException(string.Join("; ", errors));
     }
 
-    public (OperatorRuntime Runtime, OperatorMetrics Metrics, CancellationTokenSource Stop) StartOperator(OperatorSettings? settings = null, bool releaseLease = true)
+    /// <param name="wrap">Stands between the operator and its client (to inject faults).</param>
+    public (OperatorRuntime Runtime, OperatorMetrics Metrics, CancellationTokenSource Stop) StartOperator(OperatorSettings? settings = null, bool releaseLease = true,
+        Func<IKubernetesClient, IKubernetesClient>? wrap = null)
     {
         var client = NewClient("cleanscheduler-operator");
         var metrics = new OperatorMetrics();
-        var runtime = new OperatorRuntime(client, settings ?? Settings(), metrics, NullLoggerFactory.Instance) { ReleaseLeaseOnStop = releaseLease };
+        var runtime = new OperatorRuntime(wrap?.Invoke(client) ?? client, settings ?? Settings(), metrics, NullLoggerFactory.Instance) { ReleaseLeaseOnStop = releaseLease };
         var stop = new CancellationTokenSource();
         _operators.Add((stop, Task.Run(() => runtime.RunAsync(stop.Token)), client));
         return (runtime, metrics, stop);

@@ -5,10 +5,15 @@ using CleanScheduler.Operator.Metrics;
 
 namespace CleanScheduler.Operator.Controllers;
 
-/// <summary>What a controller owns and watches: its changes queue the owner (by ownerReference kind).</summary>
+/// <summary>
+/// What a controller owns and watches: a change queues the owner (by ownerReference kind), and an object without one
+/// queues the keys <paramref name="Owners"/> names. A change that leaves the trimmed object as it was (but for its
+/// resourceVersion) queues nothing.
+/// </summary>
 /// <param name="Trim">What the cache keeps of each object (default: <see cref="ResourceWatcher.Slim"/>).</param>
-/// <param name="Removed">Called when an object of this kind is gone (deleted, or absent from a re-list).</param>
-public sealed record OwnedWatch(KubeResource Kind, string? Selector, ObjectCache Cache, Func<JsonObject, JsonObject>? Trim = null, Action<JsonObject>? Removed = null);
+/// <param name="Owners">The keys to queue for an object that has no ownerReference of the controller's kind.</param>
+public sealed record OwnedWatch(KubeResource Kind, string? Selector, ObjectCache Cache, Func<JsonObject, JsonObject>? Trim = null,
+    Func<JsonObject, IEnumerable<string>>? Owners = null);
 
 /// <summary>
 /// The loop shared by the operator's controllers: a watch of the primary resource keeps a cache and queues
@@ -38,14 +43,29 @@ public abstract class ResourceController
     /// <summary>Every watch has listed once.</summary>
     public bool Synced => _watchers.Count > 0 && _watchers.All(w => w.Lists > 0);
 
+    /// <summary>
+    /// A loop of this controller (a worker, a watch, the resync) ended while the controller was not being stopped: it
+    /// no longer does all its work, and the operator reports itself not ready.
+    /// </summary>
+    public bool Broken => Volatile.Read(ref _endedLoops) > 0;
+
+    private int _endedLoops;
+
     /// <summary>Lists of the primary resource done so far (the first and every re-list).</summary>
     public int ResourceLists => _watchers.Count > 0 ? _watchers[0].Lists : 0;
 
     /// <summary>The objects this controller owns and watches.</summary>
     protected abstract IEnumerable<OwnedWatch> Owned { get; }
 
-    /// <summary>Failures a retry may cure: the key goes back on the queue, rate-limited.</summary>
+    /// <summary>
+    /// Failures a retry may cure, logged as a warning. Any other exception is a bug or an input we did not foresee: it is
+    /// logged as an error with its stack trace. Either way the key goes back on the queue with its back-off and the
+    /// worker carries on with the next key.
+    /// </summary>
     protected virtual bool IsRetryable(Exception e) => e is KubeApiException or KubeUnavailableException or IOException or HttpRequestException or System.Text.Json.JsonException;
+
+    /// <summary>Called as the watch of the primary resource changes the cache: <paramref name="resource"/> as cached now, null once it is gone.</summary>
+    protected virtual void OnResourceChanged(string key, JsonObject? resource) { }
 
     /// <summary>Brings the cluster in line with one resource; <paramref name="resource"/> is null once it is gone.</summary>
     protected abstract Task ReconcileAsync(string key, JsonObject? resource, CancellationToken cancellationToken);
@@ -55,15 +75,41 @@ public abstract class ResourceController
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        var watched = new List<KubeResource> { Primary };
         _watchers.Add(new ResourceWatcher(Client, Primary, Options.WatchNamespace, null, new Cache(this, Resources, null, null), Logger));
         foreach (var owned in Owned)
-            _watchers.Add(new ResourceWatcher(Client, owned.Kind, Options.WatchNamespace, owned.Selector, new Cache(this, owned.Cache, Primary.Kind, owned.Removed), Logger)
+        {
+            watched.Add(owned.Kind);
+            _watchers.Add(new ResourceWatcher(Client, owned.Kind, Options.WatchNamespace, owned.Selector, new Cache(this, owned.Cache, Primary.Kind, owned.Owners), Logger)
             {
                 Trim = owned.Trim ?? ResourceWatcher.Slim,
             });
-        var tasks = _watchers.Select(w => w.RunAsync(cancellationToken)).Append(ResyncAsync(cancellationToken)).ToList();
-        for (var i = 0; i < Options.Workers; i++) tasks.Add(WorkAsync(cancellationToken));
+        }
+        var tasks = _watchers.Select((w, i) => GuardAsync($"watch of {watched[i].Plural}", () => w.RunAsync(cancellationToken), cancellationToken))
+            .Append(GuardAsync("resync", () => ResyncAsync(cancellationToken), cancellationToken)).ToList();
+        for (var i = 0; i < Options.Workers; i++) tasks.Add(GuardAsync($"worker {i + 1}", () => WorkAsync(cancellationToken), cancellationToken));
         await Task.WhenAll(tasks);
+    }
+
+    /// <summary>Runs one of the controller's loops; one that ends before the controller is stopped marks it <see cref="Broken"/>.</summary>
+    private async Task GuardAsync(string loop, Func<Task> run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await run();
+            if (!cancellationToken.IsCancellationRequested) Ended(loop, null);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
+        catch (Exception e)
+        {
+            Ended(loop, e);
+        }
+    }
+
+    private void Ended(string loop, Exception? error)
+    {
+        Interlocked.Increment(ref _endedLoops);
+        Logger.LogCritical(error, "The {Loop} of the {Controller} controller ended; the operator is no longer ready", loop, Name);
     }
 
     private async Task ResyncAsync(CancellationToken cancellationToken)
@@ -95,11 +141,14 @@ public abstract class ResourceController
             {
                 return;
             }
-            catch (Exception e) when (IsRetryable(e))
+            catch (Exception e)
             {
                 failed = true;
                 var delay = Queue.AddRateLimited(key);
-                Logger.LogWarning("Reconcile of {Kind} {Key} failed: {Error}; retrying in {Delay} ms", Primary.Kind, key, e.Message, (int)delay.TotalMilliseconds);
+                if (IsRetryable(e))
+                    Logger.LogWarning("Reconcile of {Kind} {Key} failed: {Error}; retrying in {Delay} ms", Primary.Kind, key, e.Message, (int)delay.TotalMilliseconds);
+                else
+                    Logger.LogError(e, "Reconcile of {Kind} {Key} failed unexpectedly; retrying in {Delay} ms", Primary.Kind, key, (int)delay.TotalMilliseconds);
             }
             finally
             {
@@ -149,7 +198,7 @@ public abstract class ResourceController
     protected static DateTimeOffset? Time(JsonNode? node) => DateTimeOffset.TryParse((string?)node, out var t) ? t : null;
 
     /// <summary>Keeps a cache of one kind; primary changes queue their own key, owned objects' changes queue their owner's.</summary>
-    private sealed class Cache(ResourceController controller, ObjectCache cache, string? ownerKind, Action<JsonObject>? removed) : IWatchHandler
+    private sealed class Cache(ResourceController controller, ObjectCache cache, string? ownerKind, Func<JsonObject, IEnumerable<string>>? owners) : IWatchHandler
     {
         public Task OnListAsync(IReadOnlyList<JsonObject> items, CancellationToken cancellationToken)
         {
@@ -159,10 +208,11 @@ public abstract class ResourceController
                 var key = KeyOf(item);
                 seen.Add(key);
                 cache.Set(key, item);
-                Enqueue(item);
+                if (ownerKind is null) controller.OnResourceChanged(key, item);
             }
             foreach (var gone in cache.Keys.Where(k => !seen.Contains(k)).ToList())
                 if (cache.Remove(gone) is { } item) Gone(item);
+            foreach (var item in items) Enqueue(item);   // once all are known (a reconcile may look at the others)
             return Task.CompletedTask;
         }
 
@@ -176,15 +226,17 @@ public abstract class ResourceController
             }
             else
             {
+                var before = ownerKind is null ? null : cache.Get(key);
                 cache.SetIfNewer(key, item);
-                Enqueue(item);
+                if (ownerKind is null) controller.OnResourceChanged(key, item);
+                if (before is null || !SameButVersion(before, item)) Enqueue(item);
             }
             return Task.CompletedTask;
         }
 
         private void Gone(JsonObject item)
         {
-            removed?.Invoke(item);
+            if (ownerKind is null) controller.OnResourceChanged(KeyOf(item), null);
             Enqueue(item);
         }
 
@@ -195,9 +247,23 @@ public abstract class ResourceController
                 controller.Queue.Add(KeyOf(item));
                 return;
             }
+            var queued = false;
             foreach (var owner in item["metadata"]?["ownerReferences"] as JsonArray ?? [])
                 if ((string?)owner?["kind"] == ownerKind && (string?)owner["apiVersion"] == CustomResources.ApiVersion)
+                {
                     controller.Queue.Add(KeyOf((string?)item["metadata"]?["namespace"], (string)owner["name"]!));
+                    queued = true;
+                }
+            if (!queued && owners is not null)
+                foreach (var key in owners(item)) controller.Queue.Add(key);
+        }
+
+        private static bool SameButVersion(JsonObject before, JsonObject after)
+        {
+            var (a, b) = ((JsonObject)before.DeepClone(), (JsonObject)after.DeepClone());
+            (a["metadata"] as JsonObject)?.Remove("resourceVersion");
+            (b["metadata"] as JsonObject)?.Remove("resourceVersion");
+            return JsonNode.DeepEquals(a, b);
         }
     }
 }

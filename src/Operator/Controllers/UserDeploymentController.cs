@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using CleanScheduler.Application.Kubernetes;
 using CleanScheduler.Domain.Templates;
@@ -17,10 +18,11 @@ public sealed record ControllerOptions(
     string FieldManager = UserDeploymentController.FieldManager);
 
 /// <summary>
-/// The UserDeployment controller (DESIGN.md §6): watches UserDeployments and the Deployments they own, queues the
-/// resource on every change and on each resync, and reconciles it: finalizer, template, every owned object by
-/// server-side apply (only when what we would apply differs from what we last applied), pruning of objects no
-/// longer rendered, and status from the owned Deployments. A reconcile with nothing changed sends no request.
+/// The UserDeployment controller (DESIGN.md §6): watches UserDeployments and every kind of object they own, queues the
+/// resource on every change (of an owned object: its owner) and on each resync, and reconciles it: finalizer, template,
+/// every owned object by server-side apply (only when what we would apply differs from what we last applied, or the
+/// object differs from what that apply left: deleted or edited by hand), pruning of objects no longer rendered, and
+/// status from the owned Deployments. A reconcile with nothing changed sends no request.
 /// </summary>
 public sealed class UserDeploymentController(IKubernetesClient client, ControllerOptions options, OperatorMetrics metrics, ILogger logger)
     : ResourceController(client, KubeResource.UserDeployments, Name, options, metrics, logger)
@@ -35,22 +37,82 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
         KubeResource.NetworkPolicies, KubeResource.ExternalSecrets, // Secrets: the server's, owned by the resource, removed by GC
     ];
 
-    private readonly ObjectCache _deployments = new();
-    private readonly ConcurrentDictionary<string, string> _applied = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, IReadOnlySet<string>> _owned = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string> _templates = new(StringComparer.Ordinal);
-
     /// <summary>
-    /// The owned Deployments, cached as summaries; one deleted behind our back is forgotten as applied, so that the
-    /// owner's next reconcile (its deletion queues it) applies it again.
+    /// The owned kinds whose changes are watched (label-selected to what we manage): each cached as a summary with the
+    /// hash of the fields we apply (<see cref="DriftHash"/>). Secrets are the server's and the operator may not read them.
     /// </summary>
-    protected override IEnumerable<OwnedWatch> Owned =>
+    public static readonly IReadOnlyList<KubeResource> WatchedKinds =
     [
-        new(KubeResource.Deployments, ManagedSelector, _deployments, DeploymentSummary,
-            d => _applied.TryRemove(ObjectKey(KubeResource.Deployments, (string?)d["metadata"]?["namespace"], (string)d["metadata"]!["name"]!), out _)),
+        KubeResource.Namespaces, KubeResource.ResourceQuotas, KubeResource.LimitRanges, KubeResource.NetworkPolicies, KubeResource.ConfigMaps,
+        KubeResource.Deployments, KubeResource.Services, KubeResource.Ingresses, KubeResource.ExternalSecrets,
     ];
 
+    private readonly Dictionary<KubeResource, ObjectCache> _caches = WatchedKinds
+        .Where(k => k != KubeResource.ExternalSecrets || options.Render.ClusterSecretStore is not null)
+        .ToDictionary(k => k, _ => new ObjectCache());
+    private readonly ConcurrentDictionary<string, Applied> _applied = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IReadOnlySet<string>> _owned = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _templates = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, HostClaim> _hosts = new(StringComparer.Ordinal);
+
+    /// <summary>The host a live resource claims, and when the resource was created (the first claim keeps the host).</summary>
+    private sealed record HostClaim(string Host, DateTimeOffset Created);
+
+    /// <summary>What we last applied of an object (the hash of the rendered object) and what the API server answered (its <see cref="DriftHash"/>).</summary>
+    private sealed record Applied(string Rendered, string Observed);
+
+    private ObjectCache Deployments => _caches[KubeResource.Deployments];
+
+    private ObjectCache Ingresses => _caches[KubeResource.Ingresses];
+
+    /// <summary>
+    /// Every owned kind, cached as summaries (Deployments with their replicas and status, which the status needs). A
+    /// change queues the owner: by ownerReference, and for the namespace-wide objects (Namespace, ResourceQuota,
+    /// LimitRange) every resource of the namespace. ExternalSecrets only when a ClusterSecretStore is configured.
+    /// </summary>
+    protected override IEnumerable<OwnedWatch> Owned =>
+        _caches.Keys.Select(kind =>
+            new OwnedWatch(kind, ManagedSelector, _caches[kind], kind == KubeResource.Deployments ? DeploymentSummary : Summary,
+                Owners: o => ResourcesIn(kind == KubeResource.Namespaces ? (string?)o["metadata"]?["name"] : (string?)o["metadata"]?["namespace"])));
+
+    private IEnumerable<string> ResourcesIn(string? ns) => ns is null ? [] : Resources.Keys.Where(k => k.StartsWith(ns + "/", StringComparison.Ordinal)).ToList();
+
     protected override bool IsRetryable(Exception e) => e is UserDeploymentSpecException || base.IsRetryable(e);
+
+    // --- hosts ------------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Keeps the index of the hosts the resources claim (every resource that exists and is not being deleted claims
+    /// its host, public port or not, as the server's database does). When a claim changes, the other claimants of
+    /// the hosts concerned are queued: one may now hold the host, or have lost it to an older resource.
+    /// </summary>
+    protected override void OnResourceChanged(string key, JsonObject? resource)
+    {
+        var live = resource is not null && resource["metadata"]?["deletionTimestamp"] is null && (string?)resource["spec"]?["desiredState"] != "deleted";
+        var claim = live ? new HostClaim(HostOf(resource!, Options.DeploymentDomain), Time(resource!["metadata"]?["creationTimestamp"]) ?? DateTimeOffset.MaxValue) : null;
+        _hosts.TryGetValue(key, out var before);
+        if (claim == before) return;
+        if (claim is null) _hosts.TryRemove(key, out _); else _hosts[key] = claim;
+        foreach (var other in _hosts.Where(h => h.Key != key && (SameHost(h.Value.Host, before?.Host) || SameHost(h.Value.Host, claim?.Host))).Select(h => h.Key).ToList())
+            Queue.Add(other);
+    }
+
+    /// <summary>The resource that holds <paramref name="host"/>: of those claiming it, the first created (then by namespace/name).</summary>
+    private string? HostHolder(string host) => _hosts
+        .Where(h => SameHost(h.Value.Host, host))
+        .OrderBy(h => h.Value.Created).ThenBy(h => h.Key, StringComparer.Ordinal)
+        .Select(h => h.Key).FirstOrDefault();
+
+    private static bool SameHost(string? a, string? b) => a is not null && b is not null && string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The host a resource's Ingress serves, as <see cref="UserDeploymentInput"/> derives it: spec.host, else &lt;user&gt;-&lt;name&gt;.&lt;domain&gt;.</summary>
+    private static string HostOf(JsonObject resource, string domain)
+    {
+        if ((string?)resource["spec"]?["host"] is { Length: > 0 } host) return host;
+        var ns = (string?)resource["metadata"]?["namespace"] ?? "";
+        var handle = (string?)resource["spec"]?["owner"]?["user"] ?? (ns.StartsWith("sandbox-", StringComparison.Ordinal) ? ns["sandbox-".Length..] : ns);
+        return $"{handle}-{(string?)resource["metadata"]?["name"]}.{domain}";
+    }
 
     // --- reconcile ---------------------------------------------------------------------------------------------------
 
@@ -100,26 +162,36 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
             throw;
         }
 
-        var objects = ManifestRenderer.Render(input, Options.Render);
+        // A host another resource holds gets no Ingress (the rest still runs); the status names the holder.
+        var holder = HostHolder(input.Host);
+        var hostConflict = holder is not null && holder != key
+            ? $"Host {input.Host} is already served by UserDeployment {holder}; this deployment gets no Ingress until that one is gone"
+            : null;
+        var objects = ManifestRenderer.Render(input, Options.Render)
+            .Where(o => hostConflict is null || (string?)o["kind"] != "Ingress").ToList();
         var owned = new HashSet<string>(StringComparer.Ordinal);
+        if (hostConflict is not null && Ingresses.ContainsKey(KeyOf(ns, name)))   // applied before the conflict, or by an earlier run
+            await DeleteOwnedAsync(ObjectKey(KubeResource.Ingresses, ns, name), cancellationToken);
         foreach (var obj in objects)
         {
             var target = KubeResource.For((string)obj["apiVersion"]!, (string)obj["kind"]!);
             var objectKey = ObjectKey(target, (string?)obj["metadata"]!["namespace"], (string)obj["metadata"]!["name"]!);
             if (obj["metadata"]!["ownerReferences"] is not null) owned.Add(objectKey);
             var hash = Hash(obj);
-            var missing = target == KubeResource.Deployments && !_deployments.ContainsKey(KeyOf(obj));
-            if (!missing && _applied.TryGetValue(objectKey, out var last) && last == hash) continue;
+            // Applied before, unchanged since, and the object as the watch last saw it is what our apply left: nothing to do.
+            // Missing (deleted by hand) or edited (its hash differs), it is applied again.
+            if (_applied.TryGetValue(objectKey, out var last) && last.Rendered == hash && !Drifted(target, KeyOf(obj), last)) continue;
             var live = await Client.ApplyAsync(target, obj, Options.FieldManager, force: true, cancellationToken: cancellationToken);
-            _applied[objectKey] = hash;
-            if (target == KubeResource.Deployments) _deployments.SetIfNewer(KeyOf(live), DeploymentSummary(live));
+            _applied[objectKey] = new Applied(hash, DriftHash(live));
+            if (_caches.TryGetValue(target, out var cache))
+                cache.SetIfNewer(KeyOf(live), target == KubeResource.Deployments ? DeploymentSummary(live) : Summary(live));
         }
         if (_owned.TryGetValue(key, out var before))
             foreach (var stale in before.Where(k => !owned.Contains(k)))
                 await DeleteOwnedAsync(stale, cancellationToken);
         _owned[key] = owned;
 
-        var status = UserDeploymentStatus.Compute(input, generation, n => _deployments.Get(KeyOf(ns, n)), resource["status"] as JsonObject, DateTimeOffset.UtcNow);
+        var status = UserDeploymentStatus.Compute(input, generation, n => Deployments.Get(KeyOf(ns, n)), resource["status"] as JsonObject, DateTimeOffset.UtcNow, hostConflict);
         await WriteStatusAsync(key, resource, status, cancellationToken);
     }
 
@@ -172,7 +244,7 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
     {
         var parts = objectKey.Split('|');
         var kind = KubeResource.Known.First(r => r.ApiVersion == parts[0] && r.Kind == parts[1]);
-        try { await Client.DeleteAsync(kind, parts[2], parts[3], "Background", cancellationToken); }
+        try { await Client.DeleteAsync(kind, parts[2].Length == 0 ? null : parts[2], parts[3], "Background", cancellationToken); }
         catch (KubeNotFoundException) { }
         _applied.TryRemove(objectKey, out _);
     }
@@ -184,10 +256,14 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
         if (!keepResource) Resources.Remove(key);
     }
 
-    /// <summary>What the controller reads of an owned Deployment (name, owner, resourceVersion, replicas, status): a fraction of the object.</summary>
-    private static JsonObject DeploymentSummary(JsonObject deployment)
+    /// <summary>Whether the object differs from what our last apply left (or is gone); a kind we do not watch never has.</summary>
+    private bool Drifted(KubeResource kind, string key, Applied last) =>
+        _caches.TryGetValue(kind, out var cache) && (string?)cache.Get(key)?["hash"] != last.Observed;
+
+    /// <summary>What the controller keeps of an owned object: its name, owner and the hash of what we apply.</summary>
+    private static JsonObject Summary(JsonObject obj)
     {
-        var metadata = deployment["metadata"] as JsonObject;
+        var metadata = obj["metadata"] as JsonObject;
         return new JsonObject
         {
             ["metadata"] = new JsonObject
@@ -195,12 +271,52 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
                 ["name"] = metadata?["name"]?.DeepClone(),
                 ["namespace"] = metadata?["namespace"]?.DeepClone(),
                 ["resourceVersion"] = metadata?["resourceVersion"]?.DeepClone(),
-                ["generation"] = metadata?["generation"]?.DeepClone(),
-                ["ownerReferences"] = metadata?["ownerReferences"]?.DeepClone(),
+                ["ownerReferences"] = Owners(metadata?["ownerReferences"]),
             },
-            ["spec"] = new JsonObject { ["replicas"] = deployment["spec"]?["replicas"]?.DeepClone() },
-            ["status"] = deployment["status"]?.DeepClone(),
+            ["hash"] = DriftHash(obj),
         };
+    }
+
+    /// <summary>What the controller reads of an owned Deployment (name, owner, resourceVersion, replicas, status, hash): a fraction of the object.</summary>
+    private static JsonObject DeploymentSummary(JsonObject deployment)
+    {
+        var summary = Summary(deployment);
+        summary["metadata"]!["generation"] = deployment["metadata"]?["generation"]?.DeepClone();
+        summary["spec"] = new JsonObject { ["replicas"] = deployment["spec"]?["replicas"]?.DeepClone() };
+        summary["status"] = deployment["status"]?.DeepClone();
+        return summary;
+    }
+
+    /// <summary>The ownerReferences as far as queueing the owner needs them (apiVersion, kind, name).</summary>
+    private static JsonArray? Owners(JsonNode? references) => references is JsonArray array
+        ? new JsonArray(array.Select(r => (JsonNode?)new JsonObject
+        {
+            ["apiVersion"] = r?["apiVersion"]?.DeepClone(), ["kind"] = r?["kind"]?.DeepClone(), ["name"] = r?["name"]?.DeepClone(),
+        }).ToArray())
+        : null;
+
+    /// <summary>
+    /// A hash of what an object holds that we apply: labels, annotations (not those the Deployment controller and kubectl
+    /// keep), ownerReferences, and every top-level field but status (spec, data, ...). Defaults the API server fills in
+    /// are part of it too; they are the same in the answer to our apply and in what the watch sees later, so only a
+    /// change by someone else makes the two differ.
+    /// </summary>
+    public static string DriftHash(JsonObject obj)
+    {
+        var metadata = obj["metadata"] as JsonObject;
+        var annotations = new JsonObject();
+        foreach (var (name, value) in metadata?["annotations"] as JsonObject ?? [])
+            if (!name.StartsWith("deployment.kubernetes.io/", StringComparison.Ordinal) && name != "kubectl.kubernetes.io/last-applied-configuration")
+                annotations[name] = value?.DeepClone();
+        var fields = new JsonObject
+        {
+            ["labels"] = metadata?["labels"]?.DeepClone(),
+            ["annotations"] = annotations,
+            ["ownerReferences"] = metadata?["ownerReferences"]?.DeepClone(),
+        };
+        foreach (var (name, value) in obj)
+            if (name is not ("apiVersion" or "kind" or "metadata" or "status")) fields[name] = value?.DeepClone();
+        return Convert.ToBase64String(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(fields)).AsSpan(0, 12));
     }
 
     private static string ObjectKey(KubeResource resource, string? ns, string name) => $"{resource.ApiVersion}|{resource.Kind}|{ns}|{name}";

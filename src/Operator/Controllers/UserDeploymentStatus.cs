@@ -7,10 +7,13 @@ namespace CleanScheduler.Operator.Controllers;
 /// <summary>
 /// A UserDeployment's status from its owned Deployments (pure): per-service desired and ready replicas, the phase,
 /// and the Ready / Progressing / Degraded conditions. A condition keeps its lastTransitionTime while its status holds.
+/// A host conflict (another resource holds the host: no Ingress) makes it Degraded with reason HostConflict and no URL,
+/// whatever the phase of its services.
 /// </summary>
 public static class UserDeploymentStatus
 {
-    public static JsonObject Compute(RenderInput input, long generation, Func<string, JsonObject?> deploymentNamed, JsonObject? previous, DateTimeOffset now)
+    public static JsonObject Compute(RenderInput input, long generation, Func<string, JsonObject?> deploymentNamed, JsonObject? previous, DateTimeOffset now,
+        string? hostConflict = null)
     {
         var services = new JsonArray();
         var allReady = true;
@@ -37,18 +40,21 @@ public static class UserDeploymentStatus
         else if (!input.Running) (phase, message) = allDown ? ("Stopped", "Stopped: all services scaled to zero") : ("Provisioning", "Scaling down to zero");
         else if (allReady) (phase, message) = ("Running", "All services are ready");
         else (phase, message) = ("Provisioning", "Waiting for services to become ready");
+        var (degraded, degradedReason, degradedMessage) = phase == "Failed" ? (true, "DeploymentFailed", message)
+            : hostConflict is not null ? (true, "HostConflict", hostConflict)
+            : (false, "AsExpected", "");
 
         var result = new JsonObject
         {
             ["phase"] = phase,
-            ["message"] = message,
+            ["message"] = degraded ? degradedMessage : message,
             ["observedGeneration"] = generation,
-            ["urls"] = input.Running && input.Spec.Services.Any(s => s.Ports.Any(p => p.Public)) ? new JsonArray($"https://{input.Host}") : new JsonArray(),
+            ["urls"] = input.Running && hostConflict is null && input.Spec.Services.Any(s => s.Ports.Any(p => p.Public)) ? new JsonArray($"https://{input.Host}") : new JsonArray(),
             ["services"] = services,
             ["conditions"] = new JsonArray(
                 Condition("Ready", phase == "Running", phase == "Running" ? "AllReplicasReady" : phase, message, generation, previous, now),
                 Condition("Progressing", phase == "Provisioning", phase == "Provisioning" ? "Reconciling" : "Reconciled", message, generation, previous, now),
-                Condition("Degraded", phase == "Failed", phase == "Failed" ? "DeploymentFailed" : "AsExpected", phase == "Failed" ? message : "", generation, previous, now)),
+                Condition("Degraded", degraded, degradedReason, degradedMessage, generation, previous, now)),
         };
         return result;
     }

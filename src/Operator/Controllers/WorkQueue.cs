@@ -6,6 +6,8 @@ namespace CleanScheduler.Operator.Controllers;
 /// The controller's queue of keys (namespace/name) to reconcile, as client-go's rate-limited work queue: a key is
 /// queued at most once, never handed to two workers at a time (added while in progress: queued again once done),
 /// and a key that keeps failing waits exponentially longer (<see cref="BaseDelay"/> doubling up to <see cref="MaxDelay"/>).
+/// A key waits for at most one delayed add at a time, the earliest (as client-go's delaying queue), so that retries
+/// of a failing key form one chain of growing delays however often it was also queued directly.
 /// </summary>
 public sealed class WorkQueue
 {
@@ -14,6 +16,7 @@ public sealed class WorkQueue
     private readonly HashSet<string> _processing = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _failures = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTime> _waiting = new(StringComparer.Ordinal);
     private readonly Channel<string> _ready = Channel.CreateUnbounded<string>();
 
     public TimeSpan BaseDelay { get; init; } = TimeSpan.FromMilliseconds(100);
@@ -34,7 +37,21 @@ public sealed class WorkQueue
     public void AddAfter(string key, TimeSpan delay)
     {
         if (delay <= TimeSpan.Zero) { Add(key); return; }
-        _ = Task.Delay(delay).ContinueWith(_ => Add(key), TaskScheduler.Default);
+        var due = DateTime.UtcNow + delay;
+        lock (_gate)
+        {
+            if (_waiting.TryGetValue(key, out var earlier) && earlier <= due) return;
+            _waiting[key] = due;
+        }
+        _ = Task.Delay(delay).ContinueWith(_ =>
+        {
+            lock (_gate)
+            {
+                if (!_waiting.TryGetValue(key, out var current) || current != due) return;   // superseded by an earlier one
+                _waiting.Remove(key);
+            }
+            Add(key);
+        }, TaskScheduler.Default);
     }
 
     /// <summary>Queue again after the key's back-off, which doubles with every consecutive failure.</summary>
