@@ -258,12 +258,22 @@ public abstract class ResourceController
                 foreach (var key in owners(item)) controller.Queue.Add(key);
         }
 
+        /// <summary>The two objects are equal but for metadata.resourceVersion (compared in place: this runs for every watch event).</summary>
         private static bool SameButVersion(JsonObject before, JsonObject after)
         {
-            var (a, b) = ((JsonObject)before.DeepClone(), (JsonObject)after.DeepClone());
-            (a["metadata"] as JsonObject)?.Remove("resourceVersion");
-            (b["metadata"] as JsonObject)?.Remove("resourceVersion");
-            return JsonNode.DeepEquals(a, b);
+            if (before.Count != after.Count) return false;
+            foreach (var (name, value) in before)
+            {
+                if (!after.TryGetPropertyValue(name, out var other)) return false;
+                if (name == "metadata" && value is JsonObject a && other is JsonObject b)
+                {
+                    if (a.Count != b.Count) return false;
+                    foreach (var (field, x) in a)
+                        if (field != "resourceVersion" && (!b.TryGetPropertyValue(field, out var y) || !JsonNode.DeepEquals(x, y))) return false;
+                }
+                else if (!JsonNode.DeepEquals(value, other)) return false;
+            }
+            return true;
         }
     }
 }

@@ -303,20 +303,39 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
     /// </summary>
     public static string DriftHash(JsonObject obj)
     {
-        var metadata = obj["metadata"] as JsonObject;
-        var annotations = new JsonObject();
-        foreach (var (name, value) in metadata?["annotations"] as JsonObject ?? [])
-            if (!name.StartsWith("deployment.kubernetes.io/", StringComparison.Ordinal) && name != "kubectl.kubernetes.io/last-applied-configuration")
-                annotations[name] = value?.DeepClone();
-        var fields = new JsonObject
+        // Written straight from the nodes into the hash (no copies): this runs for every watch event of every owned kind.
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            ["labels"] = metadata?["labels"]?.DeepClone(),
-            ["annotations"] = annotations,
-            ["ownerReferences"] = metadata?["ownerReferences"]?.DeepClone(),
-        };
-        foreach (var (name, value) in obj)
-            if (name is not ("apiVersion" or "kind" or "metadata" or "status")) fields[name] = value?.DeepClone();
-        return Convert.ToBase64String(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(fields)).AsSpan(0, 12));
+            var metadata = obj["metadata"] as JsonObject;
+            writer.WriteStartObject();
+            writer.WritePropertyName("labels");
+            WriteOrNull(writer, metadata?["labels"]);
+            writer.WriteStartObject("annotations");
+            foreach (var (name, value) in metadata?["annotations"] as JsonObject ?? [])
+                if (!name.StartsWith("deployment.kubernetes.io/", StringComparison.Ordinal) && name != "kubectl.kubernetes.io/last-applied-configuration")
+                {
+                    writer.WritePropertyName(name);
+                    WriteOrNull(writer, value);
+                }
+            writer.WriteEndObject();
+            writer.WritePropertyName("ownerReferences");
+            WriteOrNull(writer, metadata?["ownerReferences"]);
+            foreach (var (name, value) in obj)
+                if (name is not ("apiVersion" or "kind" or "metadata" or "status"))
+                {
+                    writer.WritePropertyName(name);
+                    WriteOrNull(writer, value);
+                }
+            writer.WriteEndObject();
+        }
+        return Convert.ToBase64String(SHA256.HashData(buffer.WrittenSpan).AsSpan(0, 12));
+    }
+
+    private static void WriteOrNull(Utf8JsonWriter writer, JsonNode? node)
+    {
+        if (node is null) writer.WriteNullValue();
+        else node.WriteTo(writer);
     }
 
     private static string ObjectKey(KubeResource resource, string? ns, string name) => $"{resource.ApiVersion}|{resource.Kind}|{ns}|{name}";
