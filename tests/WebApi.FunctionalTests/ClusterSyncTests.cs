@@ -15,7 +15,7 @@ using Npgsql;
 namespace CleanScheduler.WebApi.FunctionalTests;
 
 /// <summary>The server with KUBERNETES_ENABLED=true against the test API server (CRDs installed), syncing every 300 ms.</summary>
-public sealed class ClusterApiFactory : ApiFactory
+public class ClusterApiFactory : ApiFactory
 {
     private string _kubeconfig = "";
 

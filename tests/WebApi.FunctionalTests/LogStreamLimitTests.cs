@@ -11,41 +11,14 @@ using static CleanScheduler.WebApi.FunctionalTests.Api;
 namespace CleanScheduler.WebApi.FunctionalTests;
 
 /// <summary>The server with a cluster (the test API server) and small log stream limits: 2 per user, 8 seconds each.</summary>
-public sealed class LogStreamLimitFactory : ApiFactory
+public sealed class LogStreamLimitFactory : ClusterApiFactory
 {
     public static readonly LogStreamLimits Limits = new(PerUser: 2, Lifetime: TimeSpan.FromSeconds(8));
-    private string _kubeconfig = "";
-    private KubeApiServerTestDouble _kube = null!;
-
-    protected override IDictionary<string, string?> Settings
-    {
-        get
-        {
-            var settings = base.Settings;
-            settings["KUBERNETES_ENABLED"] = "true";
-            settings["KUBECONFIG"] = _kubeconfig;
-            settings["KUBERNETES_SERVICE_HOST"] = "";
-            return settings;
-        }
-    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
         builder.ConfigureTestServices(services => services.AddSingleton(Limits));
-    }
-
-    public override async Task InitializeAsync()
-    {
-        _kube = await KubeApiServerTestDouble.StartAsync(RepoPaths.Crds);
-        _kubeconfig = Kubeconfig.Write(_kube.Address);
-        await base.InitializeAsync();
-    }
-
-    protected override async Task DisposePeersAsync()
-    {
-        await _kube.DisposeAsync();
-        File.Delete(_kubeconfig);
     }
 }
 
