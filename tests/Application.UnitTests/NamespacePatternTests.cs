@@ -3,24 +3,24 @@ using CleanScheduler.Domain.Common;
 
 namespace CleanScheduler.Application.UnitTests;
 
-/// <summary>KUBERNETES_NAMESPACE: one namespace per organization, named by the organization's id.</summary>
+/// <summary>KUBERNETES_NAMESPACE: one namespace per team, named by the team's id.</summary>
 public sealed class NamespacePatternTests
 {
-    private static readonly OrganizationId Org = new(Guid.Parse("01a20000-0000-7000-8000-0000000000a1"));
+    private static readonly TeamId Team = new(Guid.Parse("01a20000-0000-7000-8000-0000000000a1"));
 
     [Fact]
-    public void The_organization_id_names_the_namespace_and_is_read_back_from_it()
+    public void The_team_id_names_the_namespace_and_is_read_back_from_it()
     {
         var options = new DeploymentOptions("apps.test", "team-%s-apps");
 
-        var ns = options.NamespaceFor(Org);
+        var ns = options.NamespaceFor(Team);
 
         Assert.Equal("team-01a20000-0000-7000-8000-0000000000a1-apps", ns);
-        Assert.Equal(Org, options.OrganizationOf(ns));
-        Assert.Null(options.OrganizationOf("sandbox-alice"));                                   // a user's namespace of old
-        Assert.Null(options.OrganizationOf("team-01A20000-0000-7000-8000-0000000000A1-apps"));  // not as the pattern names it
-        Assert.Null(options.OrganizationOf("sandbox-01a20000-0000-7000-8000-0000000000a1"));    // another pattern's
-        Assert.Null(options.OrganizationOf(null));
+        Assert.Equal(Team, options.TeamOf(ns));
+        Assert.Null(options.TeamOf("sandbox-alice"));                                   // a user's namespace of old
+        Assert.Null(options.TeamOf("team-01A20000-0000-7000-8000-0000000000A1-apps"));  // not as the pattern names it
+        Assert.Null(options.TeamOf("sandbox-01a20000-0000-7000-8000-0000000000a1"));    // another pattern's
+        Assert.Null(options.TeamOf(null));
     }
 
     [Theory]
@@ -36,6 +36,6 @@ public sealed class NamespacePatternTests
     public void A_pattern_must_name_DNS_1123_labels_of_at_most_63_characters(string pattern, bool valid)
     {
         Assert.Equal(valid, DeploymentOptions.NamespacePatternProblem(pattern) is null);
-        if (valid) Assert.True(new DeploymentOptions("apps.test", pattern).NamespaceFor(Org).Length <= 63);
+        if (valid) Assert.True(new DeploymentOptions("apps.test", pattern).NamespaceFor(Team).Length <= 63);
     }
 }

@@ -96,11 +96,11 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         var admin = factory.As(ApiFactory.PlatformAdmin);
         if (plan != "free") await admin.ExpectAsync(admin.PutAsync($"/api/orgs/{org}/plan", new { plan }), HttpStatusCode.OK);
         var handle = (await owner.ExpectAsync(owner.GetAsync("/api/me"), HttpStatusCode.OK)).GetProperty("user").GetProperty("handle").GetString()!;
-        _namespaces[handle] = $"sandbox-{org}";
+        _namespaces[handle] = $"sandbox-{team}";
         return (owner, team, handle);
     }
 
-    /// <summary>The namespace of the owner's organization (KUBERNETES_NAMESPACE's default, sandbox-%s, with the organization's id).</summary>
+    /// <summary>The namespace of the owner's team (KUBERNETES_NAMESPACE's default, sandbox-%s, with the team's id).</summary>
     private readonly Dictionary<string, string> _namespaces = [];
 
     private string Ns(string handle) => _namespaces[handle];

@@ -19,8 +19,8 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
     private const string Ud = CustomResources.ApiVersion;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    /// <summary>KUBERNETES_NAMESPACE's default, sandbox-%s, with the organization's id.</summary>
-    private static string NamespaceOf(string org) => $"sandbox-{org}";
+    /// <summary>KUBERNETES_NAMESPACE's default, sandbox-%s, with the team's id.</summary>
+    private static string NamespaceOf(string team) => $"sandbox-{team}";
 
     private async Task<(string Org, string Team)> OrgAsync(Api owner, string plan)
     {
@@ -91,6 +91,37 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task Same_named_deployments_of_two_teams_and_two_users_of_one_organization_each_keep_their_own_resource()
+    {
+        // A deployment's name is unique in its team only: two teams' "web" (by two users, so two hosts) must not be one
+        // UserDeployment, nor share a Secret, nor overwrite each other's values.
+        var owner = factory.As(ApiFactory.NewEmail("teamsowner"));
+        var (org, team) = await OrgAsync(owner, "business");
+        var other = (await owner.ExpectAsync(owner.PostAsync($"/api/orgs/{org}/teams", new { name = "Other" }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var colleague = factory.As(ApiFactory.NewEmail("teamsmate"));
+        await owner.ExpectAsync(owner.PostAsync($"/api/teams/{other}/members", new { email = colleague.Email, role = "developer" }), HttpStatusCode.Created);
+        var template = await TemplateAsync(owner, team, "Web app + PostgreSQL");
+        var mine = (await owner.ExpectAsync(owner.PostAsync("/api/deployments", new { teamId = team, name = "web", templateId = template,
+            values = new Dictionary<string, string> { ["POSTGRES_PASSWORD"] = "mine-pw" } }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var theirs = (await colleague.ExpectAsync(colleague.PostAsync("/api/deployments", new { teamId = other, name = "web", templateId = template,
+            values = new Dictionary<string, string> { ["POSTGRES_PASSWORD"] = "their-pw" } }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
+
+        var first = await ResourceAsync(NamespaceOf(team), "web");
+        var second = await ResourceAsync(NamespaceOf(other), "web");
+        Assert.NotEqual(NamespaceOf(team), NamespaceOf(other));
+        Assert.Equal(mine, (string?)first["metadata"]!["labels"]!["scheduler.cleanscheduler.io/deployment-id"]);
+        Assert.Equal(theirs, (string?)second["metadata"]!["labels"]!["scheduler.cleanscheduler.io/deployment-id"]);
+        Assert.NotEqual((string?)first["spec"]!["host"], (string?)second["spec"]!["host"]);
+        Assert.Equal("mine-pw", Encoding.UTF8.GetString(Convert.FromBase64String((string)factory.Kube.Get("v1", "secrets", NamespaceOf(team), "web-secrets")!["data"]!["POSTGRES_PASSWORD"]!)));
+        Assert.Equal("their-pw", Encoding.UTF8.GetString(Convert.FromBase64String((string)factory.Kube.Get("v1", "secrets", NamespaceOf(other), "web-secrets")!["data"]!["POSTGRES_PASSWORD"]!)));
+
+        // Deleting one leaves the other.
+        await owner.ExpectAsync(owner.DeleteAsync($"/api/deployments/{mine}"), HttpStatusCode.NoContent);
+        await Eventually.WaitAsync(() => factory.Kube.Get(Ud, "userdeployments", NamespaceOf(team), "web") is null ? "" : null, "mine deleted", Patience);
+        Assert.NotNull(factory.Kube.Get(Ud, "userdeployments", NamespaceOf(other), "web"));
+    }
+
+    [Fact]
     public async Task Two_organizations_of_one_user_get_two_namespaces_each_with_its_own_tier_and_quota()
     {
         var owner = factory.As(ApiFactory.NewEmail("twoorgs"));
@@ -100,9 +131,9 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
         await DeployAsync(owner, freeTeam, await TemplateAsync(owner, freeTeam, "Static site"), "hobby");
         await DeployAsync(owner, businessTeam, await TemplateAsync(owner, businessTeam, "Static site"), "work");
 
-        var hobby = await ResourceAsync(NamespaceOf(free), "hobby");
-        var work = await ResourceAsync(NamespaceOf(business), "work");
-        Assert.NotEqual(NamespaceOf(free), NamespaceOf(business));
+        var hobby = await ResourceAsync(NamespaceOf(freeTeam), "hobby");
+        var work = await ResourceAsync(NamespaceOf(businessTeam), "work");
+        Assert.NotEqual(NamespaceOf(freeTeam), NamespaceOf(businessTeam));
         Assert.Equal(("free", "1", "shared"), (Tier(hobby), QuotaCpu(hobby), Isolation(hobby)));
         Assert.Equal(("business", "8", "namespace"), (Tier(work), QuotaCpu(work), Isolation(work)));
         // The address still names the user, wherever the deployment lives.
@@ -110,16 +141,16 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
         Assert.Empty(factory.Kube.List(Ud, "userdeployments", $"sandbox-{handle}"));
 
         // Each namespace is labelled with its organization, and holds only that organization's deployments.
-        Assert.Equal(free, (string?)factory.Kube.Get("v1", "namespaces", null, NamespaceOf(free))!["metadata"]!["labels"]!["scheduler.cleanscheduler.io/organization"]);
-        Assert.Equal(business, (string?)factory.Kube.Get("v1", "namespaces", null, NamespaceOf(business))!["metadata"]!["labels"]!["scheduler.cleanscheduler.io/organization"]);
-        Assert.All(factory.Kube.List(Ud, "userdeployments", NamespaceOf(free)), r => Assert.Equal(free, (string?)r["spec"]!["owner"]!["organizationId"]));
-        Assert.All(factory.Kube.List(Ud, "userdeployments", NamespaceOf(business)), r => Assert.Equal(business, (string?)r["spec"]!["owner"]!["organizationId"]));
+        Assert.Equal(free, (string?)factory.Kube.Get("v1", "namespaces", null, NamespaceOf(freeTeam))!["metadata"]!["labels"]!["scheduler.cleanscheduler.io/organization"]);
+        Assert.Equal(business, (string?)factory.Kube.Get("v1", "namespaces", null, NamespaceOf(businessTeam))!["metadata"]!["labels"]!["scheduler.cleanscheduler.io/organization"]);
+        Assert.All(factory.Kube.List(Ud, "userdeployments", NamespaceOf(freeTeam)), r => Assert.Equal(free, (string?)r["spec"]!["owner"]!["organizationId"]));
+        Assert.All(factory.Kube.List(Ud, "userdeployments", NamespaceOf(businessTeam)), r => Assert.Equal(business, (string?)r["spec"]!["owner"]!["organizationId"]));
 
         // What the operator makes of them: a quota per namespace, each the organization's tier.
         var freeQuota = RenderedQuota(hobby)!;
         var businessQuota = RenderedQuota(work)!;
-        Assert.Equal((NamespaceOf(free), "1", "5"), ((string?)freeQuota["metadata"]!["namespace"], (string?)freeQuota["spec"]!["hard"]!["requests.cpu"], (string?)freeQuota["spec"]!["hard"]!["pods"]));
-        Assert.Equal((NamespaceOf(business), "8", "50"), ((string?)businessQuota["metadata"]!["namespace"], (string?)businessQuota["spec"]!["hard"]!["requests.cpu"], (string?)businessQuota["spec"]!["hard"]!["pods"]));
+        Assert.Equal((NamespaceOf(freeTeam), "1", "5"), ((string?)freeQuota["metadata"]!["namespace"], (string?)freeQuota["spec"]!["hard"]!["requests.cpu"], (string?)freeQuota["spec"]!["hard"]!["pods"]));
+        Assert.Equal((NamespaceOf(businessTeam), "8", "50"), ((string?)businessQuota["metadata"]!["namespace"], (string?)businessQuota["spec"]!["hard"]!["requests.cpu"], (string?)businessQuota["spec"]!["hard"]!["pods"]));
     }
 
     [Fact]
@@ -128,7 +159,7 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
         var owner = factory.As(ApiFactory.NewEmail("upgrader"));
         var admin = factory.As(ApiFactory.PlatformAdmin);
         var (org, team) = await OrgAsync(owner, "business");
-        var ns = NamespaceOf(org);
+        var ns = NamespaceOf(team);
         var template = await TemplateAsync(owner, team, "Static site");
         await DeployAsync(owner, team, template, "one");
         await DeployAsync(owner, team, template, "two");
@@ -173,7 +204,7 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
         var owner = factory.As(ApiFactory.NewEmail("orphans"));
         var handle = await HandleAsync(owner);
         var (org, team) = await OrgAsync(owner, "business");
-        var ns = NamespaceOf(org);
+        var ns = NamespaceOf(team);
         var id = await DeployAsync(owner, team, await TemplateAsync(owner, team, "Static site"), "kept");
         var real = await ResourceAsync(ns, "kept");
 
@@ -216,7 +247,7 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
         var handle = await HandleAsync(owner);
         var (org, team) = await OrgAsync(owner, "business");
         var id = await DeployAsync(owner, team, await TemplateAsync(owner, team, "Static site"), "legacy");
-        var current = await ResourceAsync(NamespaceOf(org), "legacy");
+        var current = await ResourceAsync(NamespaceOf(team), "legacy");
         await Eventually.WaitAsync(async () => await PendingRowsAsync(id) == 0 ? "" : null, "outbox emptied", Patience);
 
         // The layout an older server left: the UserDeployment in the owner's sandbox-<handle>, reporting a status.
@@ -255,9 +286,9 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
             await migrate.ExecuteNonQueryAsync();
         }
         await Eventually.WaitAsync(() => factory.Kube.Get(Ud, "userdeployments", old, "legacy") is null ? "" : null, "old UserDeployment removed", Patience);
-        var moved = await ResourceAsync(NamespaceOf(org), "legacy");
+        var moved = await ResourceAsync(NamespaceOf(team), "legacy");
         Assert.Equal(($"{handle}-legacy.apps.test", id), ((string?)moved["spec"]!["host"], (string?)moved["spec"]!["deploymentId"]));
-        var template = (string?)factory.Kube.Get("v1", "configmaps", NamespaceOf(org), CustomResources.From<UserDeploymentResource>(moved).Spec!.TemplateRef!.ConfigMapName)?["data"]?["template.yaml"];
+        var template = (string?)factory.Kube.Get("v1", "configmaps", NamespaceOf(team), CustomResources.From<UserDeploymentResource>(moved).Spec!.TemplateRef!.ConfigMapName)?["data"]?["template.yaml"];
         Assert.Equal($"{handle}-legacy.apps.test", UserDeploymentInput.From(moved, UserDeploymentInput.Spec(CustomResources.From<UserDeploymentResource>(moved).Spec!, template), "apps.test").Host);
         await Eventually.WaitAsync(async () => await PendingRowsAsync(id) == 0 ? "" : null, "outbox emptied", Patience);
 
@@ -271,7 +302,7 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
     {
         var owner = factory.As(ApiFactory.NewEmail("squatted"));
         var (org, team) = await OrgAsync(owner, "business");
-        var ns = NamespaceOf(org);
+        var ns = NamespaceOf(team);
         var other = Guid.NewGuid().ToString();
         await CreateAsync("/api/v1/namespaces", new JsonObject
         {
@@ -296,13 +327,13 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
         var owner = factory.As(ApiFactory.NewEmail("deleter"));
         var (org, team) = await OrgAsync(owner, "business");
         var id = await DeployAsync(owner, team, await TemplateAsync(owner, team, "Static site"), "brief");   // no secrets: no Secret
-        await ResourceAsync(NamespaceOf(org), "brief");
+        await ResourceAsync(NamespaceOf(team), "brief");
         await Eventually.WaitAsync(async () => await PendingRowsAsync(id) == 0 ? "" : null, "outbox emptied", Patience);
 
         await owner.ExpectAsync(owner.DeleteAsync($"/api/deployments/{id}"), HttpStatusCode.NoContent);
 
         // Deleting what is already gone (the Secret it never had, a UserDeployment the full comparison removed) is done, not retried forever.
-        await Eventually.WaitAsync(async () => factory.Kube.Get(Ud, "userdeployments", NamespaceOf(org), "brief") is null
+        await Eventually.WaitAsync(async () => factory.Kube.Get(Ud, "userdeployments", NamespaceOf(team), "brief") is null
             && await PendingRowsAsync(id) == 0 ? "" : null, "UserDeployment deleted and outbox emptied", Patience);
     }
 

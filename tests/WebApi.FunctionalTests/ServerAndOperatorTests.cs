@@ -69,7 +69,7 @@ public sealed class ServerAndOperatorTests(ClusterApiFactory factory) : IClassFi
         var resource = factory.Kube.List("scheduler.cleanscheduler.io/v1alpha1", "userdeployments")
             .Single(r => (string?)r["metadata"]!["labels"]?["scheduler.cleanscheduler.io/deployment-id"] == id);
         var ns = (string)resource["metadata"]!["namespace"]!;
-        Assert.Equal($"sandbox-{org}", ns);   // the organization's namespace (KUBERNETES_NAMESPACE's default, sandbox-%s)
+        Assert.Equal($"sandbox-{team}", ns);   // the team's namespace (KUBERNETES_NAMESPACE's default, sandbox-%s)
         Assert.Equal(["name", "version"], resource["spec"]!["templateRef"]!.AsObject().Select(p => p.Key).Order());
         Assert.Equal("Running", (string?)resource["status"]!["phase"]);
 

@@ -45,7 +45,7 @@ public static class UserDeploymentInput
         var spec = cr.Spec ?? throw new UserDeploymentSpecException("spec is missing");
         var ns = cr.Metadata.Namespace ?? throw new UserDeploymentSpecException("metadata.namespace is missing");
         // The handle names the Ingress host (<handle>-<name>.<domain>) when spec.host is not given. The server gives both
-        // owner.user and host (so moving a UserDeployment to its organization's namespace keeps its address); a
+        // owner.user and host (so moving a UserDeployment to its team's namespace keeps its address); a
         // hand-written one may give neither: a namespace named sandbox-<handle> (as the samples) still names it, and
         // any other namespace (an organization's, sandbox-<id>, too) is used whole.
         var handle = spec.Owner?.User

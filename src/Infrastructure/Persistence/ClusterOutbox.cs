@@ -38,7 +38,7 @@ public sealed class ClusterOutboxWriter(DeploymentOptions options, ClusterSyncSi
             var events = deployment.DomainEvents;
             if (events.Count == 0) continue;
             var deleted = events.Any(e => e is DeploymentDeleted);
-            yield return new ClusterOutboxRow(deployment.Id.Value, deleted ? "delete" : "apply", options.NamespaceFor(deployment.OrganizationId),
+            yield return new ClusterOutboxRow(deployment.Id.Value, deleted ? "delete" : "apply", options.NamespaceFor(deployment.TeamId),
                 deployment.Name, events.Max(e => e.OccurredAt));
         }
     }

@@ -82,6 +82,7 @@ public static class ClusterNames
     public const string ManagedBy = "cleanscheduler-server";
     public const string DeploymentIdLabel = KubeResource.SchedulerGroup + "/deployment-id";
     public const string OrganizationLabel = KubeResource.SchedulerGroup + "/organization";
+    public const string TeamLabel = KubeResource.SchedulerGroup + "/team";
     public static readonly string Selector = $"{ManagedByLabel}={ManagedBy}";
 
     /// <summary>One ConfigMap per template version and namespace; the template id keeps same-named templates of two organizations apart.</summary>
@@ -234,10 +235,10 @@ public sealed class DeploymentClusterSync(
             .SingleAsync(cancellationToken);
         var subscription = await db.Subscriptions.AsNoTracking().SingleAsync(s => s.OrganizationId == deployment.OrganizationId, cancellationToken);
 
-        var ns = options.NamespaceFor(deployment.OrganizationId);
+        var ns = options.NamespaceFor(deployment.TeamId);
         try
         {
-            await EnsureNamespaceAsync(ns, deployment.OrganizationId, cancellationToken);
+            await EnsureNamespaceAsync(ns, deployment.OrganizationId, deployment.TeamId, cancellationToken);
             var templateRef = new TemplateRef(ClusterNames.TemplateRefName(deployment.TemplateId), deployment.TemplateVersion);
             await PublishTemplateAsync(ns, templateRef, version, cancellationToken);   // every time: cheap, and heals a deleted ConfigMap
 
@@ -268,11 +269,11 @@ public sealed class DeploymentClusterSync(
     }
 
     /// <summary>
-    /// Creates the organization's namespace, labelled with its id. One that already exists must not be labelled with
-    /// another organization (made by hand, or a KUBERNETES_NAMESPACE that does not name one namespace per organization):
-    /// the deployment is then refused rather than put beside another tenant's.
+    /// Creates the team's namespace, labelled with its organization's and its own id. One that already exists must not
+    /// be labelled with another organization (made by hand, or a KUBERNETES_NAMESPACE that does not name one namespace
+    /// per team): the deployment is then refused rather than put beside another tenant's.
     /// </summary>
-    private async Task EnsureNamespaceAsync(string ns, OrganizationId organization, CancellationToken cancellationToken)
+    private async Task EnsureNamespaceAsync(string ns, OrganizationId organization, TeamId team, CancellationToken cancellationToken)
     {
         if (state.KnowsNamespace(ns)) return;
         var body = new JsonObject
@@ -285,6 +286,7 @@ public sealed class DeploymentClusterSync(
                 ["labels"] = new JsonObject
                 {
                     ["app.kubernetes.io/part-of"] = "cleanscheduler", [ClusterNames.OrganizationLabel] = organization.Value.ToString(),
+                    [ClusterNames.TeamLabel] = team.Value.ToString(),
                 },
             },
         };
@@ -389,14 +391,14 @@ public sealed class DeploymentClusterSync(
         if (JsonLong(status["observedGeneration"]) != JsonLong(resource["metadata"]?["generation"])) return Observation.Ignored;
         if (!DeploymentCodes.TryParseState((string?)resource["spec"]?["desiredState"], out var desired)) return Observation.Ignored;
         // Only the UserDeployment in the deployment's namespace speaks for it (not one left in an old namespace).
-        if (options.OrganizationOf((string?)resource["metadata"]?["namespace"]) is not { } organization) return Observation.Ignored;
+        if (options.TeamOf((string?)resource["metadata"]?["namespace"]) is not { } team) return Observation.Ignored;
         if (await outbox.HasPendingAsync(id, cancellationToken)) return Observation.Pending;
 
         var message = Bounded((string?)status["message"]);
         var observed = ObservationOf(status);
         var deploymentId = new DeploymentId(id);
         var changed = await db.Deployments
-            .Where(d => d.Id == deploymentId && d.OrganizationId == organization && d.State == desired && (d.Phase != phase || d.PhaseMessage != message || d.Observed != observed))
+            .Where(d => d.Id == deploymentId && d.TeamId == team && d.State == desired && (d.Phase != phase || d.PhaseMessage != message || d.Observed != observed))
             .ExecuteUpdateAsync(u => u.SetProperty(d => d.Phase, phase).SetProperty(d => d.PhaseMessage, message).SetProperty(d => d.Observed, observed),
                 cancellationToken);
         return changed > 0 ? Observation.Changed : Observation.Unchanged;
@@ -447,7 +449,7 @@ public sealed class DeploymentClusterSync(
     /// </summary>
     public async Task<FullComparison> CompareAsync(IReadOnlyList<JsonObject> inCluster, CancellationToken cancellationToken)
     {
-        var stored = (await db.Deployments.AsNoTracking().Select(d => new { d.Id, d.OrganizationId, d.Name }).ToListAsync(cancellationToken))
+        var stored = (await db.Deployments.AsNoTracking().Select(d => new { d.Id, d.TeamId, d.Name }).ToListAsync(cancellationToken))
             .ToDictionary(d => d.Id.Value);
         var placed = new HashSet<Guid>();
         var removed = 0;
@@ -456,7 +458,7 @@ public sealed class DeploymentClusterSync(
             if (!IsServerMade(resource) || DeploymentIdOf(resource) is not { } id) continue;
             var ns = (string?)resource["metadata"]?["namespace"] ?? "";
             var name = (string?)resource["metadata"]?["name"] ?? "";
-            if (stored.TryGetValue(id, out var d) && ns == options.NamespaceFor(d.OrganizationId) && name == d.Name)
+            if (stored.TryGetValue(id, out var d) && ns == options.NamespaceFor(d.TeamId) && name == d.Name)
             {
                 placed.Add(id);
                 continue;
@@ -464,13 +466,13 @@ public sealed class DeploymentClusterSync(
             if (d is null && !await OfOurOrganizationAsync(resource, cancellationToken)) continue;
             await DeleteOrphanAsync(ns, name, cancellationToken);
             logger.LogInformation("Removed UserDeployment {Namespace}/{Name}: {Why}", ns, name,
-                d is null ? "its deployment no longer exists" : $"deployment {id} now lives in {options.NamespaceFor(d.OrganizationId)}");
+                d is null ? "its deployment no longer exists" : $"deployment {id} now lives in {options.NamespaceFor(d.TeamId)}");
             removed++;
         }
         var missing = stored.Values.Where(d => !placed.Contains(d.Id.Value)).ToList();
         foreach (var d in missing)
             if (!await outbox.HasPendingAsync(d.Id.Value, cancellationToken))
-                await outbox.EnqueueApplyAsync(d.Id.Value, options.NamespaceFor(d.OrganizationId), d.Name, cancellationToken);
+                await outbox.EnqueueApplyAsync(d.Id.Value, options.NamespaceFor(d.TeamId), d.Name, cancellationToken);
         return new FullComparison(missing.Count, removed);
     }
 
@@ -508,9 +510,9 @@ public sealed class DeploymentClusterSync(
     public async Task<bool> EnqueueIfStoredAsync(Guid id, string? deletedFrom, CancellationToken cancellationToken)
     {
         var deploymentId = new DeploymentId(id);
-        var stored = await db.Deployments.AsNoTracking().Where(d => d.Id == deploymentId).Select(d => new { d.OrganizationId, d.Name }).SingleOrDefaultAsync(cancellationToken);
+        var stored = await db.Deployments.AsNoTracking().Where(d => d.Id == deploymentId).Select(d => new { d.TeamId, d.Name }).SingleOrDefaultAsync(cancellationToken);
         if (stored is null || await outbox.HasPendingAsync(id, cancellationToken)) return false;
-        var ns = options.NamespaceFor(stored.OrganizationId);
+        var ns = options.NamespaceFor(stored.TeamId);
         if (deletedFrom is not null && deletedFrom != ns) return false;
         await outbox.EnqueueApplyAsync(id, ns, stored.Name, cancellationToken);
         return true;
@@ -525,7 +527,7 @@ public sealed record FullComparison(int Missing, int Removed);
 
 /// <summary>
 /// The namespace the deployment belongs in exists and is labelled with another organization (made by hand, or a
-/// KUBERNETES_NAMESPACE that does not name one namespace per organization). The message, shown on the deployment, does
+/// KUBERNETES_NAMESPACE that does not name one namespace per team). The message, shown on the deployment, does
 /// not name the other organization; the log line does.
 /// </summary>
 public sealed class NamespaceOfAnotherOrganizationException(string ns)

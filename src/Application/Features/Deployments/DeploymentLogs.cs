@@ -47,11 +47,11 @@ public sealed class GetDeploymentLogSourceHandler(IAppDbContext db, DeploymentOp
     public async Task<DeploymentLogSource> Handle(GetDeploymentLogSourceQuery query, CancellationToken cancellationToken)
     {
         var deployment = await db.Deployments.AsNoTracking().Where(d => d.Id == query.Id)
-            .Select(d => new { d.OrganizationId, d.Name }).SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("deployment", query.Id.Value);
+            .Select(d => new { d.TeamId, d.Name }).SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("deployment", query.Id.Value);
         if (services.GetService<IKubernetesClient>() is null)
             throw new ServiceUnavailableException("cluster.disabled",
                 "This server runs without a Kubernetes cluster (KUBERNETES_ENABLED=false), so there are no logs to show. The manifests can still be downloaded.");
-        return new DeploymentLogSource(options.NamespaceFor(deployment.OrganizationId), deployment.Name, query.Service);
+        return new DeploymentLogSource(options.NamespaceFor(deployment.TeamId), deployment.Name, query.Service);
     }
 }
 

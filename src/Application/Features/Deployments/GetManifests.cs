@@ -38,7 +38,7 @@ public sealed class GetManifestsHandler(
         var subscription = await db.Subscriptions.AsNoTracking().SingleAsync(s => s.OrganizationId == deployment.OrganizationId, cancellationToken);
 
         var input = new RenderInput(
-            deployment.Name, options.NamespaceFor(deployment.OrganizationId), deployment.Id.Value, deployment.OrganizationId.Value,
+            deployment.Name, options.NamespaceFor(deployment.TeamId), deployment.Id.Value, deployment.OrganizationId.Value,
             deployment.TeamId.Value, deployment.CreatedBy.Value, deployment.OwnerHandle, subscription.Tier, subscription.Limits, spec,
             deployment.Values,
             deployment.Secrets.ToDictionary(s => s.Name, s => mayReadSecrets ? Decrypt(deployment, s) : null, StringComparer.Ordinal),
