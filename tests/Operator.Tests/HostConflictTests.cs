@@ -76,4 +76,25 @@ public sealed class HostConflictTests : IAsyncLifetime
         Assert.Null(Ingress("alpha"));
         Assert.DoesNotContain(_h.Api.Requests, r => r.Contains("/ingresses/alpha", StringComparison.Ordinal));   // never applied, not even for a moment
     }
+
+    [Fact]
+    public async Task A_holder_in_another_namespace_is_not_named_in_the_status_which_its_owner_reads()
+    {
+        _h.Api.AutoReadyDeployments = true;
+        const string elsewhere = "sandbox-bob";
+        await _h.Client.CreateAsync(KubeResource.Namespaces, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = elsewhere } });
+        var holder = WithHost("secret-project");
+        holder["metadata"]!["namespace"] = elsewhere;
+        await _h.Client.CreateAsync(KubeResource.UserDeployments, holder);
+        await Task.Delay(1100);   // creationTimestamps have second precision
+        await _h.Client.CreateAsync(KubeResource.UserDeployments, WithHost("mine"));
+        _h.StartOperator();
+
+        var mine = await Eventually.WaitAsync(() => _h.Resource("mine") is { } r && (string?)Degraded(r)?["reason"] == "HostConflict" ? r : null, "mine in conflict");
+        var status = mine["status"]!.ToJsonString();
+        Assert.DoesNotContain(elsewhere, status);
+        Assert.DoesNotContain("secret-project", status);
+        Assert.Contains("another namespace", (string?)Degraded(mine)!["message"]);
+        Assert.Null(Ingress("mine"));
+    }
 }

@@ -164,9 +164,12 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
 
         // A host another resource holds gets no Ingress (the rest still runs); the status names the holder.
         var holder = HostHolder(input.Host);
+        // The holder is named only when it is in the same namespace: the status is copied to the deployment's owner,
+        // who must not learn another tenant's namespace and names (the log has them).
         var hostConflict = holder is not null && holder != key
-            ? $"Host {input.Host} is already served by UserDeployment {holder}; this deployment gets no Ingress until that one is gone"
+            ? $"Host {input.Host} is already served by {(holder.StartsWith(ns + "/", StringComparison.Ordinal) ? $"UserDeployment {holder}" : "a UserDeployment in another namespace")}; this deployment gets no Ingress until that one is gone"
             : null;
+        if (hostConflict is not null) Logger.LogWarning("UserDeployment {Key} claims host {Host}, which {Holder} holds: no Ingress", key, input.Host, holder);
         var objects = ManifestRenderer.Render(input, Options.Render)
             .Where(o => hostConflict is null || (string?)o["kind"] != "Ingress").ToList();
         var owned = new HashSet<string>(StringComparer.Ordinal);
