@@ -229,6 +229,39 @@ public sealed class DevModeAuthTests(DevModeAuthFactory factory) : IClassFixture
     }
 
     [Theory]
+    [InlineData("attacker.example")]          // DNS rebinding: a page on the attacker's domain, re-resolved to 127.0.0.1
+    [InlineData("localhost.attacker.example")]
+    [InlineData("127.0.0.1.nip.io")]
+    public async Task A_dev_mode_server_refuses_a_loopback_request_addressed_to_another_host_name(string host)
+    {
+        foreach (var (method, path) in new[] { ("GET", "/api/me"), ("POST", "/api/orgs") })
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), path) { Headers = { Host = host } };
+            request.Headers.Add(ApiFactory.PeerHeader, "127.0.0.1");
+            request.Headers.Add("X-Dev-User", ApiFactory.PlatformAdmin);
+            if (method == "POST") request.Content = System.Net.Http.Json.JsonContent.Create(new { name = "Rebound", slug = "rebound" });
+
+            await ProblemAsync(factory.Anonymous().Http.SendAsync(request), HttpStatusCode.Forbidden, "dev_mode.local_only");
+        }
+    }
+
+    [Theory]
+    [InlineData("localhost")]
+    [InlineData("localhost:8081")]
+    [InlineData("127.0.0.1:8081")]
+    [InlineData("[::1]:8081")]
+    [InlineData("app.localhost")]
+    public async Task A_dev_mode_server_answers_requests_addressed_to_this_machine(string host)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/me") { Headers = { Host = host } };
+        request.Headers.Add(ApiFactory.PeerHeader, "127.0.0.1");
+
+        using var response = await factory.Anonymous().Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
     [InlineData("127.0.0.1")]
     [InlineData("127.8.9.10")]
     [InlineData("::1")]
