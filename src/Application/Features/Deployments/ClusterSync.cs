@@ -176,11 +176,15 @@ public sealed class DeploymentClusterSync(
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && !IsDatabaseError(e))
             {
                 // One deployment's problem (a secret that no longer decrypts, data missing): the other rows go on.
-                var (kind, cause) = e is SecretUnreadableException
-                    ? (ClusterSyncErrorKind.SecretUnreadable, e.Message)
-                    : (ClusterSyncErrorKind.Internal, $"{e.GetType().Name}: {e.Message}");
+                // The deployment's owner reads the cause: an unforeseen exception's text stays in the log and the outbox row.
+                var (kind, cause, shown) = e switch
+                {
+                    SecretUnreadableException or NamespaceOfAnotherOrganizationException =>
+                        (e is SecretUnreadableException ? ClusterSyncErrorKind.SecretUnreadable : ClusterSyncErrorKind.Refused, e.Message, e.Message),
+                    _ => (ClusterSyncErrorKind.Internal, $"{e.GetType().Name}: {e.Message}", "the server could not publish it because of an internal error (its log has the details)"),
+                };
                 await outbox.RetryLaterAsync(seqs, backoff, cause, cancellationToken);
-                await ShowFailedAsync(id, seqs.Max(), $"{cause} (retrying)", cancellationToken);
+                await ShowFailedAsync(id, seqs.Max(), $"{shown} (retrying)", cancellationToken);
                 metrics.Error(kind);
                 logger.LogError(e, "Publishing deployment {Deployment} ({Operation}) failed: {Cause}; retrying in {Delay}", id, operation, cause, backoff);
             }
