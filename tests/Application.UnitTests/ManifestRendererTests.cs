@@ -146,13 +146,14 @@ public sealed class ManifestRendererTests
         Assert.Equal(["Ingress", "Egress"], spec["policyTypes"]!.AsArray().Select(t => (string?)t));
         Assert.Equal([tenantPeer, ingressController], spec["ingress"]!.AsArray().Single()!["from"]!.AsArray().Select(Peer));
         var egress = spec["egress"]!.AsArray();
-        Assert.Equal(3, egress.Count);
+        Assert.Equal(4, egress.Count);
         Assert.Equal(["UDP:53", "TCP:53"], egress[0]!["ports"]!.AsArray().Select(p => $"{p!["protocol"]}:{p["port"]}"));
-        Assert.Null(egress[0]!["to"]);
-        Assert.Equal([tenantPeer, ingressController], egress[1]!["to"]!.AsArray().Select(Peer));
+        Assert.Equal([tenantPeer], egress[1]!["to"]!.AsArray().Select(Peer));
         Assert.Null(egress[1]!["ports"]);
-        Assert.Null(egress[2]!["ports"]);
-        var blocks = egress[2]!["to"]!.AsArray().Select(p => p!["ipBlock"]!).ToList();
+        Assert.Equal([ingressController], egress[2]!["to"]!.AsArray().Select(Peer));
+        Assert.Equal(["TCP:80", "TCP:443"], egress[2]!["ports"]!.AsArray().Select(p => $"{p!["protocol"]}:{p["port"]}"));
+        Assert.Null(egress[3]!["ports"]);
+        var blocks = egress[3]!["to"]!.AsArray().Select(p => p!["ipBlock"]!).ToList();
         Assert.Equal(["0.0.0.0/0", "::/0"], blocks.Select(b => (string?)b["cidr"]));
         var blocked = blocks.SelectMany(b => b["except"]!.AsArray().Select(e => (string?)e)).ToList();
         foreach (var range in new[] { "169.254.0.0/16", "fe80::/10", "fc00::/7", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10" })
@@ -165,19 +166,36 @@ public sealed class ManifestRendererTests
     [InlineData("fd00:ec2::254")]     // AWS IPv6 metadata
     [InlineData("fe80::1")]
     [InlineData("10.96.0.1")]         // a typical kubernetes.default Service address
-    public void No_tier_lets_a_pod_reach_link_local_or_cluster_addresses_by_ip_except_for_dns(string address)
+    [InlineData("10.96.0.10")]        // a typical kube-dns Service address: DNS goes to the DNS pods, not to any address on 53
+    public void No_tier_lets_a_pod_reach_link_local_or_cluster_addresses_by_ip_on_any_port(string address)
     {
         var ip = System.Net.IPAddress.Parse(address);
         foreach (var tier in Enum.GetValues<Tier>())
         {
             var egress = Single(ManifestRenderer.Render(Input("Static site", tier), new RenderOptions()), "NetworkPolicy")["spec"]!["egress"]!.AsArray();
-            foreach (var rule in egress.Where(r => r!["ports"] is null))   // rules open to every port
-                foreach (var block in (rule!["to"]?.AsArray() ?? []).Select(p => p!["ipBlock"]).OfType<JsonObject>())
+            Assert.DoesNotContain(egress, r => r!["to"] is null);   // no rule open to every address
+            foreach (var rule in egress)
+                foreach (var block in (rule!["to"]?.AsArray() ?? []).Select(p => p!["ipBlock"]).OfType<JsonObject>()
+                    .Where(b => (string?)b["cidr"] != ManifestRenderer.NodeLocalDns))   // that one address, on port 53 only (below)
                 {
                     var cidr = System.Net.IPNetwork.Parse((string)block["cidr"]!);
-                    var excepted = block["except"]!.AsArray().Any(e => System.Net.IPNetwork.Parse((string)e!).Contains(ip));
+                    var excepted = (block["except"]?.AsArray() ?? []).Any(e => System.Net.IPNetwork.Parse((string)e!).Contains(ip));
                     Assert.False(cidr.Contains(ip) && !excepted, $"{tier}: {address} is reachable through {block.ToJsonString()}");
                 }
+        }
+    }
+
+    [Fact]
+    public void Dns_goes_to_the_cluster_dns_pods_and_the_node_local_cache_only_and_the_ingress_controller_is_reached_on_its_web_ports_only()
+    {
+        foreach (var tier in Enum.GetValues<Tier>())
+        {
+            var egress = Single(ManifestRenderer.Render(Input("Static site", tier), new RenderOptions()), "NetworkPolicy")["spec"]!["egress"]!.AsArray();
+            var dns = egress.Single(r => r!["ports"]?.AsArray().Any(p => (int?)p!["port"] == 53) == true)!;
+            Assert.Equal(["kube-dns", ManifestRenderer.NodeLocalDns],
+                dns["to"]!.AsArray().Select(p => (string?)p!["podSelector"]?["matchLabels"]?["k8s-app"] ?? (string?)p!["ipBlock"]?["cidr"]));
+            var web = egress.Single(r => r!["to"]!.AsArray().Any(p => (string?)p!["namespaceSelector"]?["matchLabels"]?["kubernetes.io/metadata.name"] == new RenderOptions().IngressControllerNamespace))!;
+            Assert.Equal([80, 443], web["ports"]!.AsArray().Select(p => (int)p!["port"]!));
         }
     }
 

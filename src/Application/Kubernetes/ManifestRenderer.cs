@@ -140,6 +140,9 @@ public static partial class ManifestRenderer
 
     public static readonly string[] BlockedIPv6 = ["fc00::/7", "fe80::/10", "::1/128"];
 
+    /// <summary>The address node-local DNS caches listen on by default (the only link-local address a pod may reach, on port 53).</summary>
+    public const string NodeLocalDns = "169.254.20.10/32";
+
     /// <summary>
     /// Traffic isolation of the deployment's pods, by the plan's isolation level (docs/security.md has the table):
     /// <list type="bullet">
@@ -152,8 +155,8 @@ public static partial class ManifestRenderer
     /// </list>
     /// "The internet" is every address but <see cref="BlockedIPv4"/> and <see cref="BlockedIPv6"/>: never the cloud
     /// metadata service or the rest of link-local, and no cluster-internal address (other tenants, the platform's
-    /// own services) except through the pod selectors above. DNS is UDP/TCP 53 to any address, so that node-local DNS
-    /// caches (often on a link-local address) keep working.
+    /// own services) except through the pod selectors above. DNS is UDP/TCP 53 to the cluster's DNS pods and the
+    /// node-local DNS cache address only; the ingress controller is reached on its web ports (80, 443) only.
     /// </summary>
     private static JsonObject NetworkPolicy(RenderInput input, RenderOptions options)
     {
@@ -189,11 +192,29 @@ public static partial class ManifestRenderer
             ["egress"] = new JsonArray(
                 new JsonObject
                 {
+                    // The cluster's DNS (kube-dns/CoreDNS pods; their Service address is translated to them before the
+                    // policy is checked) and the usual node-local DNS cache address; nothing else on port 53.
+                    ["to"] = new JsonArray(
+                        new JsonObject
+                        {
+                            ["namespaceSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["kubernetes.io/metadata.name"] = "kube-system" } },
+                            ["podSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["k8s-app"] = "kube-dns" } },
+                        },
+                        new JsonObject { ["ipBlock"] = new JsonObject { ["cidr"] = NodeLocalDns } }),
                     ["ports"] = new JsonArray(
                         new JsonObject { ["protocol"] = "UDP", ["port"] = 53 },
                         new JsonObject { ["protocol"] = "TCP", ["port"] = 53 }),
                 },
-                new JsonObject { ["to"] = new JsonArray(peers, ingressController.DeepClone()) },
+                new JsonObject { ["to"] = new JsonArray(peers) },
+                new JsonObject
+                {
+                    // Public hosts served in this cluster, through the ingress controller's web ports only (not its admin,
+                    // API or metrics ports, which can list every tenant's routes).
+                    ["to"] = new JsonArray(ingressController.DeepClone()),
+                    ["ports"] = new JsonArray(
+                        new JsonObject { ["protocol"] = "TCP", ["port"] = 80 },
+                        new JsonObject { ["protocol"] = "TCP", ["port"] = 443 }),
+                },
                 new JsonObject
                 {
                     ["to"] = new JsonArray(
