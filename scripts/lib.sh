@@ -33,6 +33,10 @@ pg_bindir() {
   return 1
 }
 
+require_pyyaml() {   # PyYAML, a YAML 1.1 parser as kubectl's: the manifest YAML tests read the renderings with it
+  command -v python3 >/dev/null && python3 -c 'import yaml' 2>/dev/null || apt_install python3 python3-yaml
+}
+
 require_kubectl() {   # kubectl renders the Kustomize base in the tests (Debian's kubernetes-client when absent)
   command -v kubectl >/dev/null || apt_install kubernetes-client
 }

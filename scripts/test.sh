@@ -12,6 +12,7 @@ trap '[[ -n $summary ]] || echo "0 passed, 1 failed"' EXIT
 require_dotnet
 require_postgres
 require_kubectl
+require_pyyaml
 require_node_modules
 require_chromium
 

@@ -102,6 +102,60 @@ public sealed partial class ManifestYamlTests
         }
     }
 
+    /// <summary>
+    /// The same hostile renderings read by PyYAML, a real YAML 1.1 parser (as kubectl's go-yaml, it breaks lines at
+    /// U+0085, U+2028 and U+2029 and knows YAML 1.1's escapes and implicit types): the objects must be exactly the
+    /// rendered ones. scripts/test.sh installs python3-yaml; one python3 process reads every rendering.
+    /// </summary>
+    [Fact]
+    public void A_yaml_1_1_parser_reads_the_hostile_renderings_as_exactly_the_rendered_objects()
+    {
+        var strings = HostileStrings().ToList();
+        var cases = new List<(IReadOnlyList<JsonObject> Objects, string Yaml)>();
+        for (var offset = 0; offset < strings.Count; offset += 7)
+        {
+            var objects = ManifestRenderer.Render(Input(strings, offset), new RenderOptions());
+            cases.Add((objects, YamlJson.Write(objects)));
+        }
+        var random = new Random(Seed + 2);
+        for (var round = 0; round < 40; round++)
+        {
+            var obj = new JsonObject { ["kind"] = "Test" };
+            for (var i = 0; i < 12; i++)
+            {
+                var key = strings[random.Next(strings.Count)];
+                if (key.Length <= 300 && !obj.ContainsKey(key)) obj[key] = strings[random.Next(strings.Count)];
+            }
+            cases.Add(([obj], YamlJson.Write([obj])));
+        }
+
+        var parsed = PyYaml(cases.Select(c => c.Yaml).ToList());
+
+        Assert.Equal(cases.Count, parsed.Count);
+        for (var i = 0; i < cases.Count; i++)
+            Same(cases[i].Objects.Select(o => o.ToJsonString()).ToList(), parsed[i]!.AsArray().Select(d => d!.ToJsonString()).ToList(), cases[i].Yaml);
+    }
+
+    /// <summary>Each YAML text's documents as PyYAML's safe loader reads them (a JSON array per text).</summary>
+    private static JsonArray PyYaml(IReadOnlyList<string> texts)
+    {
+        const string script = "import sys, json, yaml\n" +
+            "texts = json.loads(sys.stdin.buffer.read().decode('utf-8'))\n" +
+            "sys.stdout.write(json.dumps([list(yaml.safe_load_all(t)) for t in texts], ensure_ascii=True))\n";
+        var start = new System.Diagnostics.ProcessStartInfo("python3", ["-c", script])
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var python = System.Diagnostics.Process.Start(start)!;
+        var output = python.StandardOutput.ReadToEndAsync();
+        var errors = python.StandardError.ReadToEndAsync();
+        using (var input = python.StandardInput.BaseStream)
+            input.Write(Encoding.UTF8.GetBytes(new JsonArray(texts.Select(t => (JsonNode?)t).ToArray()).ToJsonString()));
+        python.WaitForExit();
+        Assert.True(python.ExitCode == 0, $"python3 with PyYAML (scripts/test.sh installs python3-yaml) failed: {errors.Result}");
+        return JsonNode.Parse(output.Result)!.AsArray();
+    }
+
     [Fact]
     public void Hostile_keys_and_values_of_any_object_read_back_exactly()
     {
