@@ -97,4 +97,24 @@ public sealed class HostConflictTests : IAsyncLifetime
         Assert.Contains("another namespace", (string?)Degraded(mine)!["message"]);
         Assert.Null(Ingress("mine"));
     }
+
+    [Fact]
+    public async Task A_server_made_resource_keeps_its_host_against_an_older_hand_written_one()
+    {
+        _h.Api.AutoReadyDeployments = true;
+        await _h.Client.CreateAsync(KubeResource.UserDeployments, WithHost("squatter"));   // written by hand, first
+        await Task.Delay(1100);   // creationTimestamps have second precision
+        var tenant = WithHost("tenant");
+        tenant["metadata"]!["labels"] = new JsonObject
+        {
+            ["app.kubernetes.io/managed-by"] = "cleanscheduler-server", ["scheduler.cleanscheduler.io/deployment-id"] = Guid.NewGuid().ToString(),
+        };
+        await _h.Client.CreateAsync(KubeResource.UserDeployments, tenant);
+        _h.StartOperator();
+
+        await Eventually.WaitAsync(() => _h.Resource("squatter") is { } r && (string?)Degraded(r)?["reason"] == "HostConflict" ? r : null, "the hand-written one in conflict");
+        var served = await Eventually.WaitAsync(() => Ingress("tenant"), "the server-made one serves the host");
+        Assert.Equal(Host, (string?)served["spec"]!["rules"]![0]!["host"]);
+        Assert.Null(Ingress("squatter"));
+    }
 }

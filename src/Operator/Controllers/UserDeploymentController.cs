@@ -56,7 +56,7 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
     private readonly ConcurrentDictionary<string, HostClaim> _hosts = new(StringComparer.Ordinal);
 
     /// <summary>The host a live resource claims, and when the resource was created (the first claim keeps the host).</summary>
-    private sealed record HostClaim(string Host, DateTimeOffset Created);
+    private sealed record HostClaim(string Host, DateTimeOffset Created, bool ServerMade);
 
     /// <summary>What we last applied of an object (the hash of the rendered object) and what the API server answered (its <see cref="DriftHash"/>).</summary>
     private sealed record Applied(string Rendered, string Observed);
@@ -89,7 +89,10 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
     protected override void OnResourceChanged(string key, JsonObject? resource)
     {
         var live = resource is not null && resource["metadata"]?["deletionTimestamp"] is null && (string?)resource["spec"]?["desiredState"] != "deleted";
-        var claim = live ? new HostClaim(HostOf(resource!, Options.DeploymentDomain), Time(resource!["metadata"]?["creationTimestamp"]) ?? DateTimeOffset.MaxValue) : null;
+        var claim = live
+            ? new HostClaim(HostOf(resource!, Options.DeploymentDomain), Time(resource!["metadata"]?["creationTimestamp"]) ?? DateTimeOffset.MaxValue,
+                (string?)resource!["metadata"]?["labels"]?[Application.Features.Deployments.ClusterNames.ManagedByLabel] == Application.Features.Deployments.ClusterNames.ManagedBy)
+            : null;
         _hosts.TryGetValue(key, out var before);
         if (claim == before) return;
         if (claim is null) _hosts.TryRemove(key, out _); else _hosts[key] = claim;
@@ -97,10 +100,14 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
             Queue.Add(other);
     }
 
-    /// <summary>The resource that holds <paramref name="host"/>: of those claiming it, the first created (then by namespace/name).</summary>
+    /// <summary>
+    /// The resource that holds <paramref name="host"/>: of those claiming it, one the server made (the server's database
+    /// gives each host to one deployment, so a hand-written resource cannot take a tenant's address, not even while a
+    /// deployment is re-created or moved), then the first created, then by namespace/name.
+    /// </summary>
     private string? HostHolder(string host) => _hosts
         .Where(h => SameHost(h.Value.Host, host))
-        .OrderBy(h => h.Value.Created).ThenBy(h => h.Key, StringComparer.Ordinal)
+        .OrderByDescending(h => h.Value.ServerMade).ThenBy(h => h.Value.Created).ThenBy(h => h.Key, StringComparer.Ordinal)
         .Select(h => h.Key).FirstOrDefault();
 
     private static bool SameHost(string? a, string? b) => a is not null && b is not null && string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
