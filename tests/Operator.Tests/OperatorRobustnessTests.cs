@@ -72,6 +72,23 @@ public sealed class OperatorRobustnessTests : IAsyncLifetime
         Assert.True(runtime.Broken);
     }
 
+    [Fact]
+    public async Task The_watches_list_one_at_a_time()
+    {
+        // Each list holds its pages of full objects until they are trimmed; nine at once made the operator's peak memory.
+        _h.Api.AutoReadyDeployments = true;
+        await _h.Client.CreateAsync(KubeResource.UserDeployments, UserDeployment("shop"));
+        FaultyClient? faulty = null;
+        var (runtime, _, _) = _h.StartOperator(wrap: c => faulty = new FaultyClient(c)
+        {
+            // The UserDeployment controller's watches (the other controllers list at the same time, each one at a time).
+            ListDelay = r => r == KubeResource.UserDeployments || Controllers.UserDeploymentController.WatchedKinds.Contains(r) ? TimeSpan.FromMilliseconds(20) : null,
+        });
+
+        await Eventually.TrueAsync(() => runtime.Controller?.Synced == true && Phase(_h.Resource("shop")) == "Running", "synced and Running");
+        Assert.Equal(1, faulty!.MaxConcurrentLists);
+    }
+
     /// <summary>The real client, with exceptions thrown where a test says (as a bug in our code or an unforeseen answer would).</summary>
     private sealed class FaultyClient(IKubernetesClient inner) : IKubernetesClient
     {
@@ -99,8 +116,27 @@ public sealed class OperatorRobustnessTests : IAsyncLifetime
         public Task<JsonObject?> GetAsync(KubeResource resource, string? @namespace, string name, CancellationToken cancellationToken = default) =>
             inner.GetAsync(resource, @namespace, name, cancellationToken);
 
-        public Task<KubeList> ListAsync(KubeResource resource, string? @namespace, ListOptions? options = null, CancellationToken cancellationToken = default) =>
-            inner.ListAsync(resource, @namespace, options, cancellationToken);
+        /// <summary>Kinds whose lists take a moment (as one of 500 objects a page does) and are counted in <see cref="MaxConcurrentLists"/>.</summary>
+        public Func<KubeResource, TimeSpan?> ListDelay { get; set; } = _ => null;
+
+        /// <summary>The most lists of the kinds <see cref="ListDelay"/> delays in progress at once.</summary>
+        public int MaxConcurrentLists => Volatile.Read(ref _maxLists);
+
+        private int _lists, _maxLists;
+
+        public async Task<KubeList> ListAsync(KubeResource resource, string? @namespace, ListOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            if (ListDelay(resource) is not { } delay) return await inner.ListAsync(resource, @namespace, options, cancellationToken);
+            var now = Interlocked.Increment(ref _lists);
+            int max;
+            while (now > (max = Volatile.Read(ref _maxLists)) && Interlocked.CompareExchange(ref _maxLists, now, max) != max) { }
+            try
+            {
+                await Task.Delay(delay, cancellationToken);
+                return await inner.ListAsync(resource, @namespace, options, cancellationToken);
+            }
+            finally { Interlocked.Decrement(ref _lists); }
+        }
 
         public Task<JsonObject> CreateAsync(KubeResource resource, JsonObject body, CancellationToken cancellationToken = default) =>
             inner.CreateAsync(resource, body, cancellationToken);

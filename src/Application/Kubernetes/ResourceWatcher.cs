@@ -43,6 +43,12 @@ public sealed class ResourceWatcher(
         return item;
     }
 
+    /// <summary>
+    /// Shared by watches that should not list at the same time (a controller's): a list holds every page of full objects
+    /// until it is trimmed, and nine of them at once made the operator's peak memory.
+    /// </summary>
+    public SemaphoreSlim? ListGate { get; init; }
+
     /// <summary>Counts of lists done (the first and every re-list), for tests and metrics.</summary>
     public int Lists { get; private set; }
 
@@ -56,10 +62,15 @@ public sealed class ResourceWatcher(
             {
                 if (resourceVersion is null)
                 {
-                    var list = await client.ListAsync(resource, @namespace, new ListOptions(labelSelector, Limit: 500), cancellationToken);
-                    Lists++;
-                    await handler.OnListAsync(list.Items.Select(Trim).ToList(), cancellationToken);
-                    resourceVersion = list.ResourceVersion;
+                    if (ListGate is not null) await ListGate.WaitAsync(cancellationToken);
+                    try
+                    {
+                        var list = await client.ListAsync(resource, @namespace, new ListOptions(labelSelector, Limit: 500), cancellationToken);
+                        Lists++;
+                        await handler.OnListAsync(list.Items.Select(Trim).ToList(), cancellationToken);
+                        resourceVersion = list.ResourceVersion;
+                    }
+                    finally { ListGate?.Release(); }
                 }
                 var options = new WatchOptions(resourceVersion, labelSelector, AllowBookmarks: true, TimeoutSeconds: WatchTimeoutSeconds);
                 await foreach (var change in client.WatchAsync(resource, @namespace, options, cancellationToken))

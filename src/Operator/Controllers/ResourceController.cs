@@ -76,13 +76,15 @@ public abstract class ResourceController
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var watched = new List<KubeResource> { Primary };
-        _watchers.Add(new ResourceWatcher(Client, Primary, Options.WatchNamespace, null, new Cache(this, Resources, null, null), Logger));
+        using var listGate = new SemaphoreSlim(1);   // one list at a time: each holds its pages of full objects until trimmed
+        _watchers.Add(new ResourceWatcher(Client, Primary, Options.WatchNamespace, null, new Cache(this, Resources, null, null), Logger) { ListGate = listGate });
         foreach (var owned in Owned)
         {
             watched.Add(owned.Kind);
             _watchers.Add(new ResourceWatcher(Client, owned.Kind, Options.WatchNamespace, owned.Selector, new Cache(this, owned.Cache, Primary.Kind, owned.Owners), Logger)
             {
                 Trim = owned.Trim ?? ResourceWatcher.Slim,
+                ListGate = listGate,
             });
         }
         var tasks = _watchers.Select((w, i) => GuardAsync($"watch of {watched[i].Plural}", () => w.RunAsync(cancellationToken), cancellationToken))

@@ -54,6 +54,7 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
     private readonly ConcurrentDictionary<string, IReadOnlySet<string>> _owned = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _templates = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, HostClaim> _hosts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _namespaces = new(StringComparer.Ordinal);
 
     /// <summary>The host a live resource claims, and when the resource was created (the first claim keeps the host).</summary>
     private sealed record HostClaim(string Host, DateTimeOffset Created, bool ServerMade);
@@ -75,19 +76,26 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
             new OwnedWatch(kind, ManagedSelector, _caches[kind], kind == KubeResource.Deployments ? DeploymentSummary : Summary,
                 Owners: o => ResourcesIn(kind == KubeResource.Namespaces ? (string?)o["metadata"]?["name"] : (string?)o["metadata"]?["namespace"])));
 
-    private IEnumerable<string> ResourcesIn(string? ns) => ns is null ? [] : Resources.Keys.Where(k => k.StartsWith(ns + "/", StringComparison.Ordinal)).ToList();
+    /// <summary>
+    /// The resources of a namespace, from an index the watch of the resources keeps: this runs for every owned object
+    /// without an owner (the namespace-wide ones, and every such object an initial list returns), so no scan of all keys.
+    /// </summary>
+    private IEnumerable<string> ResourcesIn(string? ns) => ns is not null && _namespaces.TryGetValue(ns, out var keys) ? keys.Keys : [];
 
     protected override bool IsRetryable(Exception e) => e is UserDeploymentSpecException || base.IsRetryable(e);
 
     // --- hosts ------------------------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Keeps the index of the hosts the resources claim (every resource that exists and is not being deleted claims
+    /// Keeps the index of the resources by namespace (<see cref="ResourcesIn"/>) and the index of the hosts the resources claim (every resource that exists and is not being deleted claims
     /// its host, public port or not, as the server's database does). When a claim changes, the other claimants of
     /// the hosts concerned are queued: one may now hold the host, or have lost it to an older resource.
     /// </summary>
     protected override void OnResourceChanged(string key, JsonObject? resource)
     {
+        var ns = key[..key.IndexOf('/', StringComparison.Ordinal)];
+        if (resource is not null) _namespaces.GetOrAdd(ns, _ => new(StringComparer.Ordinal))[key] = 0;
+        else if (_namespaces.TryGetValue(ns, out var keys)) keys.TryRemove(key, out _);
         var live = resource is not null && resource["metadata"]?["deletionTimestamp"] is null && (string?)resource["spec"]?["desiredState"] != "deleted";
         var claim = live
             ? new HostClaim(HostOf(resource!, Options.DeploymentDomain), Time(resource!["metadata"]?["creationTimestamp"]) ?? DateTimeOffset.MaxValue,

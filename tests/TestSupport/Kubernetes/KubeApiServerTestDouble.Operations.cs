@@ -460,6 +460,18 @@ public sealed partial class KubeApiServerTestDouble
 
     // --- watch -------------------------------------------------------------------------------------------------------
 
+    /// <summary>The index of the first event of the history after <paramref name="resourceVersion"/>. Caller holds the lock.</summary>
+    private int FirstEventAfter(long resourceVersion)
+    {
+        int low = 0, high = _events.Count;
+        while (low < high)
+        {
+            var mid = (low + high) / 2;
+            if (_events[mid].ResourceVersion > resourceVersion) high = mid; else low = mid + 1;
+        }
+        return low;
+    }
+
     private async Task WatchAsync(HttpContext context, ResourceInfo resource, string? ns)
     {
         var query = context.Request.Query;
@@ -510,7 +522,11 @@ public sealed partial class KubeApiServerTestDouble
                 lock (_gate)
                 {
                     signal = _changed.Task;
-                    pending = _events.Where(e => e.ResourceVersion > last && e.Resource == resource && (ns is null || e.Namespace == ns) && selector.Matches(e.Object)).ToList();
+                    // The history is in resourceVersion order: start after the last event sent rather than scan it all
+                    // (up to MaxEventHistory events, for every watch, on every write, under the lock).
+                    pending = [];
+                    for (var i = FirstEventAfter(last); i < _events.Count; i++)
+                        if (_events[i] is var e && e.Resource == resource && (ns is null || e.Namespace == ns) && selector.Matches(e.Object)) pending.Add(e);
                     if (_events.Count > 0 && _events[^1].ResourceVersion > last) last = _events[^1].ResourceVersion;
                 }
                 foreach (var e in pending)
