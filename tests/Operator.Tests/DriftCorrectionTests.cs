@@ -88,4 +88,26 @@ public sealed class DriftCorrectionTests : IAsyncLifetime
         Assert.True(sent.Count == 0, "requests sent: " + string.Join(", ", sent));
         Assert.Equal(lists, runtime.Controller.ResourceLists);
     }
+
+    [Fact]
+    public async Task Two_resources_of_one_namespace_that_disagree_on_its_tier_do_not_fight_in_a_loop()
+    {
+        // Hand-written, so not prevented (docs/operator.md): a free and a business resource in one namespace want other
+        // namespace labels, quota and limit range. A change of a namespace-wide object queues the resource that last
+        // applied it, not every resource of the namespace, so the two do not keep re-applying in turn.
+        _h.Api.AutoReadyDeployments = true;
+        var (runtime, _, _) = _h.StartOperator(Settings(resync: TimeSpan.FromHours(1)));
+        var free = UserDeployment("cheap");
+        free["spec"]!["tier"] = "free";
+        await _h.Client.CreateAsync(KubeResource.UserDeployments, free);
+        await _h.Client.CreateAsync(KubeResource.UserDeployments, UserDeployment("rich"));
+        await Eventually.TrueAsync(() => Phase(_h.Resource("cheap")) == "Running" && Phase(_h.Resource("rich")) == "Running", "both Running");
+        await Task.Delay(500);
+        _h.Api.ClearRequests();
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        var writes = _h.Api.Requests.Where(r => !r.StartsWith("GET", StringComparison.Ordinal)).ToList();
+        Assert.True(writes.Count == 0, $"{writes.Count} writes in 2 s with nothing changed: {string.Join(", ", writes.Take(6))}");
+    }
 }
