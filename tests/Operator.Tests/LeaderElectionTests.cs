@@ -25,7 +25,8 @@ public sealed class LeaderElectionTests : IAsyncLifetime
 
         await _h.Client.CreateAsync(KubeResource.UserDeployments, UserDeployment("first"));
         await Eventually.WaitAsync(() => Phase(_h.Resource("first")) == "Running" ? "" : null, "first Running");
-        Assert.True(leader.Metrics.Total(UserDeploymentController.Name) > 0);
+        // A reconcile is counted once it returns, just after its status write: the phase can be seen a moment before.
+        await Eventually.TrueAsync(() => leader.Metrics.Total(UserDeploymentController.Name) > 0, "the leader's reconcile counted");
         Assert.Equal(0, follower.Metrics.Total(UserDeploymentController.Name));
         Assert.False(follower.Runtime.Elector!.IsLeader);
         var lease = _h.Api.Get("coordination.k8s.io/v1", "leases", Namespace, "cleanscheduler-operator-leader")!;
@@ -40,7 +41,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
 
         await _h.Client.CreateAsync(KubeResource.UserDeployments, UserDeployment("second"));
         await Eventually.WaitAsync(() => Phase(_h.Resource("second")) == "Running" ? "" : null, "second Running");
-        Assert.True(follower.Metrics.Total(UserDeploymentController.Name) > 0);
+        await Eventually.TrueAsync(() => follower.Metrics.Total(UserDeploymentController.Name) > 0, "the new leader's reconcile counted");
         var taken = _h.Api.Get("coordination.k8s.io/v1", "leases", Namespace, "cleanscheduler-operator-leader")!;
         Assert.Equal(follower.Runtime.Elector.Identity, (string?)taken["spec"]!["holderIdentity"]);
         Assert.Equal(1, (int?)taken["spec"]!["leaseTransitions"]);
