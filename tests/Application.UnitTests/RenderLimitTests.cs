@@ -91,7 +91,7 @@ public sealed class RenderLimitTests
     }
 
     [Fact]
-    public void The_operators_input_building_refuses_a_resource_past_the_limits_as_a_render_limit()
+    public void The_operators_rendering_refuses_a_resource_past_the_limits_as_a_render_limit()
     {
         var resource = new JsonObject
         {
@@ -111,7 +111,9 @@ public sealed class RenderLimitTests
         };
         var spec = UserDeploymentInput.Spec(CustomResources.From<UserDeploymentSpec>(resource["spec"]), null);
 
-        var error = Assert.Throws<UserDeploymentSpecException>(() => UserDeploymentInput.From(resource, spec, "apps.test"));
+        var input = UserDeploymentInput.From(resource, spec, "apps.test");
+
+        var error = Assert.Throws<UserDeploymentSpecException>(() => ManifestRenderer.Render(input, new RenderOptions()));
 
         Assert.Equal(ManifestRenderer.RenderLimitReason, error.Reason);
     }

@@ -41,16 +41,19 @@ public static partial class ManifestRenderer
     /// </summary>
     public static IReadOnlyList<JsonObject> Render(RenderInput input, RenderOptions options)
     {
-        try { return Render(input, options, new RenderBudget()); }
-        catch (RenderLimitExceededException e) { throw new UserDeploymentSpecException(e.Message, RenderLimitReason); }
+        var (objects, problem) = TryRender(input, options);
+        return objects ?? throw new UserDeploymentSpecException(problem!.Message, RenderLimitReason);
     }
 
-    /// <summary>Why the deployment cannot be rendered within the limits (the limit's code, the spec path, a message), or null.</summary>
-    public static RenderLimitProblem? CheckRenderLimits(RenderInput input)
+    /// <summary>The objects, or (when the text would exceed the limits) why not: the limit's code, the spec path, a message.</summary>
+    public static (IReadOnlyList<JsonObject>? Objects, RenderLimitProblem? Problem) TryRender(RenderInput input, RenderOptions options)
     {
-        try { Render(input, new RenderOptions(), new RenderBudget()); return null; }
-        catch (RenderLimitExceededException e) { return new RenderLimitProblem(e.Code, e.Path, e.Message); }
+        try { return (Render(input, options, new RenderBudget()), null); }
+        catch (RenderLimitExceededException e) { return (null, new RenderLimitProblem(e.Code, e.Path, e.Message)); }
     }
+
+    /// <summary>Why the deployment cannot be rendered within the limits, or null.</summary>
+    public static RenderLimitProblem? CheckRenderLimits(RenderInput input) => TryRender(input, new RenderOptions()).Problem;
 
     private static IReadOnlyList<JsonObject> Render(RenderInput input, RenderOptions options, RenderBudget budget)
     {

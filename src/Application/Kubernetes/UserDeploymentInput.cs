@@ -44,12 +44,7 @@ public static class UserDeploymentInput
         catch (JsonException e) { throw new UserDeploymentSpecException("malformed resource: " + e.Message); }
         var spec = cr.Spec ?? throw new UserDeploymentSpecException("spec is missing");
         var ns = cr.Metadata.Namespace ?? throw new UserDeploymentSpecException("metadata.namespace is missing");
-        // The handle names the Ingress host (<handle>-<name>.<domain>) when spec.host is not given. The server gives both
-        // owner.user and host (so moving a UserDeployment to its team's namespace keeps its address); a
-        // hand-written one may give neither: a namespace named sandbox-<handle> (as the samples) still names it, and
-        // any other namespace (an organization's, sandbox-<id>, too) is used whole.
-        var handle = spec.Owner?.User
-            ?? (ns.StartsWith("sandbox-", StringComparison.Ordinal) && Domain.Users.UserHandle.IsValid(ns["sandbox-".Length..]) ? ns["sandbox-".Length..] : ns);
+        var handle = HandleOf(spec.Owner?.User, ns);
         var tier = TierCodes.TryParse(spec.Tier, out var parsedTier) ? parsedTier : Tier.Free;
         var limits = TierLimits.For(tier);
         if (spec.Limits is { } given)
@@ -66,7 +61,7 @@ public static class UserDeploymentInput
         foreach (var reference in spec.SecretRefs ?? [])
             foreach (var key in reference.Keys) secretRefs[key] = reference.Name;
         var uid = cr.Metadata.Uid ?? "";
-        var input = new RenderInput(
+        return new RenderInput(
             cr.Metadata.Name, ns,
             Guid.TryParse(spec.DeploymentId, out var deploymentId) ? deploymentId : StableGuid(uid.Length > 0 ? uid : $"{ns}/{cr.Metadata.Name}"),
             Guid.TryParse(spec.Owner?.OrganizationId, out var org) ? org : Guid.Empty,
@@ -76,13 +71,23 @@ public static class UserDeploymentInput
             spec.Values ?? new Dictionary<string, string>(),
             secretRefs.ToDictionary(kv => kv.Key, string? (_) => null, StringComparer.Ordinal),
             spec.DesiredState == "running",
-            string.IsNullOrEmpty(spec.Host) ? $"{handle}-{cr.Metadata.Name}.{domain}" : spec.Host,
+            HostOf(spec.Host, spec.Owner?.User, ns, cr.Metadata.Name, domain),
             uid.Length > 0 ? new OwnerObject(CustomResources.ApiVersion, "UserDeployment", cr.Metadata.Name, uid) : null,
             secretRefs);
-        if (ManifestRenderer.CheckRenderLimits(input) is { } problem)   // here, so that the operator's input building reports it as Degraded
-            throw new UserDeploymentSpecException(problem.Message, ManifestRenderer.RenderLimitReason);
-        return input;
     }
+
+    /// <summary>
+    /// The handle that names the Ingress host (&lt;handle&gt;-&lt;name&gt;.&lt;domain&gt;) when spec.host is not given. The
+    /// server gives both owner.user and host (so moving a UserDeployment to another namespace keeps its address); a
+    /// hand-written one may give neither: a namespace named sandbox-&lt;handle&gt; (as the samples) still names it, and
+    /// any other namespace (a team's, sandbox-&lt;id&gt;, too) is used whole.
+    /// </summary>
+    public static string HandleOf(string? ownerUser, string ns) =>
+        ownerUser ?? (ns.StartsWith("sandbox-", StringComparison.Ordinal) && Domain.Users.UserHandle.IsValid(ns["sandbox-".Length..]) ? ns["sandbox-".Length..] : ns);
+
+    /// <summary>The host a UserDeployment's Ingress serves: spec.host, else &lt;handle&gt;-&lt;name&gt;.&lt;domain&gt;.</summary>
+    public static string HostOf(string? host, string? ownerUser, string ns, string name, string domain) =>
+        string.IsNullOrEmpty(host) ? $"{HandleOf(ownerUser, ns)}-{name}.{domain}" : host;
 
     private static Guid StableGuid(string text) => new(MD5.HashData(Encoding.UTF8.GetBytes(text)));
 }

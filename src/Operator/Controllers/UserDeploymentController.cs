@@ -87,8 +87,9 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
     // --- hosts ------------------------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Keeps the index of the resources by namespace (<see cref="ResourcesIn"/>) and the index of the hosts the resources claim (every resource that exists and is not being deleted claims
-    /// its host, public port or not, as the server's database does). When a claim changes, the other claimants of
+    /// Keeps the index of the resources by namespace (<see cref="ResourcesIn"/>) and the index of the hosts the resources
+    /// claim (every resource that exists and is not being deleted claims its host, public port or not, as the server's
+    /// database does). When a claim changes, the other claimants of
     /// the hosts concerned are queued: one may now hold the host, or have lost it to an older resource.
     /// </summary>
     protected override void OnResourceChanged(string key, JsonObject? resource)
@@ -120,14 +121,10 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
 
     private static bool SameHost(string? a, string? b) => a is not null && b is not null && string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The host a resource's Ingress serves, as <see cref="UserDeploymentInput"/> derives it: spec.host, else &lt;user&gt;-&lt;name&gt;.&lt;domain&gt;.</summary>
-    private static string HostOf(JsonObject resource, string domain)
-    {
-        if ((string?)resource["spec"]?["host"] is { Length: > 0 } host) return host;
-        var ns = (string?)resource["metadata"]?["namespace"] ?? "";
-        var handle = (string?)resource["spec"]?["owner"]?["user"] ?? (ns.StartsWith("sandbox-", StringComparison.Ordinal) ? ns["sandbox-".Length..] : ns);
-        return $"{handle}-{(string?)resource["metadata"]?["name"]}.{domain}";
-    }
+    /// <summary>The host a resource's Ingress serves, derived as the renderer's input derives it.</summary>
+    private static string HostOf(JsonObject resource, string domain) => UserDeploymentInput.HostOf(
+        (string?)resource["spec"]?["host"], (string?)resource["spec"]?["owner"]?["user"], (string?)resource["metadata"]?["namespace"] ?? "",
+        (string?)resource["metadata"]?["name"] ?? "", domain);
 
     // --- reconcile ---------------------------------------------------------------------------------------------------
 
@@ -165,11 +162,13 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
         }
 
         RenderInput input;
+        IReadOnlyList<JsonObject> rendered;
         try
         {
             var spec = CustomResources.From<UserDeploymentSpec>(resource["spec"]);
             var template = UserDeploymentInput.Spec(spec, spec.Services is { Count: > 0 } ? null : await TemplateAsync(ns, spec.TemplateRef, cancellationToken));
             input = UserDeploymentInput.From(resource, template, Options.DeploymentDomain);
+            rendered = ManifestRenderer.Render(input, Options.Render);   // past the render limits: Degraded, RenderLimitExceeded
         }
         catch (UserDeploymentSpecException e)
         {
@@ -177,16 +176,15 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
             throw;
         }
 
-        // A host another resource holds gets no Ingress (the rest still runs); the status names the holder.
+        // A host another resource holds gets no Ingress (the rest still runs). The status names the holder only when it
+        // is in the same namespace: the status is copied to the deployment's owner, who must not learn another tenant's
+        // namespace and names (the log has them).
         var holder = HostHolder(input.Host);
-        // The holder is named only when it is in the same namespace: the status is copied to the deployment's owner,
-        // who must not learn another tenant's namespace and names (the log has them).
         var hostConflict = holder is not null && holder != key
             ? $"Host {input.Host} is already served by {(holder.StartsWith(ns + "/", StringComparison.Ordinal) ? $"UserDeployment {holder}" : "a UserDeployment in another namespace")}; this deployment gets no Ingress until that one is gone"
             : null;
         if (hostConflict is not null) Logger.LogWarning("UserDeployment {Key} claims host {Host}, which {Holder} holds: no Ingress", key, input.Host, holder);
-        var objects = ManifestRenderer.Render(input, Options.Render)
-            .Where(o => hostConflict is null || (string?)o["kind"] != "Ingress").ToList();
+        var objects = rendered.Where(o => hostConflict is null || (string?)o["kind"] != "Ingress").ToList();
         var owned = new HashSet<string>(StringComparer.Ordinal);
         if (hostConflict is not null && Ingresses.ContainsKey(KeyOf(ns, name)))   // applied before the conflict, or by an earlier run
             await DeleteOwnedAsync(ObjectKey(KubeResource.Ingresses, ns, name), cancellationToken);

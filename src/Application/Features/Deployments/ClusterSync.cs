@@ -179,8 +179,8 @@ public sealed class DeploymentClusterSync(
                 // The deployment's owner reads the cause: an unforeseen exception's text stays in the log and the outbox row.
                 var (kind, cause, shown) = e switch
                 {
-                    SecretUnreadableException or NamespaceOfAnotherOrganizationException =>
-                        (e is SecretUnreadableException ? ClusterSyncErrorKind.SecretUnreadable : ClusterSyncErrorKind.Refused, e.Message, e.Message),
+                    SecretUnreadableException => (ClusterSyncErrorKind.SecretUnreadable, e.Message, e.Message),
+                    NamespaceOfAnotherOrganizationException => (ClusterSyncErrorKind.Refused, e.Message, e.Message),
                     _ => (ClusterSyncErrorKind.Internal, $"{e.GetType().Name}: {e.Message}", "the server could not publish it because of an internal error (its log has the details)"),
                 };
                 await outbox.RetryLaterAsync(seqs, backoff, cause, cancellationToken);
@@ -266,9 +266,13 @@ public sealed class DeploymentClusterSync(
     /// </summary>
     public async Task DeleteAsync(string ns, string name, CancellationToken cancellationToken)
     {
-        try { await kube.DeleteAsync(KubeResource.UserDeployments, ns, name, cancellationToken: cancellationToken); }
-        catch (KubeNotFoundException) { }
-        try { await kube.DeleteAsync(KubeResource.Secrets, ns, ClusterNames.SecretName(name), cancellationToken: cancellationToken); }
+        await DeleteIfPresentAsync(KubeResource.UserDeployments, ns, name, cancellationToken);
+        await DeleteIfPresentAsync(KubeResource.Secrets, ns, ClusterNames.SecretName(name), cancellationToken);
+    }
+
+    private async Task DeleteIfPresentAsync(KubeResource kind, string ns, string name, CancellationToken cancellationToken)
+    {
+        try { await kube.DeleteAsync(kind, ns, name, cancellationToken: cancellationToken); }
         catch (KubeNotFoundException) { }
     }
 
@@ -468,7 +472,7 @@ public sealed class DeploymentClusterSync(
                 continue;
             }
             if (d is null && !await OfOurOrganizationAsync(resource, cancellationToken)) continue;
-            await DeleteOrphanAsync(ns, name, cancellationToken);
+            await DeleteIfPresentAsync(KubeResource.UserDeployments, ns, name, cancellationToken);   // what it owns goes by garbage collection
             logger.LogInformation("Removed UserDeployment {Namespace}/{Name}: {Why}", ns, name,
                 d is null ? "its deployment no longer exists" : $"deployment {id} now lives in {options.NamespaceFor(d.TeamId)}");
             removed++;
@@ -495,17 +499,6 @@ public sealed class DeploymentClusterSync(
     /// <summary>Whether the server wrote this resource: it carries both the managed-by and the deployment-id label.</summary>
     public static bool IsServerMade(JsonObject resource) =>
         (string?)resource["metadata"]?["labels"]?[ClusterNames.ManagedByLabel] == ClusterNames.ManagedBy && DeploymentIdOf(resource) is not null;
-
-    /// <summary>
-    /// Deletes an orphaned UserDeployment (already gone is fine). What the operator made for it and the Secret the
-    /// server wrote beside it are owned by it (ownerReferences): the garbage collector removes them, and nothing
-    /// else in the namespace is touched.
-    /// </summary>
-    private async Task DeleteOrphanAsync(string ns, string name, CancellationToken cancellationToken)
-    {
-        try { await kube.DeleteAsync(KubeResource.UserDeployments, ns, name, cancellationToken: cancellationToken); }
-        catch (KubeNotFoundException) { }
-    }
 
     /// <summary>
     /// A UserDeployment deleted in the cluster while its deployment is still stored: schedule it again. One deleted

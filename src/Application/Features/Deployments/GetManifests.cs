@@ -43,9 +43,8 @@ public sealed class GetManifestsHandler(
             deployment.Values,
             deployment.Secrets.ToDictionary(s => s.Name, s => mayReadSecrets ? Decrypt(deployment, s) : null, StringComparer.Ordinal),
             deployment.State == DesiredState.Running, deployment.Host);
-        if (ManifestRenderer.CheckRenderLimits(input) is { } problem)   // stored before the limits existed: 422, not 500
-            throw RenderLimitException.For(problem, problem.Path);
-        var objects = ManifestRenderer.Render(input, options.Render);
+        var (objects, problem) = ManifestRenderer.TryRender(input, options.Render);
+        if (objects is null) throw RenderLimitException.For(problem!, problem!.Path);   // stored before the limits existed: 422, not 500
         return new Manifests($"{deployment.Name}.yaml", YamlJson.Write(objects), objects.Count);
     }
 
