@@ -37,19 +37,32 @@ public static class DependencyInjection
     }
 
     /// <summary>
-    /// KUBERNETES_ENABLED=true: the Kubernetes client, the cluster outbox (rows written with deployment changes, worked off
-    /// by <see cref="Application.Features.Deployments.DeploymentClusterSync"/>) and its wake-up signal.
+    /// The template format and the renderer (<see cref="IDeploymentManifests"/>), with or without a cluster: template
+    /// checks and the manifest download use them. CLUSTER_SECRET_STORE and DISABLE_NETWORK_POLICIES shape the output.
     /// </summary>
-    public static IServiceCollection AddKubernetesCluster(this IServiceCollection services, Kubernetes.KubernetesConnection connection)
+    public static IServiceCollection AddDeploymentManifests(this IServiceCollection services, CleanScheduler.Kubernetes.RenderOptions render)
     {
-        services.AddSingleton<Application.Kubernetes.IKubernetesClient>(_ => new Kubernetes.KubernetesClient(connection, "cleanscheduler-server"));
+        services.AddSingleton(render);
+        services.AddSingleton<IDeploymentManifests, Cluster.KubernetesDeploymentManifests>();
+        return services;
+    }
+
+    /// <summary>
+    /// KUBERNETES_ENABLED=true: the cluster adapters (publish, reports, logs) over the Kubernetes client, the cluster
+    /// outbox (rows written with deployment changes, worked off by <see cref="Application.Features.Deployments.DeploymentClusterSync"/>)
+    /// and its wake-up signal.
+    /// </summary>
+    public static IServiceCollection AddKubernetesCluster(this IServiceCollection services, CleanScheduler.Kubernetes.KubernetesConnection connection)
+    {
+        services.AddSingleton<CleanScheduler.Kubernetes.IKubernetesClient>(_ => new CleanScheduler.Kubernetes.KubernetesClient(connection, "cleanscheduler-server"));
+        services.AddSingleton<IDeploymentPublisher, Cluster.KubernetesDeploymentPublisher>();
+        services.AddSingleton<IDeploymentReports, Cluster.KubernetesDeploymentReports>();
+        services.AddSingleton<IDeploymentLogs, Cluster.KubernetesDeploymentLogs>();
         services.AddSingleton<Application.Features.Deployments.ClusterSyncSignal>();
-        services.AddSingleton<Application.Features.Deployments.ClusterSyncState>();
         services.AddSingleton<Application.Features.Deployments.ClusterSyncMetrics>();
         services.AddSingleton<ClusterOutboxWriter>();
         services.AddSingleton<Application.Features.Deployments.IClusterOutbox, ClusterOutboxStore>();
         services.AddScoped<Application.Features.Deployments.DeploymentClusterSync>();
-        services.AddSingleton<Application.Features.Deployments.DeploymentLogStream>();
         return services;
     }
 

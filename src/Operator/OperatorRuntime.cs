@@ -1,4 +1,4 @@
-using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Kubernetes;
 using CleanScheduler.Operator.Controllers;
 using CleanScheduler.Operator.Metrics;
 

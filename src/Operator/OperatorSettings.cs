@@ -1,5 +1,5 @@
 using System.Globalization;
-using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Kubernetes;
 
 namespace CleanScheduler.Operator;
 
@@ -121,7 +121,7 @@ public sealed record OperatorSettings(
 
     private static string? ServiceAccountNamespace()
     {
-        var file = Path.Combine(Infrastructure.Kubernetes.KubernetesConnection.ServiceAccountDirectory, "namespace");
+        var file = Path.Combine(CleanScheduler.Kubernetes.KubernetesConnection.ServiceAccountDirectory, "namespace");
         return File.Exists(file) ? File.ReadAllText(file).Trim() : null;
     }
 }

@@ -1,7 +1,7 @@
 // The CleanScheduler operator: `CleanScheduler.Operator [flags]` runs the controllers (see OperatorSettings for the
 // flags and environment variables); `CleanScheduler.Operator render CR.yaml [--template FILE] [--domain D]` prints
 // the manifests a UserDeployment renders to, without a cluster.
-using CleanScheduler.Infrastructure.Kubernetes;
+using CleanScheduler.Kubernetes;
 using CleanScheduler.Operator;
 using CleanScheduler.Operator.Metrics;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Kubernetes;
 
 namespace CleanScheduler.Operator;
 

@@ -18,7 +18,7 @@ public sealed class DeploymentConcurrencyTests(ServicesFixture db) : IClassFixtu
     private async Task<TemplateId> StaticSiteAsync()
     {
         await using (var scope = S.Services.CreateAsyncScope())
-            await SystemTemplates.SeedAsync(scope.ServiceProvider.GetRequiredService<IAppDbContext>(), TimeProvider.System, CancellationToken.None);
+            await SystemTemplates.SeedAsync(scope.ServiceProvider.GetRequiredService<IAppDbContext>(), scope.ServiceProvider.GetRequiredService<TemplateSpecCache>(), TimeProvider.System, CancellationToken.None);
         await using var read = S.NewContext();
         return await read.Templates.Where(t => t.Visibility == TemplateVisibility.System && t.Name == "Static site").Select(t => t.Id).SingleAsync();
     }

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Kubernetes;
 using CleanScheduler.Operator.Controllers;
 using CleanScheduler.TestSupport.Kubernetes;
 using static CleanScheduler.Operator.Tests.OperatorHarness;

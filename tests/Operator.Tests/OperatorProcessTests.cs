@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Kubernetes;
 using CleanScheduler.TestSupport;
 using CleanScheduler.TestSupport.Kubernetes;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
-using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Kubernetes;
 using CleanScheduler.TestSupport.Kubernetes;
 using static CleanScheduler.Operator.Tests.OperatorHarness;
 

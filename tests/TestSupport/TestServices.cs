@@ -34,6 +34,7 @@ public sealed class TestServices : IAsyncDisposable
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddApplication();
         services.AddInfrastructure(connectionString, SessionBackend.Postgres, SecretsKey);
+        services.AddDeploymentManifests(new CleanScheduler.Kubernetes.RenderOptions());
         services.AddScoped<TestCurrentUser>();
         services.AddScoped<ICurrentClient, PlatformClient>();
         services.AddSingleton(new Application.Features.Deployments.DeploymentOptions("apps.test"));

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Collections.Concurrent;
 using CleanScheduler.Application.Features.Deployments;
-using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Kubernetes;
 using CleanScheduler.TestSupport;
 using CleanScheduler.TestSupport.Kubernetes;
 using Microsoft.AspNetCore.Hosting;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Kubernetes;
 using CleanScheduler.Infrastructure.Persistence;
 using CleanScheduler.TestSupport;
 using CleanScheduler.TestSupport.Kubernetes;

@@ -306,7 +306,7 @@ public sealed class DeploymentApiTests(ApiFactory factory) : IClassFixture<ApiFa
         var yaml = await owner.Http.GetStringAsync($"/api/deployments/{id}/manifests");
 
         Assert.DoesNotContain(yaml, c => c is '\u2028' or '\u0085');
-        var objects = CleanScheduler.Application.Kubernetes.YamlJson.Documents(yaml).ToList();
+        var objects = CleanScheduler.Kubernetes.YamlJson.Documents(yaml).ToList();
         Assert.Equal(8, objects.Count);
         var container = objects.Single(o => (string?)o["kind"] == "Deployment")["spec"]!["template"]!["spec"]!["containers"]![0]!;
         Assert.Equal(hostile, (string?)container["env"]!.AsArray().Single(e => (string?)e!["name"] == "PAGE_TITLE")!["value"]);

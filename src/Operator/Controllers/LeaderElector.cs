@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Kubernetes;
 
 namespace CleanScheduler.Operator.Controllers;
 

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Kubernetes;
 using CleanScheduler.Domain.Templates;
 using CleanScheduler.Operator.Metrics;
 
@@ -100,7 +100,7 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
         var live = resource is not null && resource["metadata"]?["deletionTimestamp"] is null && (string?)resource["spec"]?["desiredState"] != "deleted";
         var claim = live
             ? new HostClaim(HostOf(resource!, Options.DeploymentDomain), Time(resource!["metadata"]?["creationTimestamp"]) ?? DateTimeOffset.MaxValue,
-                (string?)resource!["metadata"]?["labels"]?[Application.Features.Deployments.ClusterNames.ManagedByLabel] == Application.Features.Deployments.ClusterNames.ManagedBy)
+                (string?)resource!["metadata"]?["labels"]?[ClusterNames.ManagedByLabel] == ClusterNames.ManagedBy)
             : null;
         _hosts.TryGetValue(key, out var before);
         if (claim == before) return;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Kubernetes;
 using CleanScheduler.Operator.Metrics;
 
 namespace CleanScheduler.Operator.Controllers;

@@ -76,7 +76,7 @@ public static class DeploymentEndpoints
         if (tailLines is < 0 or > MaxTailLines)
             throw new FluentValidation.ValidationException([new FluentValidation.Results.ValidationFailure("tailLines", $"Must be between 0 and {MaxTailLines}.")]);
         var source = await mediator.Send(new GetDeploymentLogSourceQuery(new DeploymentId(id), service), ct);
-        var lines = await services.GetRequiredService<DeploymentLogStream>().OpenAsync(source, tailLines ?? 100, follow ?? true, ct);
+        var lines = await services.GetRequiredService<Application.Common.IDeploymentLogs>().OpenAsync(source, tailLines ?? 100, follow ?? true, ct);
         await ServerSentEvents.StreamAsync(http, lines, "log", limits.Lifetime, ct);
     }
 

@@ -74,9 +74,9 @@ internal static class ServerSentEvents
             var message = $"This stream reached its time limit ({lifetime.TotalMinutes:0.#} min); open a new one to go on.";
             await WriteAsync($"event: reconnect\ndata: {JsonSerializer.Serialize(new { message }, json)}\n\n");
         }
-        catch (Exception e) when (e is Application.Kubernetes.KubeApiException or Application.Kubernetes.KubeUnavailableException)
+        catch (Exception e) when (e is Application.Common.ClusterRefusedException or Application.Common.ClusterUnavailableException)
         {
-            var message = e is Application.Kubernetes.KubeApiException api ? api.ApiMessage : "The Kubernetes API server cannot be reached right now.";
+            var message = e is Application.Common.ClusterRefusedException refused ? refused.ClusterMessage : "The Kubernetes API server cannot be reached right now.";
             await WriteAsync($"event: error\ndata: {JsonSerializer.Serialize(new { message }, json)}\n\n");
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -43,7 +43,7 @@ public static partial class Problems
             .GroupBy(f => JsonField(f.PropertyName))
             .ToDictionary(g => g.Key, g => g.Select(f => f.ErrorMessage).Distinct().ToArray())),
         Application.Features.Templates.SpecValidationException e => SpecProblem(e),
-        Application.Kubernetes.RenderLimitException e => RenderLimit(e),
+        Application.Common.RenderLimitException e => RenderLimit(e),
         NotFoundException e => Coded(StatusCodes.Status404NotFound, "Not found", e.Code, e.Message),
         AccessDeniedException e => Coded(StatusCodes.Status403Forbidden, "Forbidden", e.Code, e.Message),
         RuleViolationException e => Coded(StatusCodes.Status409Conflict, "Business rule violated", e.Code, e.Message),
@@ -52,7 +52,7 @@ public static partial class Problems
             "Someone else changed this resource at the same time; retry the request."),
         BadHttpRequestException e => FromBadRequest(e),
         ServiceUnavailableException e => Coded(StatusCodes.Status503ServiceUnavailable, "Service unavailable", e.Code, e.Message),
-        Application.Kubernetes.KubeUnavailableException => Coded(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "cluster.unavailable",
+        Application.Common.ClusterUnavailableException => Coded(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "cluster.unavailable",
             "The Kubernetes API server cannot be reached right now; try again shortly."),
         _ => null,
     };
@@ -68,7 +68,7 @@ public static partial class Problems
     }
 
     /// <summary>422 with the limit's code and <c>errors.FIELD</c>: what would be rendered is larger than the platform renders.</summary>
-    private static ProblemDetails RenderLimit(Application.Kubernetes.RenderLimitException e)
+    private static ProblemDetails RenderLimit(Application.Common.RenderLimitException e)
     {
         var problem = Validation(new Dictionary<string, string[]> { [e.Field] = [e.Message] });
         problem.Status = StatusCodes.Status422UnprocessableEntity;

@@ -1,6 +1,5 @@
-using System.Text.Json.Nodes;
+using CleanScheduler.Application.Common;
 using CleanScheduler.Application.Features.Deployments;
-using CleanScheduler.Application.Kubernetes;
 using CleanScheduler.WebApi.Configuration;
 
 namespace CleanScheduler.WebApi.Hosting;
@@ -11,26 +10,19 @@ namespace CleanScheduler.WebApi.Hosting;
 /// status back. The full comparison (after each full list of the watch: at start and after the watch expired; and every
 /// 20 reconcile intervals) removes orphaned server-made UserDeployments and finds stored deployments the cluster lacks.
 /// A status report that arrives while a change of its deployment is still in the outbox is not copied (it may describe
-/// the older wish); once the outbox has been worked off, the resource is read again and its status copied if it then
+/// the older wish); once the outbox has been worked off, the latest report is tried again and its status copied if it
 /// describes the current spec, so that the operator's last word is not lost to a race with the publisher.
 /// </summary>
 public sealed class ClusterSyncService(
-    IServiceScopeFactory scopes, ClusterSyncSignal signal, IClusterOutbox outbox, IKubernetesClient kube, ServerSettings settings,
+    IServiceScopeFactory scopes, ClusterSyncSignal signal, IClusterOutbox outbox, IDeploymentReports reports, ServerSettings settings,
     ILogger<ClusterSyncService> logger)
-    : BackgroundService, IWatchHandler
+    : BackgroundService, IDeploymentReportHandler
 {
     /// <summary>Deployments whose status report came while a change was pending: read again after the outbox pass.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (string Namespace, string Name, long Seq)> _deferred = new();
-    private long _deferrals;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, DeploymentReport> _deferred = new();
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var watcher = new ResourceWatcher(kube, KubeResource.UserDeployments, null, ClusterNames.Selector, this, logger)
-        {
-            MaxBackoff = settings.KubernetesReconcileInterval,
-        };
-        return Task.WhenAll(PublishLoopAsync(stoppingToken), watcher.RunAsync(stoppingToken), FullComparisonLoopAsync(stoppingToken));
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
+        PublishLoopAsync(stoppingToken), reports.FollowAsync(this, settings.KubernetesReconcileInterval, stoppingToken), FullComparisonLoopAsync(stoppingToken));
 
     /// <summary>How often the full comparison runs besides each (re-)list of the watch: 20 reconcile intervals (10 minutes by default).</summary>
     public TimeSpan FullComparisonInterval => settings.KubernetesReconcileInterval * 20;
@@ -46,9 +38,9 @@ public sealed class ClusterSyncService(
             try
             {
                 await Task.Delay(FullComparisonInterval, stoppingToken);
-                var list = await kube.ListAsync(KubeResource.UserDeployments, null, new ListOptions(ClusterNames.Selector, Limit: 500), stoppingToken);
+                var list = await reports.ListAsync(stoppingToken);
                 await using var scope = scopes.CreateAsyncScope();
-                await CompareAsync(scope.ServiceProvider.GetRequiredService<DeploymentClusterSync>(), list.Items, stoppingToken);
+                await CompareAsync(scope.ServiceProvider.GetRequiredService<DeploymentClusterSync>(), list, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -61,7 +53,7 @@ public sealed class ClusterSyncService(
         }
     }
 
-    private async Task CompareAsync(DeploymentClusterSync sync, IReadOnlyList<JsonObject> items, CancellationToken cancellationToken)
+    private async Task CompareAsync(DeploymentClusterSync sync, IReadOnlyList<DeploymentReport> items, CancellationToken cancellationToken)
     {
         var result = await sync.CompareAsync(items, cancellationToken);
         if (result.Removed > 0) logger.LogInformation("{Count} orphaned UserDeployment(s) removed from the cluster", result.Removed);
@@ -84,11 +76,10 @@ public sealed class ClusterSyncService(
                 if (done > 0) logger.LogDebug("Cluster sync: {Count} outbox row(s) done", done);
                 foreach (var entry in _deferred)
                 {
-                    // Still unpublished (the API server refusing, say): reading the resource again would tell nothing new.
+                    // Still unpublished (the API server refusing, say): trying the report again would tell nothing new.
                     if (await outbox.HasPendingAsync(entry.Key, stoppingToken)) continue;
-                    var current = await kube.GetAsync(KubeResource.UserDeployments, entry.Value.Namespace, entry.Value.Name, stoppingToken);
-                    if (current is null || await sync.ObserveAsync(current, stoppingToken) != Observation.Pending)
-                        _deferred.TryRemove(entry);   // only this deferral: one that came meanwhile stays for the next pass
+                    if (await sync.ObserveAsync(entry.Value, stoppingToken) != Observation.Pending)
+                        _deferred.TryRemove(entry);   // only this report: a newer one that came meanwhile stays for the next pass
                 }
                 await signal.WaitAsync(settings.KubernetesReconcileInterval, stoppingToken);
             }
@@ -106,40 +97,33 @@ public sealed class ClusterSyncService(
         }
     }
 
-    public async Task OnListAsync(IReadOnlyList<JsonObject> items, CancellationToken cancellationToken)
+    public Task OnListAsync(IReadOnlyList<DeploymentReport> reports, CancellationToken cancellationToken) => ObservingAsync(async sync =>
     {
-        await ObservingAsync(async sync =>
-        {
-            foreach (var item in items) await ObserveAsync(sync, item, cancellationToken);
-            await CompareAsync(sync, items, cancellationToken);
-        });
-    }
+        foreach (var report in reports) await ObserveAsync(sync, report, cancellationToken);
+        await CompareAsync(sync, reports, cancellationToken);
+    });
 
-    public async Task OnEventAsync(WatchEventType type, JsonObject item, CancellationToken cancellationToken)
-    {
-        await ObservingAsync(async sync =>
-        {
-            if (type is WatchEventType.Added or WatchEventType.Modified) await ObserveAsync(sync, item, cancellationToken);
-            else if (type == WatchEventType.Deleted && DeploymentClusterSync.DeploymentIdOf(item) is { } id)
-            {
-                _deferred.TryRemove(id, out _);
-                if (await sync.EnqueueIfStoredAsync(id, (string?)item["metadata"]?["namespace"], cancellationToken))
-                {
-                    logger.LogInformation("UserDeployment {Namespace}/{Name} was deleted in the cluster but not here; creating it again",
-                        (string?)item["metadata"]?["namespace"], (string?)item["metadata"]?["name"]);
-                    signal.Notify();
-                }
-            }
-        });
-    }
+    public Task OnChangedAsync(DeploymentReport report, CancellationToken cancellationToken) =>
+        ObservingAsync(sync => ObserveAsync(sync, report, cancellationToken));
 
-    private async Task ObserveAsync(DeploymentClusterSync sync, JsonObject report, CancellationToken cancellationToken)
+    public Task OnRemovedAsync(DeploymentReport report, CancellationToken cancellationToken) => ObservingAsync(async sync =>
     {
-        if (DeploymentClusterSync.DeploymentIdOf(report) is not { } id) return;
+        if (report.DeploymentId is not { } id) return;
+        _deferred.TryRemove(id, out _);
+        if (await sync.EnqueueIfStoredAsync(id, report.Namespace, cancellationToken))
+        {
+            logger.LogInformation("UserDeployment {Namespace}/{Name} was deleted in the cluster but not here; creating it again", report.Namespace, report.Name);
+            signal.Notify();
+        }
+    });
+
+    private async Task ObserveAsync(DeploymentClusterSync sync, DeploymentReport report, CancellationToken cancellationToken)
+    {
+        if (report.DeploymentId is not { } id) return;
         if (await sync.ObserveAsync(report, cancellationToken) == Observation.Pending)
         {
-            _deferred[id] = ((string?)report["metadata"]?["namespace"] ?? "", (string?)report["metadata"]?["name"] ?? "", Interlocked.Increment(ref _deferrals));
-            signal.Notify();   // the publisher takes another pass, then reads the resource again
+            _deferred[id] = report;
+            signal.Notify();   // the publisher takes another pass, then tries the latest report again
         }
         else _deferred.TryRemove(id, out _);
     }

@@ -33,10 +33,10 @@ public static class ServerComposition
 
         var services = builder.Services;
         services.AddSingleton(settings);
-        services.AddSingleton(new Application.Features.Deployments.DeploymentOptions(settings.DeploymentDomain, settings.KubernetesNamespace,
-            new Application.Kubernetes.RenderOptions(settings.ClusterSecretStore, settings.DisableNetworkPolicies)));
+        services.AddSingleton(new Application.Features.Deployments.DeploymentOptions(settings.DeploymentDomain, settings.KubernetesNamespace));
         services.AddApplication();
         services.AddInfrastructure(settings.ConnectionString, settings.SessionBackend, SecretsKey(settings));
+        services.AddDeploymentManifests(new Kubernetes.RenderOptions(settings.ClusterSecretStore, settings.DisableNetworkPolicies));
         services.AddHostedService<SessionCleanupService>();
         if (settings.Kubernetes is { } cluster)
         {

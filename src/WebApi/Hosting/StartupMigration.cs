@@ -13,7 +13,8 @@ public static class StartupMigration
         if (!await app.MigrateDatabaseAsync()) return false;
         await using var scope = app.Services.CreateAsyncScope();
         var published = await SystemTemplates.SeedAsync(
-            scope.ServiceProvider.GetRequiredService<IAppDbContext>(), TimeProvider.System, app.Lifetime.ApplicationStopping);
+            scope.ServiceProvider.GetRequiredService<IAppDbContext>(), scope.ServiceProvider.GetRequiredService<Application.Features.Templates.TemplateSpecCache>(),
+            TimeProvider.System, app.Lifetime.ApplicationStopping);
         if (published > 0) app.Logger.LogInformation("Published {Count} system template(s)", published);
         return true;
     }

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
-using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Kubernetes;
 using CleanScheduler.TestSupport;
 
 namespace CleanScheduler.Infrastructure.IntegrationTests.Kubernetes;

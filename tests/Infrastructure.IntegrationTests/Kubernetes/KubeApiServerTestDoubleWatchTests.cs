@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
-using CleanScheduler.Application.Kubernetes;
-using CleanScheduler.Infrastructure.Kubernetes;
+using CleanScheduler.Kubernetes;
 using CleanScheduler.TestSupport;
 using CleanScheduler.TestSupport.Kubernetes;
 

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Kubernetes;
 using Microsoft.AspNetCore.Http;
 
 namespace CleanScheduler.TestSupport.Kubernetes;

@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Kubernetes;
 
 namespace CleanScheduler.TestSupport.Kubernetes;
 

@@ -1,7 +1,4 @@
-using System.Text;
-using System.Text.Json.Nodes;
 using CleanScheduler.Application.Common;
-using CleanScheduler.Application.Kubernetes;
 using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Deployments;
 using CleanScheduler.Domain.Tenancy;
@@ -74,37 +71,20 @@ public enum Observation
     Pending,
 }
 
-/// <summary>Names and labels of what the server writes into the cluster for a deployment.</summary>
-public static class ClusterNames
-{
-    public const string FieldManager = "cleanscheduler-server";
-    public const string ManagedByLabel = "app.kubernetes.io/managed-by";
-    public const string ManagedBy = "cleanscheduler-server";
-    public const string DeploymentIdLabel = KubeResource.SchedulerGroup + "/deployment-id";
-    public const string OrganizationLabel = KubeResource.SchedulerGroup + "/organization";
-    public const string TeamLabel = KubeResource.SchedulerGroup + "/team";
-    public static readonly string Selector = $"{ManagedByLabel}={ManagedBy}";
-
-    /// <summary>One ConfigMap per template version and namespace; the template id keeps same-named templates of two organizations apart.</summary>
-    public static string TemplateRefName(TemplateId template) => template.Value.ToString();
-
-    public static string SecretName(string deployment) => $"{deployment}-secrets";
-}
-
 /// <summary>
 /// Brings the cluster in line with the database (DESIGN.md §6): for each pending outbox row, ensure the organization's
 /// namespace, publish the template version as a ConfigMap, write the secret values into a Secret and server-side apply
 /// the UserDeployment, or delete it. Copies the status the operator reports back onto the deployment. Rows the cluster
 /// could not take stay in the outbox: nothing the API acknowledged is lost. The API server unreachable: the pass ends
 /// and every row waits. Any other failure concerns one deployment only, and the pass goes on with the others: a
-/// request the API server refuses as wrong (<see cref="KubeApiException.RequestRejected"/>) is parked until the
+/// request the cluster refuses as wrong (<see cref="ClusterRefusedException.Rejected"/>) is parked until the
 /// deployment changes, anything else (another refusal, a secret that no longer decrypts) is retried with back-off; the
 /// deployment shows phase Failed with the cause (except for a missing namespace or a conflict, which heal on the retry),
 /// and each failure is logged and counted in <see cref="ClusterSyncMetrics"/>.
 /// </summary>
 public sealed class DeploymentClusterSync(
-    IAppDbContext db, IClusterOutbox outbox, IKubernetesClient kube, ISecretCipher cipher, DeploymentOptions options,
-    ClusterSyncState state, ILogger<DeploymentClusterSync> logger, ClusterSyncMetrics metrics)
+    IAppDbContext db, IClusterOutbox outbox, IDeploymentPublisher publisher, ISecretCipher cipher, DeploymentOptions options,
+    ILogger<DeploymentClusterSync> logger, ClusterSyncMetrics metrics)
 {
     public const int BatchSize = 100;
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
@@ -136,7 +116,7 @@ public sealed class DeploymentClusterSync(
             var backoff = Backoff(rows.Max(r => r.Attempts), maxRetryDelay * 10);
             try
             {
-                JsonObject? applied = null;
+                DeploymentReport? applied = null;
                 if (rows.FirstOrDefault(r => r.Operation == ClusterOperation.Delete) is { } delete)
                     await DeleteAsync(delete.Namespace, delete.Name, cancellationToken);
                 else
@@ -146,7 +126,7 @@ public sealed class DeploymentClusterSync(
                 // A retry that worked: the failure an earlier attempt showed gives way to what the operator reports.
                 if (rows.Any(r => r.Attempts > 1)) await ClearFailedAsync(id, applied, cancellationToken);
             }
-            catch (KubeUnavailableException e)
+            catch (ClusterUnavailableException e)
             {
                 // The cluster is down: leave this and every later row for the next round.
                 var rest = groups.Skip(index).SelectMany(g => g).ToList();
@@ -155,19 +135,19 @@ public sealed class DeploymentClusterSync(
                 logger.LogWarning("Kubernetes API unavailable ({Error}); {Count} deployment change(s) wait in the outbox", e.Message, rest.Count);
                 return (completed, true);
             }
-            catch (KubeApiException e) when (e.RequestRejected)
+            catch (ClusterRefusedException e) when (e.Rejected)
             {
                 // Sending the same request again cannot succeed: wait for the deployment to change.
                 await outbox.ParkAsync(seqs, e.Message, cancellationToken);
-                await ShowFailedAsync(id, seqs.Max(), $"the Kubernetes API server refused it: {e.ApiMessage}", cancellationToken);
+                await ShowFailedAsync(id, seqs.Max(), $"the Kubernetes API server refused it: {e.ClusterMessage}", cancellationToken);
                 metrics.Error(ClusterSyncErrorKind.Rejected);
                 logger.LogError("The Kubernetes API refused deployment {Deployment} ({Operation}) as invalid: {Error}; not retried until the deployment changes",
                     id, operation, e.Message);
             }
-            catch (KubeApiException e)
+            catch (ClusterRefusedException e)
             {
                 await outbox.RetryLaterAsync(seqs, backoff, e.Message, cancellationToken);
-                if (e is not (KubeNotFoundException or KubeConflictException))   // a namespace made again, a conflict: they heal on the retry
+                if (!e.HealsOnRetry)   // a namespace made again, a conflict: they heal on the retry
                     await ShowFailedAsync(id, seqs.Max(), $"the Kubernetes API server answered {e.Message} (retrying)", cancellationToken);
                 metrics.Error(ClusterSyncErrorKind.Refused);
                 logger.LogWarning("The Kubernetes API refused deployment {Deployment} ({Operation}): {Error}; retrying in {Delay}",
@@ -212,7 +192,7 @@ public sealed class DeploymentClusterSync(
     }
 
     /// <summary>Published after all: a Failed phase the sync showed is what a change sets (Pending, or Stopped), or what the UserDeployment reports.</summary>
-    private async Task ClearFailedAsync(Guid id, JsonObject? applied, CancellationToken cancellationToken)
+    private async Task ClearFailedAsync(Guid id, DeploymentReport? applied, CancellationToken cancellationToken)
     {
         var deploymentId = new DeploymentId(id);
         await db.Deployments.Where(d => d.Id == deploymentId && d.Phase == DeploymentPhase.Failed && d.PhaseMessage!.StartsWith(NotPublished))
@@ -226,10 +206,10 @@ public sealed class DeploymentClusterSync(
         TimeSpan.FromSeconds(Math.Min(Math.Pow(2, Math.Clamp(attempts - 1, 0, 20)), Math.Max(max.TotalSeconds, 0.05)));
 
     /// <summary>
-    /// Writes everything the cluster needs for the deployment as stored now and returns the UserDeployment as the API
-    /// server holds it; a deployment since deleted needs nothing (null).
+    /// Publishes the deployment as stored now and returns the cluster's report on it; a deployment since deleted needs
+    /// nothing (null).
     /// </summary>
-    public async Task<JsonObject?> ApplyAsync(Guid id, CancellationToken cancellationToken)
+    public async Task<DeploymentReport?> ApplyAsync(Guid id, CancellationToken cancellationToken)
     {
         var deploymentId = new DeploymentId(id);
         var deployment = await db.Deployments.AsNoTracking().SingleOrDefaultAsync(d => d.Id == deploymentId, cancellationToken);
@@ -238,172 +218,42 @@ public sealed class DeploymentClusterSync(
             .SelectMany(t => t.Versions.Where(v => v.Number == deployment.TemplateVersion), (_, v) => v.Spec)
             .SingleAsync(cancellationToken);
         var subscription = await db.Subscriptions.AsNoTracking().SingleAsync(s => s.OrganizationId == deployment.OrganizationId, cancellationToken);
-
-        var ns = options.NamespaceFor(deployment.TeamId);
-        try
-        {
-            await EnsureNamespaceAsync(ns, deployment.OrganizationId, deployment.TeamId, cancellationToken);
-            var templateRef = new TemplateRef(ClusterNames.TemplateRefName(deployment.TemplateId), deployment.TemplateVersion);
-            await PublishTemplateAsync(ns, templateRef, version, cancellationToken);   // every time: cheap, and heals a deleted ConfigMap
-
-            var secretKeys = deployment.Secrets.Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
-            var resource = UserDeployment(deployment, ns, templateRef, subscription.Tier, subscription.Limits, secretKeys);
-            var applied = await kube.ApplyAsync(KubeResource.UserDeployments, resource, ClusterNames.FieldManager, force: true, cancellationToken: cancellationToken);
-            if (secretKeys.Count > 0 && options.Render.ClusterSecretStore is null)   // with a secret store, the ExternalSecret fills it
-                await WriteSecretAsync(deployment, ns, (string?)applied["metadata"]?["uid"], cancellationToken);
-            return applied;
-        }
-        catch (KubeNotFoundException)
-        {
-            state.Forget(ns);   // the namespace went away: create it again on the retry
-            throw;
-        }
+        var secrets = publisher.PublishesSecretValues ? SecretValues(deployment) : new Dictionary<string, string>();
+        return await publisher.PublishAsync(new DesiredDeployment(deployment, options.NamespaceFor(deployment.TeamId), version, subscription.Tier,
+            subscription.Limits, secrets), cancellationToken);
     }
 
-    /// <summary>
-    /// Deletes the UserDeployment (its finalizer lets the operator remove what it owns) and the Secret the server wrote.
-    /// What is gone already (never written, removed by the garbage collector, or its namespace gone) is done.
-    /// </summary>
-    public async Task DeleteAsync(string ns, string name, CancellationToken cancellationToken)
-    {
-        await DeleteIfPresentAsync(KubeResource.UserDeployments, ns, name, cancellationToken);
-        await DeleteIfPresentAsync(KubeResource.Secrets, ns, ClusterNames.SecretName(name), cancellationToken);
-    }
+    /// <summary>Removes the deployment's resources from the cluster; what is gone already is done.</summary>
+    public Task DeleteAsync(string ns, string name, CancellationToken cancellationToken) => publisher.RemoveAsync(ns, name, cancellationToken);
 
-    private async Task DeleteIfPresentAsync(KubeResource kind, string ns, string name, CancellationToken cancellationToken)
+    private Dictionary<string, string> SecretValues(Deployment deployment)
     {
-        try { await kube.DeleteAsync(kind, ns, name, cancellationToken: cancellationToken); }
-        catch (KubeNotFoundException) { }
-    }
-
-    /// <summary>
-    /// Creates the team's namespace, labelled with its organization's and its own id. One that already exists must not
-    /// be labelled with another organization (made by hand, or a KUBERNETES_NAMESPACE that does not name one namespace
-    /// per team): the deployment is then refused rather than put beside another tenant's.
-    /// </summary>
-    private async Task EnsureNamespaceAsync(string ns, OrganizationId organization, TeamId team, CancellationToken cancellationToken)
-    {
-        if (state.KnowsNamespace(ns)) return;
-        var body = new JsonObject
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var secret in deployment.Secrets)
         {
-            ["apiVersion"] = "v1",
-            ["kind"] = "Namespace",
-            ["metadata"] = new JsonObject
-            {
-                ["name"] = ns,
-                ["labels"] = new JsonObject
-                {
-                    ["app.kubernetes.io/part-of"] = "cleanscheduler", [ClusterNames.OrganizationLabel] = organization.Value.ToString(),
-                    [ClusterNames.TeamLabel] = team.Value.ToString(),
-                },
-            },
-        };
-        try { await kube.CreateAsync(KubeResource.Namespaces, body, cancellationToken); }
-        catch (KubeConflictException e) when (e.AlreadyExists)
-        {
-            var existing = await kube.GetAsync(KubeResource.Namespaces, null, ns, cancellationToken);
-            if ((string?)existing?["metadata"]?["labels"]?[ClusterNames.OrganizationLabel] is { } other && other != organization.Value.ToString())
-            {
-                logger.LogError("Namespace {Namespace} is labelled {Label}={Other}, not organization {Organization}: not putting a deployment into it",
-                    ns, ClusterNames.OrganizationLabel, other, organization);
-                throw new NamespaceOfAnotherOrganizationException(ns);
-            }
-        }
-        state.RememberNamespace(ns);
-    }
-
-    private async Task PublishTemplateAsync(string ns, TemplateRef templateRef, string specText, CancellationToken cancellationToken)
-    {
-        var map = new JsonObject
-        {
-            ["apiVersion"] = "v1",
-            ["kind"] = "ConfigMap",
-            ["metadata"] = new JsonObject
-            {
-                ["name"] = templateRef.ConfigMapName,
-                ["namespace"] = ns,
-                ["labels"] = new JsonObject { [ClusterNames.ManagedByLabel] = ClusterNames.ManagedBy },
-            },
-            ["data"] = new JsonObject { [TemplateConfigMap.Key] = specText },
-        };
-        await kube.ApplyAsync(KubeResource.ConfigMaps, map, ClusterNames.FieldManager, force: true, cancellationToken: cancellationToken);
-    }
-
-    private async Task WriteSecretAsync(Deployment deployment, string ns, string? ownerUid, CancellationToken cancellationToken)
-    {
-        var data = new JsonObject();
-        foreach (var secret in deployment.Secrets.OrderBy(s => s.Name, StringComparer.Ordinal))
-        {
-            string plain;
-            try { plain = cipher.Decrypt(secret.Ciphertext, secret.KeyId, DeploymentReads.SecretContext(deployment, secret.Name)); }
+            try { values[secret.Name] = cipher.Decrypt(secret.Ciphertext, secret.KeyId, DeploymentReads.SecretContext(deployment, secret.Name)); }
             catch (System.Security.Cryptography.CryptographicException e) { throw new SecretUnreadableException(secret.Name, e); }
-            data[secret.Name] = Convert.ToBase64String(Encoding.UTF8.GetBytes(plain));
         }
-        var metadata = new JsonObject
-        {
-            ["name"] = ClusterNames.SecretName(deployment.Name),
-            ["namespace"] = ns,
-            ["labels"] = Labels(deployment),
-        };
-        if (ownerUid is not null)   // deleted with the UserDeployment by the garbage collector
-            metadata["ownerReferences"] = new JsonArray(new JsonObject
-            {
-                ["apiVersion"] = CustomResources.ApiVersion, ["kind"] = "UserDeployment", ["name"] = deployment.Name, ["uid"] = ownerUid,
-            });
-        var secretObject = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Secret", ["metadata"] = metadata, ["type"] = "Opaque", ["data"] = data };
-        await kube.ApplyAsync(KubeResource.Secrets, secretObject, ClusterNames.FieldManager, force: true, cancellationToken: cancellationToken);
-    }
-
-    private static JsonObject Labels(Deployment deployment) => new()
-    {
-        [ClusterNames.ManagedByLabel] = ClusterNames.ManagedBy,
-        [ClusterNames.DeploymentIdLabel] = deployment.Id.Value.ToString(),
-        ["app.kubernetes.io/instance"] = deployment.Name,
-    };
-
-    /// <summary>The UserDeployment for a stored deployment. Secret values never go in it: only the Secret's name and keys.</summary>
-    public static JsonObject UserDeployment(
-        Deployment deployment, string ns, TemplateRef templateRef, Tier tier, TierLimits limits, IReadOnlyList<string> secretKeys)
-    {
-        var spec = new UserDeploymentSpec(
-            deployment.State.ToCode(),
-            new DeploymentOwner(deployment.OwnerHandle, deployment.CreatedBy.Value.ToString(), deployment.TeamId.Value.ToString(), deployment.OrganizationId.Value.ToString()),
-            deployment.Id.Value.ToString(),
-            tier.ToCode(),
-            new LimitsSpec(limits.Isolation.ToCode(), limits.Quota is { } q ? new QuotaSpec(q.Cpu, q.Memory, q.Pods) : null),
-            templateRef,
-            Values: new SortedDictionary<string, string>(deployment.Values, StringComparer.Ordinal),
-            SecretRefs: secretKeys.Count > 0 ? [new SecretRef(ClusterNames.SecretName(deployment.Name), secretKeys)] : null,
-            Host: deployment.Host);
-        var resource = CustomResources.ToJson(new UserDeploymentResource(
-            new ObjectMeta(deployment.Name, ns, Labels: new Dictionary<string, string>
-            {
-                [ClusterNames.ManagedByLabel] = ClusterNames.ManagedBy,
-                [ClusterNames.DeploymentIdLabel] = deployment.Id.Value.ToString(),
-            }),
-            spec));
-        resource.Remove("status");
-        return resource;
+        return values;
     }
 
     /// <summary>
-    /// Copies a UserDeployment's reported phase, conditions and replicas onto its deployment, once the operator has seen
-    /// the latest spec and the server has nothing pending for it (otherwise the report may describe an older wish:
+    /// Copies a deployment's reported phase, conditions and replicas onto it, once the operator has seen the latest
+    /// spec and the server has nothing pending for it (otherwise the report may describe an older wish:
     /// <see cref="Observation.Pending"/>, and the caller tries the same report again once the change is published).
     /// </summary>
-    public async Task<Observation> ObserveAsync(JsonObject resource, CancellationToken cancellationToken)
+    public async Task<Observation> ObserveAsync(DeploymentReport report, CancellationToken cancellationToken)
     {
-        if (DeploymentIdOf(resource) is not { } id) return Observation.Ignored;
-        if (resource["status"] is not JsonObject status || (string?)status["phase"] is not { } phaseText) return Observation.Ignored;
-        if (!Enum.TryParse<DeploymentPhase>(phaseText, ignoreCase: false, out var phase) || !Enum.IsDefined(phase)) return Observation.Ignored;
-        if (JsonLong(status["observedGeneration"]) != JsonLong(resource["metadata"]?["generation"])) return Observation.Ignored;
-        if (!DeploymentCodes.TryParseState((string?)resource["spec"]?["desiredState"], out var desired)) return Observation.Ignored;
+        if (report.DeploymentId is not { } id || report.Status is not { } status) return Observation.Ignored;
+        if (!Enum.TryParse<DeploymentPhase>(status.Phase, ignoreCase: false, out var phase) || !Enum.IsDefined(phase)) return Observation.Ignored;
+        if (status.Revision != report.Revision) return Observation.Ignored;
+        if (!DeploymentCodes.TryParseState(report.DesiredState, out var desired)) return Observation.Ignored;
         // Only the UserDeployment in the deployment's namespace speaks for it (not one left in an old namespace).
-        if (options.TeamOf((string?)resource["metadata"]?["namespace"]) is not { } team) return Observation.Ignored;
+        if (options.TeamOf(report.Namespace) is not { } team) return Observation.Ignored;
         if (await outbox.HasPendingAsync(id, cancellationToken)) return Observation.Pending;
 
-        var message = Bounded((string?)status["message"]);
-        var observed = ObservationOf(status);
+        var message = Bounded(status.Message);
+        var observed = Bounded(status.Observed);
         var deploymentId = new DeploymentId(id);
         var changed = await db.Deployments
             .Where(d => d.Id == deploymentId && d.TeamId == team && d.State == desired && (d.Phase != phase || d.PhaseMessage != message || d.Observed != observed))
@@ -412,68 +262,46 @@ public sealed class DeploymentClusterSync(
         return changed > 0 ? Observation.Changed : Observation.Unchanged;
     }
 
-    /// <summary>The deployment id a UserDeployment carries in its label, if any.</summary>
-    public static Guid? DeploymentIdOf(JsonObject resource) =>
-        Guid.TryParse((string?)resource["metadata"]?["labels"]?[ClusterNames.DeploymentIdLabel], out var id) ? id : null;
-
     /// <summary>
-    /// The conditions and per-service replicas of a UserDeployment's status. Whatever is malformed is left out (the
-    /// status is written by an operator, but anyone with access to the cluster can edit it), and every text is bounded.
+    /// The conditions and per-service replicas, bounded: the status is written by an operator, but anyone with access to
+    /// the cluster can edit it. At most <see cref="MaxObservedItems"/> of each, every text cut to a length the UI shows.
     /// </summary>
-    public static ClusterObservation ObservationOf(JsonObject status)
-    {
-        var conditions = (status["conditions"] as JsonArray ?? []).OfType<JsonObject>()
-            .Where(c => Text(c["type"]) is { Length: > 0 } && Text(c["status"]) is "True" or "False" or "Unknown")
-            .Take(MaxObservedItems)
-            .Select(c => new ObservedCondition(Bounded(Text(c["type"]), 64)!, Text(c["status"])!, Bounded(Text(c["reason"]), 128) ?? "",
-                Bounded(Text(c["message"])) ?? "",
-                DateTimeOffset.TryParse(Text(c["lastTransitionTime"]), System.Globalization.CultureInfo.InvariantCulture,
-                    System.Globalization.DateTimeStyles.AssumeUniversal, out var at) ? at : null))
-            .ToList();
-        var services = (status["services"] as JsonArray ?? []).OfType<JsonObject>()
-            .Where(s => Text(s["name"]) is { Length: > 0 })
-            .Take(MaxObservedItems)
-            .Select(s => new ObservedService(Bounded(Text(s["name"]), 64)!, Count(s["desiredReplicas"]), Count(s["readyReplicas"])))
-            .ToList();
-        return new ClusterObservation(conditions, services);
-    }
+    public static ClusterObservation Bounded(ClusterObservation observed) => new(
+        observed.Conditions.Where(c => c.Type.Length > 0 && c.Status is "True" or "False" or "Unknown").Take(MaxObservedItems)
+            .Select(c => c with { Type = Bounded(c.Type, 64)!, Reason = Bounded(c.Reason, 128)!, Message = Bounded(c.Message)! }).ToList(),
+        observed.Services.Where(s => s.Name.Length > 0).Take(MaxObservedItems)
+            .Select(s => s with { Name = Bounded(s.Name, 64)!, DesiredReplicas = Math.Max(s.DesiredReplicas, 0), ReadyReplicas = Math.Max(s.ReadyReplicas, 0) })
+            .ToList());
 
-    private const int MaxObservedItems = 16;
-
-    private static int Count(JsonNode? node) => (int)Math.Clamp(JsonLong(node) ?? 0, 0, int.MaxValue);
-
-    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+    public const int MaxObservedItems = 16;
 
     private static string? Bounded(string? text, int max = 500) => text is { } t && t.Length > max ? t[..max] : text;
 
     /// <summary>
     /// The full comparison, after a full list of the server's UserDeployments (at start, after a watch expired, and
-    /// every <c>20 x KUBERNETES_RECONCILE_INTERVAL</c>). First removes the server-made ones (both the managed-by and the
-    /// deployment-id label; a hand-written UserDeployment has neither and is never touched) that no stored deployment
-    /// accounts for: its deployment is gone (and its organization is one of this database's), or it lives in another
-    /// namespace than the deployment's (moved by an upgrade or a new KUBERNETES_NAMESPACE). Then every stored deployment
-    /// without its UserDeployment in its namespace gets an apply row. Removing before applying keeps two UserDeployments
-    /// from claiming one host while a deployment moves.
+    /// every <c>20 x KUBERNETES_RECONCILE_INTERVAL</c>). First removes the server-made ones (a hand-written
+    /// UserDeployment is never touched) that no stored deployment accounts for: its deployment is gone (and its
+    /// organization is one of this database's), or it lives in another namespace than the deployment's (moved by an
+    /// upgrade or a new KUBERNETES_NAMESPACE). Then every stored deployment without its UserDeployment in its namespace
+    /// gets an apply row. Removing before applying keeps two UserDeployments from claiming one host while a deployment moves.
     /// </summary>
-    public async Task<FullComparison> CompareAsync(IReadOnlyList<JsonObject> inCluster, CancellationToken cancellationToken)
+    public async Task<FullComparison> CompareAsync(IReadOnlyList<DeploymentReport> inCluster, CancellationToken cancellationToken)
     {
         var stored = (await db.Deployments.AsNoTracking().Select(d => new { d.Id, d.TeamId, d.Name }).ToListAsync(cancellationToken))
             .ToDictionary(d => d.Id.Value);
         var placed = new HashSet<Guid>();
         var removed = 0;
-        foreach (var resource in inCluster)
+        foreach (var report in inCluster)
         {
-            if (!IsServerMade(resource) || DeploymentIdOf(resource) is not { } id) continue;
-            var ns = (string?)resource["metadata"]?["namespace"] ?? "";
-            var name = (string?)resource["metadata"]?["name"] ?? "";
-            if (stored.TryGetValue(id, out var d) && ns == options.NamespaceFor(d.TeamId) && name == d.Name)
+            if (!report.ServerMade || report.DeploymentId is not { } id) continue;
+            if (stored.TryGetValue(id, out var d) && report.Namespace == options.NamespaceFor(d.TeamId) && report.Name == d.Name)
             {
                 placed.Add(id);
                 continue;
             }
-            if (d is null && !await OfOurOrganizationAsync(resource, cancellationToken)) continue;
-            await DeleteIfPresentAsync(KubeResource.UserDeployments, ns, name, cancellationToken);   // what it owns goes by garbage collection
-            logger.LogInformation("Removed UserDeployment {Namespace}/{Name}: {Why}", ns, name,
+            if (d is null && !await OfOurOrganizationAsync(report, cancellationToken)) continue;
+            await publisher.RemoveAsync(report.Namespace, report.Name, cancellationToken);   // what it owns goes by garbage collection
+            logger.LogInformation("Removed UserDeployment {Namespace}/{Name}: {Why}", report.Namespace, report.Name,
                 d is null ? "its deployment no longer exists" : $"deployment {id} now lives in {options.NamespaceFor(d.TeamId)}");
             removed++;
         }
@@ -489,16 +317,12 @@ public sealed class DeploymentClusterSync(
     /// that does not is left alone: a second installation sharing the cluster, or a server started against the wrong
     /// (or an empty) database, must not remove other installations' deployments.
     /// </summary>
-    private async Task<bool> OfOurOrganizationAsync(JsonObject resource, CancellationToken cancellationToken)
+    private async Task<bool> OfOurOrganizationAsync(DeploymentReport report, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse((string?)resource["spec"]?["owner"]?["organizationId"], out var id)) return false;
+        if (report.OrganizationId is not { } id) return false;
         var organization = new OrganizationId(id);
         return await db.Organizations.AnyAsync(o => o.Id == organization, cancellationToken);
     }
-
-    /// <summary>Whether the server wrote this resource: it carries both the managed-by and the deployment-id label.</summary>
-    public static bool IsServerMade(JsonObject resource) =>
-        (string?)resource["metadata"]?["labels"]?[ClusterNames.ManagedByLabel] == ClusterNames.ManagedBy && DeploymentIdOf(resource) is not null;
 
     /// <summary>
     /// A UserDeployment deleted in the cluster while its deployment is still stored: schedule it again. One deleted
@@ -514,21 +338,10 @@ public sealed class DeploymentClusterSync(
         await outbox.EnqueueApplyAsync(id, ns, stored.Name, cancellationToken);
         return true;
     }
-
-    private static long? JsonLong(JsonNode? node) => node is JsonValue v && v.TryGetValue<long>(out var l) ? l
-        : node is JsonValue w && w.TryGetValue<int>(out var i) ? i : node is JsonValue d && d.TryGetValue<double>(out var x) ? (long)x : null;
 }
 
 /// <summary>What a full comparison did: apply rows added for deployments the cluster lacks, orphaned UserDeployments removed.</summary>
 public sealed record FullComparison(int Missing, int Removed);
-
-/// <summary>
-/// The namespace the deployment belongs in exists and is labelled with another organization (made by hand, or a
-/// KUBERNETES_NAMESPACE that does not name one namespace per team). The message, shown on the deployment, does
-/// not name the other organization; the log line does.
-/// </summary>
-public sealed class NamespaceOfAnotherOrganizationException(string ns)
-    : Exception($"namespace {ns} belongs to another organization; the platform's operators must free it or change KUBERNETES_NAMESPACE");
 
 /// <summary>
 /// A stored secret value of a deployment could not be decrypted (its key is gone, or the ciphertext was damaged). The
@@ -538,14 +351,4 @@ public sealed class SecretUnreadableException(string secret, System.Security.Cry
     : Exception($"the stored value of secret {secret} cannot be decrypted (the key it was encrypted with is not configured, or the value is damaged); set the secret again", inner)
 {
     public string Secret { get; } = secret;
-}
-
-/// <summary>Namespaces this process already made sure exist (forgotten when a write into one answers 404).</summary>
-public sealed class ClusterSyncState
-{
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _namespaces = new(StringComparer.Ordinal);
-
-    public bool KnowsNamespace(string ns) => _namespaces.ContainsKey(ns);
-    public void RememberNamespace(string ns) => _namespaces.TryAdd(ns, 0);
-    public void Forget(string ns) => _namespaces.TryRemove(ns, out _);
 }

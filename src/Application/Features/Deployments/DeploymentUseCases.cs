@@ -32,13 +32,6 @@ internal static class DeploymentValueRules
         if (problems.Count > 0) throw new ValidationException(problems.Select(p => new ValidationFailure(p.Path, p.Message)));
         return resolved;
     }
-
-    /// <summary>Throws a 422 (<c>render.file_too_large</c> or <c>render.too_large</c>, field <c>values</c>) when the deployment would render past the limits.</summary>
-    public static void EnsureRenderable(TemplateSpec spec, IReadOnlyDictionary<string, string> values, string name, string host)
-    {
-        if (Kubernetes.ManifestRenderer.CheckRenderLimits(Kubernetes.RenderInput.ForLimits(spec, values, name, host)) is { } problem)
-            throw Kubernetes.RenderLimitException.For(problem, "values");
-    }
 }
 
 /// <summary>
@@ -100,7 +93,7 @@ public sealed class CreateDeploymentHandler(
         var subscription = await db.LockSubscriptionAsync(organization, cancellationToken);   // last read: the lock is held until the save
         var deployment = subscription.LaunchDeployment(command.TeamId, organization, name, user.Id, handle, options.Domain,
             command.TemplateId, version.Number, resolved.Plain, secrets, clock.GetUtcNow());
-        DeploymentValueRules.EnsureRenderable(spec, deployment.Values, deployment.Name, deployment.Host);
+        specs.EnsureRenderable(spec, deployment.Values, deployment.Name, deployment.Host);
         db.Deployments.Add(deployment);
         await db.SaveChangesAsync(cancellationToken);
         return DeploymentReads.ToDetails(deployment, template.Name, spec);
@@ -108,10 +101,10 @@ public sealed class CreateDeploymentHandler(
 }
 
 /// <summary>
-/// Server-wide settings deployments need: DEPLOYMENT_DOMAIN, KUBERNETES_NAMESPACE (a pattern whose %s is the
-/// team's id), and the rendering choices the cluster's operator uses (CLUSTER_SECRET_STORE, DISABLE_NETWORK_POLICIES).
+/// Server-wide settings deployments need: DEPLOYMENT_DOMAIN and KUBERNETES_NAMESPACE (a pattern whose %s is the
+/// team's id).
 /// </summary>
-public sealed record DeploymentOptions(string Domain, string NamespacePattern = DeploymentOptions.DefaultNamespacePattern, Kubernetes.RenderOptions? Rendering = null)
+public sealed record DeploymentOptions(string Domain, string NamespacePattern = DeploymentOptions.DefaultNamespacePattern)
 {
     public const string DefaultNamespacePattern = "sandbox-%s";
 
@@ -145,8 +138,6 @@ public sealed record DeploymentOptions(string Domain, string NamespacePattern = 
         return System.Text.RegularExpressions.Regex.IsMatch(sample, "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
             ? null : "must give a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit";
     }
-
-    public Kubernetes.RenderOptions Render => Rendering ?? new Kubernetes.RenderOptions();
 }
 
 /// <summary>A team's deployments, optionally only those in one state (running, stopped) or phase (Pending, Running...).</summary>
@@ -260,7 +251,7 @@ public sealed class UpdateDeploymentValuesHandler(IAppDbContext db, ISecretCiphe
         var kept = deployment.Secrets.Where(s => secretSettings.Contains(s.Name) && !given.ContainsKey(s.Name)).ToList();
 
         var resolved = DeploymentValueRules.ResolveOrThrow(spec, given, kept.Select(s => s.Name).ToHashSet(StringComparer.Ordinal));
-        DeploymentValueRules.EnsureRenderable(spec, resolved.Plain, deployment.Name, deployment.Host);
+        specs.EnsureRenderable(spec, resolved.Plain, deployment.Name, deployment.Host);
         var secrets = kept.Concat(resolved.Secret.Select(kv =>
         {
             var (ciphertext, keyId) = cipher.Encrypt(kv.Value, DeploymentReads.SecretContext(deployment, kv.Key));

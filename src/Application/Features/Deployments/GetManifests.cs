@@ -1,6 +1,5 @@
 using CleanScheduler.Application.Common;
 using CleanScheduler.Application.Features.Templates;
-using CleanScheduler.Application.Kubernetes;
 using CleanScheduler.Domain.Authorization;
 using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Deployments;
@@ -25,7 +24,7 @@ public sealed record GetManifestsQuery(DeploymentId Id) : IRequest<Manifests>, I
 }
 
 public sealed class GetManifestsHandler(
-    IAppDbContext db, ResourceAuthorizer authorizer, ISecretCipher cipher, TemplateSpecCache specs, DeploymentOptions options,
+    IAppDbContext db, ResourceAuthorizer authorizer, ISecretCipher cipher, TemplateSpecCache specs, DeploymentOptions options, IDeploymentManifests manifests,
     ILogger<GetManifestsHandler> logger)
     : IRequestHandler<GetManifestsQuery, Manifests>
 {
@@ -37,15 +36,10 @@ public sealed class GetManifestsHandler(
         var (_, spec) = await DeploymentReads.TemplateOfAsync(db, specs, deployment.TemplateId, deployment.TemplateVersion, cancellationToken);
         var subscription = await db.Subscriptions.AsNoTracking().SingleAsync(s => s.OrganizationId == deployment.OrganizationId, cancellationToken);
 
-        var input = new RenderInput(
-            deployment.Name, options.NamespaceFor(deployment.TeamId), deployment.Id.Value, deployment.OrganizationId.Value,
-            deployment.TeamId.Value, deployment.CreatedBy.Value, deployment.OwnerHandle, subscription.Tier, subscription.Limits, spec,
-            deployment.Values,
-            deployment.Secrets.ToDictionary(s => s.Name, s => mayReadSecrets ? Decrypt(deployment, s) : null, StringComparer.Ordinal),
-            deployment.State == DesiredState.Running, deployment.Host);
-        var (objects, problem) = ManifestRenderer.TryRender(input, options.Render);
-        if (objects is null) throw RenderLimitException.For(problem!, problem!.Path);   // stored before the limits existed: 422, not 500
-        return new Manifests($"{deployment.Name}.yaml", YamlJson.Write(objects), objects.Count);
+        var rendered = manifests.Render(new ManifestRequest(deployment, options.NamespaceFor(deployment.TeamId), subscription.Tier, subscription.Limits, spec,
+            deployment.Secrets.ToDictionary(s => s.Name, s => mayReadSecrets ? Decrypt(deployment, s) : null, StringComparer.Ordinal)));
+        if (rendered.Problem is { } problem) throw RenderLimitException.For(problem, problem.Path);   // stored before the limits existed: 422, not 500
+        return new Manifests($"{deployment.Name}.yaml", rendered.Yaml!, rendered.Objects);
     }
 
     /// <summary>The plain value, or null (rendered as redacted) when the configured key cannot decrypt it.</summary>

@@ -85,14 +85,14 @@ public static class SystemTemplates
     ];
 
     /// <summary>Publishes the seeds that are missing; returns how many were published.</summary>
-    public static async Task<int> SeedAsync(IAppDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+    public static async Task<int> SeedAsync(IAppDbContext db, TemplateSpecCache specs, TimeProvider clock, CancellationToken cancellationToken)
     {
         var existing = await db.Templates.AsNoTracking().Where(t => t.Visibility == TemplateVisibility.System)
             .Select(t => t.Name.ToLower()).ToListAsync(cancellationToken);
         var published = 0;
         foreach (var seed in All.Where(s => !existing.Contains(s.Name.ToLowerInvariant())))
         {
-            TemplateMapping.ParseOrThrow(seed.Spec);
+            specs.ParseOrThrow(seed.Spec);
             db.Templates.Add(Template.PublishSystem(seed.Name, seed.Description, seed.Spec, null, clock.GetUtcNow()));
             published++;
         }

@@ -34,22 +34,8 @@ public sealed class SpecValidationException(IReadOnlyList<SpecError> errors)
 
 internal static class TemplateMapping
 {
-    /// <summary>
-    /// The spec, or a 400 naming every problem; a 422 (<c>render.file_too_large</c>, <c>render.too_large</c>, field
-    /// <c>spec</c>) when its defaults would render past the limits for a deployment with the longest name and host.
-    /// </summary>
-    public static TemplateSpec ParseOrThrow(string? yaml)
+    public static TemplateDetails ToDetails(Template template, TemplateVersion version, TemplateSpec? spec, bool canEdit)
     {
-        var spec = TemplateSpecYaml.Parse(yaml, out var errors) ?? throw new SpecValidationException(errors);
-        var longest = new string('x', Domain.Deployments.DeploymentName.MaxLength);
-        var input = Kubernetes.RenderInput.ForLimits(spec, new Dictionary<string, string>(), longest, longest + "." + new string('x', 253 - longest.Length - 1));
-        if (Kubernetes.ManifestRenderer.CheckRenderLimits(input) is { } problem) throw Kubernetes.RenderLimitException.For(problem, "spec");
-        return spec;
-    }
-
-    public static TemplateDetails ToDetails(Template template, TemplateVersion version, bool canEdit)
-    {
-        var spec = TemplateSpecYaml.Parse(version.Spec, out _);
         return new TemplateDetails(
             template.Id.Value, template.Name, template.Description, template.Visibility.ToCode(), template.OrganizationId?.Value,
             template.TeamId?.Value, template.CreatedBy?.Value, template.CurrentVersion, version.Number, version.Spec,

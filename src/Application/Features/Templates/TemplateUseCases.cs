@@ -73,14 +73,14 @@ public sealed class ListTemplatesHandler(IAppDbContext db, ICurrentUser user, IC
 /// <summary>One template at its current version, or at <see cref="Version"/>.</summary>
 public sealed record GetTemplateQuery(TemplateId Id, int? Version = null) : IRequest<TemplateDetails>;
 
-public sealed class GetTemplateHandler(TemplateAccess templates) : IRequestHandler<GetTemplateQuery, TemplateDetails>
+public sealed class GetTemplateHandler(TemplateAccess templates, TemplateSpecCache specs) : IRequestHandler<GetTemplateQuery, TemplateDetails>
 {
     public async Task<TemplateDetails> Handle(GetTemplateQuery query, CancellationToken cancellationToken)
     {
         var template = await templates.VisibleAsync(query.Id, cancellationToken);
         var version = template.VersionNumbered(query.Version ?? template.CurrentVersion)
             ?? throw new NotFoundException("template_version", query.Version!.Value);
-        return TemplateMapping.ToDetails(template, version, await templates.CanEditAsync(template, cancellationToken));
+        return TemplateMapping.ToDetails(template, version, specs.TryParse(version.Spec), await templates.CanEditAsync(template, cancellationToken));
     }
 }
 
@@ -107,7 +107,7 @@ public sealed class CreateTemplateValidator : AbstractValidator<CreateTemplateCo
 }
 
 public sealed class CreateTemplateHandler(
-    IAppDbContext db, ICurrentUser user, ResourceAuthorizer authorizer, TemplateAccess templates, TimeProvider clock)
+    IAppDbContext db, ICurrentUser user, ResourceAuthorizer authorizer, TemplateAccess templates, TemplateSpecCache specs, TimeProvider clock)
     : IRequestHandler<CreateTemplateCommand, TemplateDetails>
 {
     public async Task<TemplateDetails> Handle(CreateTemplateCommand command, CancellationToken cancellationToken)
@@ -118,7 +118,7 @@ public sealed class CreateTemplateHandler(
         if (visibility == TemplateVisibility.System)
         {
             await authorizer.RequirePlatformAdminAsync(null, cancellationToken);
-            TemplateMapping.ParseOrThrow(command.Spec);
+            specs.ParseOrThrow(command.Spec);
             if (await db.Templates.AnyAsync(t => t.Visibility == TemplateVisibility.System && t.Name.ToLower() == command.Name!.Trim().ToLower(), cancellationToken))
                 throw new RuleViolationException("template.name_taken", $"A system template named '{command.Name!.Trim()}' already exists.");
             template = Template.PublishSystem(command.Name!, command.Description ?? "", command.Spec!, user.Id, now);
@@ -131,7 +131,7 @@ public sealed class CreateTemplateHandler(
                 await authorizer.RequireAsync(new ResourceRef.Organization(access.Organization), Permission.OrgManageTemplates, cancellationToken);
             var subscription = await db.Subscriptions.AsNoTracking().SingleAsync(s => s.OrganizationId == access.Organization, cancellationToken);
             subscription.EnsureTemplateVisibilityAllowed(visibility.ToCode(), orgWide: visibility == TemplateVisibility.Org);
-            TemplateMapping.ParseOrThrow(command.Spec);
+            specs.ParseOrThrow(command.Spec);
             OrganizationId? org = access.Organization;
             if (await db.Templates.AnyAsync(t => t.OrganizationId == org && t.Name.ToLower() == command.Name!.Trim().ToLower(), cancellationToken))
                 throw new RuleViolationException("template.name_taken", $"This organization already has a template named '{command.Name!.Trim()}'.");
@@ -139,7 +139,7 @@ public sealed class CreateTemplateHandler(
         }
         db.Templates.Add(template);
         await db.SaveChangesAsync(cancellationToken);
-        return TemplateMapping.ToDetails(template, template.Current, await templates.CanEditAsync(template, cancellationToken));
+        return TemplateMapping.ToDetails(template, template.Current, specs.TryParse(template.Current.Spec), await templates.CanEditAsync(template, cancellationToken));
     }
 }
 
@@ -156,14 +156,14 @@ public sealed class UpdateTemplateValidator : AbstractValidator<UpdateTemplateCo
     }
 }
 
-public sealed class UpdateTemplateHandler(IAppDbContext db, ICurrentUser user, TemplateAccess templates, TimeProvider clock)
+public sealed class UpdateTemplateHandler(IAppDbContext db, ICurrentUser user, TemplateAccess templates, TemplateSpecCache specs, TimeProvider clock)
     : IRequestHandler<UpdateTemplateCommand, TemplateDetails>
 {
     public async Task<TemplateDetails> Handle(UpdateTemplateCommand command, CancellationToken cancellationToken)
     {
         var template = await templates.VisibleAsync(command.Id, cancellationToken);
         await templates.EnsureCanEditAsync(template, cancellationToken);
-        TemplateMapping.ParseOrThrow(command.Spec);
+        specs.ParseOrThrow(command.Spec);
         if (command.Name is not null && !string.Equals(command.Name.Trim(), template.Name, StringComparison.OrdinalIgnoreCase))
         {
             var lowered = command.Name.Trim().ToLower();
@@ -174,7 +174,7 @@ public sealed class UpdateTemplateHandler(IAppDbContext db, ICurrentUser user, T
         }
         var version = template.Revise(command.Spec!, command.Name, command.Description, user.Id, clock.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
-        return TemplateMapping.ToDetails(template, version, canEdit: true);
+        return TemplateMapping.ToDetails(template, version, specs.TryParse(version.Spec), canEdit: true);
     }
 }
 

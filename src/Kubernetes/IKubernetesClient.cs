@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace CleanScheduler.Application.Kubernetes;
+namespace CleanScheduler.Kubernetes;
 
 /// <summary>Options of a LIST: label selector and page size (the client follows <c>continue</c> itself).</summary>
 public sealed record ListOptions(string? LabelSelector = null, int? Limit = null);

@@ -1,7 +1,7 @@
 using CleanScheduler.Domain.Templates;
 using CleanScheduler.Domain.Tenancy;
 
-namespace CleanScheduler.Application.Kubernetes;
+namespace CleanScheduler.Kubernetes;
 
 /// <summary>The object that owns what is rendered (the UserDeployment custom resource), when it is known.</summary>
 public sealed record OwnerObject(string ApiVersion, string Kind, string Name, string Uid);
@@ -47,18 +47,3 @@ public sealed record RenderOptions(
     string IngressClass = "traefik",
     string ClusterIssuer = "letsencrypt-prod",
     string IngressControllerNamespace = "traefik");
-
-/// <summary>Why a deployment cannot be rendered within the limits: the limit's code, where (a spec path), and a message.</summary>
-public sealed record RenderLimitProblem(string Code, string Path, string Message);
-
-/// <summary>
-/// A deployment (or a template) that would render to more than the platform renders: HTTP 422 with the limit's
-/// <see cref="Domain.Common.DomainException.Code"/> (<c>render.file_too_large</c>, <c>render.too_large</c>) and the
-/// request field it concerns.
-/// </summary>
-public sealed class RenderLimitException(string code, string field, string message) : Domain.Common.DomainException(code, message)
-{
-    public string Field { get; } = field;
-
-    public static RenderLimitException For(RenderLimitProblem problem, string field) => new(problem.Code, field, problem.Message);
-}

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 
-namespace CleanScheduler.Application.Kubernetes;
+namespace CleanScheduler.Kubernetes;
 
 /// <summary>What a <see cref="ResourceWatcher"/> reports: a full list (after start or a 410), or one change.</summary>
 public interface IWatchHandler

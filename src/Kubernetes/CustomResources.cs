@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
-namespace CleanScheduler.Application.Kubernetes;
+namespace CleanScheduler.Kubernetes;
 
 /// <summary>
 /// The C# shape of the three custom resources of <c>k8s/crds/</c> (group scheduler.cleanscheduler.io, v1alpha1).

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace CleanScheduler.Application.Kubernetes;
+namespace CleanScheduler.Kubernetes;
 
 /// <summary>
 /// The API server answered with an error. <see cref="Reason"/> and <see cref="Message"/> come from its

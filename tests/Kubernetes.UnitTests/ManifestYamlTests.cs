@@ -1,13 +1,13 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Kubernetes;
 using CleanScheduler.Domain.Templates;
 using CleanScheduler.Domain.Tenancy;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace CleanScheduler.Application.UnitTests;
+namespace CleanScheduler.Kubernetes.UnitTests;
 
 /// <summary>
 /// The manifest YAML cannot be bent by what a developer writes: hostile strings in setting values, secret values,

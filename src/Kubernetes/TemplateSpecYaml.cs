@@ -4,13 +4,7 @@ using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
-namespace CleanScheduler.Application.Features.Templates;
-
-/// <summary>A problem in a template's YAML, where an editor can show it (1-based line and column).</summary>
-public sealed record SpecError(int Line, int Column, string Path, string Message)
-{
-    public override string ToString() => $"line {Line}, column {Column}: {(Path.Length > 0 ? Path + ": " : "")}{Message}";
-}
+namespace CleanScheduler.Kubernetes;
 
 /// <summary>
 /// Reads a template spec from YAML, strictly: unknown keys, wrong types, missing fields, anchors/aliases and

@@ -1,10 +1,10 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Kubernetes;
 using CleanScheduler.Domain.Templates;
 using CleanScheduler.Domain.Tenancy;
 
-namespace CleanScheduler.Application.UnitTests;
+namespace CleanScheduler.Kubernetes.UnitTests;
 
 /// <summary>
 /// Template variables cannot amplify a deployment into megabytes: one config file renders to at most 256 KiB and the

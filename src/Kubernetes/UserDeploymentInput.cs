@@ -2,11 +2,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CleanScheduler.Application.Features.Templates;
 using CleanScheduler.Domain.Templates;
 using CleanScheduler.Domain.Tenancy;
 
-namespace CleanScheduler.Application.Kubernetes;
+namespace CleanScheduler.Kubernetes;
 
 /// <summary>
 /// A UserDeployment that cannot be rendered, and why (shown in its status as phase Failed, with <see cref="Reason"/> as

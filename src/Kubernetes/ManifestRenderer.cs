@@ -6,7 +6,7 @@ using CleanScheduler.Domain.Deployments;
 using CleanScheduler.Domain.Templates;
 using CleanScheduler.Domain.Tenancy;
 
-namespace CleanScheduler.Application.Kubernetes;
+namespace CleanScheduler.Kubernetes;
 
 /// <summary>
 /// The one pure function that turns a deployment into Kubernetes objects (DESIGN.md §6), in apply order: Namespace,

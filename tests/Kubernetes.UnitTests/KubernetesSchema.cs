@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace CleanScheduler.Application.UnitTests;
+namespace CleanScheduler.Kubernetes.UnitTests;
 
 /// <summary>
 /// The part of the Kubernetes API reference our manifests use, written down as the field paths each kind accepts

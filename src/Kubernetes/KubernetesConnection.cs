@@ -2,7 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using YamlDotNet.RepresentationModel;
 
-namespace CleanScheduler.Infrastructure.Kubernetes;
+namespace CleanScheduler.Kubernetes;
 
 /// <summary>
 /// Where the API server is and how to authenticate to it: from the pod's service account (in the cluster) or from

@@ -1,6 +1,7 @@
+using CleanScheduler.Domain.Templates;
 using CleanScheduler.Application.Features.Templates;
 
-namespace CleanScheduler.Application.UnitTests;
+namespace CleanScheduler.Kubernetes.UnitTests;
 
 public sealed class TemplateSpecYamlTests
 {

@@ -4,9 +4,8 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CleanScheduler.Application.Kubernetes;
 
-namespace CleanScheduler.Infrastructure.Kubernetes;
+namespace CleanScheduler.Kubernetes;
 
 /// <summary>
 /// Our Kubernetes REST client (the official package does not restore here): JSON over HTTP/1.1 or 2, bearer

@@ -1,4 +1,4 @@
-namespace CleanScheduler.Application.Kubernetes;
+namespace CleanScheduler.Kubernetes;
 
 /// <summary>A Kubernetes API resource: where its objects live on the API server and what they are called.</summary>
 public sealed record KubeResource(string Group, string Version, string Plural, string Kind, bool Namespaced = true)

@@ -1,12 +1,12 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using CleanScheduler.Application.Features.Templates;
-using CleanScheduler.Application.Kubernetes;
+using CleanScheduler.Kubernetes;
 using CleanScheduler.Domain.Templates;
 using CleanScheduler.Domain.Tenancy;
 using YamlDotNet.RepresentationModel;
 
-namespace CleanScheduler.Application.UnitTests;
+namespace CleanScheduler.Kubernetes.UnitTests;
 
 public sealed class ManifestRendererTests
 {

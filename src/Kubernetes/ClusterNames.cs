@@ -1,0 +1,20 @@
+using CleanScheduler.Domain.Common;
+
+namespace CleanScheduler.Kubernetes;
+
+/// <summary>Names and labels of what the server writes into the cluster for a deployment (the operator reads them too).</summary>
+public static class ClusterNames
+{
+    public const string FieldManager = "cleanscheduler-server";
+    public const string ManagedByLabel = "app.kubernetes.io/managed-by";
+    public const string ManagedBy = "cleanscheduler-server";
+    public const string DeploymentIdLabel = KubeResource.SchedulerGroup + "/deployment-id";
+    public const string OrganizationLabel = KubeResource.SchedulerGroup + "/organization";
+    public const string TeamLabel = KubeResource.SchedulerGroup + "/team";
+    public static readonly string Selector = $"{ManagedByLabel}={ManagedBy}";
+
+    /// <summary>One ConfigMap per template version and namespace; the template id keeps same-named templates of two organizations apart.</summary>
+    public static string TemplateRefName(TemplateId template) => template.Value.ToString();
+
+    public static string SecretName(string deployment) => $"{deployment}-secrets";
+}
