@@ -10,7 +10,10 @@ public sealed class RequestLogTests
     private const string Secret = "sekret-token-4711";
     private const string Template = "/api/orgs/{id:guid}";
 
-    /// <summary>Starts the server, sends one GET with a token in its query, stops it with SIGTERM; returns every stdout line.</summary>
+    /// <summary>
+    /// Starts the server, sends a GET with a token in its query (404) and a GET of /api/me (a use case that succeeds), stops
+    /// it with SIGTERM; returns every stdout line.
+    /// </summary>
     private static async Task<(string Id, IReadOnlyList<string> Lines)> RequestAndStopAsync(string logLevel)
     {
         var database = await TestPostgres.CloneAsync("requestlog");
@@ -31,6 +34,8 @@ public sealed class RequestLogTests
             var id = Guid.NewGuid().ToString();
             using var response = await http.GetAsync($"http://127.0.0.1:{port}/api/orgs/{id}?access_token={Secret}");
             Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+            using var me = await http.GetAsync($"http://127.0.0.1:{port}/api/me");
+            Assert.Equal(System.Net.HttpStatusCode.OK, me.StatusCode);
 
             using (var term = Process.Start("kill", ["-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
                 await term.WaitForExitAsync();   // SIGTERM: a graceful stop, which flushes the log
@@ -76,5 +81,15 @@ public sealed class RequestLogTests
         Assert.DoesNotContain(json, IsRequestLog);
         Assert.DoesNotContain(json, l => l.GetProperty("@l").GetString() is "Information" or "Debug"
             && !(l.TryGetProperty("SourceContext", out var s) && s.GetString() == "Microsoft.Hosting.Lifetime"));
+    }
+
+    [Fact]
+    public async Task Log_level_debug_shows_the_use_cases_debug_events()
+    {
+        var (_, lines) = await RequestAndStopAsync("debug");
+
+        var json = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Contains(json, l => l.GetProperty("@l").GetString() == "Debug" && l.GetProperty("@m").GetString()!.StartsWith("GetMeQuery handled in ", StringComparison.Ordinal));
+        Assert.Contains(json, l => IsRequestLog(l) && l.GetProperty("Route").GetString() == "/api/me");
     }
 }
