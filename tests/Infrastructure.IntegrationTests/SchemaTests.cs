@@ -8,10 +8,13 @@ using Npgsql;
 
 namespace CleanScheduler.Infrastructure.IntegrationTests;
 
-/// <summary>The EF mapping and the SQL migrations describe the same schema, and the constraints hold on their own.</summary>
-public sealed class SchemaTests(ServicesFixture db) : IClassFixture<ServicesFixture>
+/// <summary>The EF mapping and the SQL migrations describe the same schema, and the constraints hold on their own. Each test starts from the migrated database.</summary>
+public sealed class SchemaTests(ServicesFixture db) : IClassFixture<ServicesFixture>, IAsyncLifetime
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
+
+    public Task InitializeAsync() => db.ResetAsync();
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Every_mapped_column_exists_in_the_migrated_schema()
@@ -36,13 +39,13 @@ public sealed class SchemaTests(ServicesFixture db) : IClassFixture<ServicesFixt
     [Fact]
     public async Task An_organization_round_trips_with_members_and_typed_values()
     {
-        var owner = await db.Services.UserAsync($"owner-{Guid.NewGuid():N}@schema.test");
+        var owner = await db.Services.UserAsync("owner@schema.test");
         Organization org;
         Domain.Teams.Team team;
         await using (var write = db.Services.NewContext())
         {
             var plan = await write.Plans.SingleAsync(p => p.Code == "business");
-            var (created, createdTeam, createdSubscription) = Organization.Found("Round Trip", Slug.From($"rt-{Guid.NewGuid():N}"[..20]), owner.Id, plan, Now);
+            var (created, createdTeam, createdSubscription) = Organization.Found("Round Trip", Slug.From("round-trip"), owner.Id, plan, Now);
             (org, team) = (created, createdTeam);
             write.Organizations.Add(org);
             write.Teams.Add(team);
@@ -73,8 +76,8 @@ public sealed class SchemaTests(ServicesFixture db) : IClassFixture<ServicesFixt
     [InlineData("UPDATE users SET handle = 'Not-Valid'", "ck_users_handle")]
     public async Task The_database_refuses_what_the_domain_refuses(string sql, string constraint)
     {
-        var owner = await db.Services.UserAsync($"c-{Guid.NewGuid():N}@schema.test");
-        await db.Services.SendAsync(owner, new Application.Features.Organizations.CreateOrganizationCommand("C", $"c-{Guid.NewGuid():N}"[..20]));
+        var owner = await db.Services.UserAsync("c@schema.test");
+        await db.Services.SendAsync(owner, new Application.Features.Organizations.CreateOrganizationCommand("C", "c-org"));
         await using var connection = new NpgsqlConnection(db.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
@@ -87,9 +90,9 @@ public sealed class SchemaTests(ServicesFixture db) : IClassFixture<ServicesFixt
     [Fact]
     public async Task Team_names_are_unique_per_organization_ignoring_case()
     {
-        var owner = await db.Services.UserAsync($"t-{Guid.NewGuid():N}@schema.test");
+        var owner = await db.Services.UserAsync("t@schema.test");
         await using var context = db.Services.NewContext();
-        var (org, team, subscription) = Organization.Found("Teams", Slug.From($"t-{Guid.NewGuid():N}"[..20]), owner.Id,
+        var (org, team, subscription) = Organization.Found("Teams", Slug.From("teams"), owner.Id,
             await context.Plans.SingleAsync(p => p.Code == "free"), Now);
         var duplicate = org.AddTeam("DEFAULT", Now);
         context.Organizations.Add(org);

@@ -3,6 +3,7 @@ using System.Text;
 using CleanScheduler.Infrastructure.Persistence;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Respawn;
 using Xunit;
 
 namespace CleanScheduler.TestSupport;
@@ -122,7 +123,19 @@ public static class TestPostgres
 /// <summary>A database of this test class's own, cloned from the migrated template and dropped afterwards.</summary>
 public class DatabaseFixture : IAsyncLifetime
 {
+    /// <summary>
+    /// Rows the migrations insert (the plans) and the migrator's own record: a reset keeps them. Respawn empties PostgreSQL
+    /// tables with TRUNCATE ... CASCADE, and a client's own plans reference it, so clients are kept too.
+    /// </summary>
+    private static readonly RespawnerOptions KeepMigrated = new()
+    {
+        DbAdapter = DbAdapter.Postgres,
+        SchemasToInclude = ["public"],
+        TablesToIgnore = ["plans", "clients", "schema_migrations"],
+    };
+
     private string? _name;
+    private Respawner? _respawner;
 
     public string ConnectionString { get; private set; } = "";
     public string Name => _name ?? throw new InvalidOperationException("InitializeAsync has not run.");
@@ -136,5 +149,14 @@ public class DatabaseFixture : IAsyncLifetime
     public virtual async Task DisposeAsync()
     {
         if (_name is not null) await TestPostgres.DropAsync(_name);
+    }
+
+    /// <summary>Empties the database back to what the migrations left, for a class whose tests each start from there.</summary>
+    public async Task ResetAsync()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        _respawner ??= await Respawner.CreateAsync(connection, KeepMigrated);
+        await _respawner.ResetAsync(connection);
     }
 }

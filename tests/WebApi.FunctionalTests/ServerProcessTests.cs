@@ -19,7 +19,7 @@ public sealed class ServerProcessTests
         return dll;
     }
 
-    private static Process Start(IDictionary<string, string> environment, string project = "WebApi", params string[] args)
+    internal static Process Start(IDictionary<string, string> environment, string project = "WebApi", params string[] args)
     {
         var info = new ProcessStartInfo("dotnet", [HostDll(project), .. args])
         {
@@ -127,7 +127,7 @@ public sealed class ServerProcessTests
         }
     }
 
-    private static async Task WaitReadyAsync(HttpClient http, int port)
+    internal static async Task WaitReadyAsync(HttpClient http, int port)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)

@@ -1,15 +1,21 @@
-using System.Diagnostics;
+using System.Globalization;
 using System.Security.Claims;
+using Microsoft.AspNetCore.Diagnostics;
 using Serilog;
+using Serilog.Core;
 using Serilog.Events;
-
+using Serilog.Extensions.Logging;
+using Serilog.Templates;
 
 namespace CleanScheduler.WebApi.Hosting;
 
 public static class Logging
 {
-    /// <summary>Structured JSON logs on stdout, one object per line (Serilog; see DESIGN.md §2).</summary>
-    public static Serilog.ILogger CreateLogger(string level) => new LoggerConfiguration()
+    /// <summary>One JSON object per line: <c>@t</c> time (UTC), <c>@l</c> level, <c>@m</c> the rendered message (strings unquoted), <c>@x</c> the exception, then the properties.</summary>
+    private const string JsonLine = "{ {@t: UtcDateTime(@t), @l: @l, @m: @m, @x: @x, ..@p} }\n";
+
+    /// <summary>Structured JSON logs on stdout (Serilog; see DESIGN.md §2). Events also reach the providers in <paramref name="providers"/>.</summary>
+    public static Serilog.ILogger CreateLogger(string level, LoggerProviderCollection providers) => new LoggerConfiguration()
         .MinimumLevel.Is(level switch
         {
             "debug" => LogEventLevel.Debug,
@@ -21,27 +27,42 @@ public static class Logging
         .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
         .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
         .Enrich.FromLogContext()
-        .WriteTo.Console(new CompactJsonFormatter())
+        .Enrich.With<RequestLogWithoutRawPath>()
+        .WriteTo.Console(new ExpressionTemplate(JsonLine, CultureInfo.InvariantCulture))
+        .WriteTo.Providers(providers)
         .CreateLogger();
-}
 
-/// <summary>One log line per request: method, path (never the query string, which may carry tokens), status, duration, user.</summary>
-public sealed class RequestLoggingMiddleware(RequestDelegate next, ILogger<RequestLoggingMiddleware> logger)
-{
-    public async Task InvokeAsync(HttpContext http)
+    /// <summary>
+    /// One log line per request: method, route template, status, duration, user. Never the raw path or the query string
+    /// (either may carry identifiers or tokens), nor headers or cookies.
+    /// </summary>
+    public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app) => app.UseSerilogRequestLogging(options =>
     {
-        var started = Stopwatch.GetTimestamp();
-        try
+        options.Logger = app.ApplicationServices.GetRequiredService<Serilog.ILogger>();   // this host's logger, not the static one
+        options.MessageTemplate = "HTTP {Method} {Route} responded {StatusCode} in {ElapsedMs:0.0} ms (user {UserId})";
+        options.GetMessageTemplateProperties = (http, _, elapsedMs, status) =>
+        [
+            new LogEventProperty("Method", new ScalarValue(http.Request.Method)),
+            new LogEventProperty("Route", new ScalarValue(RouteOf(http))),
+            new LogEventProperty("StatusCode", new ScalarValue(status)),
+            new LogEventProperty("ElapsedMs", new ScalarValue(elapsedMs)),
+        ];
+        options.EnrichDiagnosticContext = (diagnostics, http) =>
+            diagnostics.Set("UserId", http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? "-");
+    });
+
+    /// <summary>ASP.NET Core's request scope adds the raw path to every event of a request; the request log has the route instead.</summary>
+    private sealed class RequestLogWithoutRawPath : ILogEventEnricher
+    {
+        public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
         {
-            await next(http);
-        }
-        finally
-        {
-            var status = http.Response.StatusCode;
-            logger.Log(status >= 500 ? LogLevel.Error : LogLevel.Information,
-                "HTTP {Method} {Path} responded {StatusCode} in {ElapsedMs:0.0} ms (user {UserId})",
-                http.Request.Method, http.Request.Path.Value, status, Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? "-");
+            if (logEvent.Properties.ContainsKey("Route")) logEvent.RemovePropertyIfPresent("RequestPath");
         }
     }
+
+    /// <summary>The matched endpoint's route template; after an exception the handler has cleared it, and its feature keeps it.</summary>
+    private static string RouteOf(HttpContext http) =>
+        (http.GetEndpoint() ?? http.Features.Get<IExceptionHandlerFeature>()?.Endpoint) is RouteEndpoint { RoutePattern.RawText: { } template }
+            ? template
+            : "(no route)";
 }

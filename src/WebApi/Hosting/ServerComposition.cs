@@ -12,6 +12,7 @@ using CleanScheduler.WebApi.Errors;
 using Microsoft.AspNetCore.Http.Json;
 using Npgsql;
 using Serilog;
+using Serilog.Extensions.Logging;
 
 namespace CleanScheduler.WebApi.Hosting;
 
@@ -22,8 +23,9 @@ public static class ServerComposition
 
     public static WebApplicationBuilder AddCleanScheduler(this WebApplicationBuilder builder, ServerSettings settings)
     {
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSerilog(Logging.CreateLogger(settings.LogLevel), dispose: true);
+        builder.Logging.ClearProviders();   // Serilog writes stdout; a provider registered later (a test's) gets the events too
+        var providers = new LoggerProviderCollection();
+        builder.Services.AddSerilog(Logging.CreateLogger(settings.LogLevel, providers), dispose: true, providers);
         builder.WebHost.UseUrls(settings.ServerAddr.ToUrl());
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -95,7 +97,7 @@ public static class ServerComposition
 
     public static WebApplication UseCleanScheduler(this WebApplication app, ServerSettings settings)
     {
-        app.UseMiddleware<RequestLoggingMiddleware>();   // outermost: it logs the status the client finally gets
+        app.UseRequestLogging();   // outermost: it logs the status the client finally gets
         app.UseExceptionHandler();
         app.UseStatusCodePages(context => Problems.WriteAsync(context.HttpContext, Problems.ForStatus(context.HttpContext)));
         if (settings.DevMode) app.UseMiddleware<LocalOnlyMiddleware>();   // before anything answers: DEV_MODE is for this machine only
