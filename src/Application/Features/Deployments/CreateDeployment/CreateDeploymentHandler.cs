@@ -1,4 +1,5 @@
 using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Common.Specifications;
 using CleanScheduler.Application.Features.Templates;
 using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Deployments;
@@ -22,15 +23,14 @@ public sealed class CreateDeploymentHandler(
             throw new RuleViolationException("deployment.name_taken", $"This team already has a deployment named '{name}'.");
 
         var wanted = command.TemplateVersion;
-        var template = await db.Templates.AsNoTracking().Where(t => t.Id == command.TemplateId)
+        var template = await db.Templates.AsNoTracking().WithSpecification(new TemplatesUsableInTeam(organization, command.TeamId, user.Id))
+            .Where(t => t.Id == command.TemplateId)
             .Select(t => new
             {
-                t.Name, t.Visibility, t.OrganizationId, t.TeamId, t.CreatedBy, t.CurrentVersion,
+                t.Name,
                 Version = t.Versions.Where(v => v.Number == (wanted ?? t.CurrentVersion)).Select(v => new { v.Number, v.Spec }).FirstOrDefault(),
             })
-            .SingleOrDefaultAsync(cancellationToken);
-        if (template is null || !Template.IsUsable(template.Visibility, template.OrganizationId, template.TeamId, template.CreatedBy, organization, command.TeamId, user.Id))
-            throw new NotFoundException("template", command.TemplateId.Value);
+            .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("template", command.TemplateId.Value);
         var version = template.Version ?? throw new NotFoundException("template_version", wanted!.Value);
         var spec = specs.Get(command.TemplateId, version.Number, version.Spec);
         var resolved = DeploymentValueRules.ResolveOrThrow(spec, command.Values ?? new Dictionary<string, string?>());
