@@ -9,9 +9,9 @@ namespace CleanScheduler.Application.Features.Templates;
 
 /// <summary>
 /// Who may see and change a template. Seeing: <see cref="TemplatesVisibleTo"/> (system: everyone; org: its
-/// organization's members; team: those who may read the team; private: its creator while a member). Changing: platform admins for system templates,
-/// org owners/admins for org templates, the creator or a team admin for team templates, the creator for private ones.
-/// A template the caller may not see answers 404.
+/// organization's members; team: those who may read the team; private: its creator while a member). Changing:
+/// platform admins for system templates, org owners/admins for org templates, the creator or a team admin for team
+/// templates, the creator for private ones. A template the caller may not see answers 404.
 /// </summary>
 public sealed class TemplateAccess(IAppDbContext db, ICurrentUser user, ICurrentClient client, IAccessReader access)
 {
