@@ -35,6 +35,7 @@ public static class DependencyInjection
         services.AddSingleton<Features.Templates.TemplateSpecCache>();
         services.AddSingleton<Features.Templates.UserHandles>();
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(Common.Mapping.Create());
         return services;
     }
 }

@@ -35,7 +35,8 @@ public static class TemplateVisibilityCodes
 /// <summary>
 /// A reusable bundle of services. Who sees it depends on <see cref="Visibility"/>: <c>system</c> everyone,
 /// <c>org</c> the members of its organization, <c>team</c> its team, <c>private</c> only its creator (within the
-/// organization). Editing makes a new version; deployments keep the version they were made from.
+/// organization); Application's template specifications state these rules as queries. Editing makes a new version;
+/// deployments keep the version they were made from.
 /// </summary>
 public sealed class Template : AggregateRoot<TemplateId>
 {
@@ -110,20 +111,6 @@ public sealed class Template : AggregateRoot<TemplateId>
     public TemplateVersion? VersionNumbered(int number) => _versions.Find(v => v.Number == number);
 
     public TemplateVersion Current => _versions.Find(v => v.Number == CurrentVersion)!;
-
-    /// <summary>
-    /// Whether <paramref name="user"/> may use a template with these fields in <paramref name="organization"/>'s team
-    /// <paramref name="team"/> (a static rule, so that queries reading only these fields can apply it).
-    /// </summary>
-    public static bool IsUsable(TemplateVisibility visibility, OrganizationId? owner, TeamId? ownerTeam, UserId? creator,
-        OrganizationId organization, TeamId team, UserId user) => visibility switch
-    {
-        TemplateVisibility.System => true,
-        TemplateVisibility.Org => owner == organization,
-        TemplateVisibility.Team => ownerTeam == team,
-        TemplateVisibility.Private => owner == organization && creator == user,
-        _ => false,
-    };
 
     private TemplateVersion AddVersion(string specYaml, UserId? author, DateTimeOffset now)
     {

@@ -31,15 +31,7 @@ public sealed class GetMeHandler(IAppDbContext db, ICurrentUser caller, ICurrent
 
         // Every query starts from the caller's memberships (indexed by user id), so the cost follows what the caller
         // belongs to, not how many organizations and teams the platform holds.
-        var orgs = await db.Organizations.AsNoTracking()
-            .Where(o => o.ClientId == client.Id)
-            .SelectMany(o => o.Members.Where(m => m.UserId == caller.Id), (o, m) => new
-            {
-                o.Id, o.Name, o.Slug, o.CreatedAt, m.Role,
-                Tier = db.Subscriptions.Where(s => s.OrganizationId == o.Id).Select(s => s.Tier).First(),
-            })
-            .OrderBy(o => o.Name).ThenBy(o => o.Id)
-            .ToListAsync(cancellationToken);
+        var orgs = await db.OrganizationsOf(client.Id, caller.Id).ToListAsync(cancellationToken);
         var orgRoles = orgs.ToDictionary(o => o.Id, o => o.Role);
 
         var visibleOrgs = orgs.Select(o => o.Id).ToList();
@@ -60,7 +52,7 @@ public sealed class GetMeHandler(IAppDbContext db, ICurrentUser caller, ICurrent
 
         return new MeDto(
             user with { IsPlatformAdmin = caller.IsPlatformAdmin },
-            orgs.Select(o => new OrganizationSummary(o.Id.Value, o.Name, o.Slug, o.Tier.ToCode(), o.Role.ToCode(), o.CreatedAt)).ToList(),
+            orgs.Select(o => o.ToSummary()).ToList(),
             teams.Select(t =>
             {
                 var effective = Permissions.EffectiveTeamRole(orgRoles.TryGetValue(t.OrganizationId, out var orgRole) ? orgRole : null, t.Own)!.Value;

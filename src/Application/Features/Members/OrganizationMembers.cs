@@ -6,6 +6,7 @@ using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Organizations;
 using CleanScheduler.Domain.Users;
 using FluentValidation;
+using Mapster;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 
@@ -23,20 +24,16 @@ public sealed class ListOrganizationMembersValidator : AbstractValidator<ListOrg
     public ListOrganizationMembersValidator() => this.RulesForPaging();
 }
 
-public sealed class ListOrganizationMembersHandler(IAppDbContext db) : IRequestHandler<ListOrganizationMembersQuery, Paged<MemberDto>>
+public sealed class ListOrganizationMembersHandler(IAppDbContext db, TypeAdapterConfig mapping) : IRequestHandler<ListOrganizationMembersQuery, Paged<MemberDto>>
 {
-    public async Task<Paged<MemberDto>> Handle(ListOrganizationMembersQuery query, CancellationToken cancellationToken)
-    {
-        var page = await db.Organizations.AsNoTracking()
+    public Task<Paged<MemberDto>> Handle(ListOrganizationMembersQuery query, CancellationToken cancellationToken) =>
+        db.Organizations.AsNoTracking()
             .Where(o => o.Id == query.OrganizationId)
             .SelectMany(o => o.Members)
-            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { m.UserId, u.Email, u.DisplayName, m.Role, m.JoinedAt })
+            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { m.UserId, u.Email, u.DisplayName, m.Role, Since = m.JoinedAt })
             .OrderBy(m => m.Email)
+            .ProjectToType<MemberDto>(mapping)
             .ToPageAsync(query, cancellationToken);
-        return new Paged<MemberDto>(
-            page.Items.Select(m => new MemberDto(m.UserId.Value, m.Email, m.DisplayName, m.Role.ToCode(), m.JoinedAt)).ToList(),
-            page.Page, page.PageSize, page.Total);
-    }
 }
 
 /// <summary>Adds someone to an organization by e-mail; a user who has never signed in gets a user record.</summary>

@@ -5,6 +5,7 @@ using CleanScheduler.Domain.Authorization;
 using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Users;
 using FluentValidation;
+using Mapster;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 
@@ -22,20 +23,16 @@ public sealed class ListTeamMembersValidator : AbstractValidator<ListTeamMembers
     public ListTeamMembersValidator() => this.RulesForPaging();
 }
 
-public sealed class ListTeamMembersHandler(IAppDbContext db) : IRequestHandler<ListTeamMembersQuery, Paged<MemberDto>>
+public sealed class ListTeamMembersHandler(IAppDbContext db, TypeAdapterConfig mapping) : IRequestHandler<ListTeamMembersQuery, Paged<MemberDto>>
 {
-    public async Task<Paged<MemberDto>> Handle(ListTeamMembersQuery query, CancellationToken cancellationToken)
-    {
-        var page = await db.Teams.AsNoTracking()
+    public Task<Paged<MemberDto>> Handle(ListTeamMembersQuery query, CancellationToken cancellationToken) =>
+        db.Teams.AsNoTracking()
             .Where(t => t.Id == query.TeamId)
             .SelectMany(t => t.Members)
-            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { m.UserId, u.Email, u.DisplayName, m.Role, m.AddedAt })
+            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { m.UserId, u.Email, u.DisplayName, m.Role, Since = m.AddedAt })
             .OrderBy(m => m.Email)
+            .ProjectToType<MemberDto>(mapping)
             .ToPageAsync(query, cancellationToken);
-        return new Paged<MemberDto>(
-            page.Items.Select(m => new MemberDto(m.UserId.Value, m.Email, m.DisplayName, m.Role.ToCode(), m.AddedAt)).ToList(),
-            page.Page, page.PageSize, page.Total);
-    }
 }
 
 /// <summary>

@@ -37,8 +37,36 @@ public sealed record OrganizationDetails(
     int TeamCount,
     DateTimeOffset CreatedAt);
 
+/// <summary>An organization the caller belongs to, with the caller's role in it and its tier.</summary>
+internal sealed class CallerOrganization
+{
+    public OrganizationId Id { get; init; }
+    public string Name { get; init; } = null!;
+    public string Slug { get; init; } = null!;
+    public DateTimeOffset CreatedAt { get; init; }
+    public OrgRole Role { get; init; }
+    public Tier Tier { get; init; }
+
+    public OrganizationSummary ToSummary() => new(Id.Value, Name, Slug, Tier.ToCode(), Role.ToCode(), CreatedAt);
+}
+
 internal static class OrganizationReads
 {
+    /// <summary>
+    /// The organizations of the request's white-label client that <paramref name="user"/> belongs to, by name. The query
+    /// starts from the user's memberships (indexed by user id), so its cost follows what the user belongs to, not how
+    /// many organizations the platform holds.
+    /// </summary>
+    public static IQueryable<CallerOrganization> OrganizationsOf(this IAppDbContext db, ClientId? client, UserId user) =>
+        db.Organizations.AsNoTracking()
+            .Where(o => o.ClientId == client)
+            .SelectMany(o => o.Members.Where(m => m.UserId == user), (o, m) => new CallerOrganization
+            {
+                Id = o.Id, Name = o.Name, Slug = o.Slug, CreatedAt = o.CreatedAt, Role = m.Role,
+                Tier = db.Subscriptions.Where(s => s.OrganizationId == o.Id).Select(s => s.Tier).First(),
+            })
+            .OrderBy(o => o.Name).ThenBy(o => o.Id);
+
     public static async Task<OrganizationDetails> DetailsAsync(
         IAppDbContext db, OrganizationId id, UserId caller, CancellationToken cancellationToken)
     {

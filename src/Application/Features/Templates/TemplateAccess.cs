@@ -1,4 +1,5 @@
 using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Common.Specifications;
 using CleanScheduler.Domain.Authorization;
 using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Templates;
@@ -7,29 +8,24 @@ using Microsoft.EntityFrameworkCore;
 namespace CleanScheduler.Application.Features.Templates;
 
 /// <summary>
-/// Who may see and change a template. Seeing follows visibility (system: everyone; org: its organization's members;
-/// team: those who may read the team; private: its creator). Changing: platform admins for system templates,
-/// org owners/admins for org templates, the creator or a team admin for team templates, the creator for private ones.
-/// A template the caller may not see answers 404.
+/// Who may see and change a template. Seeing: <see cref="TemplatesVisibleTo"/> (system: everyone; org: its
+/// organization's members; team: those who may read the team; private: its creator while a member). Changing:
+/// platform admins for system templates, org owners/admins for org templates, the creator or a team admin for team
+/// templates, the creator for private ones. A template the caller may not see answers 404.
 /// </summary>
-public sealed class TemplateAccess(IAppDbContext db, ICurrentUser user, IAccessReader access)
+public sealed class TemplateAccess(IAppDbContext db, ICurrentUser user, ICurrentClient client, IAccessReader access)
 {
-    public async Task<Template> VisibleAsync(TemplateId id, CancellationToken cancellationToken)
+    /// <summary>The templates the caller sees (<see cref="TemplatesVisibleTo"/>), as one query.</summary>
+    public IQueryable<Template> Visible()
     {
-        var template = await db.Templates.SingleOrDefaultAsync(t => t.Id == id, cancellationToken);
-        if (template is null || !await CanSeeAsync(template, cancellationToken)) throw new NotFoundException("template", id.Value);
-        return template;
+        var memberOf = db.Organizations.WithSpecification(new OrganizationsOfMember(client.Id, user.Id)).Select(o => o.Id);
+        var everyTeamOf = db.Organizations.WithSpecification(new OrganizationsWhereEveryTeamIsReadable(client.Id, user.Id)).Select(o => o.Id);
+        var teams = db.Teams.WithSpecification(new TeamsReadableBy(memberOf, everyTeamOf, user.Id)).Select(t => t.Id);
+        return db.Templates.WithSpecification(new TemplatesVisibleTo(memberOf, teams, user.Id));
     }
 
-    public async Task<bool> CanSeeAsync(Template template, CancellationToken cancellationToken) => template.Visibility switch
-    {
-        TemplateVisibility.System => true,
-        TemplateVisibility.Org => (await access.ForOrganizationAsync(template.OrganizationId!.Value, user.Id, cancellationToken))?.IsMember == true,
-        TemplateVisibility.Team => Allows(await access.ForTeamAsync(template.TeamId!.Value, user.Id, cancellationToken), Permission.TeamRead),
-        TemplateVisibility.Private => template.CreatedBy == user.Id
-            && (await access.ForOrganizationAsync(template.OrganizationId!.Value, user.Id, cancellationToken))?.IsMember == true,
-        _ => false,
-    };
+    public async Task<Template> VisibleAsync(TemplateId id, CancellationToken cancellationToken) =>
+        await Visible().SingleOrDefaultAsync(t => t.Id == id, cancellationToken) ?? throw new NotFoundException("template", id.Value);
 
     public async Task<bool> CanEditAsync(Template template, CancellationToken cancellationToken) => template.Visibility switch
     {

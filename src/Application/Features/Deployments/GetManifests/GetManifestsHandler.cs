@@ -1,27 +1,12 @@
 using CleanScheduler.Application.Common;
 using CleanScheduler.Application.Features.Templates;
 using CleanScheduler.Domain.Authorization;
-using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Deployments;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
 namespace CleanScheduler.Application.Features.Deployments;
-
-/// <summary>The rendered manifests of a deployment and the file name to download them as.</summary>
-public sealed record Manifests(string FileName, string Yaml, int Objects);
-
-/// <summary>
-/// The Kubernetes objects of a deployment as multi-document YAML: exactly what the operator applies. Secret values
-/// are included only for callers who may read secrets (team admins, developers); for others they are redacted.
-/// Works without a cluster. A deployment whose text renders past the limits (stored before they existed) is a 422.
-/// </summary>
-public sealed record GetManifestsQuery(DeploymentId Id) : IRequest<Manifests>, IAuthorizedRequest
-{
-    public Permission Permission => Permission.DeployRead;
-    public ResourceRef Resource => new ResourceRef.Deployment(Id);
-}
 
 public sealed class GetManifestsHandler(
     IAppDbContext db, ResourceAuthorizer authorizer, ISecretCipher cipher, TemplateSpecCache specs, DeploymentOptions options, IDeploymentManifests manifests,

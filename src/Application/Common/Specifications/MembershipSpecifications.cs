@@ -1,0 +1,39 @@
+using Ardalis.Specification;
+using CleanScheduler.Domain.Authorization;
+using CleanScheduler.Domain.Common;
+using CleanScheduler.Domain.Organizations;
+using CleanScheduler.Domain.Teams;
+
+namespace CleanScheduler.Application.Common.Specifications;
+
+/// <summary>
+/// The organizations <paramref name="user"/> belongs to, among those of the request's white-label client
+/// (<paramref name="client"/>; null on the platform's own hosts).
+/// </summary>
+public sealed class OrganizationsOfMember : Specification<Organization>
+{
+    public OrganizationsOfMember(ClientId? client, UserId user) =>
+        Query.Where(o => o.ClientId == client && o.Members.Any(m => m.UserId == user));
+}
+
+/// <summary>
+/// The organizations whose role for <paramref name="user"/> reads every team without a team role (owners and admins,
+/// as the role table says), among those of the request's white-label client.
+/// </summary>
+public sealed class OrganizationsWhereEveryTeamIsReadable : Specification<Organization>
+{
+    private static readonly OrgRole[] Roles = Enum.GetValues<OrgRole>().Where(r => Permissions.Allows(r, null, Permission.TeamRead)).ToArray();
+
+    public OrganizationsWhereEveryTeamIsReadable(ClientId? client, UserId user) =>
+        Query.Where(o => o.ClientId == client && o.Members.Any(m => m.UserId == user && Roles.Contains(m.Role)));
+}
+
+/// <summary>
+/// The teams <paramref name="user"/> may read: those they belong to in an organization they belong to, and every team
+/// of the organizations in <paramref name="everyTeamOf"/>.
+/// </summary>
+public sealed class TeamsReadableBy : Specification<Team>
+{
+    public TeamsReadableBy(IQueryable<OrganizationId> memberOf, IQueryable<OrganizationId> everyTeamOf, UserId user) =>
+        Query.Where(t => (t.Members.Any(m => m.UserId == user) && memberOf.Contains(t.OrganizationId)) || everyTeamOf.Contains(t.OrganizationId));
+}

@@ -1,0 +1,11 @@
+using CleanScheduler.Domain.Deployments;
+using FluentValidation;
+
+namespace CleanScheduler.Application.Features.Deployments;
+
+public sealed class GetDeploymentLogSourceValidator : AbstractValidator<GetDeploymentLogSourceQuery>
+{
+    public GetDeploymentLogSourceValidator() =>
+        RuleFor(q => q.Service).Must(DeploymentName.IsValid).When(q => q.Service is not null)
+            .WithMessage("service must be the name of one of the deployment's services.");
+}

@@ -1,0 +1,34 @@
+using CleanScheduler.Application.Common;
+using CleanScheduler.Domain.Authorization;
+using CleanScheduler.Domain.Deployments;
+using CleanScheduler.Domain.Templates;
+using FluentValidation;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+
+namespace CleanScheduler.Application.Features.Deployments;
+
+public sealed class ListDeploymentsHandler(IAppDbContext db) : IRequestHandler<ListDeploymentsQuery, Paged<DeploymentSummary>>
+{
+    public async Task<Paged<DeploymentSummary>> Handle(ListDeploymentsQuery query, CancellationToken cancellationToken)
+    {
+        var deployments = db.Deployments.AsNoTracking().Where(d => d.TeamId == query.TeamId);
+        if (query.State is not null && DeploymentCodes.TryParseState(query.State, out var state))
+            deployments = deployments.Where(d => d.State == state);
+        if (query.Phase is not null)
+        {
+            var phase = DeploymentCodes.ParsePhase(query.Phase);
+            deployments = deployments.Where(d => d.Phase == phase);
+        }
+        var page = await deployments.OrderBy(d => d.Name)
+            .Select(d => new
+            {
+                d.Id, d.TeamId, d.Name, d.State, d.Phase, d.Host, d.TemplateId, d.TemplateVersion, d.CreatedBy, d.CreatedAt, d.UpdatedAt,
+                TemplateName = db.Templates.Where(t => t.Id == d.TemplateId).Select(t => t.Name).First(),
+            })
+            .ToPageAsync(query, cancellationToken);
+        return new Paged<DeploymentSummary>(page.Items.Select(d => new DeploymentSummary(
+            d.Id.Value, d.TeamId.Value, d.Name, d.State.ToCode(), d.Phase.ToCode(), $"https://{d.Host}", d.TemplateId.Value, d.TemplateName,
+            d.TemplateVersion, d.CreatedBy.Value, d.CreatedAt, d.UpdatedAt)).ToList(), page.Page, page.PageSize, page.Total);
+    }
+}
