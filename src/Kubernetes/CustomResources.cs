@@ -20,6 +20,7 @@ public static class CustomResources
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         IgnoreReadOnlyProperties = true,
+        NumberHandling = JsonNumberHandling.Strict,   // a number as text is the wrong type, as the API server's schema has it
         Converters = { new Rfc3339Time() },
     };
 

@@ -48,7 +48,7 @@ public sealed class KubernetesDeploymentReports(IKubernetesClient kube, ILogger<
         var id = Guid.TryParse(Text(labels?[ClusterNames.DeploymentIdLabel]), out var parsed) ? parsed : (Guid?)null;
         var serverMade = Text(labels?[ClusterNames.ManagedByLabel]) == ClusterNames.ManagedBy && id is not null;
         var organization = Guid.TryParse(Text(resource["spec"]?["owner"]?["organizationId"]), out var org) ? org : (Guid?)null;
-        var generation = metadata?["generation"] is JsonValue g && g.TryGetValue<long>(out var n) ? n : 0;
+        var generation = metadata?["generation"] is JsonValue g && long.TryParse(g.ToJsonString(), out var n) ? n : 0;
         return new DeploymentReport(id, Text(metadata?["namespace"]) ?? "", Text(metadata?["name"]) ?? "", serverMade, organization,
             generation, Text(resource["spec"]?["desiredState"]), StatusOf(resource["status"]));
     }

@@ -139,7 +139,7 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
         var ns = (string)metadata["namespace"]!;
         var name = (string)metadata["name"]!;
         var described = new UserDeploymentStatuses.Of((long?)metadata["generation"] ?? 1,
-            resource["spec"]?["revision"] is JsonValue revision && revision.TryGetValue<long>(out var r) ? r : null);   // absent stays absent
+            resource["spec"]?["revision"] is JsonValue revision && long.TryParse(revision.ToJsonString(), out var r) ? r : null);   // absent stays absent
         var desired = (string?)resource["spec"]?["desiredState"] ?? "running";
         var finalizers = (metadata["finalizers"] as JsonArray ?? []).Select(f => (string?)f).ToList();
 
