@@ -375,6 +375,11 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         await Eventually.WaitAsync(async () => (await DetailsAsync(owner, id)).GetProperty("phase").GetString() == "Running" ? "" : null, "phase Running", Patience);
         Assert.Equal("Ready", (await DetailsAsync(owner, id)).GetProperty("conditions")[0].GetProperty("type").GetString());
         Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id", id));
+
+        // The row is done after all (the same revision published again): the copied report stays.
+        Assert.Equal(1, await ScalarAsync("WITH u AS (UPDATE cluster_outbox SET next_attempt_at = now() WHERE deployment_id = @id RETURNING 1) SELECT count(*) FROM u", id));
+        await Eventually.WaitAsync(async () => await ScalarAsync("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id", id) == 0 ? "" : null, "no row left", Patience);
+        Assert.Equal("Running", (await DetailsAsync(owner, id)).GetProperty("phase").GetString());
     }
 
     [Fact]
