@@ -59,16 +59,6 @@ public sealed class ClusterSyncSignal
     public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _pending.WaitAsync(timeout, cancellationToken);
 }
 
-/// <summary>What became of a UserDeployment's status report (<see cref="DeploymentClusterSync.ObserveAsync"/>).</summary>
-public enum Observation
-{
-    /// <summary>Not a report to copy: no deployment label, no phase or revision, or not about the resource's current spec.</summary>
-    Ignored,
-    /// <summary>The deployment already shows it, or it describes another revision than the stored one.</summary>
-    Unchanged,
-    Changed,
-}
-
 /// <summary>
 /// Brings the cluster in line with the database (DESIGN.md §6): for each pending outbox row, ensure the organization's
 /// namespace, publish the template version as a ConfigMap, write the secret values into a Secret and server-side apply
@@ -241,15 +231,16 @@ public sealed class DeploymentClusterSync(
     /// earlier spec, say of a deployment of the same name deleted and made again), and that spec is of the stored revision
     /// (observedRevision = revision, compared in the UPDATE itself, so a change committed meanwhile wins). A report on an
     /// older revision is never copied; one on the current revision is, even before the outbox row of that revision is done.
+    /// Returns whether the deployment changed.
     /// </summary>
-    public async Task<Observation> ObserveAsync(DeploymentReport report, CancellationToken cancellationToken)
+    public async Task<bool> ObserveAsync(DeploymentReport report, CancellationToken cancellationToken)
     {
-        if (report.DeploymentId is not { } id || report.Status is not { Revision: { } revision } status) return Observation.Ignored;
-        if (!Enum.TryParse<DeploymentPhase>(status.Phase, ignoreCase: false, out var phase) || !Enum.IsDefined(phase)) return Observation.Ignored;
-        if (status.ObservedGeneration != report.Generation) return Observation.Ignored;
-        if (!DeploymentCodes.TryParseState(report.DesiredState, out var desired)) return Observation.Ignored;
+        if (report.DeploymentId is not { } id || report.Status is not { Revision: { } revision } status) return false;
+        if (!Enum.TryParse<DeploymentPhase>(status.Phase, ignoreCase: false, out var phase) || !Enum.IsDefined(phase)) return false;
+        if (status.ObservedGeneration != report.Generation) return false;
+        if (!DeploymentCodes.TryParseState(report.DesiredState, out var desired)) return false;
         // Only the UserDeployment in the deployment's namespace speaks for it (not one left in an old namespace).
-        if (options.TeamOf(report.Namespace) is not { } team) return Observation.Ignored;
+        if (options.TeamOf(report.Namespace) is not { } team) return false;
 
         var message = Bounded(status.Message);
         var observed = Bounded(status.Observed);
@@ -259,7 +250,7 @@ public sealed class DeploymentClusterSync(
                 && (d.Phase != phase || d.PhaseMessage != message || d.Observed != observed))
             .ExecuteUpdateAsync(u => u.SetProperty(d => d.Phase, phase).SetProperty(d => d.PhaseMessage, message).SetProperty(d => d.Observed, observed),
                 cancellationToken);
-        return changed > 0 ? Observation.Changed : Observation.Unchanged;
+        return changed > 0;
     }
 
     /// <summary>
