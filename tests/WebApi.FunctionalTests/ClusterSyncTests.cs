@@ -415,6 +415,34 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task Migration_0011_gives_existing_deployments_revision_1_and_an_apply_row_so_their_resources_carry_it()
+    {
+        var (owner, team, handle) = await OwnerAsync();
+        var template = await TemplateAsync(owner, team, "Static site");
+        var id = (await DeployAsync(owner, team, template, "legacy", [])).GetProperty("id").GetString()!;
+        await ResourceAsync(handle, "legacy");
+        await Eventually.WaitAsync(async () => await ScalarAsync("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id", id) == 0 ? "" : null, "published", Patience);
+
+        // The schema before 0011 (no revision), then 0011, in a transaction rolled back so that the running sync takes nothing.
+        var migration = Infrastructure.Persistence.DatabaseMigrator.Embedded.Single(m => m.Version == "0011");
+        await using var connection = new NpgsqlConnection(factory.ConnectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var before = new NpgsqlCommand("ALTER TABLE deployments DROP COLUMN revision", connection, transaction)) await before.ExecuteNonQueryAsync();
+        await using (var migrate = new NpgsqlCommand(migration.Sql, connection, transaction)) await migrate.ExecuteNonQueryAsync();
+        await using var read = new NpgsqlCommand(
+            "SELECT d.revision, (SELECT count(*) FROM cluster_outbox o WHERE o.deployment_id = d.id AND o.operation = 'apply') FROM deployments d WHERE d.id = @id",
+            connection, transaction);
+        read.Parameters.AddWithValue("id", Guid.Parse(id));
+        await using (var reader = await read.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal((1L, 1L), (reader.GetInt64(0), reader.GetInt64(1)));
+        }
+        await transaction.RollbackAsync();
+    }
+
+    [Fact]
     public async Task A_UserDeployment_deleted_in_the_cluster_while_its_deployment_is_stored_is_created_again()
     {
         var (owner, team, handle) = await OwnerAsync();
