@@ -20,12 +20,27 @@ public static class CustomResources
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         IgnoreReadOnlyProperties = true,
+        NumberHandling = JsonNumberHandling.Strict,   // a number as text is the wrong type, as the API server's schema has it
+        Converters = { new Rfc3339Time() },
     };
 
     public static JsonObject ToJson<T>(T value) => (JsonObject)JsonSerializer.SerializeToNode(value, Json)!;
 
     /// <summary>The typed form of a resource's JSON; a field of the wrong JSON type is a <see cref="JsonException"/>.</summary>
     public static T From<T>(JsonNode? node) => node.Deserialize<T>(Json) ?? throw new JsonException($"{typeof(T).Name} is empty");
+
+    /// <summary>
+    /// A time as the API server writes one (<c>metav1.Time</c>: RFC 3339 in UTC, whole seconds, <c>2026-11-30T05:43:24Z</c>);
+    /// read in any RFC 3339 form.
+    /// </summary>
+    private sealed class Rfc3339Time : JsonConverter<DateTimeOffset>
+    {
+        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var time) ? time : throw new JsonException("not an RFC 3339 time");
+
+        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+    }
 }
 
 public sealed record ObjectMeta(
@@ -65,7 +80,8 @@ public sealed record UserDeploymentSpec(
     IReadOnlyList<JsonObject>? Services = null,
     IReadOnlyDictionary<string, string>? Values = null,
     IReadOnlyList<SecretRef>? SecretRefs = null,
-    string? Host = null);
+    string? Host = null,
+    long? Revision = null);
 
 public sealed record DeploymentOwner(string User, string? UserId = null, string? TeamId = null, string? OrganizationId = null);
 
@@ -87,10 +103,16 @@ public static class TemplateConfigMap
     public static string Name(string template, int version) => $"cs-template-{template}-v{version}";
 }
 
+/// <summary>
+/// What the operator reports on a UserDeployment, and what the server's sync reads back: <see cref="ObservedRevision"/>
+/// is the <c>spec.revision</c> of the spec the report describes (absent when that spec had none, as a hand-written one),
+/// <see cref="ObservedGeneration"/> its <c>metadata.generation</c>.
+/// </summary>
 public sealed record UserDeploymentStatus(
     string? Phase = null,
     string? Message = null,
     long? ObservedGeneration = null,
+    long? ObservedRevision = null,
     IReadOnlyList<string>? Urls = null,
     IReadOnlyList<ServiceStatus>? Services = null,
     IReadOnlyList<Condition>? Conditions = null);

@@ -3,6 +3,7 @@ using CleanScheduler.Application.Features.Deployments;
 using CleanScheduler.Application.Features.Organizations;
 using CleanScheduler.Application.Features.Templates;
 using CleanScheduler.Domain.Common;
+using CleanScheduler.Domain.Deployments;
 using CleanScheduler.Domain.Templates;
 using CleanScheduler.TestSupport;
 using Microsoft.EntityFrameworkCore;
@@ -78,5 +79,28 @@ public sealed class DeploymentConcurrencyTests(ServicesFixture db) : IClassFixtu
         var (rows, counter) = await CountsAsync(org.Id);
         Assert.Equal(rows, counter);
         Assert.Equal((5L, 5L), await CountsAsync(org.Id));
+    }
+
+    [Fact]
+    public async Task Racing_changes_of_one_deployment_raise_its_revision_once_each()
+    {
+        var template = await StaticSiteAsync();
+        var (org, owner) = await FreshOrgAsync("business");
+        var id = new DeploymentId((await S.SendAsync(owner, new CreateDeploymentCommand(new TeamId(org.DefaultTeamId), "raced", template, null, null))).Id);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                await S.SendAsync(owner, new UpdateDeploymentValuesCommand(id, null, new Dictionary<string, string?> { ["PAGE_TITLE"] = $"t{i}" }));
+                return true;
+            }
+            catch (DbUpdateConcurrencyException) { return false; }   // lost the race more often than the retries allow
+        })));
+
+        await using var read = S.NewContext();
+        var revision = await read.Deployments.Where(d => d.Id == id).Select(d => d.Revision).SingleAsync();
+        Assert.True(outcomes.Count(o => o) >= 1);
+        Assert.Equal(1 + outcomes.Count(o => o), revision);
     }
 }

@@ -48,7 +48,32 @@ public sealed class UserDeploymentControllerTests : IAsyncLifetime
         Assert.Equal("False", Condition(running, "Degraded"));
         Assert.Equal("https://alice-shop.apps.test", (string?)running["status"]!["urls"]![0]);
         Assert.Equal(1L, (long?)running["status"]!["observedGeneration"]);
+        Assert.False(running["status"]!.AsObject().ContainsKey("observedRevision"));   // hand-written: no spec.revision, none echoed
         Assert.Equal(1, (int?)running["status"]!["services"]![0]!["readyReplicas"]);
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", (string?)running["status"]!["conditions"]![0]!["lastTransitionTime"]);
+    }
+
+    [Fact]
+    public async Task The_status_echoes_the_revision_of_the_spec_it_describes()
+    {
+        _h.Api.AutoReadyDeployments = true;
+        _h.StartOperator();
+        var resource = UserDeployment("shop");
+        resource["spec"]!["revision"] = 7;
+        await _h.Client.CreateAsync(KubeResource.UserDeployments, resource);
+        var running = await Eventually.WaitAsync(() => _h.Resource("shop") is { } r && Phase(r) == "Running" ? r : null, "phase Running");
+        Assert.Equal((7L, 1L), ((long?)running["status"]!["observedRevision"], (long?)running["status"]!["observedGeneration"]));
+
+        await _h.Client.MergePatchAsync(KubeResource.UserDeployments, Namespace, "shop",
+            new JsonObject { ["spec"] = new JsonObject { ["desiredState"] = "stopped", ["revision"] = 8 } });
+        var stopped = await Eventually.WaitAsync(() => _h.Resource("shop") is { } r && Phase(r) == "Stopped" ? r : null, "phase Stopped");
+        Assert.Equal((8L, 2L), ((long?)stopped["status"]!["observedRevision"], (long?)stopped["status"]!["observedGeneration"]));
+
+        // A spec that loses its revision (edited by hand) gets a status without one, not the old number.
+        await _h.Client.MergePatchAsync(KubeResource.UserDeployments, Namespace, "shop",
+            new JsonObject { ["spec"] = new JsonObject { ["desiredState"] = "running", ["revision"] = null } });
+        var edited = await Eventually.WaitAsync(() => _h.Resource("shop") is { } r && (long?)r["status"]?["observedGeneration"] == 3 ? r : null, "observedGeneration 3");
+        Assert.False(edited["status"]!.AsObject().ContainsKey("observedRevision"));
     }
 
     [Fact]

@@ -220,16 +220,26 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         var id = (await DeployAsync(owner, team, template, "observed", [])).GetProperty("id").GetString();
         var resource = await ResourceAsync(handle, "observed");
         var generation = (long)resource["metadata"]!["generation"]!;
+        var revision = (long)resource["spec"]!["revision"]!;
+        Assert.Equal(1, revision);   // a new deployment's
         var ns = Ns(handle);
 
-        // A report about an older generation is not the current truth: it is not copied.
-        factory.Kube.SetStatus(Ud, "userdeployments", ns, "observed", new JsonObject { ["phase"] = "Failed", ["observedGeneration"] = generation - 1 });
+        // A report about an older generation (written before the spec changed) or revision is not the current truth.
+        factory.Kube.SetStatus(Ud, "userdeployments", ns, "observed", new JsonObject
+        {
+            ["phase"] = "Failed", ["observedGeneration"] = generation - 1, ["observedRevision"] = revision,
+        });
+        factory.Kube.SetStatus(Ud, "userdeployments", ns, "observed", new JsonObject
+        {
+            ["phase"] = "Failed", ["message"] = "older", ["observedGeneration"] = generation, ["observedRevision"] = revision - 1,
+        });
+        factory.Kube.SetStatus(Ud, "userdeployments", ns, "observed", new JsonObject { ["phase"] = "Failed", ["message"] = "none", ["observedGeneration"] = generation });
         await Task.Delay(1000);
         Assert.Equal("Pending", (await owner.ExpectAsync(owner.GetAsync($"/api/deployments/{id}"), HttpStatusCode.OK)).GetProperty("phase").GetString());
 
         factory.Kube.SetStatus(Ud, "userdeployments", ns, "observed", new JsonObject
         {
-            ["phase"] = "Provisioning", ["message"] = "1 of 1 services starting", ["observedGeneration"] = generation,
+            ["phase"] = "Provisioning", ["message"] = "1 of 1 services starting", ["observedGeneration"] = generation, ["observedRevision"] = revision,
         });
         var message = await Eventually.WaitAsync(async () =>
             await owner.ExpectAsync(owner.GetAsync($"/api/deployments/{id}"), HttpStatusCode.OK) is var d && d.GetProperty("phase").GetString() == "Provisioning"
@@ -237,11 +247,53 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
             "phase Provisioning", Patience);
         Assert.Equal("1 of 1 services starting", message);
 
-        factory.Kube.SetStatus(Ud, "userdeployments", ns, "observed", new JsonObject { ["phase"] = "Running", ["observedGeneration"] = generation });
+        factory.Kube.SetStatus(Ud, "userdeployments", ns, "observed", new JsonObject
+        {
+            ["phase"] = "Running", ["observedGeneration"] = generation, ["observedRevision"] = revision,
+        });
         await Eventually.WaitAsync<string>(async () =>
             (await owner.ExpectAsync(owner.GetAsync($"/api/deployments?teamId={team}"), HttpStatusCode.OK))
                 .GetProperty("items").EnumerateArray().Any(d => d.GetProperty("phase").GetString() == "Running") ? "" : null,
             "phase Running in the list", Patience);
+    }
+
+    [Fact]
+    public async Task A_status_with_a_field_of_the_wrong_JSON_type_is_skipped_and_the_sync_goes_on()
+    {
+        var (owner, team, handle) = await OwnerAsync();
+        var template = await TemplateAsync(owner, team, "Static site");
+        var broken = (await DeployAsync(owner, team, template, "broken", [])).GetProperty("id").GetString()!;
+        var healthy = (await DeployAsync(owner, team, template, "healthy", [])).GetProperty("id").GetString()!;
+        var ns = Ns(handle);
+        var resource = await ResourceAsync(handle, "broken");
+        var (generation, revision) = ((long)resource["metadata"]!["generation"]!, (long)resource["spec"]!["revision"]!);
+        var other = await ResourceAsync(handle, "healthy");
+
+        // Written past the API server's schema (as an etcd edit or an older CRD would allow): a number as text, a list as an object.
+        factory.Kube.SetStatus(Ud, "userdeployments", ns, "broken", new JsonObject
+        {
+            ["phase"] = "Failed", ["message"] = "must not show", ["observedGeneration"] = generation, ["observedRevision"] = revision,
+            ["services"] = new JsonObject { ["name"] = "web" },
+        });
+        factory.Kube.SetStatus(Ud, "userdeployments", ns, "healthy", new JsonObject
+        {
+            ["phase"] = "Running", ["observedGeneration"] = (long)other["metadata"]!["generation"]!, ["observedRevision"] = $"{other["spec"]!["revision"]}",
+        });
+        await Task.Delay(1000);
+        Assert.Equal("Pending", (await DetailsAsync(owner, broken)).GetProperty("phase").GetString());
+        Assert.Equal("Pending", (await DetailsAsync(owner, healthy)).GetProperty("phase").GetString());
+
+        // The next well-formed reports are copied: nothing of the sync broke.
+        factory.Kube.SetStatus(Ud, "userdeployments", ns, "broken", new JsonObject
+        {
+            ["phase"] = "Provisioning", ["observedGeneration"] = generation, ["observedRevision"] = revision,
+        });
+        factory.Kube.SetStatus(Ud, "userdeployments", ns, "healthy", new JsonObject
+        {
+            ["phase"] = "Running", ["observedGeneration"] = (long)other["metadata"]!["generation"]!, ["observedRevision"] = (long)other["spec"]!["revision"]!,
+        });
+        await Eventually.WaitAsync(async () => (await DetailsAsync(owner, broken)).GetProperty("phase").GetString() == "Provisioning"
+            && (await DetailsAsync(owner, healthy)).GetProperty("phase").GetString() == "Running" ? "" : null, "both copied", Patience);
     }
 
     [Fact]
@@ -262,6 +314,7 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         factory.Kube.SetStatus(Ud, "userdeployments", ns, "conds", new JsonObject
         {
             ["phase"] = "Provisioning", ["message"] = "Waiting for services to become ready", ["observedGeneration"] = generation,
+            ["observedRevision"] = (long)resource["spec"]!["revision"]!,
             ["services"] = new JsonArray(
                 new JsonObject { ["name"] = "app", ["desiredReplicas"] = 1, ["readyReplicas"] = 1 },
                 new JsonObject { ["name"] = "db", ["desiredReplicas"] = 1, ["readyReplicas"] = -3 }),   // nonsense is read as 0
@@ -292,7 +345,7 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
     }
 
     [Fact]
-    public async Task A_status_reported_while_a_change_is_still_unpublished_is_copied_once_the_change_is_published()
+    public async Task A_report_about_the_current_revision_is_copied_even_before_the_outbox_row_of_that_revision_is_done()
     {
         var (owner, team, handle) = await OwnerAsync();
         var template = await TemplateAsync(owner, team, "Static site");
@@ -301,7 +354,8 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         var ns = Ns(handle);
         await Eventually.WaitAsync(async () => await OutboxRowsAsync() == 0 ? "" : null, "outbox emptied", Patience);
 
-        // A change of this deployment waits in the outbox (its publication is being retried later) ...
+        // The publisher applied the UserDeployment but has not yet marked its row done (the row is still there, its
+        // retry an hour away) when the operator reports on that revision: the report is copied all the same.
         await using (var connection = new NpgsqlConnection(factory.ConnectionString))
         {
             await connection.OpenAsync();
@@ -312,30 +366,80 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
             insert.Parameters.AddWithValue("ns", ns);
             await insert.ExecuteNonQueryAsync();
         }
-        // ... when the operator reports: the report may describe the older wish, so it is not copied yet.
         factory.Kube.SetStatus(Ud, "userdeployments", ns, "racing", new JsonObject
         {
             ["phase"] = "Running", ["message"] = "All services are ready", ["observedGeneration"] = (long)resource["metadata"]!["generation"]!,
+            ["observedRevision"] = (long)resource["spec"]!["revision"]!,
             ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = "True", ["reason"] = "AllReplicasReady", ["message"] = "ok" }),
         });
-        await Task.Delay(1000);
-        Assert.Equal("Pending", (await owner.ExpectAsync(owner.GetAsync($"/api/deployments/{id}"), HttpStatusCode.OK)).GetProperty("phase").GetString());
+        await Eventually.WaitAsync(async () => (await DetailsAsync(owner, id)).GetProperty("phase").GetString() == "Running" ? "" : null, "phase Running", Patience);
+        Assert.Equal("Ready", (await DetailsAsync(owner, id)).GetProperty("conditions")[0].GetProperty("type").GetString());
+        Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id", id));
 
-        // Once the change is published, the resource is read again and its report (about the same spec) is copied,
-        // though the operator has nothing new to say and no watch event follows.
-        await using (var connection = new NpgsqlConnection(factory.ConnectionString))
+        // The row is done after all (the same revision published again): the copied report stays.
+        Assert.Equal(1, await ScalarAsync("WITH u AS (UPDATE cluster_outbox SET next_attempt_at = now() WHERE deployment_id = @id RETURNING 1) SELECT count(*) FROM u", id));
+        await Eventually.WaitAsync(async () => await ScalarAsync("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id", id) == 0 ? "" : null, "no row left", Patience);
+        Assert.Equal("Running", (await DetailsAsync(owner, id)).GetProperty("phase").GetString());
+    }
+
+    [Fact]
+    public async Task A_report_about_an_older_revision_is_not_copied_even_when_it_arrives_after_the_change_is_published()
+    {
+        var (owner, team, handle) = await OwnerAsync();
+        var template = await TemplateAsync(owner, team, "Static site");
+        var id = (await DeployAsync(owner, team, template, "late", [])).GetProperty("id").GetString()!;
+        var first = await ResourceAsync(handle, "late");
+        var ns = Ns(handle);
+
+        await owner.ExpectAsync(owner.PostAsync($"/api/deployments/{id}/stop", new { }), HttpStatusCode.OK);
+        var stopped = await ResourceAsync(handle, "late", r => (string?)r["spec"]!["desiredState"] == "stopped");
+        Assert.Equal((long)first["spec"]!["revision"]! + 1, (long)stopped["spec"]!["revision"]!);
+        await Eventually.WaitAsync(async () => await ScalarAsync("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id", id) == 0 ? "" : null, "published", Patience);
+
+        // A slow operator reports on the running spec only now; even the resource's current generation does not make it current.
+        factory.Kube.SetStatus(Ud, "userdeployments", ns, "late", new JsonObject
         {
-            await connection.OpenAsync();
-            await using var due = new NpgsqlCommand("UPDATE cluster_outbox SET next_attempt_at = now() WHERE deployment_id = @id", connection);
-            due.Parameters.AddWithValue("id", Guid.Parse(id));
-            await due.ExecuteNonQueryAsync();
+            ["phase"] = "Running", ["message"] = "All services are ready", ["observedGeneration"] = (long)stopped["metadata"]!["generation"]!,
+            ["observedRevision"] = (long)first["spec"]!["revision"]!,
+        });
+        await Task.Delay(1000);
+        Assert.Equal("Stopped", (await DetailsAsync(owner, id)).GetProperty("phase").GetString());
+
+        factory.Kube.SetStatus(Ud, "userdeployments", ns, "late", new JsonObject
+        {
+            ["phase"] = "Provisioning", ["message"] = "Scaling down to zero", ["observedGeneration"] = (long)stopped["metadata"]!["generation"]!,
+            ["observedRevision"] = (long)stopped["spec"]!["revision"]!,
+        });
+        await Eventually.WaitAsync(async () => (await DetailsAsync(owner, id)).GetProperty("phaseMessage").GetString() == "Scaling down to zero" ? "" : null,
+            "the report on the current revision copied", Patience);
+    }
+
+    [Fact]
+    public async Task Migration_0011_gives_existing_deployments_revision_1_and_an_apply_row_so_their_resources_carry_it()
+    {
+        var (owner, team, handle) = await OwnerAsync();
+        var template = await TemplateAsync(owner, team, "Static site");
+        var id = (await DeployAsync(owner, team, template, "legacy", [])).GetProperty("id").GetString()!;
+        await ResourceAsync(handle, "legacy");
+        await Eventually.WaitAsync(async () => await ScalarAsync("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id", id) == 0 ? "" : null, "published", Patience);
+
+        // The schema before 0011 (no revision), then 0011, in a transaction rolled back so that the running sync takes nothing.
+        var migration = Infrastructure.Persistence.DatabaseMigrator.Embedded.Single(m => m.Version == "0011");
+        await using var connection = new NpgsqlConnection(factory.ConnectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var before = new NpgsqlCommand("ALTER TABLE deployments DROP COLUMN revision", connection, transaction)) await before.ExecuteNonQueryAsync();
+        await using (var migrate = new NpgsqlCommand(migration.Sql, connection, transaction)) await migrate.ExecuteNonQueryAsync();
+        await using var read = new NpgsqlCommand(
+            "SELECT d.revision, (SELECT count(*) FROM cluster_outbox o WHERE o.deployment_id = d.id AND o.operation = 'apply') FROM deployments d WHERE d.id = @id",
+            connection, transaction);
+        read.Parameters.AddWithValue("id", Guid.Parse(id));
+        await using (var reader = await read.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal((1L, 1L), (reader.GetInt64(0), reader.GetInt64(1)));
         }
-        var phase = await Eventually.WaitAsync(async () =>
-            (await owner.ExpectAsync(owner.GetAsync($"/api/deployments/{id}"), HttpStatusCode.OK)).GetProperty("phase").GetString() is "Running" and var p ? p : null,
-            "phase Running after the outbox row was published", Patience);
-        Assert.Equal("Running", phase);
-        var details = await owner.ExpectAsync(owner.GetAsync($"/api/deployments/{id}"), HttpStatusCode.OK);
-        Assert.Equal("Ready", details.GetProperty("conditions")[0].GetProperty("type").GetString());
+        await transaction.RollbackAsync();
     }
 
     [Fact]

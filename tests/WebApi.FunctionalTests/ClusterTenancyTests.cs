@@ -258,6 +258,7 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
         factory.Kube.SetStatus(Ud, "userdeployments", old, "legacy", new JsonObject
         {
             ["phase"] = "Failed", ["message"] = "from the old namespace", ["observedGeneration"] = (long)stale["metadata"]!["generation"]!,
+            ["observedRevision"] = (long)stale["spec"]!["revision"]!,
         });
 
         // Migration 0010 gives every deployment without a pending row an apply row (checked in a transaction rolled back,

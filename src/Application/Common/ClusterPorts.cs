@@ -49,13 +49,17 @@ public interface IDeploymentPublisher
 /// <summary>
 /// What the cluster says about one deployment it holds. <see cref="DeploymentId"/> and <see cref="OrganizationId"/>
 /// come from the object's labels and owner, <see cref="ServerMade"/> says the server wrote it (never true of a
-/// hand-written one). <see cref="Status"/> is null until the operator reported on it.
+/// hand-written one). <see cref="Generation"/> counts the object's spec changes (any writer's). <see cref="Status"/> is
+/// null until the operator reported on it, and when what it reported is malformed.
 /// </summary>
 public sealed record DeploymentReport(
-    Guid? DeploymentId, string Namespace, string Name, bool ServerMade, Guid? OrganizationId, long Revision, string? DesiredState, ReportedStatus? Status);
+    Guid? DeploymentId, string Namespace, string Name, bool ServerMade, Guid? OrganizationId, long Generation, string? DesiredState, ReportedStatus? Status);
 
-/// <summary>The operator's report: <see cref="Revision"/> is the spec revision it describes (see <see cref="DeploymentReport.Revision"/>).</summary>
-public sealed record ReportedStatus(string Phase, string? Message, long? Revision, ClusterObservation Observed);
+/// <summary>
+/// The operator's report: <see cref="Revision"/> is the deployment revision of the spec it describes (null for a spec
+/// without one), <see cref="ObservedGeneration"/> the <see cref="DeploymentReport.Generation"/> of that spec.
+/// </summary>
+public sealed record ReportedStatus(string Phase, string? Message, long? ObservedGeneration, long? Revision, ClusterObservation Observed);
 
 /// <summary>Receives what <see cref="IDeploymentReports.FollowAsync"/> sees.</summary>
 public interface IDeploymentReportHandler

@@ -93,6 +93,13 @@ public sealed class Deployment : AggregateRoot<DeploymentId>
     public DeploymentPhase Phase { get; private set; }
     public string? PhaseMessage { get; private set; }
     public ClusterObservation Observed { get; private set; } = ClusterObservation.None;
+
+    /// <summary>
+    /// The number of the owner's current wish: 1 at launch, raised by every change the cluster must be told of. The
+    /// UserDeployment carries it (<c>spec.revision</c>) and the operator's report echoes it, so a report is copied only
+    /// when it describes this revision. Two changes from the same revision cannot both commit (row version).
+    /// </summary>
+    public long Revision { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
     public DateTimeOffset UpdatedAt { get; private set; }
     public IReadOnlyCollection<SecretValue> Secrets => _secrets;
@@ -118,6 +125,7 @@ public sealed class Deployment : AggregateRoot<DeploymentId>
             Values = new Dictionary<string, string>(values, StringComparer.Ordinal),
             State = DesiredState.Running,
             Phase = DeploymentPhase.Pending,
+            Revision = 1,
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -130,14 +138,14 @@ public sealed class Deployment : AggregateRoot<DeploymentId>
     {
         if (State == DesiredState.Stopped) return;
         (State, Phase, PhaseMessage, Observed, UpdatedAt) = (DesiredState.Stopped, DeploymentPhase.Stopped, null, ClusterObservation.None, now);
-        Raise(new DeploymentStopped(OrganizationId, Id, now));
+        Changed(new DeploymentStopped(OrganizationId, Id, now));
     }
 
     public void Start(DateTimeOffset now)
     {
         if (State == DesiredState.Running) return;
         (State, Phase, PhaseMessage, Observed, UpdatedAt) = (DesiredState.Running, DeploymentPhase.Pending, null, ClusterObservation.None, now);
-        Raise(new DeploymentStarted(OrganizationId, Id, now));
+        Changed(new DeploymentStarted(OrganizationId, Id, now));
     }
 
     /// <summary>New values (and possibly another version of the same template): the deployment is rolled out again.</summary>
@@ -150,7 +158,7 @@ public sealed class Deployment : AggregateRoot<DeploymentId>
         if (State == DesiredState.Running) (Phase, PhaseMessage) = (DeploymentPhase.Pending, null);
         Observed = ClusterObservation.None;
         UpdatedAt = now;
-        Raise(new DeploymentReconfigured(OrganizationId, Id, templateVersion, now));
+        Changed(new DeploymentReconfigured(OrganizationId, Id, templateVersion, now));
     }
 
     public void Delete(DateTimeOffset now) => Raise(new DeploymentDeleted(OrganizationId, Id, Name, now));
@@ -159,7 +167,14 @@ public sealed class Deployment : AggregateRoot<DeploymentId>
     /// The organization's plan changed: nothing of the deployment itself does, but the cluster must be given the new
     /// tier and limits (its UserDeployment carries them), so the change is recorded for the cluster sync.
     /// </summary>
-    public void PlanChanged(DateTimeOffset now) => Raise(new DeploymentPlanChanged(OrganizationId, Id, now));
+    public void PlanChanged(DateTimeOffset now) => Changed(new DeploymentPlanChanged(OrganizationId, Id, now));
+
+    /// <summary>A new wish for the cluster: the next revision, and the event that writes its outbox row.</summary>
+    private void Changed(IDomainEvent change)
+    {
+        Revision++;
+        Raise(change);
+    }
 }
 
 public sealed record DeploymentLaunched(OrganizationId Organization, DeploymentId Deployment, TeamId Team, string Name, DateTimeOffset OccurredAt) : IDomainEvent;

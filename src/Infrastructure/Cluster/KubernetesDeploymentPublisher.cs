@@ -151,7 +151,8 @@ public sealed class KubernetesDeploymentPublisher(IKubernetesClient kube, Render
             templateRef,
             Values: new SortedDictionary<string, string>(deployment.Values, StringComparer.Ordinal),
             SecretRefs: secretKeys.Count > 0 ? [new SecretRef(ClusterNames.SecretName(deployment.Name), secretKeys)] : null,
-            Host: deployment.Host);
+            Host: deployment.Host,
+            Revision: deployment.Revision);
         var resource = CustomResources.ToJson(new UserDeploymentResource(
             new ObjectMeta(deployment.Name, ns, Labels: new Dictionary<string, string>
             {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using CleanScheduler.Application.Common;
 using CleanScheduler.Domain.Deployments;
@@ -35,8 +36,10 @@ public sealed class KubernetesDeploymentReports(IKubernetesClient kube, ILogger<
     }
 
     /// <summary>
-    /// What a UserDeployment says. Whatever is malformed is left out (the status is written by an operator, but anyone
-    /// with access to the cluster can edit it); the use case bounds the texts.
+    /// What a UserDeployment says. The status is read as the operator writes it (<see cref="UserDeploymentStatus"/>);
+    /// the status is written by an operator, but anyone with access to the cluster can edit it: one with a field of the
+    /// wrong JSON type is no report (null), conditions and services without a name are left out, and at most
+    /// <see cref="MaxItems"/> of each are read (the use case bounds the texts and keeps fewer).
     /// </summary>
     public static DeploymentReport ReportOf(JsonObject resource)
     {
@@ -45,37 +48,29 @@ public sealed class KubernetesDeploymentReports(IKubernetesClient kube, ILogger<
         var id = Guid.TryParse(Text(labels?[ClusterNames.DeploymentIdLabel]), out var parsed) ? parsed : (Guid?)null;
         var serverMade = Text(labels?[ClusterNames.ManagedByLabel]) == ClusterNames.ManagedBy && id is not null;
         var organization = Guid.TryParse(Text(resource["spec"]?["owner"]?["organizationId"]), out var org) ? org : (Guid?)null;
-        ReportedStatus? status = null;
-        if (resource["status"] is JsonObject s && Text(s["phase"]) is { } phase)
-            status = new ReportedStatus(phase, Text(s["message"]), Long(s["observedGeneration"]), ObservationOf(s));
+        var generation = metadata?["generation"] is JsonValue g && long.TryParse(g.ToJsonString(), out var n) ? n : 0;
         return new DeploymentReport(id, Text(metadata?["namespace"]) ?? "", Text(metadata?["name"]) ?? "", serverMade, organization,
-            Long(metadata?["generation"]) ?? 0, Text(resource["spec"]?["desiredState"]), status);
+            generation, Text(resource["spec"]?["desiredState"]), StatusOf(resource["status"]));
     }
 
-    private static ClusterObservation ObservationOf(JsonObject status)
+    private static ReportedStatus? StatusOf(JsonNode? node)
     {
-        var conditions = (status["conditions"] as JsonArray ?? []).OfType<JsonObject>()
-            .Where(c => Text(c["type"]) is { Length: > 0 } && Text(c["status"]) is { Length: > 0 })
-            .Take(DeploymentMaxItems)
-            .Select(c => new ObservedCondition(Text(c["type"])!, Text(c["status"])!, Text(c["reason"]) ?? "", Text(c["message"]) ?? "",
-                DateTimeOffset.TryParse(Text(c["lastTransitionTime"]), System.Globalization.CultureInfo.InvariantCulture,
-                    System.Globalization.DateTimeStyles.AssumeUniversal, out var at) ? at : null))
+        if (node is not JsonObject) return null;
+        UserDeploymentStatus status;
+        try { status = CustomResources.From<UserDeploymentStatus>(node); }
+        catch (JsonException) { return null; }
+        if (status.Phase is null) return null;
+        var conditions = (status.Conditions ?? []).Where(c => c is { Type.Length: > 0, Status.Length: > 0 }).Take(MaxItems)
+            .Select(c => new ObservedCondition(c.Type, c.Status, c.Reason ?? "", c.Message ?? "", c.LastTransitionTime))
             .ToList();
-        var services = (status["services"] as JsonArray ?? []).OfType<JsonObject>()
-            .Where(s => Text(s["name"]) is { Length: > 0 })
-            .Take(DeploymentMaxItems)
-            .Select(s => new ObservedService(Text(s["name"])!, Count(s["desiredReplicas"]), Count(s["readyReplicas"])))
+        var services = (status.Services ?? []).Where(s => s is { Name.Length: > 0 }).Take(MaxItems)
+            .Select(s => new ObservedService(s.Name, s.DesiredReplicas, s.ReadyReplicas))
             .ToList();
-        return new ClusterObservation(conditions, services);
+        return new ReportedStatus(status.Phase, status.Message, status.ObservedGeneration, status.ObservedRevision, new ClusterObservation(conditions, services));
     }
 
     /// <summary>A bound on what is read at all (the use case keeps fewer).</summary>
-    private const int DeploymentMaxItems = 64;
-
-    private static int Count(JsonNode? node) => (int)Math.Clamp(Long(node) ?? 0, 0, int.MaxValue);
+    private const int MaxItems = 64;
 
     private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-
-    private static long? Long(JsonNode? node) => node is JsonValue v && v.TryGetValue<long>(out var l) ? l
-        : node is JsonValue w && w.TryGetValue<int>(out var i) ? i : node is JsonValue d && d.TryGetValue<double>(out var x) ? (long)x : null;
 }

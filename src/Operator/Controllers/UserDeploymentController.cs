@@ -138,7 +138,8 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
         var metadata = resource["metadata"]!;
         var ns = (string)metadata["namespace"]!;
         var name = (string)metadata["name"]!;
-        var generation = (long?)metadata["generation"] ?? 1;
+        var described = new UserDeploymentStatuses.Of((long?)metadata["generation"] ?? 1,
+            resource["spec"]?["revision"] is JsonValue revision && long.TryParse(revision.ToJsonString(), out var r) ? r : null);   // absent stays absent
         var desired = (string?)resource["spec"]?["desiredState"] ?? "running";
         var finalizers = (metadata["finalizers"] as JsonArray ?? []).Select(f => (string?)f).ToList();
 
@@ -172,7 +173,7 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
         }
         catch (UserDeploymentSpecException e)
         {
-            await WriteStatusAsync(key, resource, UserDeploymentStatus.Invalid(e.Message, generation, resource["status"] as JsonObject, DateTimeOffset.UtcNow, e.Reason), cancellationToken);
+            await WriteStatusAsync(key, resource, UserDeploymentStatuses.Invalid(e.Message, described, PreviousStatus(resource), DateTimeOffset.UtcNow, e.Reason), cancellationToken);
             throw;
         }
 
@@ -207,8 +208,19 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
                 await DeleteOwnedAsync(stale, cancellationToken);
         _owned[key] = owned;
 
-        var status = UserDeploymentStatus.Compute(input, generation, n => Deployments.Get(KeyOf(ns, n)), resource["status"] as JsonObject, DateTimeOffset.UtcNow, hostConflict);
+        var status = UserDeploymentStatuses.Compute(input, described, n => Deployments.Get(KeyOf(ns, n)), PreviousStatus(resource), DateTimeOffset.UtcNow, hostConflict);
         await WriteStatusAsync(key, resource, status, cancellationToken);
+    }
+
+    private Task WriteStatusAsync(string key, JsonObject resource, UserDeploymentStatus status, CancellationToken cancellationToken) =>
+        WriteStatusAsync(key, resource, CustomResources.ToJson(status), cancellationToken);
+
+    /// <summary>The status the resource has (its conditions keep their lastTransitionTime); one someone broke counts as none.</summary>
+    private static UserDeploymentStatus? PreviousStatus(JsonObject resource)
+    {
+        if (resource["status"] is not JsonObject status) return null;
+        try { return CustomResources.From<UserDeploymentStatus>(status); }
+        catch (JsonException) { return null; }
     }
 
     private async Task<string?> TemplateAsync(string ns, TemplateRef? reference, CancellationToken cancellationToken)

@@ -9,18 +9,13 @@ namespace CleanScheduler.WebApi.Hosting;
 /// KUBERNETES_RECONCILE_INTERVAL (retries wait with back-off), and watches the server's UserDeployments to copy their
 /// status back. The full comparison (after each full list of the watch: at start and after the watch expired; and every
 /// 20 reconcile intervals) removes orphaned server-made UserDeployments and finds stored deployments the cluster lacks.
-/// A status report that arrives while a change of its deployment is still in the outbox is not copied (it may describe
-/// the older wish); once the outbox has been worked off, the latest report is tried again and its status copied if it
-/// describes the current spec, so that the operator's last word is not lost to a race with the publisher.
+/// A status report is copied when it describes the stored revision (<see cref="DeploymentClusterSync.ObserveAsync"/>).
 /// </summary>
 public sealed class ClusterSyncService(
-    IServiceScopeFactory scopes, ClusterSyncSignal signal, IClusterOutbox outbox, IDeploymentReports reports, ServerSettings settings,
+    IServiceScopeFactory scopes, ClusterSyncSignal signal, IDeploymentReports reports, ServerSettings settings,
     ILogger<ClusterSyncService> logger)
     : BackgroundService, IDeploymentReportHandler
 {
-    /// <summary>Deployments whose status report came while a change was pending: read again after the outbox pass.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, DeploymentReport> _deferred = new();
-
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
         PublishLoopAsync(stoppingToken), reports.FollowAsync(this, settings.KubernetesReconcileInterval, stoppingToken), FullComparisonLoopAsync(stoppingToken));
 
@@ -74,13 +69,6 @@ public sealed class ClusterSyncService(
                 var sync = scope.ServiceProvider.GetRequiredService<DeploymentClusterSync>();
                 var done = await sync.PublishPendingAsync(settings.KubernetesReconcileInterval, stoppingToken);
                 if (done > 0) logger.LogDebug("Cluster sync: {Count} outbox row(s) done", done);
-                foreach (var entry in _deferred)
-                {
-                    // Still unpublished (the API server refusing, say): trying the report again would tell nothing new.
-                    if (await outbox.HasPendingAsync(entry.Key, stoppingToken)) continue;
-                    if (await sync.ObserveAsync(entry.Value, stoppingToken) != Observation.Pending)
-                        _deferred.TryRemove(entry);   // only this report: a newer one that came meanwhile stays for the next pass
-                }
                 await signal.WaitAsync(settings.KubernetesReconcileInterval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -99,34 +87,22 @@ public sealed class ClusterSyncService(
 
     public Task OnListAsync(IReadOnlyList<DeploymentReport> reports, CancellationToken cancellationToken) => ObservingAsync(async sync =>
     {
-        foreach (var report in reports) await ObserveAsync(sync, report, cancellationToken);
+        foreach (var report in reports) await sync.ObserveAsync(report, cancellationToken);
         await CompareAsync(sync, reports, cancellationToken);
     });
 
     public Task OnChangedAsync(DeploymentReport report, CancellationToken cancellationToken) =>
-        ObservingAsync(sync => ObserveAsync(sync, report, cancellationToken));
+        ObservingAsync(sync => sync.ObserveAsync(report, cancellationToken));
 
     public Task OnRemovedAsync(DeploymentReport report, CancellationToken cancellationToken) => ObservingAsync(async sync =>
     {
         if (report.DeploymentId is not { } id) return;
-        _deferred.TryRemove(id, out _);
         if (await sync.EnqueueIfStoredAsync(id, report.Namespace, cancellationToken))
         {
             logger.LogInformation("UserDeployment {Namespace}/{Name} was deleted in the cluster but not here; creating it again", report.Namespace, report.Name);
             signal.Notify();
         }
     });
-
-    private async Task ObserveAsync(DeploymentClusterSync sync, DeploymentReport report, CancellationToken cancellationToken)
-    {
-        if (report.DeploymentId is not { } id) return;
-        if (await sync.ObserveAsync(report, cancellationToken) == Observation.Pending)
-        {
-            _deferred[id] = report;
-            signal.Notify();   // the publisher takes another pass, then tries the latest report again
-        }
-        else _deferred.TryRemove(id, out _);
-    }
 
     /// <summary>A failure to record a status (the database away) is logged; the resource's next change or the next full list carries it again.</summary>
     private async Task ObservingAsync(Func<DeploymentClusterSync, Task> work)

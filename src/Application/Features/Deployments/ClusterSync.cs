@@ -30,7 +30,7 @@ public interface IClusterOutbox
 
     /// <summary>
     /// Stops retrying rows the API server refused for good: they are never claimed again, still count as pending (so no
-    /// status report or full resync brings the refused change back), and go when a newer row of their deployment completes.
+    /// full resync brings the refused change back), and go when a newer row of their deployment completes.
     /// </summary>
     Task ParkAsync(IReadOnlyCollection<long> seqs, string error, CancellationToken cancellationToken);
 
@@ -40,7 +40,7 @@ public interface IClusterOutbox
     /// <summary>Adds an apply row for a deployment the cluster lacks (found by a full comparison, not by a change).</summary>
     Task EnqueueApplyAsync(Guid deployment, string @namespace, string name, CancellationToken cancellationToken);
 
-    /// <summary>Whether the cluster has yet to hear of a change to this deployment (its status is then not copied back).</summary>
+    /// <summary>Whether a change of this deployment waits in the outbox (the full comparison then adds no row of its own).</summary>
     Task<bool> HasPendingAsync(Guid deployment, CancellationToken cancellationToken);
 }
 
@@ -57,18 +57,6 @@ public sealed class ClusterSyncSignal
 
     /// <summary>True when signalled, false when <paramref name="timeout"/> passed first.</summary>
     public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _pending.WaitAsync(timeout, cancellationToken);
-}
-
-/// <summary>What became of a UserDeployment's status report (<see cref="DeploymentClusterSync.ObserveAsync"/>).</summary>
-public enum Observation
-{
-    /// <summary>Not a report to copy: no deployment label, no phase, or about an older generation.</summary>
-    Ignored,
-    /// <summary>The deployment already shows it (or it describes another desired state than the stored one).</summary>
-    Unchanged,
-    Changed,
-    /// <summary>A change of the deployment is not published yet: try the report again once it is.</summary>
-    Pending,
 }
 
 /// <summary>
@@ -238,28 +226,31 @@ public sealed class DeploymentClusterSync(
     }
 
     /// <summary>
-    /// Copies a deployment's reported phase, conditions and replicas onto it, once the operator has seen the latest
-    /// spec and the server has nothing pending for it (otherwise the report may describe an older wish:
-    /// <see cref="Observation.Pending"/>, and the caller tries the same report again once the change is published).
+    /// Copies a deployment's reported phase, conditions and replicas onto it when the report describes the current wish:
+    /// the operator has seen the resource's spec as it is (observedGeneration = generation, not a status left from an
+    /// earlier spec, say of a deployment of the same name deleted and made again), and that spec is of the stored revision
+    /// (observedRevision = revision, compared in the UPDATE itself, so a change committed meanwhile wins). A report on an
+    /// older revision is never copied; one on the current revision is, even before the outbox row of that revision is done.
+    /// Returns whether the deployment changed.
     /// </summary>
-    public async Task<Observation> ObserveAsync(DeploymentReport report, CancellationToken cancellationToken)
+    public async Task<bool> ObserveAsync(DeploymentReport report, CancellationToken cancellationToken)
     {
-        if (report.DeploymentId is not { } id || report.Status is not { } status) return Observation.Ignored;
-        if (!Enum.TryParse<DeploymentPhase>(status.Phase, ignoreCase: false, out var phase) || !Enum.IsDefined(phase)) return Observation.Ignored;
-        if (status.Revision != report.Revision) return Observation.Ignored;
-        if (!DeploymentCodes.TryParseState(report.DesiredState, out var desired)) return Observation.Ignored;
+        if (report.DeploymentId is not { } id || report.Status is not { Revision: { } revision } status) return false;
+        if (!Enum.TryParse<DeploymentPhase>(status.Phase, ignoreCase: false, out var phase) || !Enum.IsDefined(phase)) return false;
+        if (status.ObservedGeneration != report.Generation) return false;
+        if (!DeploymentCodes.TryParseState(report.DesiredState, out var desired)) return false;
         // Only the UserDeployment in the deployment's namespace speaks for it (not one left in an old namespace).
-        if (options.TeamOf(report.Namespace) is not { } team) return Observation.Ignored;
-        if (await outbox.HasPendingAsync(id, cancellationToken)) return Observation.Pending;
+        if (options.TeamOf(report.Namespace) is not { } team) return false;
 
         var message = Bounded(status.Message);
         var observed = Bounded(status.Observed);
         var deploymentId = new DeploymentId(id);
         var changed = await db.Deployments
-            .Where(d => d.Id == deploymentId && d.TeamId == team && d.State == desired && (d.Phase != phase || d.PhaseMessage != message || d.Observed != observed))
+            .Where(d => d.Id == deploymentId && d.TeamId == team && d.Revision == revision && d.State == desired
+                && (d.Phase != phase || d.PhaseMessage != message || d.Observed != observed))
             .ExecuteUpdateAsync(u => u.SetProperty(d => d.Phase, phase).SetProperty(d => d.PhaseMessage, message).SetProperty(d => d.Observed, observed),
                 cancellationToken);
-        return changed > 0 ? Observation.Changed : Observation.Unchanged;
+        return changed > 0;
     }
 
     /// <summary>

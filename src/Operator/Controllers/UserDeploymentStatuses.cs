@@ -8,14 +8,18 @@ namespace CleanScheduler.Operator.Controllers;
 /// A UserDeployment's status from its owned Deployments (pure): per-service desired and ready replicas, the phase,
 /// and the Ready / Progressing / Degraded conditions. A condition keeps its lastTransitionTime while its status holds.
 /// A host conflict (another resource holds the host: no Ingress) makes it Degraded with reason HostConflict and no URL,
-/// whatever the phase of its services.
+/// whatever the phase of its services. Every status names the spec it describes: its generation and its revision
+/// (<see cref="Of"/>), which the server's sync compares with the deployment's.
 /// </summary>
-public static class UserDeploymentStatus
+public static class UserDeploymentStatuses
 {
-    public static JsonObject Compute(RenderInput input, long generation, Func<string, JsonObject?> deploymentNamed, JsonObject? previous, DateTimeOffset now,
-        string? hostConflict = null)
+    /// <summary>What a status says it describes: the resource's metadata.generation and spec.revision (null when absent).</summary>
+    public sealed record Of(long Generation, long? Revision);
+
+    public static UserDeploymentStatus Compute(RenderInput input, Of spec, Func<string, JsonObject?> deploymentNamed, UserDeploymentStatus? previous,
+        DateTimeOffset now, string? hostConflict = null)
     {
-        var services = new JsonArray();
+        var services = new List<ServiceStatus>();
         var allReady = true;
         var allDown = true;
         string? failure = null;
@@ -32,7 +36,7 @@ public static class UserDeploymentStatus
             if (!upToDate || ready < desired || (int?)deployment?["spec"]?["replicas"] != desired) allReady = false;
             if (current > 0) allDown = false;
             failure ??= Failure(deployment, service);
-            services.Add(new JsonObject { ["name"] = service.Name, ["desiredReplicas"] = desired, ["readyReplicas"] = ready });
+            services.Add(new ServiceStatus(service.Name, desired, ready));
         }
 
         string phase, message;
@@ -44,34 +48,28 @@ public static class UserDeploymentStatus
             : hostConflict is not null ? (true, "HostConflict", hostConflict)
             : (false, "AsExpected", "");
 
-        var result = new JsonObject
-        {
-            ["phase"] = phase,
-            ["message"] = degraded ? degradedMessage : message,
-            ["observedGeneration"] = generation,
-            ["urls"] = input.Running && hostConflict is null && input.Spec.Services.Any(s => s.Ports.Any(p => p.Public)) ? new JsonArray($"https://{input.Host}") : new JsonArray(),
-            ["services"] = services,
-            ["conditions"] = new JsonArray(
-                Condition("Ready", phase == "Running", phase == "Running" ? "AllReplicasReady" : phase, message, generation, previous, now),
-                Condition("Progressing", phase == "Provisioning", phase == "Provisioning" ? "Reconciling" : "Reconciled", message, generation, previous, now),
-                Condition("Degraded", degraded, degradedReason, degradedMessage, generation, previous, now)),
-        };
-        return result;
+        return new UserDeploymentStatus(
+            phase,
+            degraded ? degradedMessage : message,
+            spec.Generation,
+            spec.Revision,
+            input.Running && hostConflict is null && input.Spec.Services.Any(s => s.Ports.Any(p => p.Public)) ? [$"https://{input.Host}"] : [],
+            services,
+            [
+                Condition("Ready", phase == "Running", phase == "Running" ? "AllReplicasReady" : phase, message, spec, previous, now),
+                Condition("Progressing", phase == "Provisioning", phase == "Provisioning" ? "Reconciling" : "Reconciled", message, spec, previous, now),
+                Condition("Degraded", degraded, degradedReason, degradedMessage, spec, previous, now),
+            ]);
     }
 
     /// <summary>Status for a resource that cannot be rendered (bad spec, missing template).</summary>
-    public static JsonObject Invalid(string message, long generation, JsonObject? previous, DateTimeOffset now, string reason = "InvalidSpec") => new()
-    {
-        ["phase"] = "Failed",
-        ["message"] = message,
-        ["observedGeneration"] = generation,
-        ["urls"] = new JsonArray(),
-        ["services"] = new JsonArray(),
-        ["conditions"] = new JsonArray(
-            Condition("Ready", false, reason, message, generation, previous, now),
-            Condition("Progressing", false, reason, message, generation, previous, now),
-            Condition("Degraded", true, reason, message, generation, previous, now)),
-    };
+    public static UserDeploymentStatus Invalid(string message, Of spec, UserDeploymentStatus? previous, DateTimeOffset now, string reason = "InvalidSpec") => new(
+        "Failed", message, spec.Generation, spec.Revision, [], [],
+        [
+            Condition("Ready", false, reason, message, spec, previous, now),
+            Condition("Progressing", false, reason, message, spec, previous, now),
+            Condition("Degraded", true, reason, message, spec, previous, now),
+        ]);
 
     private static string? Failure(JsonObject? deployment, ServiceSpec service)
     {
@@ -86,17 +84,11 @@ public static class UserDeploymentStatus
         return null;
     }
 
-    private static JsonObject Condition(string type, bool on, string reason, string message, long generation, JsonObject? previous, DateTimeOffset now)
+    private static Condition Condition(string type, bool on, string reason, string message, Of spec, UserDeploymentStatus? previous, DateTimeOffset now)
     {
         var status = on ? "True" : "False";
-        var before = (previous?["conditions"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(c => (string?)c["type"] == type);
-        var since = before is not null && (string?)before["status"] == status && before["lastTransitionTime"] is { } kept
-            ? (string)kept!
-            : now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
-        return new JsonObject
-        {
-            ["type"] = type, ["status"] = status, ["reason"] = reason, ["message"] = message,
-            ["lastTransitionTime"] = since, ["observedGeneration"] = generation,
-        };
+        var before = previous?.Conditions?.FirstOrDefault(c => c?.Type == type);
+        var since = before is { LastTransitionTime: { } kept } && before.Status == status ? kept : now;
+        return new Condition(type, status, reason, message, since, spec.Generation);
     }
 }
