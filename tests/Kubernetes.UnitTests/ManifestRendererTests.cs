@@ -59,6 +59,38 @@ public sealed class ManifestRendererTests
             Input("Web app + PostgreSQL", Tier.Enterprise), new RenderOptions(ClusterSecretStore: "vault-backend", DisableNetworkPolicies: true))));
     }
 
+    /// <summary>
+    /// The objects equal the committed golden files read back as JSON trees (key order aside): a golden file's bytes
+    /// change with the writer's key order, its content must not.
+    /// </summary>
+    [Fact]
+    public void Each_rendering_equals_its_golden_file_as_json_trees()
+    {
+        var owner = new OwnerObject("scheduler.cleanscheduler.io/v1alpha1", "UserDeployment", "shop", "5e0a3c1b-6f0e-4b9a-9d3c-2b8f7e1a4c55");
+        var cases = new List<(string File, IReadOnlyList<JsonObject> Objects)>
+        {
+            ("variant.stopped-owned.yaml", ManifestRenderer.Render(Input("Web app + PostgreSQL", Tier.Business, running: false, owner: owner), new RenderOptions())),
+            ("variant.external-secrets-no-policies.yaml", ManifestRenderer.Render(Input("Web app + PostgreSQL", Tier.Enterprise),
+                new RenderOptions(ClusterSecretStore: "vault-backend", DisableNetworkPolicies: true))),
+        };
+        foreach (var template in SystemTemplates.All)
+            foreach (var tier in Enum.GetValues<Tier>())
+                cases.Add(($"{Slug(template.Name)}.{tier.ToCode()}.yaml", ManifestRenderer.Render(Input(template.Name, tier), new RenderOptions())));
+
+        foreach (var (file, objects) in cases)
+            Assert.Equal(YamlJson.Documents(File.ReadAllText(GoldenPath(file))).Select(Sorted), objects.Select(Sorted));
+    }
+
+    /// <summary>The JSON text with every object's keys in ordinal order.</summary>
+    private static string Sorted(JsonNode? node) => node switch
+    {
+        JsonObject obj => "{" + string.Join(",", obj.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => $"{JsonValue.Create(kv.Key).ToJsonString()}:{Sorted(kv.Value)}")) + "}",
+        JsonArray array => "[" + string.Join(",", array.Select(Sorted)) + "]",
+        null => "null",
+        _ => node.ToJsonString(),
+    };
+
     public static TheoryData<string> Variants() => new() { "plain", "stopped-owned", "external", "redacted" };
 
     [Theory, MemberData(nameof(Variants))]
