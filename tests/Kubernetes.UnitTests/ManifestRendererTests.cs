@@ -155,6 +155,33 @@ public sealed class ManifestRendererTests
     }
 
     [Fact]
+    public void Quantities_are_written_in_the_canonical_form_the_api_server_stores()
+    {
+        var input = Input("Static site", Tier.Business);
+        var web = input.Spec.Services[0] with { Resources = new ResourceSpec(new ResourceAmounts("0.5", "1024Mi"), new ResourceAmounts("1.5", "512M")) };
+        input = input with { Spec = new TemplateSpec([web]), Limits = input.Limits with { Quota = new ResourceQuotaLimits("2000m", "16Gi", 1000) } };
+
+        var objects = ManifestRenderer.Render(input, new RenderOptions());
+
+        var resources = Single(objects, "Deployment")["spec"]!["template"]!["spec"]!["containers"]![0]!["resources"]!;
+        Assert.Equal("""{"limits":{"cpu":"1500m","memory":"512M"},"requests":{"cpu":"500m","memory":"1Gi"}}""", resources.ToJsonString());
+        Assert.Equal("""{"limits.memory":"16Gi","pods":"1k","requests.cpu":"2","requests.memory":"16Gi"}""",
+            new JsonObject(Single(objects, "ResourceQuota")["spec"]!["hard"]!.AsObject().OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                .Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone()))).ToJsonString());
+    }
+
+    [Fact]
+    public void A_quota_that_is_not_a_quantity_is_an_invalid_spec()
+    {
+        var input = Input("Static site", Tier.Business);
+        input = input with { Limits = input.Limits with { Quota = new ResourceQuotaLimits("lots", "1Gi", 5) } };
+
+        var e = Assert.Throws<UserDeploymentSpecException>(() => ManifestRenderer.Render(input, new RenderOptions()));
+
+        Assert.Equal(("InvalidSpec", "limits.quota.cpu 'lots' is not a Kubernetes quantity"), (e.Reason, e.Message));
+    }
+
+    [Fact]
     public void Enterprise_has_no_quota_but_still_container_defaults()
     {
         var objects = ManifestRenderer.Render(Input("Static site", Tier.Enterprise), new RenderOptions());
