@@ -1,10 +1,14 @@
+using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using CleanScheduler.Domain.Deployments;
 using CleanScheduler.Domain.Templates;
 using CleanScheduler.Domain.Tenancy;
+using k8s;
+using k8s.Models;
 
 namespace CleanScheduler.Kubernetes;
 
@@ -14,6 +18,7 @@ namespace CleanScheduler.Kubernetes;
 /// one Deployment and ClusterIP Service per service, and an Ingress for the public port. Objects of the deployment
 /// carry ownerReferences when the owner is known; namespace-wide objects (shared by a user's deployments) do not.
 /// Same input, same output: the server's manifest download, the operator and its render command all use it.
+/// Built-in kinds are built as KubernetesClient models and handed out as the API's JSON (what apply sends).
 /// </summary>
 public static partial class ManifestRenderer
 {
@@ -57,7 +62,7 @@ public static partial class ManifestRenderer
 
     private static IReadOnlyList<JsonObject> Render(RenderInput input, RenderOptions options, RenderBudget budget)
     {
-        var objects = new List<JsonObject> { Namespace(input) };
+        var objects = new List<object> { Namespace(input) };
         if (input.Limits.Quota is { } quota) objects.Add(ResourceQuota(input, quota));
         objects.Add(LimitRange(input));
         if (!options.DisableNetworkPolicies) objects.Add(NetworkPolicy(input, options));
@@ -76,8 +81,11 @@ public static partial class ManifestRenderer
         }
         if (input.Spec.Services.SelectMany(s => s.Ports.Select(p => (Service: s, Port: p))).FirstOrDefault(x => x.Port.Public) is { Service: not null } entry)
             objects.Add(Ingress(input, options, entry.Service, entry.Port));
-        return objects;
+        return objects.ConvertAll(ToJson);
     }
+
+    /// <summary>A typed object as the API's JSON (KubernetesJson: camelCase, nulls left out, int-or-string and quantities as Kubernetes writes them).</summary>
+    private static JsonObject ToJson(object obj) => obj as JsonObject ?? JsonNode.Parse(KubernetesJson.Serialize(obj))!.AsObject();
 
     public static string ObjectName(RenderInput input, ServiceSpec service) => $"{input.Name}-{service.Name}";
 
@@ -90,7 +98,7 @@ public static partial class ManifestRenderer
     /// namespaces, hostPath volumes or added dangerous capabilities, whatever created the pod) and warns and audits
     /// against <c>restricted</c>, at the cluster's own version of the profiles.
     /// </summary>
-    private static JsonObject Namespace(RenderInput input) => Object("v1", "Namespace", Metadata(input.Namespace, null, new JsonObject
+    private static V1Namespace Namespace(RenderInput input) => New<V1Namespace>(Metadata(input.Namespace, null, new Dictionary<string, string>
     {
         ["app.kubernetes.io/managed-by"] = ManagedBy,
         [LabelPrefix + "organization"] = input.OrganizationId.ToString(),
@@ -104,34 +112,37 @@ public static partial class ManifestRenderer
         ["pod-security.kubernetes.io/audit-version"] = "latest",
     }));
 
-    private static JsonObject ResourceQuota(RenderInput input, ResourceQuotaLimits quota)
+    private static V1ResourceQuota ResourceQuota(RenderInput input, ResourceQuotaLimits quota)
     {
-        var resource = Object("v1", "ResourceQuota", Metadata(QuotaName, input.Namespace, NamespaceLabels(input)));
-        resource["spec"] = new JsonObject
+        var resource = New<V1ResourceQuota>(Metadata(QuotaName, input.Namespace, NamespaceLabels(input)));
+        resource.Spec = new V1ResourceQuotaSpec
         {
-            ["hard"] = new JsonObject
+            Hard = new Dictionary<string, ResourceQuantity>
             {
-                ["requests.cpu"] = quota.Cpu,          // CPU limits are burst caps: the quota bounds what is reserved
-                ["requests.memory"] = quota.Memory,
-                ["limits.memory"] = quota.Memory,      // memory cannot be reclaimed: bound the limits too
-                ["pods"] = quota.Pods.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["requests.cpu"] = Quantity(quota.Cpu, "limits.quota.cpu"),          // CPU limits are burst caps: the quota bounds what is reserved
+                ["requests.memory"] = Quantity(quota.Memory, "limits.quota.memory"),
+                ["limits.memory"] = Quantity(quota.Memory, "limits.quota.memory"),   // memory cannot be reclaimed: bound the limits too
+                ["pods"] = new ResourceQuantity(quota.Pods.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             },
         };
         return resource;
     }
 
     /// <summary>Defaults for containers without resources, so that the quota can always be enforced.</summary>
-    private static JsonObject LimitRange(RenderInput input)
+    private static V1LimitRange LimitRange(RenderInput input)
     {
-        var range = Object("v1", "LimitRange", Metadata(LimitRangeName, input.Namespace, NamespaceLabels(input)));
-        range["spec"] = new JsonObject
+        var range = New<V1LimitRange>(Metadata(LimitRangeName, input.Namespace, NamespaceLabels(input)));
+        range.Spec = new V1LimitRangeSpec
         {
-            ["limits"] = new JsonArray(new JsonObject
-            {
-                ["type"] = "Container",
-                ["default"] = new JsonObject { ["cpu"] = "500m", ["memory"] = "256Mi" },
-                ["defaultRequest"] = new JsonObject { ["cpu"] = "100m", ["memory"] = "128Mi" },
-            }),
+            Limits =
+            [
+                new V1LimitRangeItem
+                {
+                    Type = "Container",
+                    DefaultProperty = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("500m"), ["memory"] = new("256Mi") },
+                    DefaultRequest = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m"), ["memory"] = new("128Mi") },
+                },
+            ],
         };
         return range;
     }
@@ -161,90 +172,89 @@ public static partial class ManifestRenderer
     /// own services) except through the pod selectors above. DNS is UDP/TCP 53 to the cluster's DNS pods and the
     /// node-local DNS cache address only; the ingress controller is reached on its web ports (80, 443) only.
     /// </summary>
-    private static JsonObject NetworkPolicy(RenderInput input, RenderOptions options)
+    private static V1NetworkPolicy NetworkPolicy(RenderInput input, RenderOptions options)
     {
-        var policy = Object("networking.k8s.io/v1", "NetworkPolicy", Metadata($"{input.Name}-isolation", input.Namespace, InstanceLabels(input), input.Owner));
-        var ingressController = new JsonObject
+        var policy = New<V1NetworkPolicy>(Metadata($"{input.Name}-isolation", input.Namespace, InstanceLabels(input), input.Owner));
+        var ingressController = new V1NetworkPolicyPeer
         {
-            ["namespaceSelector"] = new JsonObject
-            {
-                ["matchLabels"] = new JsonObject { ["kubernetes.io/metadata.name"] = options.IngressControllerNamespace },
-            },
+            NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = options.IngressControllerNamespace } },
         };
-        JsonObject peers = input.Limits.Isolation switch
+        var peers = input.Limits.Isolation switch
         {
-            NetworkIsolation.Shared => new JsonObject
+            NetworkIsolation.Shared => new V1NetworkPolicyPeer
             {
-                ["namespaceSelector"] = new JsonObject
+                NamespaceSelector = new V1LabelSelector
                 {
-                    ["matchLabels"] = new JsonObject
+                    MatchLabels = new Dictionary<string, string>
                     {
                         ["app.kubernetes.io/managed-by"] = ManagedBy,
                         [LabelPrefix + "isolation"] = NetworkIsolation.Shared.ToCode(),
                     },
                 },
             },
-            NetworkIsolation.Namespace => new JsonObject { ["podSelector"] = new JsonObject() },
-            _ => new JsonObject { ["podSelector"] = new JsonObject { ["matchLabels"] = SelectorLabels(input) } },
+            NetworkIsolation.Namespace => new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector() },
+            _ => new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector { MatchLabels = SelectorLabels(input) } },
         };
-        policy["spec"] = new JsonObject
+        policy.Spec = new V1NetworkPolicySpec
         {
-            ["podSelector"] = new JsonObject { ["matchLabels"] = SelectorLabels(input) },
-            ["policyTypes"] = new JsonArray("Ingress", "Egress"),
-            ["ingress"] = new JsonArray(new JsonObject { ["from"] = new JsonArray(peers.DeepClone(), ingressController) }),
-            ["egress"] = new JsonArray(
-                new JsonObject
+            PodSelector = new V1LabelSelector { MatchLabels = SelectorLabels(input) },
+            PolicyTypes = ["Ingress", "Egress"],
+            Ingress = [new V1NetworkPolicyIngressRule { FromProperty = [peers, ingressController] }],
+            Egress =
+            [
+                new V1NetworkPolicyEgressRule
                 {
                     // The cluster's DNS (kube-dns/CoreDNS pods; their Service address is translated to them before the
                     // policy is checked) and the usual node-local DNS cache address; nothing else on port 53.
-                    ["to"] = new JsonArray(
-                        new JsonObject
+                    To =
+                    [
+                        new V1NetworkPolicyPeer
                         {
-                            ["namespaceSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["kubernetes.io/metadata.name"] = "kube-system" } },
-                            ["podSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["k8s-app"] = "kube-dns" } },
+                            NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = "kube-system" } },
+                            PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["k8s-app"] = "kube-dns" } },
                         },
-                        new JsonObject { ["ipBlock"] = new JsonObject { ["cidr"] = NodeLocalDns } }),
-                    ["ports"] = new JsonArray(
-                        new JsonObject { ["protocol"] = "UDP", ["port"] = 53 },
-                        new JsonObject { ["protocol"] = "TCP", ["port"] = 53 }),
+                        new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = NodeLocalDns } },
+                    ],
+                    Ports = [new V1NetworkPolicyPort { Protocol = "UDP", Port = 53 }, new V1NetworkPolicyPort { Protocol = "TCP", Port = 53 }],
                 },
-                new JsonObject { ["to"] = new JsonArray(peers) },
-                new JsonObject
+                new V1NetworkPolicyEgressRule { To = [peers] },
+                new V1NetworkPolicyEgressRule
                 {
                     // Public hosts served in this cluster, through the ingress controller's web ports only (not its admin,
                     // API or metrics ports, which can list every tenant's routes).
-                    ["to"] = new JsonArray(ingressController.DeepClone()),
-                    ["ports"] = new JsonArray(
-                        new JsonObject { ["protocol"] = "TCP", ["port"] = 80 },
-                        new JsonObject { ["protocol"] = "TCP", ["port"] = 443 }),
+                    To = [ingressController],
+                    Ports = [new V1NetworkPolicyPort { Protocol = "TCP", Port = 80 }, new V1NetworkPolicyPort { Protocol = "TCP", Port = 443 }],
                 },
-                new JsonObject
+                new V1NetworkPolicyEgressRule
                 {
-                    ["to"] = new JsonArray(
-                        new JsonObject { ["ipBlock"] = new JsonObject { ["cidr"] = "0.0.0.0/0", ["except"] = Strings(BlockedIPv4) } },
-                        new JsonObject { ["ipBlock"] = new JsonObject { ["cidr"] = "::/0", ["except"] = Strings(BlockedIPv6) } }),
-                }),
+                    To =
+                    [
+                        new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = "0.0.0.0/0", Except = BlockedIPv4 } },
+                        new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = "::/0", Except = BlockedIPv6 } },
+                    ],
+                },
+            ],
         };
         return policy;
     }
 
-    private static JsonObject Secret(RenderInput input, IReadOnlyList<string> names)
+    private static V1Secret Secret(RenderInput input, IReadOnlyList<string> names)
     {
-        var redacted = names.Any(n => input.Secrets.GetValueOrDefault(n) is null);
         var metadata = Metadata(SecretName(input), input.Namespace, InstanceLabels(input), input.Owner);
-        if (redacted) metadata["annotations"] = new JsonObject { [LabelPrefix + "redacted"] = "true" };
-        var secret = Object("v1", "Secret", metadata);
-        secret["type"] = "Opaque";
-        var data = new JsonObject();
-        foreach (var name in names) data[name] = input.Secrets.GetValueOrDefault(name) ?? "";
-        secret["stringData"] = data;
+        if (names.Any(n => input.Secrets.GetValueOrDefault(n) is null))
+            metadata.Annotations = new Dictionary<string, string> { [LabelPrefix + "redacted"] = "true" };
+        var secret = New<V1Secret>(metadata);
+        secret.Type = "Opaque";
+        secret.StringData = names.ToDictionary(n => n, n => input.Secrets.GetValueOrDefault(n) ?? "", StringComparer.Ordinal);
         return secret;
     }
 
-    /// <summary>With CLUSTER_SECRET_STORE: the External Secrets Operator fills the Secret from users/{id}/deployments/{name}.</summary>
+    /// <summary>
+    /// With CLUSTER_SECRET_STORE: the External Secrets Operator fills the Secret from users/{id}/deployments/{name}.
+    /// Not a built-in kind, so not a KubernetesClient model: the object is written as JSON.
+    /// </summary>
     private static JsonObject ExternalSecret(RenderInput input, string store, IReadOnlyList<string> names)
     {
-        var external = Object("external-secrets.io/v1beta1", "ExternalSecret", Metadata(SecretName(input), input.Namespace, InstanceLabels(input), input.Owner));
         var data = new JsonArray();
         foreach (var name in names)
             data.Add(new JsonObject
@@ -252,162 +262,154 @@ public static partial class ManifestRenderer
                 ["secretKey"] = name,
                 ["remoteRef"] = new JsonObject { ["key"] = $"users/{input.OwnerUserId}/deployments/{input.Name}", ["property"] = name },
             });
-        external["spec"] = new JsonObject
+        return new JsonObject
         {
-            ["refreshInterval"] = "1h",
-            ["secretStoreRef"] = new JsonObject { ["name"] = store, ["kind"] = "ClusterSecretStore" },
-            ["target"] = new JsonObject { ["name"] = SecretName(input), ["creationPolicy"] = "Owner" },
-            ["data"] = data,
+            ["apiVersion"] = KubeResource.ExternalSecrets.ApiVersion,
+            ["kind"] = KubeResource.ExternalSecrets.Kind,
+            ["metadata"] = ToJson(Metadata(SecretName(input), input.Namespace, InstanceLabels(input), input.Owner)),
+            ["spec"] = new JsonObject
+            {
+                ["refreshInterval"] = "1h",
+                ["secretStoreRef"] = new JsonObject { ["name"] = store, ["kind"] = "ClusterSecretStore" },
+                ["target"] = new JsonObject { ["name"] = SecretName(input), ["creationPolicy"] = "Owner" },
+                ["data"] = data,
+            },
         };
-        return external;
     }
 
-    private static JsonObject? ConfigMap(RenderInput input, ServiceSpec service, ServiceText text)
+    private static V1ConfigMap? ConfigMap(RenderInput input, ServiceSpec service, ServiceText text)
     {
         if (service.ConfigFiles.Count == 0) return null;
-        var map = Object("v1", "ConfigMap", Metadata($"{ObjectName(input, service)}-config", input.Namespace, ServiceLabels(input, service), input.Owner));
-        var data = new JsonObject();
+        var map = New<V1ConfigMap>(Metadata($"{ObjectName(input, service)}-config", input.Namespace, ServiceLabels(input, service), input.Owner));
+        map.Data = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < service.ConfigFiles.Count; i++)
-            data[ConfigKey(service, i)] = text.File(i);
-        map["data"] = data;
+            map.Data[ConfigKey(service, i)] = text.File(i);
         return map;
     }
 
-    private static JsonObject Deployment(RenderInput input, RenderOptions options, ServiceSpec service, IReadOnlyList<string> secrets, JsonObject? config, ServiceText text)
+    private static V1Deployment Deployment(RenderInput input, RenderOptions options, ServiceSpec service, IReadOnlyList<string> secrets, V1ConfigMap? config, ServiceText text)
     {
-        var labels = ServiceLabels(input, service);
-        var deployment = Object("apps/v1", "Deployment", Metadata(ObjectName(input, service), input.Namespace, labels, input.Owner));
-        var container = new JsonObject { ["name"] = service.Name, ["image"] = service.Image };
-        if (service.Command.Count > 0) container["command"] = Strings(service.Command.Select((c, i) => text.Command(c, $"command[{i}]")));
-        if (service.Args.Count > 0) container["args"] = Strings(service.Args.Select((a, i) => text.Command(a, $"args[{i}]")));
-        if (service.Ports.Count > 0)
-            container["ports"] = new JsonArray(service.Ports.Select(p => (JsonNode)new JsonObject
-            {
-                ["name"] = p.Name, ["containerPort"] = p.Port, ["protocol"] = "TCP",
-            }).ToArray());
+        var deployment = New<V1Deployment>(Metadata(ObjectName(input, service), input.Namespace, ServiceLabels(input, service), input.Owner));
         var env = Env(input, options, service, secrets, text);
-        if (env.Count > 0) container["env"] = env;
-        if (Resources(service.Resources) is { } resources) container["resources"] = resources;
-        if (service.HealthCheck is { } health)
+        var container = new V1Container
         {
-            container["readinessProbe"] = Probe(health, initialDelay: 5, period: 10, failures: 3);
-            container["livenessProbe"] = Probe(health, initialDelay: 30, period: 20, failures: 6);
-        }
-        container["securityContext"] = ContainerSecurity();
-        var podSpec = new JsonObject
+            Name = service.Name,
+            Image = service.Image,
+            Command = service.Command.Count > 0 ? service.Command.Select((c, i) => text.Command(c, $"command[{i}]")).ToList() : null,
+            Args = service.Args.Count > 0 ? service.Args.Select((a, i) => text.Command(a, $"args[{i}]")).ToList() : null,
+            Ports = service.Ports.Count > 0 ? service.Ports.Select(p => new V1ContainerPort { Name = p.Name, ContainerPort = p.Port, Protocol = "TCP" }).ToList() : null,
+            Env = env.Count > 0 ? env : null,
+            Resources = Resources(service.Resources),
+            ReadinessProbe = service.HealthCheck is { } ready ? Probe(ready, initialDelay: 5, period: 10, failures: 3) : null,
+            LivenessProbe = service.HealthCheck is { } live ? Probe(live, initialDelay: 30, period: 20, failures: 6) : null,
+            SecurityContext = ContainerSecurity(),
+        };
+        var podSpec = new V1PodSpec
         {
-            ["automountServiceAccountToken"] = false,
-            ["enableServiceLinks"] = false,
-            ["securityContext"] = new JsonObject { ["seccompProfile"] = new JsonObject { ["type"] = "RuntimeDefault" } },
-            ["containers"] = new JsonArray(container),
+            AutomountServiceAccountToken = false,
+            EnableServiceLinks = false,
+            SecurityContext = new V1PodSecurityContext { SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" } },
+            Containers = [container],
         };
         if (config is not null)
         {
-            container["volumeMounts"] = new JsonArray(service.ConfigFiles.Select((f, i) => (JsonNode)new JsonObject
+            container.VolumeMounts = service.ConfigFiles.Select((f, i) => new V1VolumeMount
             {
-                ["name"] = "config", ["mountPath"] = f.Path, ["subPath"] = ConfigKey(service, i), ["readOnly"] = true,
-            }).ToArray());
-            podSpec["volumes"] = new JsonArray(new JsonObject
-            {
-                ["name"] = "config",
-                ["configMap"] = new JsonObject { ["name"] = config["metadata"]!["name"]!.GetValue<string>() },
-            });
+                Name = "config", MountPath = f.Path, SubPath = ConfigKey(service, i), ReadOnlyProperty = true,
+            }).ToList();
+            podSpec.Volumes = [new V1Volume { Name = "config", ConfigMap = new V1ConfigMapVolumeSource { Name = config.Metadata.Name } }];
         }
-        deployment["spec"] = new JsonObject
+        deployment.Spec = new V1DeploymentSpec
         {
-            ["replicas"] = input.Running ? service.Replicas : 0,
-            ["revisionHistoryLimit"] = 3,
-            ["selector"] = new JsonObject { ["matchLabels"] = ServiceSelector(input, service) },
-            ["template"] = new JsonObject
+            Replicas = input.Running ? service.Replicas : 0,
+            RevisionHistoryLimit = 3,
+            Selector = new V1LabelSelector { MatchLabels = ServiceSelector(input, service) },
+            Template = new V1PodTemplateSpec
             {
-                ["metadata"] = new JsonObject
+                Metadata = new V1ObjectMeta
                 {
-                    ["labels"] = ServiceLabels(input, service),
-                    ["annotations"] = new JsonObject { [LabelPrefix + "config-hash"] = ConfigHash(input, service, config) },
+                    Labels = ServiceLabels(input, service),
+                    Annotations = new Dictionary<string, string> { [LabelPrefix + "config-hash"] = ConfigHash(input, config) },
                 },
-                ["spec"] = podSpec,
+                Spec = podSpec,
             },
         };
         return deployment;
     }
 
-    private static JsonObject Service(RenderInput input, ServiceSpec service)
+    private static V1Service Service(RenderInput input, ServiceSpec service)
     {
-        var svc = Object("v1", "Service", Metadata(ObjectName(input, service), input.Namespace, ServiceLabels(input, service), input.Owner));
-        svc["spec"] = new JsonObject
+        var svc = New<V1Service>(Metadata(ObjectName(input, service), input.Namespace, ServiceLabels(input, service), input.Owner));
+        svc.Spec = new V1ServiceSpec
         {
-            ["type"] = "ClusterIP",
-            ["selector"] = ServiceSelector(input, service),
-            ["ports"] = new JsonArray(service.Ports.Select(p => (JsonNode)new JsonObject
-            {
-                ["name"] = p.Name, ["port"] = p.Port, ["targetPort"] = p.Name, ["protocol"] = "TCP",
-            }).ToArray()),
+            Type = "ClusterIP",
+            Selector = ServiceSelector(input, service),
+            Ports = service.Ports.Select(p => new V1ServicePort { Name = p.Name, Port = p.Port, TargetPort = p.Name, Protocol = "TCP" }).ToList(),
         };
         return svc;
     }
 
-    private static JsonObject Ingress(RenderInput input, RenderOptions options, ServiceSpec service, PortSpec port)
+    private static V1Ingress Ingress(RenderInput input, RenderOptions options, ServiceSpec service, PortSpec port)
     {
         var metadata = Metadata(input.Name, input.Namespace, InstanceLabels(input), input.Owner);
-        metadata["annotations"] = new JsonObject
+        metadata.Annotations = new Dictionary<string, string>
         {
             ["cert-manager.io/cluster-issuer"] = options.ClusterIssuer,
             ["external-dns.alpha.kubernetes.io/hostname"] = input.Host,
             ["traefik.ingress.kubernetes.io/router.entrypoints"] = "websecure",
             ["traefik.ingress.kubernetes.io/router.tls"] = "true",
         };
-        var ingress = Object("networking.k8s.io/v1", "Ingress", metadata);
-        ingress["spec"] = new JsonObject
+        var ingress = New<V1Ingress>(metadata);
+        ingress.Spec = new V1IngressSpec
         {
-            ["ingressClassName"] = options.IngressClass,
-            ["tls"] = new JsonArray(new JsonObject { ["hosts"] = new JsonArray(input.Host), ["secretName"] = $"{input.Name}-tls" }),
-            ["rules"] = new JsonArray(new JsonObject
-            {
-                ["host"] = input.Host,
-                ["http"] = new JsonObject
+            IngressClassName = options.IngressClass,
+            Tls = [new V1IngressTLS { Hosts = [input.Host], SecretName = $"{input.Name}-tls" }],
+            Rules =
+            [
+                new V1IngressRule
                 {
-                    ["paths"] = new JsonArray(new JsonObject
+                    Host = input.Host,
+                    Http = new V1HTTPIngressRuleValue
                     {
-                        ["path"] = "/",
-                        ["pathType"] = "Prefix",
-                        ["backend"] = new JsonObject
-                        {
-                            ["service"] = new JsonObject
+                        Paths =
+                        [
+                            new V1HTTPIngressPath
                             {
-                                ["name"] = ObjectName(input, service),
-                                ["port"] = new JsonObject { ["number"] = port.Port },
+                                Path = "/",
+                                PathType = "Prefix",
+                                Backend = new V1IngressBackend
+                                {
+                                    Service = new V1IngressServiceBackend { Name = ObjectName(input, service), Port = new V1ServiceBackendPort { Number = port.Port } },
+                                },
                             },
-                        },
-                    }),
+                        ],
+                    },
                 },
-            }),
+            ],
         };
         return ingress;
     }
 
     // --- pieces ----------------------------------------------------------------------------------------------
 
-    private static JsonArray Env(RenderInput input, RenderOptions options, ServiceSpec service, IReadOnlyList<string> secrets, ServiceText text)
+    private static List<V1EnvVar> Env(RenderInput input, RenderOptions options, ServiceSpec service, IReadOnlyList<string> secrets, ServiceText text)
     {
-        var env = new JsonArray();
+        var env = new List<V1EnvVar>();
         for (var i = 0; i < service.Env.Count; i++)
         {
             var setting = service.Env[i];
             if (setting.Secret)
             {
                 if (!secrets.Contains(setting.Name)) continue;
-                env.Add(new JsonObject
+                env.Add(new V1EnvVar
                 {
-                    ["name"] = setting.Name,
-                    ["valueFrom"] = new JsonObject
-                    {
-                        ["secretKeyRef"] = new JsonObject { ["name"] = SecretObjectOf(input, setting.Name, options), ["key"] = setting.Name },
-                    },
+                    Name = setting.Name,
+                    ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = SecretObjectOf(input, setting.Name, options), Key = setting.Name } },
                 });
                 continue;
             }
             var value = text.EnvValue(setting, i);
-            if (value is not null) env.Add(new JsonObject { ["name"] = setting.Name, ["value"] = value });
+            if (value is not null) env.Add(new V1EnvVar { Name = setting.Name, Value = value });
         }
         return env;
     }
@@ -504,19 +506,29 @@ public static partial class ManifestRenderer
         input.Spec.Services.SelectMany(s => s.Env).Where(e => e.Secret && (input.SecretRefs?.ContainsKey(e.Name) ?? input.Secrets.ContainsKey(e.Name)))
             .Select(e => e.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
-    private static JsonObject? Resources(ResourceSpec? resources)
+    private static V1ResourceRequirements? Resources(ResourceSpec? resources)
     {
-        if (resources is null) return null;
-        var result = new JsonObject();
-        foreach (var (amounts, name) in new[] { (resources.Requests, "requests"), (resources.Limits, "limits") })
+        static Dictionary<string, ResourceQuantity>? Amounts(ResourceAmounts? amounts, string at)
         {
-            if (amounts is null || (amounts.Cpu is null && amounts.Memory is null)) continue;
-            var values = new JsonObject();
-            if (amounts.Cpu is not null) values["cpu"] = amounts.Cpu;
-            if (amounts.Memory is not null) values["memory"] = amounts.Memory;
-            result[name] = values;
+            if (amounts is null || (amounts.Cpu is null && amounts.Memory is null)) return null;
+            var values = new Dictionary<string, ResourceQuantity>(StringComparer.Ordinal);
+            if (amounts.Cpu is not null) values["cpu"] = Quantity(amounts.Cpu, $"resources.{at}.cpu");
+            if (amounts.Memory is not null) values["memory"] = Quantity(amounts.Memory, $"resources.{at}.memory");
+            return values;
         }
-        return result.Count == 0 ? null : result;
+        if (resources is null) return null;
+        var (requests, limits) = (Amounts(resources.Requests, "requests"), Amounts(resources.Limits, "limits"));
+        return requests is null && limits is null ? null : new V1ResourceRequirements { Requests = requests, Limits = limits };
+    }
+
+    /// <summary>
+    /// A quantity in the canonical form the API server stores (0.5 is 500m, 1024Mi is 1Gi). Templates are checked to hold
+    /// quantities; a UserDeployment's spec.limits.quota is not (its schema says string), so that one can fail here.
+    /// </summary>
+    private static ResourceQuantity Quantity(string text, string field)
+    {
+        try { return new ResourceQuantity(text); }
+        catch (FormatException) { throw new UserDeploymentSpecException($"{field} '{text}' is not a Kubernetes quantity"); }
     }
 
     /// <summary>
@@ -528,20 +540,20 @@ public static partial class ManifestRenderer
     public static readonly string[] KeptCapabilities = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_SERVICE", "SETGID", "SETUID"];
 
     /// <summary>Every container: no privilege escalation (setuid binaries, no_new_privs), the runtime's default seccomp profile, only <see cref="KeptCapabilities"/>.</summary>
-    private static JsonObject ContainerSecurity() => new()
+    private static V1SecurityContext ContainerSecurity() => new()
     {
-        ["allowPrivilegeEscalation"] = false,
-        ["privileged"] = false,
-        ["capabilities"] = new JsonObject { ["drop"] = new JsonArray("ALL"), ["add"] = Strings(KeptCapabilities) },
-        ["seccompProfile"] = new JsonObject { ["type"] = "RuntimeDefault" },
+        AllowPrivilegeEscalation = false,
+        Privileged = false,
+        Capabilities = new V1Capabilities { Drop = ["ALL"], Add = KeptCapabilities },
+        SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
     };
 
-    private static JsonObject Probe(HealthCheckSpec health, int initialDelay, int period, int failures) => new()
+    private static V1Probe Probe(HealthCheckSpec health, int initialDelay, int period, int failures) => new()
     {
-        ["httpGet"] = new JsonObject { ["path"] = health.Path, ["port"] = health.Port },
-        ["initialDelaySeconds"] = initialDelay,
-        ["periodSeconds"] = period,
-        ["failureThreshold"] = failures,
+        HttpGet = new V1HTTPGetAction { Path = health.Path, Port = health.Port },
+        InitialDelaySeconds = initialDelay,
+        PeriodSeconds = period,
+        FailureThreshold = failures,
     };
 
     /// <summary>A ConfigMap key per file: its base name made key-safe, prefixed by its index so two files never clash.</summary>
@@ -553,48 +565,52 @@ public static partial class ManifestRenderer
     }
 
     /// <summary>Changes when the files or the values change, so that the pods roll even though the image did not.</summary>
-    private static string ConfigHash(RenderInput input, ServiceSpec service, JsonObject? config)
+    private static string ConfigHash(RenderInput input, V1ConfigMap? config)
     {
         var text = new StringBuilder();
-        text.Append(config?["data"]?.ToJsonString());
+        if (config is not null) text.Append(JsonSerializer.Serialize(config.Data));   // the data as JSON, keys in file order
         foreach (var (name, value) in input.Values.OrderBy(kv => kv.Key, StringComparer.Ordinal)) text.Append('\n').Append(name).Append('=').Append(value);
         foreach (var name in input.Secrets.Keys.Order(StringComparer.Ordinal))
             text.Append('\n').Append(name).Append("#=").Append(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(input.Secrets[name] ?? ""))));
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
     }
 
-    private static JsonObject Object(string apiVersion, string kind, JsonObject metadata) => new()
+    /// <summary>A new object of a built-in kind, its apiVersion and kind from the model's <see cref="KubernetesEntityAttribute"/>.</summary>
+    private static T New<T>(V1ObjectMeta metadata) where T : IKubernetesObject<V1ObjectMeta>, new()
     {
-        ["apiVersion"] = apiVersion,
-        ["kind"] = kind,
-        ["metadata"] = metadata,
-    };
-
-    private static JsonObject Metadata(string name, string? @namespace, JsonObject labels, OwnerObject? owner = null)
-    {
-        var metadata = new JsonObject { ["name"] = name };
-        if (@namespace is not null) metadata["namespace"] = @namespace;
-        metadata["labels"] = labels;
-        if (owner is not null)
-            metadata["ownerReferences"] = new JsonArray(new JsonObject
-            {
-                ["apiVersion"] = owner.ApiVersion,
-                ["kind"] = owner.Kind,
-                ["name"] = owner.Name,
-                ["uid"] = owner.Uid,
-                ["controller"] = true,
-                ["blockOwnerDeletion"] = true,
-            });
-        return metadata;
+        var obj = new T { ApiVersion = Entity<T>.ApiVersion, Kind = Entity<T>.Kind };
+        obj.Metadata = metadata;
+        return obj;
     }
 
-    private static JsonObject NamespaceLabels(RenderInput input) => new()
+    private static class Entity<T>
+    {
+        private static readonly KubernetesEntityAttribute Attribute = typeof(T).GetCustomAttribute<KubernetesEntityAttribute>()!;
+        public static readonly string ApiVersion = Attribute.Group.Length == 0 ? Attribute.ApiVersion : $"{Attribute.Group}/{Attribute.ApiVersion}";
+        public static readonly string Kind = Attribute.Kind;
+    }
+
+    private static V1ObjectMeta Metadata(string name, string? @namespace, Dictionary<string, string> labels, OwnerObject? owner = null) => new()
+    {
+        Name = name,
+        NamespaceProperty = @namespace,
+        Labels = labels,
+        OwnerReferences = owner is null ? null :
+        [
+            new V1OwnerReference
+            {
+                ApiVersion = owner.ApiVersion, Kind = owner.Kind, Name = owner.Name, Uid = owner.Uid, Controller = true, BlockOwnerDeletion = true,
+            },
+        ],
+    };
+
+    private static Dictionary<string, string> NamespaceLabels(RenderInput input) => new()
     {
         ["app.kubernetes.io/managed-by"] = ManagedBy,
         [LabelPrefix + "tier"] = input.Tier.ToCode(),
     };
 
-    private static JsonObject InstanceLabels(RenderInput input) => new()
+    private static Dictionary<string, string> InstanceLabels(RenderInput input) => new()
     {
         ["app.kubernetes.io/instance"] = input.Name,
         ["app.kubernetes.io/managed-by"] = ManagedBy,
@@ -605,7 +621,7 @@ public static partial class ManifestRenderer
         [LabelPrefix + "tier"] = input.Tier.ToCode(),
     };
 
-    private static JsonObject ServiceLabels(RenderInput input, ServiceSpec service)
+    private static Dictionary<string, string> ServiceLabels(RenderInput input, ServiceSpec service)
     {
         var labels = InstanceLabels(input);
         labels["app.kubernetes.io/name"] = service.Name;
@@ -613,15 +629,13 @@ public static partial class ManifestRenderer
         return labels;
     }
 
-    private static JsonObject SelectorLabels(RenderInput input) => new() { ["app.kubernetes.io/instance"] = input.Name };
+    private static Dictionary<string, string> SelectorLabels(RenderInput input) => new() { ["app.kubernetes.io/instance"] = input.Name };
 
-    private static JsonObject ServiceSelector(RenderInput input, ServiceSpec service) => new()
+    private static Dictionary<string, string> ServiceSelector(RenderInput input, ServiceSpec service) => new()
     {
         ["app.kubernetes.io/instance"] = input.Name,
         ["app.kubernetes.io/name"] = service.Name,
     };
-
-    private static JsonArray Strings(IEnumerable<string> items) => new(items.Select(i => (JsonNode)JsonValue.Create(i)!).ToArray());
 
     [GeneratedRegex("[^-._a-zA-Z0-9]")]
     private static partial Regex UnsafeKeyCharacters();

@@ -14,6 +14,11 @@ namespace CleanScheduler.Kubernetes;
 /// double-quoted (the emitter escapes control characters and the line breaks YAML 1.1 knows besides LF and CR: U+0085,
 /// U+2028, U+2029), so no value can end its scalar early or be retyped by a YAML 1.1 reader such as kubectl ("yes",
 /// "on", "0x1F", "1e3" stay strings); only multi-line text of plainly printable characters is a literal block.
+/// Not KubernetesYaml.SerializeAll: it quotes only YAML 1.2's core words and numbers, so YAML 1.1 readers retype
+/// "0x1F", "1:20", "2001-12-14", "+1" and "1_000", fail on "&lt;&lt;" and "=", and it writes tabs, CR, U+0085, U+2028 and
+/// U+2029 raw, which readers drop or fold (22 of the 141 hostile strings of ManifestYamlTests under PyYAML).
+/// Reading stays here too: KubernetesYaml.LoadAllFromString gives typed models only for kinds it knows, drops
+/// unknown fields and fails on "&lt;&lt;" (it merges keys), and every caller wants the JSON as written.
 /// </summary>
 public static partial class YamlJson
 {

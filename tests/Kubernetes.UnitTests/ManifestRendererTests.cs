@@ -59,6 +59,38 @@ public sealed class ManifestRendererTests
             Input("Web app + PostgreSQL", Tier.Enterprise), new RenderOptions(ClusterSecretStore: "vault-backend", DisableNetworkPolicies: true))));
     }
 
+    /// <summary>
+    /// The objects equal the committed golden files read back as JSON trees (key order aside): a golden file's bytes
+    /// change with the writer's key order, its content must not.
+    /// </summary>
+    [Fact]
+    public void Each_rendering_equals_its_golden_file_as_json_trees()
+    {
+        var owner = new OwnerObject("scheduler.cleanscheduler.io/v1alpha1", "UserDeployment", "shop", "5e0a3c1b-6f0e-4b9a-9d3c-2b8f7e1a4c55");
+        var cases = new List<(string File, IReadOnlyList<JsonObject> Objects)>
+        {
+            ("variant.stopped-owned.yaml", ManifestRenderer.Render(Input("Web app + PostgreSQL", Tier.Business, running: false, owner: owner), new RenderOptions())),
+            ("variant.external-secrets-no-policies.yaml", ManifestRenderer.Render(Input("Web app + PostgreSQL", Tier.Enterprise),
+                new RenderOptions(ClusterSecretStore: "vault-backend", DisableNetworkPolicies: true))),
+        };
+        foreach (var template in SystemTemplates.All)
+            foreach (var tier in Enum.GetValues<Tier>())
+                cases.Add(($"{Slug(template.Name)}.{tier.ToCode()}.yaml", ManifestRenderer.Render(Input(template.Name, tier), new RenderOptions())));
+
+        foreach (var (file, objects) in cases)
+            Assert.Equal(YamlJson.Documents(File.ReadAllText(GoldenPath(file))).Select(Sorted), objects.Select(Sorted));
+    }
+
+    /// <summary>The JSON text with every object's keys in ordinal order.</summary>
+    private static string Sorted(JsonNode? node) => node switch
+    {
+        JsonObject obj => "{" + string.Join(",", obj.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => $"{JsonValue.Create(kv.Key).ToJsonString()}:{Sorted(kv.Value)}")) + "}",
+        JsonArray array => "[" + string.Join(",", array.Select(Sorted)) + "]",
+        null => "null",
+        _ => node.ToJsonString(),
+    };
+
     public static TheoryData<string> Variants() => new() { "plain", "stopped-owned", "external", "redacted" };
 
     [Theory, MemberData(nameof(Variants))]
@@ -120,6 +152,33 @@ public sealed class ManifestRendererTests
         var hard = Single(ManifestRenderer.Render(Input("Static site", tier), new RenderOptions()), "ResourceQuota")["spec"]!["hard"]!;
 
         Assert.Equal((cpu, pods), (hard["requests.cpu"]!.GetValue<string>(), hard["pods"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void Quantities_are_written_in_the_canonical_form_the_api_server_stores()
+    {
+        var input = Input("Static site", Tier.Business);
+        var web = input.Spec.Services[0] with { Resources = new ResourceSpec(new ResourceAmounts("0.5", "1024Mi"), new ResourceAmounts("1.5", "512M")) };
+        input = input with { Spec = new TemplateSpec([web]), Limits = input.Limits with { Quota = new ResourceQuotaLimits("2000m", "16Gi", 1000) } };
+
+        var objects = ManifestRenderer.Render(input, new RenderOptions());
+
+        var resources = Single(objects, "Deployment")["spec"]!["template"]!["spec"]!["containers"]![0]!["resources"]!;
+        Assert.Equal("""{"limits":{"cpu":"1500m","memory":"512M"},"requests":{"cpu":"500m","memory":"1Gi"}}""", resources.ToJsonString());
+        Assert.Equal("""{"limits.memory":"16Gi","pods":"1k","requests.cpu":"2","requests.memory":"16Gi"}""",
+            new JsonObject(Single(objects, "ResourceQuota")["spec"]!["hard"]!.AsObject().OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                .Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone()))).ToJsonString());
+    }
+
+    [Fact]
+    public void A_quota_that_is_not_a_quantity_is_an_invalid_spec()
+    {
+        var input = Input("Static site", Tier.Business);
+        input = input with { Limits = input.Limits with { Quota = new ResourceQuotaLimits("lots", "1Gi", 5) } };
+
+        var e = Assert.Throws<UserDeploymentSpecException>(() => ManifestRenderer.Render(input, new RenderOptions()));
+
+        Assert.Equal(("InvalidSpec", "limits.quota.cpu 'lots' is not a Kubernetes quantity"), (e.Reason, e.Message));
     }
 
     [Fact]
