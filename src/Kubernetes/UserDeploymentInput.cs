@@ -39,7 +39,9 @@ public static class UserDeploymentInput
     public static RenderInput From(JsonObject resource, TemplateSpec template, string domain)
     {
         UserDeploymentResource cr;
-        try { cr = CustomResources.From<UserDeploymentResource>(resource); }
+        // Metadata and spec only: the status is the operator's own output, and a broken one must not stop the render.
+        if (resource["spec"] is null) throw new UserDeploymentSpecException("spec is missing");
+        try { cr = new UserDeploymentResource(CustomResources.From<ObjectMeta>(resource["metadata"]), CustomResources.From<UserDeploymentSpec>(resource["spec"])); }
         catch (JsonException e) { throw new UserDeploymentSpecException("malformed resource: " + e.Message); }
         var spec = cr.Spec ?? throw new UserDeploymentSpecException("spec is missing");
         var ns = cr.Metadata.Namespace ?? throw new UserDeploymentSpecException("metadata.namespace is missing");
