@@ -61,7 +61,7 @@ await File.WriteAllTextAsync(kubeconfig, $"""
     kind: Config
     current-context: bench
     clusters: [{"{"} name: bench, cluster: {"{"} server: "{api.Address.ToString().TrimEnd('/')}" {"}"} {"}"}]
-    users: [{"{"} name: bench, user: {"{"}{"}"} {"}"}]
+    users: [{"{"} name: bench, user: {"{"} token: bench {"}"} {"}"}]
     contexts: [{"{"} name: bench, context: {"{"} cluster: bench, user: bench {"}"} {"}"}]
     """);
 var metricsPort = FreePort();
