@@ -32,7 +32,7 @@ public sealed class Leadership(IKubernetes api, string @namespace, string name, 
     /// <summary>Campaigns until stopped; runs <paramref name="lead"/> while leading (cancelled when leadership is lost).</summary>
     public async Task RunAsync(Func<CancellationToken, Task> lead, CancellationToken cancellationToken)
     {
-        var lease = new ObservedLock(new LeaseLock(api, @namespace, name, identity), this);
+        var lease = new ObservedLock(new LeaseLock(api, @namespace, name, identity), this, logger);
         while (!cancellationToken.IsCancellationRequested)
         {
             using var term = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -102,8 +102,12 @@ public sealed class Leadership(IKubernetes api, string @namespace, string name, 
         catch (OperationCanceledException) { }
     }
 
-    /// <summary>The Lease lock, noting that the API server answered (readiness of a candidate that does not lead).</summary>
-    private sealed class ObservedLock(ILock inner, Leadership owner) : ILock
+    /// <summary>
+    /// The Lease lock, noting that the API server answered (readiness of a candidate that does not lead). An unreachable
+    /// server makes an attempt fail rather than throw, as a refusal does: the package's elector lets an exception end
+    /// leadership at once, where client-go (and we) keep leading until <see cref="RenewDeadline"/> has passed without a renewal.
+    /// </summary>
+    private sealed class ObservedLock(ILock inner, Leadership owner, ILogger logger) : ILock
     {
         public string Identity => inner.Identity;
 
@@ -120,12 +124,28 @@ public sealed class Leadership(IKubernetes api, string @namespace, string name, 
                 owner.Contacted = true;   // an answer, if a refusal (404 before the Lease exists)
                 throw;
             }
+            catch (Exception e) when (Unreachable(e, cancellationToken))
+            {
+                logger.LogWarning("Leader election: {Error}", e.Message);
+                return null!;   // no record: the elector tries to create the Lease, which fails the same way (or 409 once it answers)
+            }
         }
 
-        public Task<bool> CreateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default) => inner.CreateAsync(record, cancellationToken);
+        public async Task<bool> CreateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default)
+        {
+            try { return await inner.CreateAsync(record, cancellationToken); }
+            catch (Exception e) when (Unreachable(e, cancellationToken)) { return false; }
+        }
 
-        public Task<bool> UpdateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default) => inner.UpdateAsync(record, cancellationToken);
+        public async Task<bool> UpdateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default)
+        {
+            try { return await inner.UpdateAsync(record, cancellationToken); }
+            catch (Exception e) when (Unreachable(e, cancellationToken)) { return false; }
+        }
 
         public string Describe() => inner.Describe();
+
+        private static bool Unreachable(Exception e, CancellationToken cancellationToken) =>
+            e is HttpRequestException or IOException || e is OperationCanceledException && !cancellationToken.IsCancellationRequested;
     }
 }
