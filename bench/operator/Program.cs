@@ -4,8 +4,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using CleanScheduler.Application.Kubernetes;
-using CleanScheduler.Infrastructure.Kubernetes;
+using CleanScheduler.Kubernetes;
 using CleanScheduler.TestSupport;
 using CleanScheduler.TestSupport.Kubernetes;
 
@@ -15,7 +14,7 @@ const int Users = 50;
 
 await using var api = await KubeApiServerTestDouble.StartAsync(RepoPaths.Crds);
 api.AutoReadyDeployments = true;
-using var client = new KubernetesClient(new KubernetesConnection(api.Address, () => null), "bench");
+using var client = KubeClient.For(api.Address, "bench");
 for (var u = 0; u < Users; u++)
     await client.CreateAsync(KubeResource.Namespaces, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = $"sandbox-user{u}" } });
 await client.CreateAsync(KubeResource.Namespaces, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = "bench-system" } });
@@ -62,7 +61,7 @@ await File.WriteAllTextAsync(kubeconfig, $"""
     kind: Config
     current-context: bench
     clusters: [{"{"} name: bench, cluster: {"{"} server: "{api.Address.ToString().TrimEnd('/')}" {"}"} {"}"}]
-    users: [{"{"} name: bench, user: {"{"}{"}"} {"}"}]
+    users: [{"{"} name: bench, user: {"{"} token: bench {"}"} {"}"}]
     contexts: [{"{"} name: bench, context: {"{"} cluster: bench, user: bench {"}"} {"}"}]
     """);
 var metricsPort = FreePort();
@@ -119,7 +118,7 @@ api.ClearRequests();
 
 // A resync (every 30 s) re-queues every resource: with nothing changed, it must send nothing.
 await Task.Delay(TimeSpan.FromSeconds(36));
-var resync = api.Requests.Where(r => !r.Contains("watch=1", StringComparison.Ordinal)).ToList();
+var resync = api.Requests.Where(r => !r.Contains("watch=", StringComparison.Ordinal)).ToList();
 using var http = new HttpClient();
 var metrics = (await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics")).Split('\n');
 Sample();   // the high-water mark, after the metrics request too

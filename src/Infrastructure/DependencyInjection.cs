@@ -52,9 +52,9 @@ public static class DependencyInjection
     /// outbox (rows written with deployment changes, worked off by <see cref="Application.Features.Deployments.DeploymentClusterSync"/>)
     /// and its wake-up signal.
     /// </summary>
-    public static IServiceCollection AddKubernetesCluster(this IServiceCollection services, CleanScheduler.Kubernetes.KubernetesConnection connection)
+    public static IServiceCollection AddKubernetesCluster(this IServiceCollection services, k8s.KubernetesClientConfiguration configuration)
     {
-        services.AddSingleton<CleanScheduler.Kubernetes.IKubernetesClient>(_ => new CleanScheduler.Kubernetes.KubernetesClient(connection, "cleanscheduler-server"));
+        services.AddSingleton<CleanScheduler.Kubernetes.IKubernetesClient>(_ => new CleanScheduler.Kubernetes.KubernetesApiClient(configuration, "cleanscheduler-server"));
         services.AddSingleton<IDeploymentPublisher, Cluster.KubernetesDeploymentPublisher>();
         services.AddSingleton<IDeploymentReports, Cluster.KubernetesDeploymentReports>();
         services.AddSingleton<IDeploymentLogs, Cluster.KubernetesDeploymentLogs>();

@@ -31,13 +31,10 @@ public interface IKubernetesClient
 
     Task<JsonObject> CreateAsync(KubeResource resource, JsonObject body, CancellationToken cancellationToken = default);
 
-    /// <summary>PUT: the body must carry the metadata.resourceVersion it was read at (409 when stale).</summary>
-    Task<JsonObject> ReplaceAsync(KubeResource resource, JsonObject body, string? subresource = null, CancellationToken cancellationToken = default);
-
     /// <summary>Server-side apply: the body is this field manager's complete intent for the object.</summary>
-    Task<JsonObject> ApplyAsync(KubeResource resource, JsonObject body, string fieldManager, bool force, string? subresource = null, CancellationToken cancellationToken = default);
+    Task<JsonObject> ApplyAsync(KubeResource resource, JsonObject body, string fieldManager, bool force, CancellationToken cancellationToken = default);
 
-    /// <summary>JSON merge patch (RFC 7386); unconditional unless the patch pins metadata.resourceVersion.</summary>
+    /// <summary>JSON merge patch (RFC 7386); unconditional unless the patch pins metadata.resourceVersion. Subresource: null or "status".</summary>
     Task<JsonObject> MergePatchAsync(KubeResource resource, string? @namespace, string name, JsonObject patch, string? subresource = null, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -6,9 +6,10 @@ namespace CleanScheduler.Operator;
 
 /// <summary>
 /// The operator without its web host: campaigns for the leader Lease (unless leader election is off) and, while it
-/// leads, runs the controllers. Losing the Lease stops them; this instance then campaigns again.
+/// leads, runs the controllers. Losing the Lease stops them; this instance then campaigns again. The controllers speak
+/// through <paramref name="client"/>; the Lease is the package's own (<paramref name="api"/>).
 /// </summary>
-public sealed class OperatorRuntime(IKubernetesClient client, OperatorSettings settings, OperatorMetrics metrics, ILoggerFactory loggers)
+public sealed class OperatorRuntime(IKubernetesClient client, k8s.IKubernetes api, OperatorSettings settings, OperatorMetrics metrics, ILoggerFactory loggers)
 {
     private readonly ILogger _logger = loggers.CreateLogger("CleanScheduler.Operator");
 
@@ -16,7 +17,7 @@ public sealed class OperatorRuntime(IKubernetesClient client, OperatorSettings s
     public AgentTaskController? AgentTasks { get; private set; }
     public WorkflowController? Workflows { get; private set; }
 
-    public LeaderElector? Elector { get; private set; }
+    public Leadership? Elector { get; private set; }
 
     /// <summary>
     /// The probe's readiness: the API server answered once, and no loop of a running controller has ended (a worker
@@ -43,7 +44,7 @@ public sealed class OperatorRuntime(IKubernetesClient client, OperatorSettings s
             await LeadAsync(cancellationToken);
             return;
         }
-        Elector = new LeaderElector(client, settings.LeaderElectionNamespace, settings.LeaderElectionId, settings.Identity, _logger)
+        Elector = new Leadership(api, settings.LeaderElectionNamespace, settings.LeaderElectionId, settings.Identity, _logger)
         {
             LeaseDuration = LeaseDuration, RenewDeadline = RenewDeadline, RetryPeriod = RetryPeriod, ReleaseOnStop = ReleaseLeaseOnStop,
         };

@@ -121,7 +121,7 @@ public sealed record OperatorSettings(
 
     private static string? ServiceAccountNamespace()
     {
-        var file = Path.Combine(CleanScheduler.Kubernetes.KubernetesConnection.ServiceAccountDirectory, "namespace");
+        var file = Path.Combine(CleanScheduler.Kubernetes.KubernetesConfiguration.ServiceAccountDirectory, "namespace");
         return File.Exists(file) ? File.ReadAllText(file).Trim() : null;
     }
 }

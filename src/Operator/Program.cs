@@ -13,9 +13,9 @@ if (settings is null)
     foreach (var error in errors) Console.Error.WriteLine($"configuration error: {error}");
     return 1;
 }
-if (!KubernetesConnection.TryDiscover(null, out var connection, out var connectionError))
+if (!KubernetesConfiguration.TryDiscover(null, out var configuration, out var configurationError))
 {
-    Console.Error.WriteLine($"configuration error: {connectionError}");
+    Console.Error.WriteLine($"configuration error: {configurationError}");
     return 1;
 }
 
@@ -23,10 +23,10 @@ var builder = WebApplication.CreateSlimBuilder();
 builder.WebHost.UseUrls(settings.MetricsUrl is null ? [settings.HealthProbeUrl] : [settings.HealthProbeUrl, settings.MetricsUrl]);
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-using var client = new KubernetesClient(connection, "cleanscheduler-operator");
+using var client = new KubernetesApiClient(configuration, "cleanscheduler-operator");
 var metrics = new OperatorMetrics();
 var app = builder.Build();
-var runtime = new OperatorRuntime(client, settings, metrics, app.Services.GetRequiredService<ILoggerFactory>());
+var runtime = new OperatorRuntime(client, client.Api, settings, metrics, app.Services.GetRequiredService<ILoggerFactory>());
 var metricsPort = settings.MetricsUrl is null ? -1 : new Uri(settings.MetricsUrl.Replace("+", "localhost")).Port;
 
 app.MapGet("/healthz", () => Results.Text("ok"));
@@ -38,7 +38,7 @@ app.MapGet("/metrics", (HttpContext context) => context.Connection.LocalPort == 
 var stopping = app.Lifetime.ApplicationStopping;
 var work = Task.Run(() => runtime.RunAsync(stopping));
 app.Logger.LogInformation("CleanScheduler operator {Identity}: probes on {Probe}, metrics {Metrics}, API server {Server}",
-    settings.Identity, settings.HealthProbeUrl, settings.MetricsUrl ?? "off", connection.Server);
+    settings.Identity, settings.HealthProbeUrl, settings.MetricsUrl ?? "off", client.Server);
 await app.RunAsync();
 await work;
 return 0;

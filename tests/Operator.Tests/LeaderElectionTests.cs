@@ -62,4 +62,28 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         await Eventually.TrueAsync(() => b.Runtime.Elector.IsLeader, "b to take over", TimeSpan.FromSeconds(25));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed.TotalSeconds:0.0} s");
     }
+
+    [Fact]
+    public async Task A_leader_keeps_leading_through_an_outage_shorter_than_the_renew_deadline_and_stops_after_a_longer_one()
+    {
+        var a = _h.StartOperator(Settings(leaderElect: true, identity: "operator-a"));
+        await Eventually.TrueAsync(() => a.Runtime.Elector?.IsLeader == true, "a to lead");
+
+        _h.Api.Available = false;   // every connection dropped, as an API server restart would
+        var outage = Stopwatch.StartNew();
+        while (outage.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            Assert.True(a.Runtime.Elector!.IsLeader, $"gave up leading after {outage.Elapsed.TotalSeconds:0.0} s of outage");
+            await Task.Delay(100);
+        }
+        _h.Api.Available = true;
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.True(a.Runtime.Elector!.IsLeader);
+
+        _h.Api.Available = false;
+        outage.Restart();
+        await Eventually.TrueAsync(() => !a.Runtime.Elector.IsLeader, "a to stop leading", TimeSpan.FromSeconds(20));
+        Assert.True(outage.Elapsed > TimeSpan.FromSeconds(8), $"stopped leading after only {outage.Elapsed.TotalSeconds:0.0} s");
+        _h.Api.Available = true;
+    }
 }

@@ -13,10 +13,10 @@ namespace CleanScheduler.Operator.Tests;
 public sealed class OperatorHarness : IAsyncDisposable
 {
     public const string Namespace = "sandbox-alice";
-    private readonly List<(CancellationTokenSource Stop, Task Run, KubernetesClient Client)> _operators = [];
+    private readonly List<(CancellationTokenSource Stop, Task Run, KubernetesApiClient Client)> _operators = [];
 
     public KubeApiServerTestDouble Api { get; private set; } = null!;
-    public KubernetesClient Client { get; private set; } = null!;
+    public KubernetesApiClient Client { get; private set; } = null!;
 
     public static async Task<OperatorHarness> StartAsync()
     {
@@ -29,7 +29,7 @@ public sealed class OperatorHarness : IAsyncDisposable
         return harness;
     }
 
-    public KubernetesClient NewClient(string agent = "cleanscheduler-test") => new(new KubernetesConnection(Api.Address, () => null), agent);
+    public KubernetesApiClient NewClient(string agent = "cleanscheduler-test") => KubeClient.For(Api.Address, agent);
 
     public static OperatorSettings Settings(bool leaderElect = false, string? identity = null, TimeSpan? resync = null)
     {
@@ -52,7 +52,7 @@ public sealed class OperatorHarness : IAsyncDisposable
     {
         var client = NewClient("cleanscheduler-operator");
         var metrics = new OperatorMetrics();
-        var runtime = new OperatorRuntime(wrap?.Invoke(client) ?? client, settings ?? Settings(), metrics, NullLoggerFactory.Instance) { ReleaseLeaseOnStop = releaseLease };
+        var runtime = new OperatorRuntime(wrap?.Invoke(client) ?? client, client.Api, settings ?? Settings(), metrics, NullLoggerFactory.Instance) { ReleaseLeaseOnStop = releaseLease };
         var stop = new CancellationTokenSource();
         _operators.Add((stop, Task.Run(() => runtime.RunAsync(stop.Token)), client));
         return (runtime, metrics, stop);

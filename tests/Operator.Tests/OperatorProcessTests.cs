@@ -58,7 +58,39 @@ public sealed class OperatorProcessTests
         finally
         {
             process.Kill(entireProcessTree: true);
-            File.Delete(kubeconfig);
+            Kubeconfig.Delete(kubeconfig);
+        }
+    }
+
+    [Fact]
+    public async Task Through_a_kubeconfig_whose_user_is_an_exec_credential_plugin_it_reconciles()
+    {
+        await using var h = await OperatorHarness.StartAsync();
+        h.Api.AutoReadyDeployments = true;
+        const string token = "exec-plugin-token-4f1c";
+        h.Api.RequiredToken = token;   // from now on: that bearer token, or 401 (403 without one)
+        using (var wrong = KubeClient.For(h.Api.Address, token: "not-the-token"))
+            Assert.Equal(401, Assert.IsType<KubeApiException>(await Record.ExceptionAsync(() => wrong.ListAsync(KubeResource.UserDeployments, OperatorHarness.Namespace))).StatusCode);
+        using (var anonymous = KubeClient.For(h.Api.Address))
+            Assert.Equal(403, Assert.IsType<KubeApiException>(await Record.ExceptionAsync(() => anonymous.ListAsync(KubeResource.UserDeployments, OperatorHarness.Namespace))).StatusCode);
+        var kubeconfig = Kubeconfig.WriteWithExecPlugin(h.Api.Address, token, OperatorHarness.Namespace);
+        var probe = Loopback.FreePort();
+        using var process = Start(new Dictionary<string, string> { ["KUBECONFIG"] = kubeconfig, ["LEADER_ELECTION_NAMESPACE"] = OperatorHarness.Namespace },
+            "--health-probe-bind-address", $"127.0.0.1:{probe}", "--deployment-domain", "apps.test");
+        _ = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+        try
+        {
+            using var client = KubeClient.For(h.Api.Address, token: token);
+            await client.CreateAsync(KubeResource.UserDeployments, OperatorHarness.UserDeployment("via-exec-plugin"));
+            await Eventually.WaitAsync(() => OperatorHarness.Phase(h.Resource("via-exec-plugin")) == "Running" ? "" : null, "Running", TimeSpan.FromSeconds(60));
+            Assert.NotNull(h.Api.Get("coordination.k8s.io/v1", "leases", OperatorHarness.Namespace, "cleanscheduler-operator-leader"));
+            Assert.True(Kubeconfig.PluginRuns(kubeconfig) > 0, "the credential plugin never ran");
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            Kubeconfig.Delete(kubeconfig);
         }
     }
 
@@ -85,7 +117,7 @@ public sealed class OperatorProcessTests
         finally
         {
             process.Kill(entireProcessTree: true);
-            File.Delete(kubeconfig);
+            Kubeconfig.Delete(kubeconfig);
         }
     }
 

@@ -100,11 +100,11 @@ public sealed class OperatorRobustnessTests : IAsyncLifetime
 
         public IReadOnlyList<DateTime> Attempts(string name) => _attempts.TryGetValue(name, out var times) ? [.. times] : [];
 
-        public Task<JsonObject> ApplyAsync(KubeResource resource, JsonObject body, string fieldManager, bool force, string? subresource = null, CancellationToken cancellationToken = default)
+        public Task<JsonObject> ApplyAsync(KubeResource resource, JsonObject body, string fieldManager, bool force, CancellationToken cancellationToken = default)
         {
             _attempts.GetOrAdd((string?)body["metadata"]?["name"] ?? "", _ => new()).Enqueue(DateTime.UtcNow);
             if (ApplyFault(body) is { } fault) throw fault;
-            return inner.ApplyAsync(resource, body, fieldManager, force, subresource, cancellationToken);
+            return inner.ApplyAsync(resource, body, fieldManager, force, cancellationToken);
         }
 
         public async IAsyncEnumerable<WatchEvent> WatchAsync(KubeResource resource, string? @namespace, WatchOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -140,9 +140,6 @@ public sealed class OperatorRobustnessTests : IAsyncLifetime
 
         public Task<JsonObject> CreateAsync(KubeResource resource, JsonObject body, CancellationToken cancellationToken = default) =>
             inner.CreateAsync(resource, body, cancellationToken);
-
-        public Task<JsonObject> ReplaceAsync(KubeResource resource, JsonObject body, string? subresource = null, CancellationToken cancellationToken = default) =>
-            inner.ReplaceAsync(resource, body, subresource, cancellationToken);
 
         public Task<JsonObject> MergePatchAsync(KubeResource resource, string? @namespace, string name, JsonObject patch, string? subresource = null, CancellationToken cancellationToken = default) =>
             inner.MergePatchAsync(resource, @namespace, name, patch, subresource, cancellationToken);

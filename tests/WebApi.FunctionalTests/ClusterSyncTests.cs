@@ -50,14 +50,17 @@ public class ClusterApiFactory : ApiFactory
     public override async Task InitializeAsync()
     {
         Kube = await KubeApiServerTestDouble.StartAsync(RepoPaths.Crds);
-        _kubeconfig = Kubeconfig.Write(Kube.Address);
+        _kubeconfig = WriteKubeconfig(Kube);
         await base.InitializeAsync();
     }
+
+    /// <summary>The kubeconfig the server (and an operator started by a test) connects with.</summary>
+    protected virtual string WriteKubeconfig(KubeApiServerTestDouble kube) => Kubeconfig.Write(kube.Address);
 
     protected override async Task DisposePeersAsync()
     {
         await Kube.DisposeAsync();
-        File.Delete(_kubeconfig);
+        Kubeconfig.Delete(_kubeconfig);
     }
 }
 

@@ -211,7 +211,7 @@ public sealed class SettingsTests
         {
             var (settings, errors) = Load(("KUBERNETES_ENABLED", "true"), ("KUBERNETES_SERVICE_HOST", ""), ("KUBECONFIG", kubeconfig));
             Assert.Empty(errors);
-            Assert.Equal(new Uri("http://127.0.0.1:6443"), settings!.Kubernetes!.Server);
+            Assert.Equal("http://127.0.0.1:6443", settings!.Kubernetes!.Host);
         }
         finally { File.Delete(kubeconfig); }
     }

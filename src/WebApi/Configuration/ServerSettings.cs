@@ -59,7 +59,7 @@ public sealed class ServerSettings
     public required TimeSpan KubernetesReconcileInterval { get; init; }
 
     /// <summary>With KUBERNETES_ENABLED=true: the cluster, from the in-cluster service account or the kubeconfig (KUBECONFIG).</summary>
-    public CleanScheduler.Kubernetes.KubernetesConnection? Kubernetes { get; init; }
+    public k8s.KubernetesClientConfiguration? Kubernetes { get; init; }
     public required SessionBackend SessionBackend { get; init; }
     public required TimeSpan SessionDuration { get; init; }
     public required string SessionCookieName { get; init; }
@@ -129,8 +129,8 @@ public sealed class ServerSettings
             env.Error("REACT_UI", $"is true, but the web UI is not built: {Path.Combine(reactUiDirectory, "index.html")} is missing (build it with 'npm ci && npm run build' in frontend/, then build the server; or set REACT_UI_DIR)");
 
         var kubernetesEnabled = env.Bool("KUBERNETES_ENABLED", false);
-        CleanScheduler.Kubernetes.KubernetesConnection? kubernetes = null;
-        if (kubernetesEnabled && !CleanScheduler.Kubernetes.KubernetesConnection.TryDiscover(env.Optional, out kubernetes, out var kubernetesError))
+        k8s.KubernetesClientConfiguration? kubernetes = null;
+        if (kubernetesEnabled && !CleanScheduler.Kubernetes.KubernetesConfiguration.TryDiscover(env.Optional, out kubernetes, out var kubernetesError))
             env.Error("KUBERNETES_ENABLED", $"is true, but {kubernetesError}");
         var reconcileInterval = env.Duration("KUBERNETES_RECONCILE_INTERVAL", TimeSpan.FromSeconds(30));
 

@@ -13,7 +13,7 @@ public sealed class KubeApiServerTestDoubleWatchTests
     {
         await using var api = await KubeApiServerTestDouble.StartAsync(RepoPaths.Crds);
         api.BookmarkInterval = TimeSpan.FromMilliseconds(300);
-        using var client = new KubernetesClient(new KubernetesConnection(api.Address, () => null));
+        using var client = KubeClient.For(api.Address);
         await client.CreateAsync(KubeResource.Namespaces, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = "ns" } });
         var list = await client.ListAsync(KubeResource.UserDeployments, "ns");
 
@@ -59,7 +59,7 @@ public sealed class KubeApiServerTestDoubleWatchTests
     public async Task A_watch_without_resource_version_starts_with_the_existing_objects_and_an_expired_one_gets_the_410_event()
     {
         await using var api = await KubeApiServerTestDouble.StartAsync(RepoPaths.Crds);
-        using var client = new KubernetesClient(new KubernetesConnection(api.Address, () => null));
+        using var client = KubeClient.For(api.Address);
         await client.CreateAsync(KubeResource.Namespaces, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = "ns" } });
         foreach (var name in new[] { "a", "b" })
             await client.CreateAsync(KubeResource.ConfigMaps, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = "ns" } });

@@ -18,11 +18,29 @@ public sealed record Exchange(
     /// <summary>The body as the server sent it: compact JSON and a newline (or the text as recorded).</summary>
     public string WireBody => ResponseHeader("Content-Type") == "application/json" && ResponseJson is { } json ? json.ToJsonString() + "\n" : ResponseBody;
 
+    /// <summary>"METHOD target" with the query in a canonical form (see <see cref="Transcript.Canonical"/>).</summary>
+    public string RequestLine => $"{Method} {Transcript.Canonical(Target)}";
+
     public override string ToString() => $"{File} #{Index} {Method} {Target} -> {Status}";
 }
 
 public static class Transcript
 {
+    /// <summary>
+    /// The target with its query parameters unescaped, sorted and booleans spelled <c>true</c>: the same request whichever
+    /// client wrote it (the API server reads <c>watch=1</c> and <c>watch=true</c> alike, and parameters in any order).
+    /// </summary>
+    public static string Canonical(string target)
+    {
+        var q = target.IndexOf('?');
+        if (q < 0) return target;
+        var parameters = target[(q + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(Uri.UnescapeDataString)
+            .Select(p => p.Split('=', 2) is var kv && kv.Length == 2 && kv[0] is "watch" or "allowWatchBookmarks" or "force" or "follow" && kv[1] == "1" ? kv[0] + "=true" : p)
+            .Order(StringComparer.Ordinal);
+        return target[..q] + "?" + string.Join('&', parameters);
+    }
+
     public static IReadOnlyList<Exchange> Load(string file)
     {
         var lines = File.ReadAllLines(Path.Combine(RepoPaths.Transcripts, file));
@@ -66,6 +84,7 @@ public sealed class TranscriptReplayServer : IAsyncDisposable
     private WebApplication _app = null!;
 
     public Uri Address { get; private set; } = null!;
+    /// <summary>The request lines received, in canonical form (<see cref="Exchange.RequestLine"/>).</summary>
     public List<string> Received { get; } = [];
     public List<string> ContentTypes { get; } = [];
 
@@ -79,9 +98,9 @@ public sealed class TranscriptReplayServer : IAsyncDisposable
 
     private async Task ServeAsync(HttpContext context)
     {
-        var target = $"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}";
+        var target = $"{context.Request.Method} {Transcript.Canonical($"{context.Request.Path}{context.Request.QueryString}")}";
         lock (Received) { Received.Add(target); ContentTypes.Add(context.Request.ContentType ?? ""); }
-        if (!_script.TryDequeue(out var exchange) || $"{exchange.Method} {exchange.Target}" != target)
+        if (!_script.TryDequeue(out var exchange) || exchange.RequestLine != target)
         {
             context.Response.StatusCode = 599;
             await context.Response.WriteAsync($"unexpected request {target}; expected {exchange}");
