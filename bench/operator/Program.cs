@@ -72,6 +72,10 @@ var start = new ProcessStartInfo("dotnet", [operatorDll, "--health-probe-bind-ad
 start.Environment["KUBECONFIG"] = kubeconfig;
 start.Environment["KUBERNETES_SERVICE_HOST"] = "";
 start.Environment["DOTNET_gcServer"] = "0";
+// Runtime settings for the operator alone (not this process, which hosts the test API server): OPERATOR_DOTNET_X=v -> DOTNET_X=v.
+foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+    if (variable.Key is string key && key.StartsWith("OPERATOR_DOTNET_", StringComparison.Ordinal))
+        start.Environment[key["OPERATOR_".Length..]] = (string?)variable.Value;
 for (var i = 0; i < count; i++) await client.CreateAsync(KubeResource.UserDeployments, Resource(i));
 api.ClearRequests();
 
