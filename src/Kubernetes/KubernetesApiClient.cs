@@ -210,6 +210,8 @@ public sealed class KubernetesApiClient : IKubernetesClient, IDisposable
         OperationCanceledException when !cancellationToken.IsCancellationRequested => new KubeUnavailableException($"{what}: no answer within {RequestTimeout.TotalSeconds:0} s", e),
         HttpRequestException or IOException => new KubeUnavailableException($"{what}: Kubernetes API server {Server} unreachable: {e.Message}", e),
         JsonException => new KubeUnavailableException($"{what}: the answer is not a JSON object: {e.Message}", e),
+        // Credentials that could not be had right now (an exec plugin that failed, timed out or printed nothing): the next attempt runs it again.
+        k8s.Exceptions.KubeConfigException or k8s.Exceptions.KubernetesClientException => new KubeUnavailableException($"{what}: no credentials for the Kubernetes API server: {e.Message}", e),
         _ => null,
     };
 

@@ -57,8 +57,30 @@ public static partial class ManifestRenderer
         catch (RenderLimitExceededException e) { return (null, new RenderLimitProblem(e.Code, e.Path, e.Message)); }
     }
 
-    /// <summary>Why the deployment cannot be rendered within the limits, or null.</summary>
-    public static RenderLimitProblem? CheckRenderLimits(RenderInput input) => TryRender(input, new RenderOptions()).Problem;
+    /// <summary>
+    /// Why the deployment cannot be rendered within the limits, or null: the text of every service paid for in the order
+    /// <see cref="Render(RenderInput, RenderOptions, RenderBudget)"/> pays it (env values and defaults, config files, env
+    /// values, command, args), without building any object — the API checks this on every create and values change.
+    /// </summary>
+    public static RenderLimitProblem? CheckRenderLimits(RenderInput input)
+    {
+        try
+        {
+            var budget = new RenderBudget();
+            for (var s = 0; s < input.Spec.Services.Count; s++)
+            {
+                var service = input.Spec.Services[s];
+                var text = new ServiceText(input, service, $"services[{s}]", budget);
+                for (var i = 0; i < service.ConfigFiles.Count; i++) text.File(i);
+                for (var i = 0; i < service.Env.Count; i++)
+                    if (!service.Env[i].Secret) text.EnvValue(service.Env[i], i);
+                for (var i = 0; i < service.Command.Count; i++) text.Command(service.Command[i], $"command[{i}]");
+                for (var i = 0; i < service.Args.Count; i++) text.Command(service.Args[i], $"args[{i}]");
+            }
+            return null;
+        }
+        catch (RenderLimitExceededException e) { return new RenderLimitProblem(e.Code, e.Path, e.Message); }
+    }
 
     private static IReadOnlyList<JsonObject> Render(RenderInput input, RenderOptions options, RenderBudget budget)
     {

@@ -37,6 +37,8 @@ app.MapGet("/metrics", (HttpContext context) => context.Connection.LocalPort == 
 
 var stopping = app.Lifetime.ApplicationStopping;
 var work = Task.Run(() => runtime.RunAsync(stopping));
+// Work that ends by a fault stops the process (non-zero exit: the kubelet restarts it) instead of leaving probes green over nothing.
+_ = work.ContinueWith(_ => app.Lifetime.StopApplication(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 app.Logger.LogInformation("CleanScheduler operator {Identity}: probes on {Probe}, metrics {Metrics}, API server {Server}",
     settings.Identity, settings.HealthProbeUrl, settings.MetricsUrl ?? "off", client.Server);
 await app.RunAsync();

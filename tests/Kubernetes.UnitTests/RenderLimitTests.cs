@@ -119,6 +119,31 @@ public sealed class RenderLimitTests
     }
 
     [Fact]
+    public void The_check_without_objects_gives_the_answer_of_the_full_render()
+    {
+        // CheckRenderLimits pays the text in the order the renderer does, without building objects: same code, same place.
+        var random = new Random(20261130);
+        var pieces = new[] { "{{X}}", "{{ Y }}", "{{DEPLOYMENT_HOST}}", "text", "é" };
+        string Text(int parts) => string.Concat(Enumerable.Range(0, parts).Select(_ => pieces[random.Next(pieces.Length)]));
+        var outcomes = new HashSet<string?>();
+        for (var round = 0; round < 200; round++)
+        {
+            var services = Enumerable.Range(0, random.Next(1, 4)).Select(s => Service($"s{s}",
+                files: Enumerable.Range(0, random.Next(0, 3)).Select(f => new ConfigFileSpec($"/etc/f{f}.conf", Text(random.Next(0, 400)))).ToList(),
+                env: [new EnvSpec("X", null, false, false, null), new EnvSpec("Y", Text(random.Next(0, 700)), false, false, null),
+                      new EnvSpec("S", null, true, false, null)],
+                args: Enumerable.Range(0, random.Next(0, 4)).Select(_ => Text(random.Next(0, 200))).ToList())).ToArray();
+            var input = Input(services);
+
+            var full = ManifestRenderer.TryRender(input, new RenderOptions()).Problem;
+
+            Assert.Equal(full, ManifestRenderer.CheckRenderLimits(input));
+            outcomes.Add(full?.Code);
+        }
+        Assert.Equal([null, "render.file_too_large", "render.too_large"], outcomes.Order());
+    }
+
+    [Fact]
     public void The_counted_size_is_the_size_of_the_substituted_text()
     {
         var random = new Random(20261130);

@@ -386,6 +386,42 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_resource_that_copies_a_deployments_labels_and_revision_under_another_name_does_not_speak_for_it()
+    {
+        var (owner, team, handle) = await OwnerAsync();
+        var template = await TemplateAsync(owner, team, "Static site");
+        var id = (await DeployAsync(owner, team, template, "victim", [])).GetProperty("id").GetString()!;
+        var real = await ResourceAsync(handle, "victim");
+        var ns = Ns(handle);
+        await Eventually.WaitAsync(async () => await OutboxRowsAsync() == 0 ? "" : null, "outbox emptied", Patience);
+
+        // Anyone who may write UserDeployments in the team's namespace can copy the real one's labels, spec and revision.
+        var impostor = real.DeepClone().AsObject();
+        var metadata = impostor["metadata"]!.AsObject();
+        foreach (var field in new[] { "uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "finalizers" }) metadata.Remove(field);
+        metadata["name"] = "impostor";
+        impostor.Remove("status");
+        using (var client = KubeClient.For(factory.Kube.Address))
+            await client.CreateAsync(KubeResource.UserDeployments, impostor);
+        var created = factory.Kube.Get(Ud, "userdeployments", ns, "impostor")!;
+        factory.Kube.SetStatus(Ud, "userdeployments", ns, "impostor", new JsonObject
+        {
+            ["phase"] = "Failed", ["message"] = "forged", ["observedGeneration"] = (long)created["metadata"]!["generation"]!,
+            ["observedRevision"] = (long)real["spec"]!["revision"]!,
+        });
+        // The same report on the real resource is copied: the forged one, sent first, was not.
+        await Task.Delay(1000);
+        Assert.NotEqual("forged", (await DetailsAsync(owner, id)).GetProperty("phaseMessage").GetString());
+        factory.Kube.SetStatus(Ud, "userdeployments", ns, "victim", new JsonObject
+        {
+            ["phase"] = "Running", ["message"] = "genuine", ["observedGeneration"] = (long)real["metadata"]!["generation"]!,
+            ["observedRevision"] = (long)real["spec"]!["revision"]!,
+        });
+        await Eventually.WaitAsync(async () => (await DetailsAsync(owner, id)).GetProperty("phaseMessage").GetString() == "genuine" ? "" : null,
+            "the real resource's report copied", Patience);
+    }
+
+    [Fact]
     public async Task A_report_about_an_older_revision_is_not_copied_even_when_it_arrives_after_the_change_is_published()
     {
         var (owner, team, handle) = await OwnerAsync();

@@ -56,9 +56,9 @@ public sealed class Leadership(IKubernetes api, string @namespace, string name, 
                 await elector.RunUntilLeadershipLostAsync(term.Token);
             }
             catch (OperationCanceledException) when (term.IsCancellationRequested) { }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                // The package lets an unreachable server (or a request timeout) out of its campaign: try again.
+                // The package lets an unreachable server, a request timeout or failing credentials out of its campaign: try again.
                 logger.LogWarning("Leader election: {Error}", e.Message);
                 await Delay(RetryPeriod, cancellationToken);
             }
@@ -146,6 +146,6 @@ public sealed class Leadership(IKubernetes api, string @namespace, string name, 
         public string Describe() => inner.Describe();
 
         private static bool Unreachable(Exception e, CancellationToken cancellationToken) =>
-            e is HttpRequestException or IOException || e is OperationCanceledException && !cancellationToken.IsCancellationRequested;
+            e is HttpRequestException or IOException or k8s.Exceptions.KubeConfigException || e is OperationCanceledException && !cancellationToken.IsCancellationRequested;
     }
 }

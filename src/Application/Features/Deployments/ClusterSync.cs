@@ -235,18 +235,19 @@ public sealed class DeploymentClusterSync(
     /// </summary>
     public async Task<bool> ObserveAsync(DeploymentReport report, CancellationToken cancellationToken)
     {
-        if (report.DeploymentId is not { } id || report.Status is not { Revision: { } revision } status) return false;
+        // Only the server's own UserDeployment speaks for a deployment: server-made, in the deployment's namespace, of its name
+        // (its labels and revision are values anyone who may write UserDeployments there can copy onto another resource).
+        if (!report.ServerMade || report.DeploymentId is not { } id || report.Status is not { Revision: { } revision } status) return false;
         if (!Enum.TryParse<DeploymentPhase>(status.Phase, ignoreCase: false, out var phase) || !Enum.IsDefined(phase)) return false;
         if (status.ObservedGeneration != report.Generation) return false;
         if (!DeploymentCodes.TryParseState(report.DesiredState, out var desired)) return false;
-        // Only the UserDeployment in the deployment's namespace speaks for it (not one left in an old namespace).
-        if (options.TeamOf(report.Namespace) is not { } team) return false;
+        if (options.TeamOf(report.Namespace) is not { } team) return false;   // not one left in an old namespace either
 
         var message = Bounded(status.Message);
         var observed = Bounded(status.Observed);
         var deploymentId = new DeploymentId(id);
         var changed = await db.Deployments
-            .Where(d => d.Id == deploymentId && d.TeamId == team && d.Revision == revision && d.State == desired
+            .Where(d => d.Id == deploymentId && d.TeamId == team && d.Name == report.Name && d.Revision == revision && d.State == desired
                 && (d.Phase != phase || d.PhaseMessage != message || d.Observed != observed))
             .ExecuteUpdateAsync(u => u.SetProperty(d => d.Phase, phase).SetProperty(d => d.PhaseMessage, message).SetProperty(d => d.Observed, observed),
                 cancellationToken);
