@@ -65,7 +65,7 @@ public sealed class ResourceWatcher(
                     if (ListGate is not null) await ListGate.WaitAsync(cancellationToken);
                     try
                     {
-                        var list = await client.ListAsync(resource, @namespace, new ListOptions(labelSelector, Limit: 500), cancellationToken);
+                        var list = await client.ListAsync(resource, @namespace, new ListOptions(labelSelector, Limit: 100), cancellationToken);
                         Lists++;
                         await handler.OnListAsync(list.Items.Select(Trim).ToList(), cancellationToken);
                         resourceVersion = list.ResourceVersion;
