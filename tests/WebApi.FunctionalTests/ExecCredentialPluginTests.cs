@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using CleanScheduler.Kubernetes;
 using CleanScheduler.TestSupport;
@@ -25,28 +24,17 @@ public sealed class ExecPluginClusterApiFactory : ClusterApiFactory
 /// </summary>
 public sealed class ExecCredentialPluginTests(ExecPluginClusterApiFactory factory) : IClassFixture<ExecPluginClusterApiFactory>, IAsyncLifetime
 {
-    private Process? _operator;
+    private OperatorProcess? _operator;
 
     public Task InitializeAsync()
     {
         factory.Kube.AutoReadyDeployments = true;
-        var sep = Path.DirectorySeparatorChar;
-        var dll = Path.Combine(AppContext.BaseDirectory.Replace($"{sep}tests{sep}WebApi.FunctionalTests{sep}", $"{sep}src{sep}Operator{sep}"), "CleanScheduler.Operator.dll");
-        Assert.True(File.Exists(dll), $"operator not built at {dll}");
-        var info = new ProcessStartInfo("dotnet", [dll, "--health-probe-bind-address", $"127.0.0.1:{Loopback.FreePort()}", "--leader-elect=false",
-            "--deployment-domain", "apps.test", "--resync-period", "1h"]) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("KUBE", StringComparison.Ordinal) || k == "WATCH_NAMESPACE").ToList()) info.Environment.Remove(key);
-        info.Environment["KUBECONFIG"] = factory.KubeconfigPath;
-        info.Environment["HOME"] = Path.GetTempPath();
-        _operator = Process.Start(info)!;
-        _ = _operator.StandardOutput.ReadToEndAsync();
-        _ = _operator.StandardError.ReadToEndAsync();
+        _operator = OperatorProcess.Start(factory.KubeconfigPath);
         return Task.CompletedTask;
     }
 
     public Task DisposeAsync()
     {
-        _operator?.Kill(entireProcessTree: true);
         _operator?.Dispose();
         return Task.CompletedTask;
     }
@@ -60,16 +48,7 @@ public sealed class ExecCredentialPluginTests(ExecPluginClusterApiFactory factor
         using (var anonymous = KubeClient.For(factory.Kube.Address))
             Assert.Equal(403, Assert.IsType<KubeApiException>(await Record.ExceptionAsync(() => anonymous.ListAsync(KubeResource.UserDeployments, null))).StatusCode);
 
-        var owner = factory.As(ApiFactory.NewEmail("owner"));
-        var (org, team) = await owner.CreateOrgAsync();
-        var admin = factory.As(ApiFactory.PlatformAdmin);
-        await admin.ExpectAsync(admin.PutAsync($"/api/orgs/{org}/plan", new { plan = "business" }), HttpStatusCode.OK);
-        var template = (await owner.ExpectAsync(owner.GetAsync($"/api/templates?teamId={team}&visibility=system"), HttpStatusCode.OK))
-            .GetProperty("items").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "Web app + PostgreSQL").GetProperty("id").GetString();
-        var id = (await owner.ExpectAsync(owner.PostAsync("/api/deployments", new
-        {
-            teamId = team, name = "shop", templateId = template, values = new Dictionary<string, string> { ["POSTGRES_PASSWORD"] = "pw-123" },
-        }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var (owner, team, id) = await OperatorProcess.DeployShopAsync(factory);
 
         // Written by the server's sync, reconciled by the operator, reported back through the sync: all with the plugin's token.
         await Eventually.WaitAsync(async () =>

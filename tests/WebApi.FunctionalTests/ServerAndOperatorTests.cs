@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -17,28 +16,17 @@ namespace CleanScheduler.WebApi.FunctionalTests;
 public sealed class ServerAndOperatorTests(ClusterApiFactory factory) : IClassFixture<ClusterApiFactory>, IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private Process? _operator;
+    private OperatorProcess? _operator;
 
     public Task InitializeAsync()
     {
         factory.Kube.AutoReadyDeployments = true;
-        var sep = Path.DirectorySeparatorChar;
-        var dll = Path.Combine(AppContext.BaseDirectory.Replace($"{sep}tests{sep}WebApi.FunctionalTests{sep}", $"{sep}src{sep}Operator{sep}"), "CleanScheduler.Operator.dll");
-        Assert.True(File.Exists(dll), $"operator not built at {dll}");
-        var info = new ProcessStartInfo("dotnet", [dll, "--health-probe-bind-address", $"127.0.0.1:{Loopback.FreePort()}", "--leader-elect=false",
-            "--deployment-domain", "apps.test", "--resync-period", "1h"]) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("KUBE", StringComparison.Ordinal) || k == "WATCH_NAMESPACE").ToList()) info.Environment.Remove(key);
-        info.Environment["KUBECONFIG"] = factory.KubeconfigPath;
-        info.Environment["HOME"] = Path.GetTempPath();
-        _operator = Process.Start(info)!;
-        _ = _operator.StandardOutput.ReadToEndAsync();
-        _ = _operator.StandardError.ReadToEndAsync();
+        _operator = OperatorProcess.Start(factory.KubeconfigPath);
         return Task.CompletedTask;
     }
 
     public Task DisposeAsync()
     {
-        _operator?.Kill(entireProcessTree: true);
         _operator?.Dispose();
         return Task.CompletedTask;
     }
@@ -55,16 +43,7 @@ public sealed class ServerAndOperatorTests(ClusterApiFactory factory) : IClassFi
     [Fact]
     public async Task A_deployment_made_through_the_API_runs_stops_and_goes_away_in_the_cluster()
     {
-        var owner = factory.As(ApiFactory.NewEmail("owner"));
-        var (org, team) = await owner.CreateOrgAsync();
-        var admin = factory.As(ApiFactory.PlatformAdmin);
-        await admin.ExpectAsync(admin.PutAsync($"/api/orgs/{org}/plan", new { plan = "business" }), HttpStatusCode.OK);
-        var template = (await owner.ExpectAsync(owner.GetAsync($"/api/templates?teamId={team}&visibility=system"), HttpStatusCode.OK))
-            .GetProperty("items").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "Web app + PostgreSQL").GetProperty("id").GetString();
-        var id = (await owner.ExpectAsync(owner.PostAsync("/api/deployments", new
-        {
-            teamId = team, name = "shop", templateId = template, values = new Dictionary<string, string> { ["POSTGRES_PASSWORD"] = "pw-123" },
-        }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var (owner, team, id) = await OperatorProcess.DeployShopAsync(factory);
         await Eventually.WaitAsync(async () => await PhaseAsync(owner, id) == "Running" ? "" : null, "phase Running", Patience);
         var resource = factory.Kube.List("scheduler.cleanscheduler.io/v1alpha1", "userdeployments")
             .Single(r => (string?)r["metadata"]!["labels"]?["scheduler.cleanscheduler.io/deployment-id"] == id);
