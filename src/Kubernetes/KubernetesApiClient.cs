@@ -207,13 +207,25 @@ public sealed class KubernetesApiClient : IKubernetesClient, IDisposable
     {
         HttpOperationException http => FromResponse((int)http.Response.StatusCode, http.Response.Content ?? "", what),
         KubernetesException { Status: { } status } => FromStatus(status.Code ?? 500, StatusObject(status)),
-        OperationCanceledException when !cancellationToken.IsCancellationRequested => new KubeUnavailableException($"{what}: no answer within {RequestTimeout.TotalSeconds:0} s", e),
-        HttpRequestException or IOException => new KubeUnavailableException($"{what}: Kubernetes API server {Server} unreachable: {e.Message}", e),
         JsonException => new KubeUnavailableException($"{what}: the answer is not a JSON object: {e.Message}", e),
-        // Credentials that could not be had right now (an exec plugin that failed, timed out or printed nothing): the next attempt runs it again.
-        k8s.Exceptions.KubeConfigException or k8s.Exceptions.KubernetesClientException => new KubeUnavailableException($"{what}: no credentials for the Kubernetes API server: {e.Message}", e),
+        _ when IsUnavailable(e, cancellationToken) => new KubeUnavailableException(e switch
+        {
+            OperationCanceledException => $"{what}: no answer within {RequestTimeout.TotalSeconds:0} s",
+            k8s.Exceptions.KubeConfigException or k8s.Exceptions.KubernetesClientException => $"{what}: no credentials for the Kubernetes API server: {e.Message}",
+            _ => $"{what}: Kubernetes API server {Server} unreachable: {e.Message}",
+        }, e),
         _ => null,
     };
+
+    /// <summary>
+    /// Whether a failure of a call through the package means "try again later" rather than an answer: the server cannot be
+    /// reached, gave no answer in time (not our own cancellation), or the credentials could not be had right now (an exec
+    /// plugin that failed, timed out or printed nothing: the next attempt runs it again). For callers of the package's own
+    /// helpers too (the leader election's Lease lock).
+    /// </summary>
+    public static bool IsUnavailable(Exception e, CancellationToken cancellationToken) =>
+        e is HttpRequestException or IOException or k8s.Exceptions.KubeConfigException or k8s.Exceptions.KubernetesClientException
+        || e is OperationCanceledException && !cancellationToken.IsCancellationRequested;
 
     private static Exception FromResponse(int code, string text, string what)
     {

@@ -124,7 +124,7 @@ public sealed class Leadership(IKubernetes api, string @namespace, string name, 
                 owner.Contacted = true;   // an answer, if a refusal (404 before the Lease exists)
                 throw;
             }
-            catch (Exception e) when (Unreachable(e, cancellationToken))
+            catch (Exception e) when (Kubernetes.KubernetesApiClient.IsUnavailable(e, cancellationToken))
             {
                 logger.LogWarning("Leader election: {Error}", e.Message);
                 return null!;   // no record: the elector tries to create the Lease, which fails the same way (or 409 once it answers)
@@ -134,18 +134,15 @@ public sealed class Leadership(IKubernetes api, string @namespace, string name, 
         public async Task<bool> CreateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default)
         {
             try { return await inner.CreateAsync(record, cancellationToken); }
-            catch (Exception e) when (Unreachable(e, cancellationToken)) { return false; }
+            catch (Exception e) when (Kubernetes.KubernetesApiClient.IsUnavailable(e, cancellationToken)) { return false; }
         }
 
         public async Task<bool> UpdateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default)
         {
             try { return await inner.UpdateAsync(record, cancellationToken); }
-            catch (Exception e) when (Unreachable(e, cancellationToken)) { return false; }
+            catch (Exception e) when (Kubernetes.KubernetesApiClient.IsUnavailable(e, cancellationToken)) { return false; }
         }
 
         public string Describe() => inner.Describe();
-
-        private static bool Unreachable(Exception e, CancellationToken cancellationToken) =>
-            e is HttpRequestException or IOException or k8s.Exceptions.KubeConfigException || e is OperationCanceledException && !cancellationToken.IsCancellationRequested;
     }
 }
