@@ -63,7 +63,8 @@ public sealed class OperatorRobustnessTests : IAsyncLifetime
         var (runtime, _, _) = _h.StartOperator(wrap: c => faulty = new FaultyClient(c));
         await _h.Client.CreateAsync(KubeResource.UserDeployments, UserDeployment("shop"));
         await Eventually.TrueAsync(() => Phase(_h.Resource("shop")) == "Running", "Running");
-        Assert.True(runtime.Ready);
+        // Ready once every watch of the controller has listed, which may be just after the first reconcile wrote Running.
+        await Eventually.TrueAsync(() => runtime.Ready, "ready");
 
         faulty!.WatchFault = resource => resource == KubeResource.Deployments ? new InvalidOperationException("a bug in the watch") : null;
         _h.Api.BreakWatches();   // the watches reconnect; the Deployments one now throws what its loop does not handle
