@@ -54,7 +54,8 @@ public static class SessionEndpoints
     private static async Task<NoContent> RevokeAsync(
         string id, ICurrentUser user, ICurrentClient client, ISessionStore sessions, TimeProvider clock, CancellationToken ct)
     {
-        if (!SessionIds.LooksLikeHandle(id) || !await sessions.RevokeAsync(user.Id, client.Id, id, clock.GetUtcNow(), ct))
+        if (!SessionIds.LooksLikeHandle(id)) throw new NotFoundException("session", "(not a session id)");
+        if (!await sessions.RevokeAsync(user.Id, client.Id, id, clock.GetUtcNow(), ct))
             throw new NotFoundException("session", id);   // unknown, ended or another user's: all look the same
         return TypedResults.NoContent();
     }
