@@ -23,9 +23,14 @@ public sealed record SessionDevice(string? UserAgent, string? Ip)
 
     public static readonly SessionDevice Unknown = new(null, null);
 
-    public static SessionDevice From(string? userAgent, string? ip) => new(
-        string.IsNullOrWhiteSpace(userAgent) ? null : new string(userAgent.Where(c => !char.IsControl(c)).Take(MaxUserAgentLength).ToArray()),
-        string.IsNullOrEmpty(ip) ? null : ip);
+    public static SessionDevice From(string? userAgent, string? ip) => new(Shorten(userAgent), string.IsNullOrWhiteSpace(ip) ? null : ip);
+
+    private static string? Shorten(string? userAgent)
+    {
+        if (string.IsNullOrWhiteSpace(userAgent)) return null;
+        var kept = userAgent.Where(c => !char.IsControl(c)).Take(MaxUserAgentLength).ToArray();
+        return new string(kept, 0, kept.Length > 0 && char.IsHighSurrogate(kept[^1]) ? kept.Length - 1 : kept.Length);   // never half a character
+    }
 }
 
 /// <summary>A session as its owner sees it in a list: the public handle, never the cookie's secret.</summary>
