@@ -1,7 +1,6 @@
 using CleanScheduler.Application.Common;
 using CleanScheduler.Domain.Common;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace CleanScheduler.Infrastructure.Sessions;
 
@@ -88,10 +87,9 @@ public sealed class PostgresSessionStore(NpgsqlDataSource dataSource, SessionIdl
     {
         var command = dataSource.CreateCommand(sql);
         foreach (var (name, value) in parameters)
-            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter(name, value));
+            command.Parameters.Add(new NpgsqlParameter(name, value));
         return command;
     }
 
-    private static NpgsqlParameter Client(ClientId? client) =>
-        new("client", NpgsqlDbType.Uuid) { Value = (object?)client?.Value ?? DBNull.Value };
+    private static object Client(ClientId? client) => (object?)client?.Value ?? DBNull.Value;
 }
