@@ -98,12 +98,12 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, SessionIdleT
 
     private async Task<List<(string Handle, Session Session)>> LiveAsync(UserId user, ClientId? client, DateTimeOffset now)
     {
-        var handles = await Db.SortedSetRangeByScoreAsync(UserKey(user), Ms(now), double.PositiveInfinity, Exclude.Start);
-        var live = new List<(string, Session)>();
-        foreach (var handle in handles.Select(h => (string)h!))
-            if (await ReadAsync(handle) is { } session && session.UserId == user && session.Client == client && IsLive(session, now))
-                live.Add((handle, session));
-        return live;
+        var handles = (await Db.SortedSetRangeByScoreAsync(UserKey(user), Ms(now), double.PositiveInfinity, Exclude.Start)).Select(h => (string)h!).ToList();
+        var sessions = await Task.WhenAll(handles.Select(ReadAsync));   // pipelined: one round trip for all
+        return handles.Zip(sessions)
+            .Where(s => s.Second is { } session && session.UserId == user && session.Client == client && IsLive(session, now))
+            .Select(s => (s.First, s.Second!))
+            .ToList();
     }
 
     /// <summary>The stored session (with an empty <see cref="Session.Id"/>: the store does not know it), or null.</summary>
