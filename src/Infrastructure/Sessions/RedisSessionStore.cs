@@ -9,7 +9,8 @@ namespace CleanScheduler.Infrastructure.Sessions;
 /// SESSION_BACKEND=redis: one hash per session under <c>session:{handle}</c> (the handle is the id's SHA-256; the secret
 /// is never stored) whose TTL is its end (idle timeout or absolute expiry, whichever is first), so Redis itself drops
 /// ended sessions. Two sorted sets scored by that end index them: <c>user-sessions:{user}</c> for the owner's list and
-/// <c>sessions-by-end</c> (members <c>{user}:{handle}</c>) for the cleanup, which also trims the per-user sets.
+/// <c>sessions-by-end</c> (members <c>{user}:{handle}</c>) for the cleanup, which removes ended entries from both (an
+/// emptied set is gone). Commands are those of Redis 6.
 /// </summary>
 public sealed class RedisSessionStore(IConnectionMultiplexer redis, SessionIdleTimeout idle, string keyPrefix = RedisSessionStore.DefaultKeyPrefix)
     : ISessionStore
@@ -31,8 +32,6 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, SessionIdleT
             new("agent", session.Device.UserAgent ?? ""), new("ip", session.Device.Ip ?? "")]);
         _ = transaction.KeyExpireAsync(SessionKey(session.Handle), end - now);
         _ = transaction.SortedSetAddAsync(UserKey(user), session.Handle, Ms(end));
-        _ = transaction.KeyExpireAsync(UserKey(user), session.ExpiresAt - now, ExpireWhen.HasNoExpiry);   // the index lives as long as its longest session
-        _ = transaction.KeyExpireAsync(UserKey(user), session.ExpiresAt - now, ExpireWhen.GreaterThanCurrentExpiry);
         _ = transaction.SortedSetAddAsync(ByEnd, $"{user.Value}:{session.Handle}", Ms(end));
         await transaction.ExecuteAsync();
         return session;
