@@ -1,6 +1,7 @@
 using CleanScheduler.Application.Common;
 using CleanScheduler.Domain.Users;
 using CleanScheduler.WebApi.Configuration;
+using CleanScheduler.WebApi.Endpoints;
 using CleanScheduler.WebApi.Errors;
 
 namespace CleanScheduler.WebApi.Auth;
@@ -31,7 +32,7 @@ public static class AuthEndpoints
 
         var user = await devUsers.ResolveAsync(email, http.RequestServices, http.RequestAborted);
         await EndSessionAsync(http, settings, sessions);   // a new id at every sign-in
-        var session = await sessions.CreateAsync(user.Id, user.Email, clock.GetUtcNow(), settings.SessionDuration, http.RequestAborted, client.Id);
+        var session = await sessions.CreateAsync(user.Id, user.Email, clock.GetUtcNow(), settings.SessionDuration, http.RequestAborted, client.Id, SessionEndpoints.DeviceOf(http));
         http.Response.Cookies.Append(settings.SessionCookieName, session.Id, CookieOptions(settings, session.ExpiresAt));
         return Results.Redirect(IsLocalPath(returnTo) ? returnTo! : "/");
     }

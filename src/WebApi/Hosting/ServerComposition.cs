@@ -37,7 +37,8 @@ public static class ServerComposition
         services.AddSingleton(settings);
         services.AddSingleton(new Application.Features.Deployments.DeploymentOptions(settings.DeploymentDomain, settings.KubernetesNamespace));
         services.AddApplication();
-        services.AddInfrastructure(settings.ConnectionString, settings.SessionBackend, SecretsKey(settings));
+        services.AddInfrastructure(settings.ConnectionString,
+            new SessionStorage(settings.SessionBackend, settings.SessionIdleTimeout, settings.Redis), SecretsKey(settings));
         services.AddDeploymentManifests(new Kubernetes.RenderOptions(settings.ClusterSecretStore, settings.DisableNetworkPolicies));
         services.AddHostedService<SessionCleanupService>();
         if (settings.Kubernetes is { } cluster)
@@ -119,6 +120,7 @@ public static class ServerComposition
         app.MapHealthEndpoints();
         app.MapAuthEndpoints();
         app.MapMeEndpoints();
+        app.MapSessionEndpoints();
         app.MapOrganizationEndpoints();
         app.MapTeamEndpoints();
         app.MapPlanEndpoints();
