@@ -31,6 +31,7 @@ public static class DependencyInjection
         services.AddScoped<IAccessReader, AccessReader>();
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<IClientDirectory, ClientDirectory>();
+        services.AddSingleton<Application.Features.Tokens.IApiTokenStore, Tokens.PostgresApiTokenStore>();
         if (sessions == SessionBackend.Postgres) services.AddSingleton<ISessionStore, PostgresSessionStore>();
         else services.AddSingleton<ISessionStore, InMemorySessionStore>();
         return services;
