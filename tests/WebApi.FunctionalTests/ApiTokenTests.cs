@@ -12,20 +12,35 @@ using static CleanScheduler.WebApi.FunctionalTests.Api;
 
 namespace CleanScheduler.WebApi.FunctionalTests;
 
+/// <summary>The server outside DEV_MODE (as <see cref="ProductionAuthFactory"/>), with a platform admin.</summary>
+public sealed class TokenFactory : ApiFactory
+{
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["DEV_MODE"] = "false",
+        ["BASE_URL"] = "https://app.example.com",
+        ["GOOGLE_CLIENT_ID"] = "client.apps.googleusercontent.com",
+        ["GOOGLE_CLIENT_SECRET"] = "secret",
+        ["GOOGLE_REDIRECT_URL"] = "https://app.example.com/oauth2/callback",
+        ["SESSION_BACKEND"] = "postgres",
+        ["SESSION_COOKIE_NAME"] = "cs_session",
+        ["PLATFORM_ADMINS"] = PlatformAdmin,
+        ["LOG_LEVEL"] = "warning",
+    };
+}
+
 /// <summary>
 /// Personal API tokens outside DEV_MODE: made from a browser session, used as <c>Authorization: Bearer cs_...</c> on
 /// the API, never more than their user holds, refused once revoked or expired.
 /// </summary>
-public sealed class ApiTokenTests(ProductionAuthFactory factory) : IClassFixture<ProductionAuthFactory>
+public sealed class ApiTokenTests(TokenFactory factory) : IClassFixture<TokenFactory>
 {
-    private const string OwnOrigin = "https://app.example.com";
-
-    /// <summary>A browser signed in as a new user (session cookie, no Origin header).</summary>
-    private async Task<Api> BrowserAsync(string who = "owner")
+    /// <summary>A browser signed in as a new user, or as <paramref name="email"/> (session cookie, no Origin header).</summary>
+    private async Task<Api> BrowserAsync(string who = "owner", string? email = null)
     {
         await using var scope = factory.Services.CreateAsyncScope();
         var user = await scope.ServiceProvider.GetRequiredService<UserProvisioner>()
-            .EnsureAsync(EmailAddress.From(ApiFactory.NewEmail(who)), CancellationToken.None);
+            .EnsureAsync(EmailAddress.From(email ?? ApiFactory.NewEmail(who)), CancellationToken.None);
         var session = await scope.ServiceProvider.GetRequiredService<ISessionStore>()
             .CreateAsync(user.Id, user.Email, DateTimeOffset.UtcNow, TimeSpan.FromHours(1), CancellationToken.None);
         var client = factory.Anonymous().Http;
@@ -291,6 +306,35 @@ public sealed class ApiTokenTests(ProductionAuthFactory factory) : IClassFixture
         await ValidationProblemAsync(browser.PostAsync("/api/tokens", TokenBody(scope: "admin")), "scope");
         await ProblemAsync(browser.SendRawAsync(HttpMethod.Post, "/api/tokens", "{\"name\":\"x\",\"scope\":\"read\",\"expiresAt\":\"tomorrow\"}"), HttpStatusCode.BadRequest);
         Assert.Empty((await browser.ExpectAsync(browser.GetAsync("/api/tokens"), HttpStatusCode.OK)).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task A_token_is_valid_only_on_the_host_it_was_made_on()
+    {
+        var admin = await BrowserAsync(email: ApiFactory.PlatformAdmin);
+        var host = $"p{Guid.NewGuid():N}"[..12] + ".partner.test";
+        await admin.ExpectAsync(admin.PostAsync("/api/clients", new { name = "Partner", domains = new[] { host },
+            branding = new { displayName = "Partner Cloud", primaryColor = "#112233" } }), HttpStatusCode.Created);
+        var secret = await SecretAsync(await BrowserAsync());
+        var onPlatform = Bearer(secret);
+        var onPartner = Bearer(secret);
+        onPartner.Http.DefaultRequestHeaders.Host = host;
+
+        await onPlatform.ExpectAsync(onPlatform.GetAsync("/api/me"), HttpStatusCode.OK);
+        await ProblemAsync(onPartner.GetAsync("/api/me"), HttpStatusCode.Unauthorized, "auth.invalid_token");
+    }
+
+    [Fact]
+    public async Task An_organization_limited_token_carries_no_platform_admin_rights()
+    {
+        var admin = await BrowserAsync(email: ApiFactory.PlatformAdmin);
+        var (orgId, _) = await admin.CreateOrgAsync();
+        var limited = Bearer(await SecretAsync(admin, "write", orgId));
+        var unlimited = Bearer(await SecretAsync(admin, "read"));
+
+        await unlimited.ExpectAsync(unlimited.GetAsync("/api/clients"), HttpStatusCode.OK);
+        await ProblemAsync(limited.GetAsync("/api/clients"), HttpStatusCode.Forbidden, "platform.admin_required");
+        await ProblemAsync(limited.PutAsync($"/api/orgs/{orgId}/plan", new { plan = "business" }), HttpStatusCode.Forbidden, "platform.admin_required");
     }
 
     [Fact]

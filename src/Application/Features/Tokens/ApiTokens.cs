@@ -81,7 +81,7 @@ public static class ApiTokenSecrets
     /// <summary>Cheap shape check before any lookup.</summary>
     public static bool LooksValid(string? secret) =>
         secret is { Length: SecretLength } && secret.StartsWith(Marker, StringComparison.Ordinal)
-        && secret.AsSpan(Marker.Length).ContainsAnyExcept(UrlSafe) is false;
+        && !secret.AsSpan(Marker.Length).ContainsAnyExcept(UrlSafe);
 
     private static readonly System.Buffers.SearchValues<char> UrlSafe =
         System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
