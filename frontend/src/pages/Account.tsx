@@ -235,7 +235,7 @@ function TokenCreated({ token, onDone }: { token: CreatedToken; onDone: () => vo
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
-  useEffect(() => { ref.current?.showModal?.(); }, []);
+  useEffect(() => { if (ref.current && !ref.current.open) ref.current.showModal?.(); }, []);
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(token.token);
