@@ -100,6 +100,17 @@ public sealed class ApiTokenTests(TokenFactory factory) : IClassFixture<TokenFac
     }
 
     [Fact]
+    public async Task The_answer_that_carries_the_secret_is_not_cached()
+    {
+        var browser = await BrowserAsync();
+
+        using var response = await browser.PostAsync("/api/tokens", TokenBody());
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.True(response.Headers.CacheControl?.NoStore, response.Headers.CacheControl?.ToString());
+    }
+
+    [Fact]
     public async Task Only_the_hash_of_the_secret_is_stored()
     {
         var browser = await BrowserAsync();
