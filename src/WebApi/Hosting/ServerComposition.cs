@@ -54,7 +54,7 @@ public static class ServerComposition
         services.AddScoped<ICurrentClient>(sp => sp.GetRequiredService<RequestClient>());
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
-        services.AddAuthorization();
+        services.AddBearerTokenAuthorization();
         services.AddSingleton(LogStreamLimits.Default);
         services.AddRateLimiter(options =>
         {
@@ -127,6 +127,7 @@ public static class ServerComposition
         app.MapClientEndpoints();
         app.MapTemplateEndpoints();
         app.MapDeploymentEndpoints();
+        app.MapTokenEndpoints();
         if (settings.ReactUiDirectory is { } ui) app.MapWebUiFallback(ui);
 
         var database = new NpgsqlConnectionStringBuilder(settings.ConnectionString);
