@@ -41,6 +41,16 @@ require_kubectl() {   # kubectl renders the Kustomize base in the tests (Debian'
   command -v kubectl >/dev/null || apt_install kubernetes-client
 }
 
+require_aot_toolchain() {   # the operator ships as Native AOT: the ILCompiler links with clang (and zlib)
+  command -v clang >/dev/null && dpkg -s zlib1g-dev >/dev/null 2>&1 || apt_install clang zlib1g-dev
+}
+
+publish_operator() {   # publish_operator DIR : the operator as the image runs it, a Native AOT executable DIR/CleanScheduler.Operator
+  require_aot_toolchain
+  local rid; case $(uname -m) in aarch64|arm64) rid=linux-arm64 ;; *) rid=linux-x64 ;; esac
+  dotnet publish src/Operator/CleanScheduler.Operator.csproj -c Release -r "$rid" -o "$1" -v quiet -nologo -clp:ErrorsOnly
+}
+
 require_postgres() {
   pg_bindir >/dev/null || apt_install postgresql
   command -v psql >/dev/null || apt_install postgresql-client

@@ -36,6 +36,10 @@ log "building"
 web_ui_built=1
 build_web_ui || web_ui_built=""   # type check, production build, initial-route size budget
 dotnet build CleanScheduler.sln -c Release -v quiet -nologo -clp:ErrorsOnly
+log "publishing the operator as it ships (Native AOT)"
+operator_published=1
+publish_operator "$work/operator" || operator_published=""
+[[ -n $operator_published ]] && export CLEANSCHEDULER_TEST_OPERATOR="$work/operator/CleanScheduler.Operator"
 
 passed=0 failed=0 broken=()
 count() {   # count NAME : adds the counters of NAME.trx, or counts the runner as broken when it left none
@@ -84,6 +88,7 @@ else
   log "screenshots of the main screens: artifacts/e2e/screenshots/"
 fi
 
+[[ -n $operator_published ]] || { broken+=("operator Native AOT publish"); failed=$((failed + 1)); }
 ((${#broken[@]} == 0)) || log "runner(s) that produced no results: ${broken[*]}"
 summary="$passed passed, $failed failed"
 echo "$summary"

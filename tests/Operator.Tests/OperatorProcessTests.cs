@@ -9,17 +9,11 @@ namespace CleanScheduler.Operator.Tests;
 /// <summary>The built operator binary: flags, probes, metrics, a kubeconfig, the render command and start-up errors.</summary>
 public sealed class OperatorProcessTests
 {
-    private static string OperatorDll()
-    {
-        var sep = Path.DirectorySeparatorChar;
-        var dll = Path.Combine(AppContext.BaseDirectory.Replace($"{sep}tests{sep}Operator.Tests{sep}", $"{sep}src{sep}Operator{sep}"), "CleanScheduler.Operator.dll");
-        Assert.True(File.Exists(dll), $"operator not built at {dll}");
-        return dll;
-    }
-
     private static Process Start(IDictionary<string, string> environment, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet", [OperatorDll(), .. args]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        var info = OperatorBinary.StartInfo(args);
+        info.RedirectStandardError = true;
+        info.RedirectStandardOutput = true;
         foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("KUBE", StringComparison.Ordinal) || OperatorSettings.Names.Contains(k)).ToList())
             info.Environment.Remove(key);
         info.Environment["HOME"] = Path.GetTempPath(); // no ~/.kube/config of the machine
@@ -78,12 +72,20 @@ public sealed class OperatorProcessTests
         using var process = Start(new Dictionary<string, string> { ["KUBECONFIG"] = kubeconfig, ["LEADER_ELECTION_NAMESPACE"] = OperatorHarness.Namespace },
             "--health-probe-bind-address", $"127.0.0.1:{probe}", "--deployment-domain", "apps.test");
         _ = process.StandardOutput.ReadToEndAsync();
-        _ = process.StandardError.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
         try
         {
             using var client = KubeClient.For(h.Api.Address, token: token);
             await client.CreateAsync(KubeResource.UserDeployments, OperatorHarness.UserDeployment("via-exec-plugin"));
-            await Eventually.WaitAsync(() => OperatorHarness.Phase(h.Resource("via-exec-plugin")) == "Running" ? "" : null, "Running", TimeSpan.FromSeconds(60));
+            try
+            {
+                await Eventually.WaitAsync(() => OperatorHarness.Phase(h.Resource("via-exec-plugin")) == "Running" ? "" : null, "Running", TimeSpan.FromSeconds(60));
+            }
+            catch (TimeoutException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"not Running; the operator wrote: {await errors}");
+            }
             Assert.NotNull(h.Api.Get("coordination.k8s.io/v1", "leases", OperatorHarness.Namespace, "cleanscheduler-operator-leader"));
             Assert.True(Kubeconfig.PluginRuns(kubeconfig) > 0, "the credential plugin never ran");
         }

@@ -12,11 +12,10 @@ internal sealed class OperatorProcess(Process process) : IDisposable
 {
     public static OperatorProcess Start(string kubeconfig)
     {
-        var sep = Path.DirectorySeparatorChar;
-        var dll = Path.Combine(AppContext.BaseDirectory.Replace($"{sep}tests{sep}WebApi.FunctionalTests{sep}", $"{sep}src{sep}Operator{sep}"), "CleanScheduler.Operator.dll");
-        Assert.True(File.Exists(dll), $"operator not built at {dll}");
-        var info = new ProcessStartInfo("dotnet", [dll, "--health-probe-bind-address", $"127.0.0.1:{Loopback.FreePort()}", "--leader-elect=false",
-            "--deployment-domain", "apps.test", "--resync-period", "1h"]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        var info = OperatorBinary.StartInfo("--health-probe-bind-address", $"127.0.0.1:{Loopback.FreePort()}", "--leader-elect=false",
+            "--deployment-domain", "apps.test", "--resync-period", "1h");
+        info.RedirectStandardError = true;
+        info.RedirectStandardOutput = true;
         foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("KUBE", StringComparison.Ordinal) || k == "WATCH_NAMESPACE").ToList()) info.Environment.Remove(key);
         info.Environment["KUBECONFIG"] = kubeconfig;
         info.Environment["HOME"] = Path.GetTempPath();
