@@ -37,7 +37,8 @@ public static class ServerComposition
         services.AddSingleton(settings);
         services.AddSingleton(new Application.Features.Deployments.DeploymentOptions(settings.DeploymentDomain, settings.KubernetesNamespace));
         services.AddApplication();
-        services.AddInfrastructure(settings.ConnectionString, settings.SessionBackend, SecretsKey(settings));
+        var secretsKey = SecretsKey(settings);
+        services.AddInfrastructure(settings.ConnectionString, settings.SessionBackend, secretsKey);
         services.AddDeploymentManifests(new Kubernetes.RenderOptions(settings.ClusterSecretStore, settings.DisableNetworkPolicies));
         services.AddHostedService<SessionCleanupService>();
         if (settings.Kubernetes is { } cluster)
@@ -53,6 +54,7 @@ public static class ServerComposition
         services.AddScoped<ICurrentClient>(sp => sp.GetRequiredService<RequestClient>());
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
+        if (settings.GoogleRedirectUrl is not null) services.AddAuthentication().AddOidcSignIn(settings, secretsKey);   // outside DEV_MODE
         services.AddAuthorization();
         services.AddSingleton(LogStreamLimits.Default);
         services.AddRateLimiter(options =>
