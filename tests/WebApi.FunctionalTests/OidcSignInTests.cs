@@ -245,3 +245,31 @@ public sealed class UnreachableProviderTests(UnreachableProviderFactory factory)
         Assert.False(login.Headers.Contains("Set-Cookie"));
     }
 }
+
+public sealed class StateProtectorTests
+{
+    private static readonly byte[] Key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+
+    [Fact]
+    public void State_protected_by_one_replica_is_read_by_another_with_the_same_key()
+    {
+        var state = "correlation=abc;returnTo=/orgs"u8.ToArray();
+
+        var protectedState = new Auth.StateProtector(Key, "sign-in").CreateProtector("oidc").Protect(state);
+
+        Assert.Equal(state, new Auth.StateProtector(Key, "sign-in").CreateProtector("oidc").Unprotect(protectedState));
+    }
+
+    [Fact]
+    public void Another_key_another_purpose_or_a_changed_byte_is_refused()
+    {
+        var protectedState = new Auth.StateProtector(Key, "sign-in").Protect([1, 2, 3]);
+        var flipped = protectedState.ToArray();
+        flipped[^1] ^= 1;
+
+        Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => new Auth.StateProtector(new byte[32], "sign-in").Unprotect(protectedState));
+        Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => new Auth.StateProtector(Key, "other").Unprotect(protectedState));
+        Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => new Auth.StateProtector(Key, "sign-in").Unprotect(flipped));
+        Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => new Auth.StateProtector(Key, "sign-in").Unprotect([1, 2]));
+    }
+}
