@@ -204,6 +204,14 @@ public sealed class OidcSignInTests(OidcFactory factory) : IClassFixture<OidcFac
         await ProblemAsync(onPlatform.GetAsync("/api/me"), HttpStatusCode.Unauthorized, "auth.required");
     }
 
+    [Fact]
+    public void Every_refusal_code_is_worded_on_the_sign_in_page()
+    {
+        var page = File.ReadAllText(RepoPaths.Of("frontend", "src", "pages", "SignIn.tsx"));
+
+        Assert.All(Auth.OidcSignIn.Refusals.Where(c => c != "sign_in_failed"), code => Assert.Contains($"  {code}: \"", page));
+    }
+
     private async Task CreateClientAsync(SignInBrowser admin, string host)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/clients")
