@@ -120,3 +120,23 @@ build_web_ui() {   # frontend/dist, rebuilt when a source file is newer than the
 require_chromium() {   # Debian's chromium, driven by playwright-core in the end-to-end tests
   command -v chromium >/dev/null || apt_install chromium
 }
+
+require_redis() {   # Debian's redis-server: the peer of the Redis session store tests
+  command -v redis-server >/dev/null && command -v redis-cli >/dev/null || apt_install redis-server
+}
+
+redis_start() {   # redis_start DIR PORT : a throwaway redis-server on 127.0.0.1:PORT (nothing saved to disk); pid and log in DIR
+  local dir=$1 port=$2 i
+  mkdir -p "$dir"
+  redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$dir" \
+    --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" || die "redis-server did not start (log: $dir/redis.log)"
+  for i in $(seq 50); do
+    redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG && return 0
+    sleep 0.1
+  done
+  tail -n 20 "$dir/redis.log" >&2; die "redis-server did not answer on 127.0.0.1:$port (log: $dir/redis.log)"
+}
+
+redis_stop() {   # redis_stop DIR : stops the server redis_start started there
+  [[ -f $1/redis.pid ]] && kill "$(cat "$1/redis.pid")" 2>/dev/null || true
+}

@@ -11,6 +11,7 @@ trap '[[ -n $summary ]] || echo "0 passed, 1 failed"' EXIT
 
 require_dotnet
 require_postgres
+require_redis
 require_kubectl
 require_pyyaml
 require_node_modules
@@ -23,9 +24,13 @@ rm -rf "$results"; mkdir -p "$results"
 pgdir="$work/pg"
 port=$(free_port)
 PG_FSYNC=off pg_start "$pgdir" "$port"
-trap 'pg_stop "$pgdir"; rm -rf "$work"; [[ -n $summary ]] || echo "0 passed, 1 failed"' EXIT
+trap 'pg_stop "$pgdir"; redis_stop "$work/redis"; rm -rf "$work"; [[ -n $summary ]] || echo "0 passed, 1 failed"' EXIT
 export CLEANSCHEDULER_TEST_PG="Host=127.0.0.1;Port=$port;Username=postgres"
 log "PostgreSQL for tests on 127.0.0.1:$port"
+redis_port=$(free_port $((port + 1)))
+redis_start "$work/redis" "$redis_port"
+export CLEANSCHEDULER_TEST_REDIS="127.0.0.1:$redis_port"
+log "Redis for tests on 127.0.0.1:$redis_port"
 
 log "building"
 web_ui_built=1

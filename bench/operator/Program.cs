@@ -65,10 +65,13 @@ await File.WriteAllTextAsync(kubeconfig, $"""
     contexts: [{"{"} name: bench, context: {"{"} cluster: bench, user: bench {"}"} {"}"}]
     """);
 var metricsPort = FreePort();
-var start = new ProcessStartInfo("dotnet", [operatorDll, "--health-probe-bind-address", "127.0.0.1:0", "--metrics-bind-address", $"127.0.0.1:{metricsPort}", "--leader-elect", "false", "--resync-period", "30s", "--deployment-domain", "apps.bench"])
-{
-    RedirectStandardOutput = true, RedirectStandardError = true,
-};
+// A .dll runs on the dotnet host; anything else is a native executable (the image's Native AOT build).
+string[] operatorArgs = ["--health-probe-bind-address", "127.0.0.1:0", "--metrics-bind-address", $"127.0.0.1:{metricsPort}", "--leader-elect", "false", "--resync-period", "30s", "--deployment-domain", "apps.bench"];
+var start = operatorDll.EndsWith(".dll", StringComparison.Ordinal)
+    ? new ProcessStartInfo("dotnet", [operatorDll, .. operatorArgs])
+    : new ProcessStartInfo(operatorDll, operatorArgs);
+start.RedirectStandardOutput = true;
+start.RedirectStandardError = true;
 start.Environment["KUBECONFIG"] = kubeconfig;
 start.Environment["KUBERNETES_SERVICE_HOST"] = "";
 start.Environment["DOTNET_gcServer"] = "0";

@@ -11,12 +11,16 @@ public enum SessionBackend
 {
     Memory,
     Postgres,
+    Redis,
 }
+
+/// <summary>Where sessions are kept, how long an unused one lives, and (SESSION_BACKEND=redis) the Redis server.</summary>
+public sealed record SessionStorage(SessionBackend Backend, TimeSpan IdleTimeout, StackExchange.Redis.ConfigurationOptions? Redis = null);
 
 public static class DependencyInjection
 {
     /// <summary>PostgreSQL (one data source shared by EF Core, the migrator and the session store) and the session store.</summary>
-    public static IServiceCollection AddInfrastructure(this IServiceCollection services, string connectionString, SessionBackend sessions, byte[] secretsKey)
+    public static IServiceCollection AddInfrastructure(this IServiceCollection services, string connectionString, SessionStorage sessions, byte[] secretsKey)
     {
         services.AddSingleton<ISecretCipher>(new Secrets.AesGcmSecretCipher(secretsKey));
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(WithStatementPreparation(connectionString)).Build());
@@ -31,8 +35,22 @@ public static class DependencyInjection
         services.AddScoped<IAccessReader, AccessReader>();
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<IClientDirectory, ClientDirectory>();
-        if (sessions == SessionBackend.Postgres) services.AddSingleton<ISessionStore, PostgresSessionStore>();
-        else services.AddSingleton<ISessionStore, InMemorySessionStore>();
+        services.AddSingleton(new SessionIdleTimeout(sessions.IdleTimeout));
+        switch (sessions.Backend)
+        {
+            case SessionBackend.Postgres:
+                services.AddSingleton<ISessionStore, PostgresSessionStore>();
+                break;
+            case SessionBackend.Redis:
+                var redis = sessions.Redis ?? throw new ArgumentException("SESSION_BACKEND=redis needs the Redis connection options.", nameof(sessions));
+                services.AddSingleton<StackExchange.Redis.IConnectionMultiplexer>(_ => StackExchange.Redis.ConnectionMultiplexer.Connect(redis));
+                services.AddSingleton<ISessionStore>(sp => new RedisSessionStore(
+                    sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(), sp.GetRequiredService<SessionIdleTimeout>()));
+                break;
+            default:
+                services.AddSingleton<ISessionStore, InMemorySessionStore>();
+                break;
+        }
         return services;
     }
 

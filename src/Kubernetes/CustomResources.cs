@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace CleanScheduler.Kubernetes;
 
@@ -16,24 +17,22 @@ public static class CustomResources
     public const string ApiVersion = KubeResource.SchedulerGroup + "/" + KubeResource.SchedulerVersion;
     public const string Finalizer = KubeResource.SchedulerGroup + "/cleanup";
 
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        IgnoreReadOnlyProperties = true,
-        NumberHandling = JsonNumberHandling.Strict,   // a number as text is the wrong type, as the API server's schema has it
-        Converters = { new Rfc3339Time() },
-    };
+    /// <summary>The resources' JSON options, from the source-generated <see cref="CustomResourceJson"/> (no reflection: the operator ships as a Native AOT binary).</summary>
+    public static JsonSerializerOptions Json => CustomResourceJson.Default.Options;
 
-    public static JsonObject ToJson<T>(T value) => (JsonObject)JsonSerializer.SerializeToNode(value, Json)!;
+    public static JsonObject ToJson<T>(T value) => (JsonObject)JsonSerializer.SerializeToNode(value, TypeInfo<T>())!;
 
     /// <summary>The typed form of a resource's JSON; a field of the wrong JSON type is a <see cref="JsonException"/>.</summary>
-    public static T From<T>(JsonNode? node) => node.Deserialize<T>(Json) ?? throw new JsonException($"{typeof(T).Name} is empty");
+    public static T From<T>(JsonNode? node) => node.Deserialize(TypeInfo<T>()) ?? throw new JsonException($"{typeof(T).Name} is empty");
+
+    private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>?)CustomResourceJson.Default.GetTypeInfo(typeof(T))
+        ?? throw new NotSupportedException($"{typeof(T).Name} is not a [JsonSerializable] type of {nameof(CustomResourceJson)}");
 
     /// <summary>
     /// A time as the API server writes one (<c>metav1.Time</c>: RFC 3339 in UTC, whole seconds, <c>2026-11-30T05:43:24Z</c>);
     /// read in any RFC 3339 form.
     /// </summary>
-    private sealed class Rfc3339Time : JsonConverter<DateTimeOffset>
+    internal sealed class Rfc3339Time : JsonConverter<DateTimeOffset>
     {
         public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
             reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var time) ? time : throw new JsonException("not an RFC 3339 time");
@@ -42,6 +41,28 @@ public static class CustomResources
             writer.WriteStringValue(value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
     }
 }
+
+/// <summary>
+/// The JSON contract of the resources, generated at build time: camelCase (as the CRD schemas), absent rather than null,
+/// only settable properties written, a number as text refused (the API server's schema has it so), times as metav1.Time.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    IgnoreReadOnlyProperties = true,
+    NumberHandling = JsonNumberHandling.Strict,
+    Converters = [typeof(CustomResources.Rfc3339Time)])]
+[JsonSerializable(typeof(ObjectMeta))]
+[JsonSerializable(typeof(ResourcesSpec))]
+[JsonSerializable(typeof(UserDeploymentResource))]
+[JsonSerializable(typeof(UserDeploymentSpec))]
+[JsonSerializable(typeof(UserDeploymentStatus))]
+[JsonSerializable(typeof(AgentTaskResource))]
+[JsonSerializable(typeof(AgentTaskSpec))]
+[JsonSerializable(typeof(AgentTaskStatus))]
+[JsonSerializable(typeof(WorkflowResource))]
+[JsonSerializable(typeof(WorkflowSpec))]
+[JsonSerializable(typeof(WorkflowStatus))]
+public sealed partial class CustomResourceJson : JsonSerializerContext;
 
 public sealed record ObjectMeta(
     string Name,

@@ -29,6 +29,23 @@ public static class KubernetesConfiguration
         return configuration is not null;
     }
 
+    // The deserializer below builds the package's kubeconfig model by reflection: in the operator's Native AOT binary
+    // these types' constructors and properties must survive trimming.
+    private const DynamicallyAccessedMemberTypes Model = DynamicallyAccessedMemberTypes.PublicParameterlessConstructor | DynamicallyAccessedMemberTypes.PublicProperties;
+
+    [DynamicDependency(Model, typeof(K8SConfiguration))]
+    [DynamicDependency(Model, typeof(Cluster))]
+    [DynamicDependency(Model, typeof(ClusterEndpoint))]
+    [DynamicDependency(Model, typeof(Context))]
+    [DynamicDependency(Model, typeof(ContextDetails))]
+    [DynamicDependency(Model, typeof(User))]
+    [DynamicDependency(Model, typeof(UserCredentials))]
+    [DynamicDependency(Model, typeof(AuthProvider))]
+    [DynamicDependency(Model, typeof(ExternalExecution))]
+    [DynamicDependency(Model, typeof(NamedExtension))]
+    [DynamicDependency(Model, typeof(List<>))]
+    [DynamicDependency(Model, typeof(Dictionary<,>))]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "The model types are kept above; they are plain classes with string, list and dictionary properties.")]
     private static KubernetesClientConfiguration Discover(Func<string, string?> environment)
     {
         if (environment("KUBERNETES_SERVICE_HOST") is { Length: > 0 }) return KubernetesClientConfiguration.InClusterConfig();
@@ -39,10 +56,9 @@ public static class KubernetesConfiguration
             throw new KubeConfigException($"no Kubernetes configuration: KUBERNETES_SERVICE_HOST is not set and the kubeconfig '{path}' does not exist (set KUBECONFIG)");
         // The package's own model of the file, read by a plain deserializer: its BuildConfigFromConfigFile reads it with
         // KubernetesYaml, which maps every model type of the package first (about 17 MB of RSS and 5 MB of heap, for good).
-        var kubeconfig = Yaml.Deserialize<K8SConfiguration>(File.ReadAllText(path)) ?? throw new KubeConfigException($"the kubeconfig '{path}' is empty");
+        var kubeconfig = new YamlDotNet.Serialization.DeserializerBuilder().IgnoreUnmatchedProperties().Build().Deserialize<K8SConfiguration>(File.ReadAllText(path)) ?? throw new KubeConfigException($"the kubeconfig '{path}' is empty");
         kubeconfig.FileName = Path.GetFullPath(path);   // relative certificate and key paths are relative to the file
         return KubernetesClientConfiguration.BuildConfigFromConfigObject(kubeconfig);
     }
 
-    private static readonly YamlDotNet.Serialization.IDeserializer Yaml = new YamlDotNet.Serialization.DeserializerBuilder().IgnoreUnmatchedProperties().Build();
 }

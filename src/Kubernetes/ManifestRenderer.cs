@@ -279,7 +279,7 @@ public static partial class ManifestRenderer
     {
         var data = new JsonArray();
         foreach (var name in names)
-            data.Add(new JsonObject
+            data.Add((JsonNode)new JsonObject
             {
                 ["secretKey"] = name,
                 ["remoteRef"] = new JsonObject { ["key"] = $"users/{input.OwnerUserId}/deployments/{input.Name}", ["property"] = name },
@@ -586,11 +586,20 @@ public static partial class ManifestRenderer
         return $"{index}-{(safe.Length > 200 ? safe[..200] : safe)}";
     }
 
+    /// <summary>A string map as JSON text, written as JsonSerializer writes one with its default options (no reflection).</summary>
+    private static string JsonText(IDictionary<string, string>? map)
+    {
+        if (map is null) return "null";
+        var json = new JsonObject();
+        foreach (var (key, value) in map) json[key] = value;
+        return json.ToJsonString();
+    }
+
     /// <summary>Changes when the files or the values change, so that the pods roll even though the image did not.</summary>
     private static string ConfigHash(RenderInput input, V1ConfigMap? config)
     {
         var text = new StringBuilder();
-        if (config is not null) text.Append(JsonSerializer.Serialize(config.Data));   // the data as JSON, keys in file order
+        if (config is not null) text.Append(JsonText(config.Data));   // the data as JSON, keys in file order
         foreach (var (name, value) in input.Values.OrderBy(kv => kv.Key, StringComparer.Ordinal)) text.Append('\n').Append(name).Append('=').Append(value);
         foreach (var name in input.Secrets.Keys.Order(StringComparer.Ordinal))
             text.Append('\n').Append(name).Append("#=").Append(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(input.Secrets[name] ?? ""))));

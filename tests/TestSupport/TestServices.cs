@@ -33,7 +33,7 @@ public sealed class TestServices : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddApplication();
-        services.AddInfrastructure(connectionString, SessionBackend.Postgres, SecretsKey);
+        services.AddInfrastructure(connectionString, new SessionStorage(SessionBackend.Postgres, TimeSpan.FromHours(2)), SecretsKey);
         services.AddDeploymentManifests(new CleanScheduler.Kubernetes.RenderOptions());
         services.AddScoped<TestCurrentUser>();
         services.AddScoped<ICurrentClient, PlatformClient>();

@@ -12,7 +12,7 @@ public static class RouteCatalog
     public sealed record Route(string Method, string Pattern, bool HasBody, bool Anonymous = false)
     {
 
-        /// <summary>Routes that name a tenant's resource (as opposed to platform resources such as plans and clients).</summary>
+        /// <summary>Routes that name a tenant's resource (as opposed to platform resources such as plans and clients, and the caller's own sessions).</summary>
         public bool IsTenantResource => Pattern.Contains('{') && !PlatformPrefixes.Any(p => Pattern.StartsWith(p, StringComparison.Ordinal));
         public override string ToString() => $"{Method} {Pattern}";
 
@@ -45,7 +45,7 @@ public static class RouteCatalog
         };
     }
 
-    private static readonly string[] PlatformPrefixes = ["/api/plans", "/api/clients"];
+    private static readonly string[] PlatformPrefixes = ["/api/plans", "/api/clients", "/api/sessions"];
 
     public static IReadOnlyList<Route> ApiRoutes(IServiceProvider services) => services.GetRequiredService<EndpointDataSource>().Endpoints
         .OfType<RouteEndpoint>()

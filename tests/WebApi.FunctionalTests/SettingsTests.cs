@@ -42,8 +42,8 @@ public sealed class SettingsTests
         Assert.Empty(errors);
         Assert.Equal(("http://+:8081", "http://localhost:8081/", "sandbox-%s", "session_id"),
             (settings!.ServerAddr.ToUrl(), settings.BaseUrl.ToString(), settings.KubernetesNamespace, settings.SessionCookieName));
-        Assert.Equal((TimeSpan.FromHours(24), TimeSpan.FromHours(1), TimeSpan.FromSeconds(30)),
-            (settings.SessionDuration, settings.SessionCleanupInterval, settings.KubernetesReconcileInterval));
+        Assert.Equal((TimeSpan.FromHours(24), TimeSpan.FromHours(2), TimeSpan.FromHours(1), TimeSpan.FromSeconds(30)),
+            (settings.SessionDuration, settings.SessionIdleTimeout, settings.SessionCleanupInterval, settings.KubernetesReconcileInterval));
         Assert.Equal((SessionBackend.Memory, "database", "secret", false), (settings.SessionBackend, settings.SecretsBackend, settings.VaultMountPath, settings.CookieSecure));
         Assert.Contains("Host=db", settings.ConnectionString);
     }
@@ -93,7 +93,7 @@ public sealed class SettingsTests
     [InlineData("SESSION_DURATION", "-5m")]
     [InlineData("SESSION_DURATION", "0s")]
     [InlineData("SESSION_BACKEND", "etcd")]
-    [InlineData("SESSION_BACKEND", "redis")]
+    [InlineData("SESSION_IDLE_TIMEOUT", "0s")]
     [InlineData("SECRETS_ENCRYPTION_KEY", "c2hvcnQ=")]
     [InlineData("KUBERNETES_NAMESPACE", "sandbox")]
     [InlineData("KUBERNETES_NAMESPACE", "%s-%s")]
@@ -110,6 +110,27 @@ public sealed class SettingsTests
 
         Assert.StartsWith(variable, error, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error);
+    }
+
+    [Theory]
+    [InlineData(null, "REDIS_ADDR is required")]
+    [InlineData("cache", "REDIS_ADDR must be host:port")]
+    [InlineData("redis://:hunter2@cache:6379/two", "REDIS_ADDR has '/two' as its database")]
+    public void Redis_sessions_need_a_redis_address(string? address, string expected)
+    {
+        var error = OnlyError(("SESSION_BACKEND", "redis"), ("REDIS_ADDR", address));
+
+        Assert.StartsWith(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Redis_sessions_read_the_redis_url()
+    {
+        var settings = Load(("SESSION_BACKEND", "REDIS"), ("REDIS_ADDR", "rediss://app:pw@cache.example.com:6380/3")).Settings!;
+
+        Assert.Equal((SessionBackend.Redis, "app", "pw", 3, true),
+            (settings.SessionBackend, settings.Redis!.User, settings.Redis.Password, settings.Redis.DefaultDatabase, settings.Redis.Ssl));
     }
 
     [Theory]

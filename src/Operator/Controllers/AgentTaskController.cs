@@ -148,16 +148,16 @@ public sealed partial class AgentTaskController(IKubernetesClient client, Contro
             [TaskUidLabel] = uid,
         };
         var env = new JsonArray();
-        foreach (var variable in spec.Env ?? []) env.Add(new JsonObject { ["name"] = variable.Name, ["value"] = variable.Value ?? "" });
+        foreach (var variable in spec.Env ?? []) env.Add((JsonNode)new JsonObject { ["name"] = variable.Name, ["value"] = variable.Value ?? "" });
         if (spec.Input is { Count: > 0 } input)
         {
-            env.Add(new JsonObject { ["name"] = "TASK_INPUT", ["value"] = JsonSerializer.Serialize(input.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary()) });
+            env.Add((JsonNode)new JsonObject { ["name"] = "TASK_INPUT", ["value"] = new JsonObject(input.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))).ToJsonString() });
             foreach (var (name, value) in input.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                env.Add(new JsonObject { ["name"] = "INPUT_" + EnvSafe().Replace(name.ToUpperInvariant(), "_"), ["value"] = value });
+                env.Add((JsonNode)new JsonObject { ["name"] = "INPUT_" + EnvSafe().Replace(name.ToUpperInvariant(), "_"), ["value"] = value });
         }
         foreach (var reference in spec.SecretRefs ?? [])
             foreach (var secretKey in reference.Keys)
-                env.Add(new JsonObject
+                env.Add((JsonNode)new JsonObject
                 {
                     ["name"] = secretKey,
                     ["valueFrom"] = new JsonObject { ["secretKeyRef"] = new JsonObject { ["name"] = reference.Name, ["key"] = secretKey } },

@@ -37,7 +37,14 @@ public sealed class ObjectCache
     public JsonObject? Remove(string key) => _entries.TryRemove(key, out var entry) ? Parse(entry) : null;
 
     private static Entry Compact(JsonObject item) =>
-        new(long.TryParse((string?)item["metadata"]?["resourceVersion"], out var version) ? version : 0, JsonSerializer.SerializeToUtf8Bytes(item));
+        new(long.TryParse((string?)item["metadata"]?["resourceVersion"], out var version) ? version : 0, Utf8(item));
+
+    private static byte[] Utf8(JsonObject item)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer)) item.WriteTo(writer);
+        return buffer.WrittenSpan.ToArray();
+    }
 
     private static JsonObject Parse(Entry entry) => (JsonObject)JsonNode.Parse(entry.Json)!;
 }

@@ -2,6 +2,7 @@ using CleanScheduler.Application.Common;
 using CleanScheduler.Application.Features.Users;
 using CleanScheduler.Domain.Users;
 using CleanScheduler.WebApi.Configuration;
+using CleanScheduler.WebApi.Endpoints;
 using CleanScheduler.WebApi.Errors;
 
 namespace CleanScheduler.WebApi.Auth;
@@ -40,7 +41,7 @@ public static class AuthEndpoints
         var sessions = services.GetRequiredService<ISessionStore>();
         await EndSessionAsync(http, settings, sessions);
         var session = await sessions.CreateAsync(user.Id, user.Email, services.GetRequiredService<TimeProvider>().GetUtcNow(), settings.SessionDuration,
-            http.RequestAborted, services.GetRequiredService<ICurrentClient>().Id);
+            http.RequestAborted, services.GetRequiredService<ICurrentClient>().Id, SessionEndpoints.DeviceOf(http));
         http.Response.Cookies.Append(settings.SessionCookieName, session.Id, CookieOptions(settings, session.ExpiresAt));
     }
 

@@ -29,6 +29,9 @@ public sealed class SessionAuthenticationHandler(
 {
     public const string SchemeName = "Session";
     public const string DevUserHeader = "X-Dev-User";
+
+    /// <summary>On a request signed in by a session cookie: the session's public handle. Absent otherwise (DEV_MODE users, tokens).</summary>
+    public const string SessionClaim = "cleanscheduler:session";
     private const string InvalidDevUserKey = "cleanscheduler.invalid-dev-user";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -46,7 +49,7 @@ public sealed class SessionAuthenticationHandler(
         var cookie = Request.Cookies[settings.SessionCookieName];
         if (SessionIds.LooksValid(cookie) && await sessions.GetAsync(cookie!, clock.GetUtcNow(), Context.RequestAborted) is { } session
             && session.Client == client.Id)   // a session is valid only on the client (host) it was made for
-            return Success(new UserRef(session.UserId, session.Email));
+            return Success(new UserRef(session.UserId, session.Email), new Claim(SessionClaim, session.Handle));
 
         if (settings.DevMode)
             return Success(await devUsers.ResolveAsync(EmailAddress.From(ServerSettings.DevUserEmail), Context.RequestServices, Context.RequestAborted));
@@ -68,10 +71,10 @@ public sealed class SessionAuthenticationHandler(
         Problems.WriteAsync(Context, Problems.Coded(StatusCodes.Status403Forbidden, "Forbidden", "permission.denied",
             "You are not allowed to do this."));
 
-    private AuthenticateResult Success(UserRef user)
+    private AuthenticateResult Success(UserRef user, params Claim[] more)
     {
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.NameIdentifier, user.Id.Value.ToString()), new Claim(ClaimTypes.Email, user.Email)], SchemeName);
+            [new Claim(ClaimTypes.NameIdentifier, user.Id.Value.ToString()), new Claim(ClaimTypes.Email, user.Email), .. more], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 }

@@ -63,12 +63,14 @@ public sealed class ServerSettings
     public k8s.KubernetesClientConfiguration? Kubernetes { get; init; }
     public required SessionBackend SessionBackend { get; init; }
     public required TimeSpan SessionDuration { get; init; }
+    public required TimeSpan SessionIdleTimeout { get; init; }
     public required string SessionCookieName { get; init; }
     public required TimeSpan SessionCleanupInterval { get; init; }
     public string? SessionCookieDomain { get; init; }
     public required string StateCookieName { get; init; }
     public required bool CookieSecure { get; init; }
-    public string? RedisAddr { get; init; }
+    /// <summary>With SESSION_BACKEND=redis: the server from REDIS_ADDR (its password included; never logged).</summary>
+    public StackExchange.Redis.ConfigurationOptions? Redis { get; init; }
     public required string SecretsBackend { get; init; }
     public byte[]? SecretsEncryptionKey { get; init; }
     public string? VaultAddr { get; init; }
@@ -138,11 +140,12 @@ public sealed class ServerSettings
             env.Error("KUBERNETES_ENABLED", $"is true, but {kubernetesError}");
         var reconcileInterval = env.Duration("KUBERNETES_RECONCILE_INTERVAL", TimeSpan.FromSeconds(30));
 
-        var sessionBackend = env.Choice("SESSION_BACKEND", (SessionBackend?)SessionBackend.Memory,
-            ("memory", SessionBackend.Memory), ("postgres", SessionBackend.Postgres), ("redis", null));
-        var redisAddr = env.Optional("REDIS_ADDR");
-        if (sessionBackend is null)
-            env.Error("SESSION_BACKEND", "'redis' is not available in this version; use memory or postgres");
+        var sessionBackend = env.Choice("SESSION_BACKEND", SessionBackend.Memory,
+            ("memory", SessionBackend.Memory), ("postgres", SessionBackend.Postgres), ("redis", SessionBackend.Redis));
+        StackExchange.Redis.ConfigurationOptions? redis = null;
+        if (sessionBackend == SessionBackend.Redis && env.Required("REDIS_ADDR", "the Redis server when SESSION_BACKEND=redis: host:port or redis://[user:password@]host:port[/database]") is { } redisAddr
+            && !Infrastructure.Sessions.RedisAddress.TryParse(redisAddr, out redis, out var redisError))
+            env.Error("REDIS_ADDR", redisError);
 
         // The session cookie is Secure with COOKIE_SECURE; without SESSION_COOKIE_DOMAIN it is also host-only. Such a cookie
         // gets the __Host- prefix by default: browsers then refuse it unless it is Secure, host-only and on path /, so a
@@ -235,14 +238,15 @@ public sealed class ServerSettings
             ClusterSecretStore = env.Optional("CLUSTER_SECRET_STORE"),
             DisableNetworkPolicies = env.Bool("DISABLE_NETWORK_POLICIES", false),
             KubernetesReconcileInterval = reconcileInterval,
-            SessionBackend = sessionBackend ?? SessionBackend.Memory,
+            SessionBackend = sessionBackend,
             SessionDuration = env.Duration("SESSION_DURATION", TimeSpan.FromHours(24)),
+            SessionIdleTimeout = env.Duration("SESSION_IDLE_TIMEOUT", TimeSpan.FromHours(2)),
             SessionCookieName = cookieName,
             SessionCleanupInterval = env.Duration("SESSION_CLEANUP_INTERVAL", TimeSpan.FromHours(1)),
             SessionCookieDomain = cookieDomain,
             StateCookieName = stateCookieName,
             CookieSecure = cookieSecure,
-            RedisAddr = redisAddr,
+            Redis = redis,
             SecretsBackend = secretsBackend,
             SecretsEncryptionKey = key,
             VaultAddr = vaultAddr,

@@ -38,7 +38,8 @@ public static class ServerComposition
         services.AddSingleton(new Application.Features.Deployments.DeploymentOptions(settings.DeploymentDomain, settings.KubernetesNamespace));
         services.AddApplication();
         var secretsKey = SecretsKey(settings);
-        services.AddInfrastructure(settings.ConnectionString, settings.SessionBackend, secretsKey);
+        services.AddInfrastructure(settings.ConnectionString,
+            new SessionStorage(settings.SessionBackend, settings.SessionIdleTimeout, settings.Redis), secretsKey);
         services.AddDeploymentManifests(new Kubernetes.RenderOptions(settings.ClusterSecretStore, settings.DisableNetworkPolicies));
         services.AddHostedService<SessionCleanupService>();
         if (settings.Kubernetes is { } cluster)
@@ -121,6 +122,7 @@ public static class ServerComposition
         app.MapHealthEndpoints();
         app.MapAuthEndpoints();
         app.MapMeEndpoints();
+        app.MapSessionEndpoints();
         app.MapOrganizationEndpoints();
         app.MapTeamEndpoints();
         app.MapPlanEndpoints();

@@ -3,7 +3,7 @@ using CleanScheduler.WebApi.Configuration;
 
 namespace CleanScheduler.WebApi.Hosting;
 
-/// <summary>Deletes expired sessions every SESSION_CLEANUP_INTERVAL.</summary>
+/// <summary>Deletes sessions past their expiry or idle timeout every SESSION_CLEANUP_INTERVAL.</summary>
 public sealed class SessionCleanupService(ISessionStore sessions, ServerSettings settings, TimeProvider clock, ILogger<SessionCleanupService> logger)
     : BackgroundService
 {
