@@ -12,6 +12,7 @@ public sealed class OidcFactory : ApiFactory
     public const string ClientId = "cleanscheduler-test";
     private readonly string _secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
     private OidcProvider? _provider;
+    private Uri? _issuer;
 
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
@@ -21,7 +22,7 @@ public sealed class OidcFactory : ApiFactory
         ["GOOGLE_CLIENT_ID"] = ClientId,
         ["GOOGLE_CLIENT_SECRET"] = _secret,
         ["GOOGLE_REDIRECT_URL"] = "https://app.example.com/oauth2/callback",
-        ["OIDC_ISSUER"] = _provider!.Issuer.ToString(),
+        ["OIDC_ISSUER"] = _issuer!.ToString(),
         ["SESSION_BACKEND"] = "postgres",
         ["SESSION_COOKIE_NAME"] = "cs_session",
         ["STATE_COOKIE_NAME"] = "cs_state",
@@ -31,12 +32,20 @@ public sealed class OidcFactory : ApiFactory
     public override async Task InitializeAsync()
     {
         _provider = await OidcProvider.StartAsync(ClientId, _secret);
+        _issuer = _provider.Issuer;
         await base.InitializeAsync();
     }
 
-    protected override async Task DisposePeersAsync()
+    protected override Task DisposePeersAsync() => StopProviderAsync();
+
+    /// <summary>The provider goes down (the server keeps what it has read of it: discovery and keys).</summary>
+    public async Task StopProviderAsync()
     {
-        if (_provider is not null) await _provider.DisposeAsync();
+        if (_provider is { } provider)
+        {
+            _provider = null;
+            await provider.DisposeAsync();
+        }
     }
 
     public SignInBrowser Browser(string host = "localhost") =>
@@ -224,6 +233,23 @@ public sealed class OidcSignInTests(OidcFactory factory) : IClassFixture<OidcFac
     }
 
     private static bool SessionLooksValid(string? id) => Application.Common.SessionIds.LooksValid(id);
+}
+
+/// <summary>A sign-in the provider started but cannot finish: it is down when the server redeems the code.</summary>
+public sealed class OidcProviderOutageTests(OidcFactory factory) : IClassFixture<OidcFactory>
+{
+    [Fact]
+    public async Task A_provider_down_at_the_callback_ends_on_the_sign_in_page_with_the_reason_and_no_session()
+    {
+        var browser = factory.Browser();
+        var callback = await browser.AuthorizeAsync(ApiFactory.NewEmail("outage"));
+        await factory.StopProviderAsync();
+
+        var next = await browser.CallbackAsync(callback);
+
+        Assert.Equal("/signin?error=provider_unavailable", next);
+        Assert.Null(browser.Cookie("cs_session"));
+    }
 }
 
 /// <summary>OIDC_ISSUER names a provider nobody answers at.</summary>
