@@ -8,7 +8,7 @@
 //                            wrong_audience, wrong_issuer, tampered (payload changed after signing), unsigned (alg none),
 //                            denied (error=access_denied instead of a code)
 //
-// As a program: node e2e/oidc-provider.mjs --client-id ID --client-secret SECRET [--email E]
+// As a program: node e2e/oidc-provider.mjs --client-id ID --client-secret SECRET [--email E] [--port N]
 // prints one line {"issuer":"http://127.0.0.1:PORT"} and serves until stdin closes or it gets SIGTERM.
 import { OAuth2Server } from "oauth2-mock-server";
 import { parseArgs } from "node:util";
@@ -80,12 +80,16 @@ function basicCredentials(req) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { "client-id": { type: "string" }, "client-secret": { type: "string" }, email: { type: "string" } } });
+  const { values } = parseArgs({
+    options: { "client-id": { type: "string" }, "client-secret": { type: "string" }, email: { type: "string" }, port: { type: "string" } },
+  });
   if (!values["client-id"] || !values["client-secret"]) {
-    console.error("usage: node e2e/oidc-provider.mjs --client-id ID --client-secret SECRET [--email E]");
+    console.error("usage: node e2e/oidc-provider.mjs --client-id ID --client-secret SECRET [--email E] [--port N]");
     process.exit(2);
   }
-  const provider = await startProvider({ clientId: values["client-id"], clientSecret: values["client-secret"], email: values.email });
+  const provider = await startProvider({
+    clientId: values["client-id"], clientSecret: values["client-secret"], email: values.email, port: Number(values.port ?? 0),
+  });
   console.log(JSON.stringify({ issuer: provider.issuer }));
   const stop = async () => { await provider.stop(); process.exit(0); };
   process.stdin.on("end", stop);

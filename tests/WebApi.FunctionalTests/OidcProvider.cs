@@ -17,12 +17,12 @@ public sealed class OidcProvider : IAsyncDisposable
 
     public Uri Issuer { get; }
 
-    public static async Task<OidcProvider> StartAsync(string clientId, string clientSecret)
+    public static async Task<OidcProvider> StartAsync(string clientId, string clientSecret, int port = 0)
     {
         var script = RepoPaths.Of("frontend", "e2e", "oidc-provider.mjs");
         Assert.True(Directory.Exists(RepoPaths.Of("frontend", "node_modules", "oauth2-mock-server")),
             "frontend/node_modules is missing: run 'npm ci' in frontend/ (scripts/test.sh does)");
-        var info = new ProcessStartInfo("node", [script, "--client-id", clientId, "--client-secret", clientSecret])
+        var info = new ProcessStartInfo("node", [script, "--client-id", clientId, "--client-secret", clientSecret, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
         {
             WorkingDirectory = RepoPaths.Of("frontend"),
             RedirectStandardInput = true,
