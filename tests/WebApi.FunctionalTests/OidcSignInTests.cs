@@ -1,7 +1,10 @@
 using System.Net;
 using System.Text.Json;
 using CleanScheduler.TestSupport;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using static CleanScheduler.WebApi.FunctionalTests.Api;
 
 namespace CleanScheduler.WebApi.FunctionalTests;
@@ -28,6 +31,17 @@ public sealed class OidcFactory : ApiFactory
         ["STATE_COOKIE_NAME"] = "cs_state",
         ["LOG_LEVEL"] = "warning",
     };
+
+    /// <summary>What the server logged (warnings and errors, LOG_LEVEL=warning).</summary>
+    public LogCapture Logs { get; } = new();
+
+    public string Secret => _secret;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(Logs));
+    }
 
     public override async Task InitializeAsync()
     {
@@ -113,6 +127,22 @@ public sealed class OidcSignInTests(OidcFactory factory) : IClassFixture<OidcFac
         Assert.Equal($"/signin?error={code}", next);
         Assert.Null(browser.Cookie("cs_session"));
         await ProblemAsync(browser.GetAsync("/api/me"), HttpStatusCode.Unauthorized, "auth.required");
+    }
+
+    [Fact]
+    public async Task A_refusal_is_logged_once_as_a_warning_with_its_code_and_without_tokens_or_secrets()
+    {
+        var before = factory.Logs.Lines.Count;
+
+        await factory.Browser().SignInAsync(ApiFactory.NewEmail("logged"), "expired");
+
+        var lines = factory.Logs.Lines.Skip(before).ToList();
+        var line = Assert.Single(lines);
+        Assert.StartsWith("Warning CleanScheduler.WebApi.Auth.OidcSignIn: Sign-in refused", line, StringComparison.Ordinal);
+        Assert.Contains("token_expired", line, StringComparison.Ordinal);
+        Assert.Contains("SecurityTokenExpiredException", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("eyJ", line, StringComparison.Ordinal);   // no JWT
+        Assert.DoesNotContain(factory.Secret, line, StringComparison.Ordinal);
     }
 
     [Fact]
