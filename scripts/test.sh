@@ -68,6 +68,9 @@ else
   log "checking the web UI's generated API client"
   if (cd frontend && node scripts/gen-api.mjs --check); then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
+  log "linting the OpenAPI document for integrators' generators (redocly lint, frontend/redocly.yaml)"
+  if (cd frontend && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx redocly lint --format=summary); then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
   log "running the web UI's component tests (Vitest)"
   (cd frontend && npx vitest run --reporter=default --reporter=json --outputFile.json="$results/web-ui.json") || true
   count_vitest web-ui

@@ -18,6 +18,7 @@ export const router = createBrowserRouter([{ element: <Root />, children: [
   { path: "/", element: <Home /> },
   { path: "/signin", element: <SignIn /> },
   { path: "/orgs/new", element: <CreateOrg /> },
+  { path: "/account", ...page(() => import("./pages/Account").then((m) => ({ Component: m.Account }))) },
   {
     path: "/orgs/:orgId",
     element: <OrgLayout />,

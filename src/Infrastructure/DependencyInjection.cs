@@ -35,6 +35,7 @@ public static class DependencyInjection
         services.AddScoped<IAccessReader, AccessReader>();
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<IClientDirectory, ClientDirectory>();
+        services.AddSingleton<Application.Features.Tokens.IApiTokenStore, Tokens.PostgresApiTokenStore>();
         services.AddSingleton(new SessionIdleTimeout(sessions.IdleTimeout));
         switch (sessions.Backend)
         {

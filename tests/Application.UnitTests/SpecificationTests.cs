@@ -63,11 +63,11 @@ public sealed class SpecificationTests
         var (org, _, _) = Organization.Found("Acme", Slug.From("acme"), Someone, plan, Now);
         org.AddMember(Someone, Me, role, Now);
 
-        var readable = new OrganizationsWhereEveryTeamIsReadable(null, Me).IsSatisfiedBy(org);
+        var readable = new OrganizationsWhereEveryTeamIsReadable(null, null, Me).IsSatisfiedBy(org);
 
         Assert.Equal(Permissions.Allows(role, null, Permission.TeamRead), readable);
         Assert.Equal(role != OrgRole.Member, readable);
-        Assert.True(new OrganizationsOfMember(null, Me).IsSatisfiedBy(org));
-        Assert.False(new OrganizationsOfMember(ClientId.New(), Me).IsSatisfiedBy(org));
+        Assert.True(new OrganizationsOfMember(null, null, Me).IsSatisfiedBy(org));
+        Assert.False(new OrganizationsOfMember(ClientId.New(), null, Me).IsSatisfiedBy(org));
     }
 }

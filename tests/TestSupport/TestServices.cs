@@ -18,6 +18,7 @@ public sealed class TestCurrentUser : ICurrentUser
     public UserId Id { get; set; }
     public string Email { get; set; } = "";
     public bool IsPlatformAdmin { get; set; }
+    public OrganizationId? OrganizationLimit { get; set; }
 }
 
 /// <summary>The real Application + Infrastructure container against one test database, with users to act as.</summary>

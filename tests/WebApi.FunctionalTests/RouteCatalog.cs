@@ -45,7 +45,8 @@ public static class RouteCatalog
         };
     }
 
-    private static readonly string[] PlatformPrefixes = ["/api/plans", "/api/clients", "/api/sessions"];
+    /// <summary>Platform resources, and the caller's own credentials (API tokens, sessions): none belongs to a tenant.</summary>
+    private static readonly string[] PlatformPrefixes = ["/api/plans", "/api/clients", "/api/tokens", "/api/sessions"];
 
     public static IReadOnlyList<Route> ApiRoutes(IServiceProvider services) => services.GetRequiredService<EndpointDataSource>().Endpoints
         .OfType<RouteEndpoint>()

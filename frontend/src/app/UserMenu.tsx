@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { Link } from "react-router";
 import { api } from "../api/client";
 import type { Me } from "../api/hooks";
 
@@ -58,6 +59,8 @@ export function UserMenu({ me }: { me: Me }) {
           className="absolute right-0 z-20 mt-2 w-56 rounded-lg bg-white p-1 shadow-lg ring-1 ring-slate-200">
           <p className="truncate px-3 py-2 text-xs text-slate-500">{me.user.email}</p>
           <a role="menuitem" tabIndex={-1} href="/swagger" className="block rounded px-3 py-2 text-sm hover:bg-slate-100 focus:bg-slate-100">API reference</a>
+          <Link role="menuitem" tabIndex={-1} to="/account" onClick={() => setOpen(false)}
+            className="block rounded px-3 py-2 text-sm hover:bg-slate-100 focus:bg-slate-100">Sessions and API tokens</Link>
           <button
             role="menuitem"
             tabIndex={-1}

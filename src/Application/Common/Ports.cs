@@ -48,4 +48,10 @@ public interface ICurrentUser
     UserId Id { get; }
     string Email { get; }
     bool IsPlatformAdmin { get; }
+
+    /// <summary>
+    /// The one organization this request may reach (an API token limited to it), or null: every organization the user
+    /// belongs to. The membership reads apply it, so anything of another organization answers 404 and lists leave it out.
+    /// </summary>
+    OrganizationId? OrganizationLimit { get; }
 }

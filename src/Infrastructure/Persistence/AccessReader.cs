@@ -7,14 +7,16 @@ namespace CleanScheduler.Infrastructure.Persistence;
 
 /// <summary>
 /// Reads the caller's roles on an organization, team or deployment in one query each. Resources of organizations that
-/// belong to another white-label client than the request's are reported as missing.
+/// belong to another white-label client than the request's, or that lie outside the request's organization limit
+/// (<see cref="ICurrentUser.OrganizationLimit"/>), are reported as missing.
 /// </summary>
-public sealed class AccessReader(AppDbContext db, ICurrentClient client) : IAccessReader
+public sealed class AccessReader(AppDbContext db, ICurrentClient client, ICurrentUser caller) : IAccessReader
 {
     public async Task<ResourceAccess?> ForOrganizationAsync(OrganizationId organization, UserId user, CancellationToken cancellationToken)
     {
+        var only = caller.OrganizationLimit;
         var row = await db.Organizations.AsNoTracking()
-            .Where(o => o.Id == organization && o.ClientId == client.Id)
+            .Where(o => o.Id == organization && o.ClientId == client.Id && (only == null || o.Id == only))
             .Select(o => new
             {
                 o.Id,
@@ -26,8 +28,9 @@ public sealed class AccessReader(AppDbContext db, ICurrentClient client) : IAcce
 
     public async Task<ResourceAccess?> ForTeamAsync(TeamId team, UserId user, CancellationToken cancellationToken)
     {
+        var only = caller.OrganizationLimit;
         var row = await db.Teams.AsNoTracking()
-            .Where(t => t.Id == team && db.Organizations.Any(o => o.Id == t.OrganizationId && o.ClientId == client.Id))
+            .Where(t => t.Id == team && db.Organizations.Any(o => o.Id == t.OrganizationId && o.ClientId == client.Id && (only == null || o.Id == only)))
             .Select(t => new
             {
                 t.OrganizationId,
@@ -41,8 +44,9 @@ public sealed class AccessReader(AppDbContext db, ICurrentClient client) : IAcce
 
     public async Task<ResourceAccess?> ForDeploymentAsync(DeploymentId deployment, UserId user, CancellationToken cancellationToken)
     {
+        var only = caller.OrganizationLimit;
         var row = await db.Deployments.AsNoTracking()
-            .Where(d => d.Id == deployment && db.Organizations.Any(o => o.Id == d.OrganizationId && o.ClientId == client.Id))
+            .Where(d => d.Id == deployment && db.Organizations.Any(o => o.Id == d.OrganizationId && o.ClientId == client.Id && (only == null || o.Id == only)))
             .Select(d => new
             {
                 d.OrganizationId,

@@ -17,8 +17,9 @@ public static class AuthEndpoints
     public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/auth").WithTags("Auth").AllowAnonymous();
-        group.MapGet("/login", LoginAsync).ProducesProblem(StatusCodes.Status400BadRequest);
-        group.MapPost("/logout", LogoutAsync);   // POST only: a link or an image on another site must not sign anyone out (GET answers 405)
+        group.MapGet("/login", LoginAsync).WithName("signIn").WithSummary("Start signing in (a browser navigation; ends in a redirect)")
+            .Produces(StatusCodes.Status302Found).ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapPost("/logout", LogoutAsync).WithName("signOut").WithSummary("End the browser session").Produces(StatusCodes.Status204NoContent);   // POST only: a link or an image on another site must not sign anyone out (GET answers 405)
         return app;
     }
 

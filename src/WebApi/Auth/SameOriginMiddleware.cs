@@ -16,9 +16,9 @@ namespace CleanScheduler.WebApi.Auth;
 /// </para>
 /// <para>
 /// Credentials the browser attaches by itself are the session cookie and, in DEV_MODE, the implicit dev@localhost of a
-/// request without credentials. A request that names its user in a header (X-Dev-User in DEV_MODE; bearer tokens
-/// later) is exempt: a page of another site cannot set such a header without a CORS preflight, which this server
-/// never grants.
+/// request without credentials. A request that names its user in a header (an API token in <c>Authorization: Bearer</c>;
+/// X-Dev-User in DEV_MODE) is exempt: a page of another site cannot set such a header without a CORS preflight, which
+/// this server never grants, and such a request is judged by that header alone, never by the cookie it may also carry.
 /// </para>
 /// </summary>
 public sealed class SameOriginMiddleware(RequestDelegate next, ServerSettings settings)
@@ -38,6 +38,7 @@ public sealed class SameOriginMiddleware(RequestDelegate next, ServerSettings se
     /// <summary>The exemptions, one line each: a credential in a header is the caller's own doing, not the browser's.</summary>
     private bool RidesOnAmbientCredentials(HttpRequest request)
     {
+        if (BearerTokens.IsPresent(request)) return false;
         if (settings.DevMode && request.Headers.ContainsKey(SessionAuthenticationHandler.DevUserHeader)) return false;
         return request.Cookies.ContainsKey(settings.SessionCookieName) || settings.DevMode;
     }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Features.Tokens;
 using CleanScheduler.Application.Features.Users;
 using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Users;
@@ -13,7 +14,8 @@ using Microsoft.Extensions.Options;
 namespace CleanScheduler.WebApi.Auth;
 
 /// <summary>
-/// Who is calling. In order: with DEV_MODE, the <c>X-Dev-User</c> header names the user (created on first use);
+/// Who is calling. A request with a bearer header is judged by its API token alone (<see cref="BearerTokens"/>).
+/// Otherwise, in order: with DEV_MODE, the <c>X-Dev-User</c> header names the user (created on first use);
 /// then a valid session cookie; then, with DEV_MODE, <c>dev@localhost</c>. Without DEV_MODE the header is ignored
 /// and a request without a valid session is anonymous (401 on /api).
 /// </summary>
@@ -25,6 +27,7 @@ public sealed class SessionAuthenticationHandler(
     ISessionStore sessions,
     DevUserCache devUsers,
     ICurrentClient client,
+    IApiTokenStore tokens,
     TimeProvider clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Session";
@@ -36,6 +39,8 @@ public sealed class SessionAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        if (BearerTokens.Read(Request) is { } bearer)
+            return await BearerTokens.AuthenticateAsync(bearer, SchemeName, tokens, client.Id, clock.GetUtcNow(), Context.RequestAborted);
         if (settings.DevMode && Request.Headers.TryGetValue(DevUserHeader, out var header))
         {
             if (!EmailAddress.TryParse(header.ToString(), out var email))
@@ -58,6 +63,7 @@ public sealed class SessionAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (BearerTokens.IsPresent(Request)) return BearerTokens.ChallengeInvalidAsync(Context);
         if (Context.Items.ContainsKey(InvalidDevUserKey))
             return Problems.WriteAsync(Context, Problems.Validation(new Dictionary<string, string[]>
             {
@@ -124,5 +130,6 @@ public sealed class HttpCurrentUser(IHttpContextAccessor http, ServerSettings se
 
     public UserId Id => new(Guid.Parse(Principal.FindFirstValue(ClaimTypes.NameIdentifier)!));
     public string Email => Principal.FindFirstValue(ClaimTypes.Email)!;
-    public bool IsPlatformAdmin => settings.IsPlatformAdmin(Email);
+    public bool IsPlatformAdmin => settings.IsPlatformAdmin(Email) && OrganizationLimit is null;   // an organization-limited token is no admin's
+    public OrganizationId? OrganizationLimit => BearerTokens.OrganizationOf(Principal);
 }

@@ -16,15 +16,15 @@ public static class ClientEndpoints
     {
         app.MapGet("/api/branding", (RequestClient client) => TypedResults.Ok(new BrandingResponse(
                 client.Resolved.Id?.Value, client.Resolved.DisplayName, client.Resolved.LogoUrl, client.Resolved.PrimaryColor)))
-            .WithTags("Branding").AllowAnonymous().WithSummary("How the platform presents itself on this host (white-label branding)");
+            .WithTags("Branding").AllowAnonymous().WithName("getBranding").WithSummary("How the platform presents itself on this host (white-label branding)");
 
         var clients = app.MapGroup("/api/clients").WithTags("Clients").RequireAuthorization();
-        clients.MapGet("/", ListAsync).WithSummary("White-label clients (platform admins only)").WithProblems(Status403Forbidden);
-        clients.MapPost("/", CreateAsync).WithSummary("Register a white-label client (platform admins only)")
+        clients.MapGet("/", ListAsync).WithName("listClients").WithSummary("White-label clients (platform admins only)").WithProblems(Status403Forbidden);
+        clients.MapPost("/", CreateAsync).WithName("createClient").WithSummary("Register a white-label client (platform admins only)")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status409Conflict);
-        clients.MapPut("/{id:guid}", UpdateAsync).WithSummary("Change a client's name, domains and branding (platform admins only)")
+        clients.MapPut("/{id:guid}", UpdateAsync).WithName("updateClient").WithSummary("Change a client's name, domains and branding (platform admins only)")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
-        clients.MapDelete("/{id:guid}", DeleteAsync).WithSummary("Delete a client without organizations (platform admins only)")
+        clients.MapDelete("/{id:guid}", DeleteAsync).WithName("deleteClient").WithSummary("Delete a client without organizations (platform admins only)")
             .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
         return app;
     }

@@ -12,28 +12,28 @@ public static class DeploymentEndpoints
     public static IEndpointRouteBuilder MapDeploymentEndpoints(this IEndpointRouteBuilder app)
     {
         var deployments = app.MapGroup("/api/deployments").WithTags("Deployments").RequireAuthorization();
-        deployments.MapPost("/", CreateAsync).WithSummary("Deploy a template version for a team, within the plan's limit")
+        deployments.MapPost("/", CreateAsync).WithName("createDeployment").WithSummary("Deploy a template version for a team, within the plan's limit")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict, Status422UnprocessableEntity);
-        deployments.MapGet("/", ListAsync).WithSummary("A team's deployments (?teamId=, optionally &state=running|stopped, &phase=)")
+        deployments.MapGet("/", ListAsync).WithName("listDeployments").WithSummary("A team's deployments (?teamId=, optionally &state=running|stopped, &phase=)")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound);
-        deployments.MapGet("/{id:guid}", GetAsync).WithSummary("One deployment").WithProblems(Status403Forbidden, Status404NotFound);
-        deployments.MapPost("/{id:guid}/stop", StopAsync).WithSummary("Scale to zero, keeping everything else")
+        deployments.MapGet("/{id:guid}", GetAsync).WithName("getDeployment").WithSummary("One deployment").WithProblems(Status403Forbidden, Status404NotFound);
+        deployments.MapPost("/{id:guid}/stop", StopAsync).WithName("stopDeployment").WithSummary("Scale to zero, keeping everything else")
             .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
-        deployments.MapPost("/{id:guid}/start", StartAsync).WithSummary("Run again after a stop")
+        deployments.MapPost("/{id:guid}/start", StartAsync).WithName("startDeployment").WithSummary("Run again after a stop")
             .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
-        deployments.MapPut("/{id:guid}/values", UpdateValuesAsync).WithSummary("Change the values (and optionally the template version); redeploys")
+        deployments.MapPut("/{id:guid}/values", UpdateValuesAsync).WithName("updateDeploymentValues").WithSummary("Change the values (and optionally the template version); redeploys")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict, Status422UnprocessableEntity);
         deployments.MapGet("/{id:guid}/manifests", ManifestsAsync)
-            .WithSummary("The deployment's Kubernetes objects as multi-document YAML (?download=true for a file)")
+            .WithName("getDeploymentManifests").WithSummary("The deployment's Kubernetes objects as multi-document YAML (?download=true for a file)")
             .Produces<string>(StatusCodes.Status200OK, "application/yaml").WithProblems(Status403Forbidden, Status404NotFound, Status422UnprocessableEntity);
         deployments.MapGet("/{id:guid}/logs", LogsAsync)
-            .WithSummary("The pods' log lines as Server-Sent Events (event 'log', data {pod, service, line}); ?service=, ?tailLines= (default 100), " +
+            .WithName("streamDeploymentLogs").WithSummary("The pods' log lines as Server-Sent Events (event 'log', data {pod, service, line}); ?service=, ?tailLines= (default 100), " +
                 "?follow= (default true). At most 5 streams per user at once (429 with Retry-After past that); a stream ends after 30 minutes " +
                 "with event 'reconnect': open a new one (tailLines=0 for only the lines from then on)")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status429TooManyRequests, Status503ServiceUnavailable)
             .RequireRateLimiting(LogStreamLimits.Policy);
-        deployments.MapDelete("/{id:guid}", DeleteAsync).WithSummary("Delete a deployment and free its slot")
+        deployments.MapDelete("/{id:guid}", DeleteAsync).WithName("deleteDeployment").WithSummary("Delete a deployment and free its slot")
             .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
         return app;
     }

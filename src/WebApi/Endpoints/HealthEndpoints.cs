@@ -10,9 +10,9 @@ public static class HealthEndpoints
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthStatus("ok"))).WithTags("Probes").AllowAnonymous()
-            .WithSummary("The process is up");
+            .WithName("getHealth").WithSummary("The process is up");
         app.MapGet("/readyz", ReadyAsync).WithTags("Probes").AllowAnonymous()
-            .WithSummary("The database is reachable").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .WithName("getReadiness").WithSummary("The database is reachable").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

@@ -9,7 +9,7 @@ public static class MeEndpoints
     public static IEndpointRouteBuilder MapMeEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/me", GetAsync).WithTags("Me").RequireAuthorization()
-            .WithSummary("The caller, their organizations and the teams they act in, with roles").WithProblems();
+            .WithName("getMe").WithSummary("The caller, their organizations and the teams they act in, with roles").WithProblems();
         return app;
     }
 

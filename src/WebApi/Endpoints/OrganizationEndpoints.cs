@@ -14,33 +14,33 @@ public static class OrganizationEndpoints
     public static IEndpointRouteBuilder MapOrganizationEndpoints(this IEndpointRouteBuilder app)
     {
         var orgs = app.MapGroup("/api/orgs").WithTags("Organizations").RequireAuthorization();
-        orgs.MapGet("/", ListAsync).WithSummary("Organizations the caller belongs to").WithProblems(Status400BadRequest);
-        orgs.MapPost("/", CreateAsync).WithSummary("Found an organization (the caller becomes its owner; a default team is created)")
+        orgs.MapGet("/", ListAsync).WithName("listOrganizations").WithSummary("Organizations the caller belongs to").WithProblems(Status400BadRequest);
+        orgs.MapPost("/", CreateAsync).WithName("createOrganization").WithSummary("Found an organization (the caller becomes its owner; a default team is created)")
             .WithProblems(Status400BadRequest, Status409Conflict);
-        orgs.MapGet("/{id:guid}", GetAsync).WithSummary("One organization").WithProblems(Status404NotFound);
-        orgs.MapPatch("/{id:guid}", RenameAsync).WithSummary("Rename an organization")
+        orgs.MapGet("/{id:guid}", GetAsync).WithName("getOrganization").WithSummary("One organization").WithProblems(Status404NotFound);
+        orgs.MapPatch("/{id:guid}", RenameAsync).WithName("renameOrganization").WithSummary("Rename an organization")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
-        orgs.MapDelete("/{id:guid}", DeleteAsync).WithSummary("Delete an organization with its teams (owners only)")
+        orgs.MapDelete("/{id:guid}", DeleteAsync).WithName("deleteOrganization").WithSummary("Delete an organization with its teams (owners only)")
             .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
-        orgs.MapGet("/{id:guid}/usage", UsageAsync).WithSummary("Each limit of the organization's plan beside its current use")
+        orgs.MapGet("/{id:guid}/usage", UsageAsync).WithName("getOrganizationUsage").WithSummary("Each limit of the organization's plan beside its current use")
             .WithProblems(Status404NotFound);
-        orgs.MapGet("/{id:guid}/audit", AuditAsync).WithSummary("The organization's audit log, newest first (owners and admins)")
+        orgs.MapGet("/{id:guid}/audit", AuditAsync).WithName("listOrganizationAuditEntries").WithSummary("The organization's audit log, newest first (owners and admins)")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound);
-        orgs.MapPut("/{id:guid}/plan", SetPlanAsync).WithSummary("Set the organization's tier (platform admins only)")
+        orgs.MapPut("/{id:guid}/plan", SetPlanAsync).WithName("setOrganizationPlan").WithSummary("Set the organization's tier (platform admins only)")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
 
-        orgs.MapGet("/{id:guid}/teams", ListTeamsAsync).WithSummary("Teams of an organization").WithTags("Teams")
+        orgs.MapGet("/{id:guid}/teams", ListTeamsAsync).WithName("listTeams").WithSummary("Teams of an organization").WithTags("Teams")
             .WithProblems(Status400BadRequest, Status404NotFound);
-        orgs.MapPost("/{id:guid}/teams", CreateTeamAsync).WithSummary("Create a team").WithTags("Teams")
+        orgs.MapPost("/{id:guid}/teams", CreateTeamAsync).WithName("createTeam").WithSummary("Create a team").WithTags("Teams")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
 
         var members = orgs.MapGroup("/{id:guid}/members").WithTags("Organization members");
-        members.MapGet("/", ListMembersAsync).WithSummary("Members of an organization").WithProblems(Status400BadRequest, Status404NotFound);
-        members.MapPost("/", AddMemberAsync).WithSummary("Add a member by e-mail")
+        members.MapGet("/", ListMembersAsync).WithName("listOrganizationMembers").WithSummary("Members of an organization").WithProblems(Status400BadRequest, Status404NotFound);
+        members.MapPost("/", AddMemberAsync).WithName("addOrganizationMember").WithSummary("Add a member by e-mail")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
-        members.MapPatch("/{userId:guid}", ChangeMemberRoleAsync).WithSummary("Change a member's organization role")
+        members.MapPatch("/{userId:guid}", ChangeMemberRoleAsync).WithName("changeOrganizationMemberRole").WithSummary("Change a member's organization role")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
-        members.MapDelete("/{userId:guid}", RemoveMemberAsync).WithSummary("Remove a member from the organization and its teams")
+        members.MapDelete("/{userId:guid}", RemoveMemberAsync).WithName("removeOrganizationMember").WithSummary("Remove a member from the organization and its teams")
             .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
         return app;
     }

@@ -11,10 +11,10 @@ public static class PlanEndpoints
     public static IEndpointRouteBuilder MapPlanEndpoints(this IEndpointRouteBuilder app)
     {
         var plans = app.MapGroup("/api/plans").WithTags("Plans").RequireAuthorization();
-        plans.MapGet("/", ListAsync).WithSummary("The plans organizations can be on").WithProblems();
-        plans.MapPost("/", CreateAsync).WithSummary("Define a plan (platform admins only)")
+        plans.MapGet("/", ListAsync).WithName("listPlans").WithSummary("The plans organizations can be on").WithProblems();
+        plans.MapPost("/", CreateAsync).WithName("createPlan").WithSummary("Define a plan (platform admins only)")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status409Conflict);
-        plans.MapPut("/{id:guid}", ReviseAsync).WithSummary("Rename a plan and set its limits; its organizations follow (platform admins only)")
+        plans.MapPut("/{id:guid}", ReviseAsync).WithName("revisePlan").WithSummary("Rename a plan and set its limits; its organizations follow (platform admins only)")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
         return app;
     }

@@ -16,7 +16,7 @@ public static class SessionEndpoints
 
     public static IEndpointRouteBuilder MapSessionEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/sessions").WithTags("Sessions").RequireAuthorization().RequireSessionCookie();
+        var group = app.MapGroup("/api/sessions").WithTags("Sessions").RequireSession().RequireSessionCookie();   // no token (policy), and a cookie (filter)
         group.MapGet("/", ListAsync).WithName("listSessions")
             .WithSummary("The caller's signed-in sessions on this host, newest first").WithProblems(Status403Forbidden);
         group.MapDelete("/{id}", RevokeAsync).WithName("revokeSession")

@@ -13,20 +13,20 @@ public static class TeamEndpoints
     public static IEndpointRouteBuilder MapTeamEndpoints(this IEndpointRouteBuilder app)
     {
         var teams = app.MapGroup("/api/teams").WithTags("Teams").RequireAuthorization();
-        teams.MapGet("/{id:guid}", GetAsync).WithSummary("One team").WithProblems(Status403Forbidden, Status404NotFound);
-        teams.MapPatch("/{id:guid}", RenameAsync).WithSummary("Rename a team")
+        teams.MapGet("/{id:guid}", GetAsync).WithName("getTeam").WithSummary("One team").WithProblems(Status403Forbidden, Status404NotFound);
+        teams.MapPatch("/{id:guid}", RenameAsync).WithName("renameTeam").WithSummary("Rename a team")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
-        teams.MapDelete("/{id:guid}", DeleteAsync).WithSummary("Delete a team (not the default team)")
+        teams.MapDelete("/{id:guid}", DeleteAsync).WithName("deleteTeam").WithSummary("Delete a team (not the default team)")
             .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
 
         var members = teams.MapGroup("/{id:guid}/members").WithTags("Team members");
-        members.MapGet("/", ListMembersAsync).WithSummary("Members of a team")
+        members.MapGet("/", ListMembersAsync).WithName("listTeamMembers").WithSummary("Members of a team")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound);
-        members.MapPost("/", AddMemberAsync).WithSummary("Add a member by e-mail, within the tier's members-per-team limit")
+        members.MapPost("/", AddMemberAsync).WithName("addTeamMember").WithSummary("Add a member by e-mail, within the tier's members-per-team limit")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
-        members.MapPatch("/{userId:guid}", ChangeMemberRoleAsync).WithSummary("Change a member's team role")
+        members.MapPatch("/{userId:guid}", ChangeMemberRoleAsync).WithName("changeTeamMemberRole").WithSummary("Change a member's team role")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
-        members.MapDelete("/{userId:guid}", RemoveMemberAsync).WithSummary("Remove a member from the team")
+        members.MapDelete("/{userId:guid}", RemoveMemberAsync).WithName("removeTeamMember").WithSummary("Remove a member from the team")
             .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
         return app;
     }

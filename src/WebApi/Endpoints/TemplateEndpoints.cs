@@ -12,15 +12,15 @@ public static class TemplateEndpoints
     public static IEndpointRouteBuilder MapTemplateEndpoints(this IEndpointRouteBuilder app)
     {
         var templates = app.MapGroup("/api/templates").WithTags("Templates").RequireAuthorization();
-        templates.MapGet("/", ListAsync).WithSummary("Templates the caller may use (for teamId: system, org, team and own private ones)")
+        templates.MapGet("/", ListAsync).WithName("listTemplates").WithSummary("Templates the caller may use (for teamId: system, org, team and own private ones)")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound);
-        templates.MapPost("/", CreateAsync).WithSummary("Create a template; invalid YAML answers 400 with the line and field of each problem")
+        templates.MapPost("/", CreateAsync).WithName("createTemplate").WithSummary("Create a template; invalid YAML answers 400 with the line and field of each problem")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict, Status422UnprocessableEntity);
-        templates.MapGet("/{id:guid}", GetAsync).WithSummary("One template, at its current version or ?version=N")
+        templates.MapGet("/{id:guid}", GetAsync).WithName("getTemplate").WithSummary("One template, at its current version or ?version=N")
             .WithProblems(Status404NotFound);
-        templates.MapPut("/{id:guid}", UpdateAsync).WithSummary("Store a new version of a template")
+        templates.MapPut("/{id:guid}", UpdateAsync).WithName("updateTemplate").WithSummary("Store a new version of a template")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict, Status422UnprocessableEntity);
-        templates.MapDelete("/{id:guid}", DeleteAsync).WithSummary("Delete a template no deployment uses")
+        templates.MapDelete("/{id:guid}", DeleteAsync).WithName("deleteTemplate").WithSummary("Delete a template no deployment uses")
             .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
         return app;
     }

@@ -56,7 +56,7 @@ public static class ServerComposition
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
         if (settings.GoogleRedirectUrl is not null) services.AddAuthentication().AddOidcSignIn(settings, secretsKey);   // outside DEV_MODE
-        services.AddAuthorization();
+        services.AddBearerTokenAuthorization();
         services.AddSingleton(LogStreamLimits.Default);
         services.AddRateLimiter(options =>
         {
@@ -129,6 +129,7 @@ public static class ServerComposition
         app.MapClientEndpoints();
         app.MapTemplateEndpoints();
         app.MapDeploymentEndpoints();
+        app.MapTokenEndpoints();
         if (settings.ReactUiDirectory is { } ui) app.MapWebUiFallback(ui);
 
         var database = new NpgsqlConnectionStringBuilder(settings.ConnectionString);

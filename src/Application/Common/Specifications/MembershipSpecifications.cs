@@ -8,24 +8,25 @@ namespace CleanScheduler.Application.Common.Specifications;
 
 /// <summary>
 /// The organizations <paramref name="user"/> belongs to, among those of the request's white-label client
-/// (<paramref name="client"/>; null on the platform's own hosts).
+/// (<paramref name="client"/>; null on the platform's own hosts), and only <paramref name="only"/> when the request is
+/// limited to one (<see cref="ICurrentUser.OrganizationLimit"/>).
 /// </summary>
 public sealed class OrganizationsOfMember : Specification<Organization>
 {
-    public OrganizationsOfMember(ClientId? client, UserId user) =>
-        Query.Where(o => o.ClientId == client && o.Members.Any(m => m.UserId == user));
+    public OrganizationsOfMember(ClientId? client, OrganizationId? only, UserId user) =>
+        Query.Where(o => o.ClientId == client && (only == null || o.Id == only) && o.Members.Any(m => m.UserId == user));
 }
 
 /// <summary>
 /// The organizations whose role for <paramref name="user"/> reads every team without a team role (owners and admins,
-/// as the role table says), among those of the request's white-label client.
+/// as the role table says), among those of the request's white-label client (and only <paramref name="only"/>, as above).
 /// </summary>
 public sealed class OrganizationsWhereEveryTeamIsReadable : Specification<Organization>
 {
     private static readonly OrgRole[] Roles = Enum.GetValues<OrgRole>().Where(r => Permissions.Allows(r, null, Permission.TeamRead)).ToArray();
 
-    public OrganizationsWhereEveryTeamIsReadable(ClientId? client, UserId user) =>
-        Query.Where(o => o.ClientId == client && o.Members.Any(m => m.UserId == user && Roles.Contains(m.Role)));
+    public OrganizationsWhereEveryTeamIsReadable(ClientId? client, OrganizationId? only, UserId user) =>
+        Query.Where(o => o.ClientId == client && (only == null || o.Id == only) && o.Members.Any(m => m.UserId == user && Roles.Contains(m.Role)));
 }
 
 /// <summary>

@@ -31,7 +31,7 @@ public sealed class GetMeHandler(IAppDbContext db, ICurrentUser caller, ICurrent
 
         // Every query starts from the caller's memberships (indexed by user id), so the cost follows what the caller
         // belongs to, not how many organizations and teams the platform holds.
-        var orgs = await db.OrganizationsOf(client.Id, caller.Id).ToListAsync(cancellationToken);
+        var orgs = await db.OrganizationsOf(client.Id, caller.OrganizationLimit, caller.Id).ToListAsync(cancellationToken);
         var orgRoles = orgs.ToDictionary(o => o.Id, o => o.Role);
 
         var visibleOrgs = orgs.Select(o => o.Id).ToList();

@@ -31,6 +31,8 @@ public sealed class CreateOrganizationHandler(IAppDbContext db, ICurrentUser use
 {
     public async Task<OrganizationDetails> Handle(CreateOrganizationCommand command, CancellationToken cancellationToken)
     {
+        if (user.OrganizationLimit is not null)
+            throw new AccessDeniedException("auth.organization_limited", "This API token is limited to one organization; it cannot found another.");
         var slug = command.Slug is null ? Slug.Derive(command.Name!)!.Value : Slug.From(command.Slug);
         if (await db.Organizations.AnyAsync(o => o.Slug == slug.Value, cancellationToken))
             throw new RuleViolationException("org.slug_taken", $"The slug '{slug}' is already taken; choose another.");

@@ -18,7 +18,7 @@ public sealed class ListOrganizationsHandler(IAppDbContext db, ICurrentUser user
 {
     public async Task<Paged<OrganizationSummary>> Handle(ListOrganizationsQuery query, CancellationToken cancellationToken)
     {
-        var page = await db.OrganizationsOf(client.Id, user.Id).ToPageAsync(query, cancellationToken);
+        var page = await db.OrganizationsOf(client.Id, user.OrganizationLimit, user.Id).ToPageAsync(query, cancellationToken);
         return new Paged<OrganizationSummary>(page.Items.Select(o => o.ToSummary()).ToList(), page.Page, page.PageSize, page.Total);
     }
 }

@@ -53,13 +53,13 @@ internal sealed class CallerOrganization
 internal static class OrganizationReads
 {
     /// <summary>
-    /// The organizations of the request's white-label client that <paramref name="user"/> belongs to, by name. The query
-    /// starts from the user's memberships (indexed by user id), so its cost follows what the user belongs to, not how
-    /// many organizations the platform holds.
+    /// The organizations of the request's white-label client that <paramref name="user"/> belongs to (only
+    /// <paramref name="only"/> when the request is limited to one), by name. The query starts from the user's memberships
+    /// (indexed by user id), so its cost follows what the user belongs to, not how many organizations the platform holds.
     /// </summary>
-    public static IQueryable<CallerOrganization> OrganizationsOf(this IAppDbContext db, ClientId? client, UserId user) =>
+    public static IQueryable<CallerOrganization> OrganizationsOf(this IAppDbContext db, ClientId? client, OrganizationId? only, UserId user) =>
         db.Organizations.AsNoTracking()
-            .Where(o => o.ClientId == client)
+            .Where(o => o.ClientId == client && (only == null || o.Id == only))
             .SelectMany(o => o.Members.Where(m => m.UserId == user), (o, m) => new CallerOrganization
             {
                 Id = o.Id, Name = o.Name, Slug = o.Slug, CreatedAt = o.CreatedAt, Role = m.Role,

@@ -18,8 +18,8 @@ public sealed class TemplateAccess(IAppDbContext db, ICurrentUser user, ICurrent
     /// <summary>The templates the caller sees (<see cref="TemplatesVisibleTo"/>), as one query.</summary>
     public IQueryable<Template> Visible()
     {
-        var memberOf = db.Organizations.WithSpecification(new OrganizationsOfMember(client.Id, user.Id)).Select(o => o.Id);
-        var everyTeamOf = db.Organizations.WithSpecification(new OrganizationsWhereEveryTeamIsReadable(client.Id, user.Id)).Select(o => o.Id);
+        var memberOf = db.Organizations.WithSpecification(new OrganizationsOfMember(client.Id, user.OrganizationLimit, user.Id)).Select(o => o.Id);
+        var everyTeamOf = db.Organizations.WithSpecification(new OrganizationsWhereEveryTeamIsReadable(client.Id, user.OrganizationLimit, user.Id)).Select(o => o.Id);
         var teams = db.Teams.WithSpecification(new TeamsReadableBy(memberOf, everyTeamOf, user.Id)).Select(t => t.Id);
         return db.Templates.WithSpecification(new TemplatesVisibleTo(memberOf, teams, user.Id));
     }
