@@ -49,6 +49,34 @@ describe("sign-in through an OpenID Connect provider, in Chromium", () => {
     expect(cookies.filter((c) => c.name.startsWith("oauth_state"))).toEqual([]);
   });
 
+  it("creates a write token on the Account page and calls the API with it from outside the browser", async () => {
+    await page.getByRole("button", { name: `Account menu of ${email}` }).click();
+    await page.getByRole("menuitem", { name: "Sessions and API tokens" }).click();
+    await page.waitForURL(/\/account$/);
+    await page.getByRole("button", { name: "New token" }).click();
+    await page.getByLabel("Name").fill("deploy script");
+    await page.getByLabel("Scope").selectOption("write");
+    await page.getByRole("button", { name: "Create token" }).click();
+    const dialog = page.getByRole("dialog", { name: "Token deploy script created" });
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    const token = await dialog.getByLabel("Your API token").inputValue();
+    expect(token).toMatch(/^cs_[A-Za-z0-9_-]{43}$/);
+    await dialog.getByRole("button", { name: "I have stored it" }).click();
+
+    // as curl would: no cookie, only the bearer token
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(`${server.baseUrl}${path}`, { ...init, headers: { ...init.headers, Authorization: `Bearer ${token}` } });
+    const me = await api("/api/me");
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { user: { email: string } }).user.email).toBe(email);
+    const created = await api("/api/orgs", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: `By token ${Date.now()}` }),
+    });
+    expect(created.status).toBe(201);
+    expect(((await (await api("/api/orgs")).json()) as { items: unknown[] }).items).toHaveLength(2);
+    expect((await fetch(`${server.baseUrl}/api/me`)).status).toBe(401);   // and without it, nothing
+  });
+
   it("shows why the provider's answer was refused, and signs in nobody", async () => {
     const other = await browser.newContext({ baseURL: server.baseUrl, viewport: { width: 1280, height: 860 } });
     const refused = await other.newPage();
