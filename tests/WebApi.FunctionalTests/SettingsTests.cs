@@ -194,6 +194,20 @@ public sealed class SettingsTests
     }
 
     [Theory]
+    [InlineData(null, "https://accounts.google.com/")]
+    [InlineData("https://keycloak.example.com/realms/main", "https://keycloak.example.com/realms/main")]
+    [InlineData("http://127.0.0.1:8080", "http://127.0.0.1:8080/")]
+    public void The_oidc_issuer_is_google_unless_set(string? issuer, string expected) =>
+        Assert.Equal(expected, Load([.. Production, ("OIDC_ISSUER", issuer)]).Settings!.OidcIssuer.ToString());
+
+    [Theory]
+    [InlineData("http://dex.example.com")]
+    [InlineData("accounts.google.com")]
+    [InlineData("ftp://idp.example.com")]
+    public void An_oidc_issuer_that_is_not_https_is_refused_naming_it(string issuer) =>
+        Assert.StartsWith("OIDC_ISSUER ", OnlyError([.. Production, ("OIDC_ISSUER", issuer)]));
+
+    [Theory]
     [InlineData("30s", 30)]
     [InlineData("1h30m", 5400)]
     [InlineData("1.5h", 5400)]

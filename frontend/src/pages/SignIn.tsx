@@ -5,19 +5,42 @@ import { Brand } from "../app/Layout";
 import { returnPath } from "../app/session";
 import { ButtonLink, Card, Field, inputClass } from "../components/ui";
 
-/** Sign-in: Google. In DEV_MODE everybody is signed in already; a developer may switch to another e-mail. */
+/** Why the server sent the browser back here (`/signin?error=<code>`, see OidcSignIn.Refusals), in plain words. */
+export const refusals: Record<string, string> = {
+  state_invalid: "This sign-in could not be matched to this browser: it may have been started in another tab or window, or have taken too long. Please try again.",
+  access_denied: "Sign-in was cancelled, or the provider refused access.",
+  provider_error: "The sign-in provider reported an error. Please try again.",
+  code_rejected: "This sign-in answer was already used or has expired. Please sign in again.",
+  nonce_invalid: "The provider's answer did not belong to this sign-in attempt. Please try again.",
+  token_expired: "The provider's answer had expired before it arrived. Please try again; if this keeps happening, the server's clock may be wrong.",
+  audience_invalid: "The provider's answer was meant for another application. Ask your administrator to check the sign-in settings.",
+  issuer_invalid: "The answer came from another provider than the one configured. Ask your administrator to check the sign-in settings.",
+  signature_invalid: "The provider's answer was not signed with the provider's key, so it was refused.",
+  token_invalid: "The provider's answer could not be verified, so it was refused.",
+  email_unverified: "Your e-mail address is not verified with the provider. Verify it there, then sign in again.",
+  provider_unavailable: "The sign-in provider cannot be reached right now. Please try again in a few minutes.",
+};
+const refusedAnyway = "Sign-in did not complete. Please try again.";
+
+/** Sign-in: Google (or the server's OpenID Connect provider). In DEV_MODE everybody is signed in already; a developer may switch to another e-mail. */
 export function SignIn() {
   const me = useMe();
   const [email, setEmail] = useState("");
   const signedIn = me.data?.user;
   const [params] = useSearchParams();
   const next = returnPath(params.get("next"));
+  const error = params.get("error");
   return (
     <div className="grid min-h-dvh place-items-center bg-slate-50 px-4">
       <Card className="w-full max-w-sm p-8">
         <div className="flex justify-center"><Brand full /></div>
         <h1 className="mt-6 text-center text-xl font-semibold text-slate-900">Sign in</h1>
         <p className="mt-1 text-center text-sm text-slate-600">Deploy and run your team's apps.</p>
+        {error && (
+          <p role="alert" className="mt-6 rounded-md bg-red-50 px-4 py-3 text-sm text-red-800 ring-1 ring-inset ring-red-200">
+            {Object.hasOwn(refusals, error) ? refusals[error] : refusedAnyway}
+          </p>
+        )}
         <a
           href={next === "/" ? "/auth/login" : `/auth/login?returnTo=${encodeURIComponent(next)}`}
           className="mt-6 flex w-full items-center justify-center gap-3 rounded-md bg-white px-4 py-2.5 text-sm font-semibold text-slate-800 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50"

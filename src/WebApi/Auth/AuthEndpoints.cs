@@ -1,4 +1,5 @@
 using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Features.Users;
 using CleanScheduler.Domain.Users;
 using CleanScheduler.WebApi.Configuration;
 using CleanScheduler.WebApi.Endpoints;
@@ -7,9 +8,9 @@ using CleanScheduler.WebApi.Errors;
 namespace CleanScheduler.WebApi.Auth;
 
 /// <summary>
-/// Sign-in and sign-out. With DEV_MODE, <c>/auth/login</c> starts a session for dev@localhost (or the address in
-/// <c>?as=</c>) and returns to the app, at <c>?returnTo=</c> when that is a path of this site. Google sign-in is not
-/// part of this version: outside DEV_MODE it answers 503.
+/// Sign-in and sign-out. <c>/auth/login</c> returns to the app afterwards, at <c>?returnTo=</c> when that is a path of
+/// this site. Outside DEV_MODE it starts the OpenID Connect flow (<see cref="OidcSignIn"/>); with DEV_MODE it starts a
+/// session for dev@localhost (or the address in <c>?as=</c>) at once.
 /// </summary>
 public static class AuthEndpoints
 {
@@ -17,25 +18,32 @@ public static class AuthEndpoints
     {
         var group = app.MapGroup("/auth").WithTags("Auth").AllowAnonymous();
         group.MapGet("/login", LoginAsync).WithName("signIn").WithSummary("Start signing in (a browser navigation; ends in a redirect)")
-            .Produces(StatusCodes.Status302Found).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .Produces(StatusCodes.Status302Found).ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapPost("/logout", LogoutAsync).WithName("signOut").WithSummary("End the browser session").Produces(StatusCodes.Status204NoContent);   // POST only: a link or an image on another site must not sign anyone out (GET answers 405)
         return app;
     }
 
-    private static async Task<IResult> LoginAsync(
-        HttpContext http, ServerSettings settings, ISessionStore sessions, DevUserCache devUsers, ICurrentClient client, TimeProvider clock, string? @as, string? returnTo)
+    private static async Task<IResult> LoginAsync(HttpContext http, ServerSettings settings, DevUserCache devUsers, string? @as, string? returnTo)
     {
-        if (!settings.DevMode)
-            return Problems.Result(Problems.Coded(StatusCodes.Status503ServiceUnavailable, "Sign-in unavailable",
-                "auth.provider_unavailable", "Google sign-in is not available in this version of CleanScheduler."));
+        var local = IsLocalPath(returnTo) ? returnTo! : "/";
+        if (!settings.DevMode) return await OidcSignIn.ChallengeAsync(http, local);
         if (!EmailAddress.TryParse(@as ?? ServerSettings.DevUserEmail, out var email))
             return Problems.Result(Problems.Validation(new Dictionary<string, string[]> { ["as"] = ["Must be an e-mail address."] }));
 
-        var user = await devUsers.ResolveAsync(email, http.RequestServices, http.RequestAborted);
-        await EndSessionAsync(http, settings, sessions);   // a new id at every sign-in
-        var session = await sessions.CreateAsync(user.Id, user.Email, clock.GetUtcNow(), settings.SessionDuration, http.RequestAborted, client.Id, SessionEndpoints.DeviceOf(http));
+        await StartSessionAsync(http, await devUsers.ResolveAsync(email, http.RequestServices, http.RequestAborted));
+        return Results.Redirect(local);
+    }
+
+    /// <summary>Ends the request's session, if any, and starts a new one for <paramref name="user"/> (a new id at every sign-in).</summary>
+    public static async Task StartSessionAsync(HttpContext http, UserRef user)
+    {
+        var services = http.RequestServices;
+        var settings = services.GetRequiredService<ServerSettings>();
+        var sessions = services.GetRequiredService<ISessionStore>();
+        await EndSessionAsync(http, settings, sessions);
+        var session = await sessions.CreateAsync(user.Id, user.Email, services.GetRequiredService<TimeProvider>().GetUtcNow(), settings.SessionDuration,
+            http.RequestAborted, services.GetRequiredService<ICurrentClient>().Id, SessionEndpoints.DeviceOf(http));
         http.Response.Cookies.Append(settings.SessionCookieName, session.Id, CookieOptions(settings, session.ExpiresAt));
-        return Results.Redirect(IsLocalPath(returnTo) ? returnTo! : "/");
     }
 
     /// <summary>

@@ -40,6 +40,7 @@ public sealed record ListenAddress(string? Host, int Port)
 public sealed class ServerSettings
 {
     public const string DevUserEmail = "dev@localhost";
+    public const string GoogleIssuer = "https://accounts.google.com";
     public const string HostCookiePrefix = "__Host-";
     public const string SecureCookiePrefix = "__Secure-";
 
@@ -90,6 +91,9 @@ public sealed class ServerSettings
     public string? GoogleClientId { get; init; }
     public string? GoogleClientSecret { get; init; }
     public Uri? GoogleRedirectUrl { get; init; }
+
+    /// <summary>The OpenID Connect provider (its discovery document is at <c>/.well-known/openid-configuration</c> below it).</summary>
+    public required Uri OidcIssuer { get; init; }
     public required IReadOnlySet<string> PlatformAdmins { get; init; }
     public required string LogLevel { get; init; }
 
@@ -205,6 +209,9 @@ public sealed class ServerSettings
             if (env.Required("GOOGLE_REDIRECT_URL", "the OAuth callback URL, e.g. https://app.example.com/oauth2/callback") is not null)
                 googleRedirect = env.AbsoluteUrl("GOOGLE_REDIRECT_URL", "");
         }
+        var oidcIssuer = env.AbsoluteUrl("OIDC_ISSUER", GoogleIssuer);
+        if (oidcIssuer is not null && oidcIssuer.Scheme != "https" && !IsLocalhost(oidcIssuer))
+            env.Error("OIDC_ISSUER", $"must be an https URL (plain http only on this machine), not '{oidcIssuer}'");
 
         var admins = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in (env.Optional("PLATFORM_ADMINS") ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
@@ -260,6 +267,7 @@ public sealed class ServerSettings
             GoogleClientId = googleId,
             GoogleClientSecret = googleSecret,
             GoogleRedirectUrl = googleRedirect,
+            OidcIssuer = oidcIssuer ?? new Uri(GoogleIssuer),
             PlatformAdmins = admins,
             LogLevel = logLevel,
         };

@@ -26,6 +26,7 @@ public static class Logging
         .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
         .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
         .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
+        .MinimumLevel.Override("Microsoft.AspNetCore.Authentication.OpenIdConnect", LogEventLevel.Fatal)   // its refusals are errors with stack traces; OidcSignIn logs each once, as a warning
         .Enrich.FromLogContext()
         .Enrich.With<RequestLogWithoutRawPath>()
         .WriteTo.Console(new ExpressionTemplate(JsonLine, CultureInfo.InvariantCulture))

@@ -37,8 +37,9 @@ public static class ServerComposition
         services.AddSingleton(settings);
         services.AddSingleton(new Application.Features.Deployments.DeploymentOptions(settings.DeploymentDomain, settings.KubernetesNamespace));
         services.AddApplication();
+        var secretsKey = SecretsKey(settings);
         services.AddInfrastructure(settings.ConnectionString,
-            new SessionStorage(settings.SessionBackend, settings.SessionIdleTimeout, settings.Redis), SecretsKey(settings));
+            new SessionStorage(settings.SessionBackend, settings.SessionIdleTimeout, settings.Redis), secretsKey);
         services.AddDeploymentManifests(new Kubernetes.RenderOptions(settings.ClusterSecretStore, settings.DisableNetworkPolicies));
         services.AddHostedService<SessionCleanupService>();
         if (settings.Kubernetes is { } cluster)
@@ -54,6 +55,7 @@ public static class ServerComposition
         services.AddScoped<ICurrentClient>(sp => sp.GetRequiredService<RequestClient>());
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
+        if (settings.GoogleRedirectUrl is not null) services.AddAuthentication().AddOidcSignIn(settings, secretsKey);   // outside DEV_MODE
         services.AddBearerTokenAuthorization();
         services.AddSingleton(LogStreamLimits.Default);
         services.AddRateLimiter(options =>
