@@ -69,7 +69,8 @@ public sealed class OperatorMetrics
         text.Append("# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\n");
         text.Append(CultureInfo.InvariantCulture, $"process_resident_memory_bytes {Environment.WorkingSet}\n");
         text.Append("# HELP dotnet_gc_heap_size_bytes Managed heap size after the last garbage collection.\n# TYPE dotnet_gc_heap_size_bytes gauge\n");
-        text.Append(CultureInfo.InvariantCulture, $"dotnet_gc_heap_size_bytes {gc.HeapSizeBytes}\n");
+        // Before the first collection (a Native AOT process may run a while without one) the info is empty: the heap is what was allocated.
+        text.Append(CultureInfo.InvariantCulture, $"dotnet_gc_heap_size_bytes {(gc.Index == 0 ? GC.GetTotalMemory(false) : gc.HeapSizeBytes)}\n");
         text.Append("# HELP dotnet_gc_committed_bytes Memory committed by the garbage collector.\n# TYPE dotnet_gc_committed_bytes gauge\n");
         text.Append(CultureInfo.InvariantCulture, $"dotnet_gc_committed_bytes {gc.TotalCommittedBytes}\n");
         return text.ToString();
