@@ -18,6 +18,7 @@ public sealed class KubernetesApiClient : IKubernetesClient, IDisposable
 {
     private readonly k8s.Kubernetes _api;
 
+
     /// <param name="configuration">From <see cref="KubernetesConfiguration.TryDiscover"/> (in-cluster or a kubeconfig, any auth the package knows).</param>
     public KubernetesApiClient(KubernetesClientConfiguration configuration, string userAgent = "cleanscheduler", TimeSpan? requestTimeout = null)
     {
@@ -263,4 +264,20 @@ public sealed class KubernetesApiClient : IKubernetesClient, IDisposable
 
     private static string NameOf(JsonObject body) =>
         (string?)body["metadata"]?["name"] ?? throw new ArgumentException("the object has no metadata.name", nameof(body));
+}
+
+/// <summary>
+/// What the package deserializes for us with its own JSON options: watch events (it reads each line as a
+/// KubernetesObject event first, to find ERROR) and custom objects as JSON objects. <see cref="Register"/> puts this
+/// generated metadata first in those options when this assembly loads — before anything can use them, since only this
+/// project uses the package's serializer — so the operator's Native AOT binary needs no reflection there.
+/// </summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(Watcher<KubernetesObject>.WatchEvent))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Watcher<JsonObject>.WatchEvent))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(JsonObject))]
+internal sealed partial class PackageJson : System.Text.Json.Serialization.JsonSerializerContext
+{
+    [ModuleInitializer]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "The package's options must be set before their first use, which can be anywhere in this assembly.")]
+    internal static void Register() => KubernetesJson.AddJsonOptions(options => options.TypeInfoResolverChain.Insert(0, Default));
 }

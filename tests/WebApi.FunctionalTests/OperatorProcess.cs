@@ -20,9 +20,11 @@ internal sealed class OperatorProcess(Process process) : IDisposable
         info.Environment["KUBECONFIG"] = kubeconfig;
         info.Environment["HOME"] = Path.GetTempPath();
         var started = Process.Start(info)!;
-        _ = started.StandardOutput.ReadToEndAsync();
-        _ = started.StandardError.ReadToEndAsync();
-        return new OperatorProcess(started);
+        // What it writes (its log) is kept in a temp file for when a test fails.
+        var log = Path.Combine(Path.GetTempPath(), $"cleanscheduler-operator-{started.Id}.log");
+        var (output, errors) = (started.StandardOutput.ReadToEndAsync(), started.StandardError.ReadToEndAsync());
+        _ = Task.WhenAll(output, errors).ContinueWith(_ => File.WriteAllText(log, $"{output.Result}{errors.Result}"), TaskScheduler.Default);
+        return new OperatorProcess(started) { LogFile = log };
     }
 
     /// <summary>An owner on the Business plan deploys "Web app + PostgreSQL" as <c>shop</c>; the deployment's id and the team.</summary>
@@ -40,6 +42,11 @@ internal sealed class OperatorProcess(Process process) : IDisposable
         }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
         return (owner, team, id);
     }
+
+    public string LogFile { get; private init; } = "";
+
+    /// <summary>What the process wrote, once it has ended (its output is written out when both streams close).</summary>
+    public string Log => File.Exists(LogFile) ? File.ReadAllText(LogFile) : $"(see {LogFile} once the operator has ended)";
 
     public void Dispose()
     {

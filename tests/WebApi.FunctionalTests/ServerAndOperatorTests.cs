@@ -44,7 +44,15 @@ public sealed class ServerAndOperatorTests(ClusterApiFactory factory) : IClassFi
     public async Task A_deployment_made_through_the_API_runs_stops_and_goes_away_in_the_cluster()
     {
         var (owner, team, id) = await OperatorProcess.DeployShopAsync(factory);
-        await Eventually.WaitAsync(async () => await PhaseAsync(owner, id) == "Running" ? "" : null, "phase Running", Patience);
+        try
+        {
+            await Eventually.WaitAsync(async () => await PhaseAsync(owner, id) == "Running" ? "" : null, "phase Running", Patience);
+        }
+        catch (TimeoutException)
+        {
+            var resources = factory.Kube.List("scheduler.cleanscheduler.io/v1alpha1", "userdeployments");
+            throw new TimeoutException($"not Running; in the cluster: {string.Join("\n", resources.Select(r => r.ToJsonString()))}; requests: {string.Join("\n", factory.Kube.Requests.TakeLast(40))}; the operator's log: {_operator?.Log}");
+        }
         var resource = factory.Kube.List("scheduler.cleanscheduler.io/v1alpha1", "userdeployments")
             .Single(r => (string?)r["metadata"]!["labels"]?["scheduler.cleanscheduler.io/deployment-id"] == id);
         var ns = (string)resource["metadata"]!["namespace"]!;
