@@ -197,6 +197,8 @@ public sealed class DevModeAuthTests(DevModeAuthFactory factory) : IClassFixture
     [InlineData("/%0d%0aSet-Cookie:x=y", "/%0d%0aSet-Cookie:x=y")]
     [InlineData("javascript:alert(1)", "/")]
     [InlineData("/a\r\nSet-Cookie: x=y", "/")]
+    [InlineData("/\u00E9t\u00E9", "/")]   // not ASCII: not a valid Location (Kestrel would refuse the header: a 500)
+    [InlineData("/a b", "/")]
     public async Task Dev_login_returns_to_a_path_of_this_site_and_nowhere_else(string? returnTo, string expected)
     {
         var query = returnTo is null ? "" : $"&returnTo={Uri.EscapeDataString(returnTo)}";

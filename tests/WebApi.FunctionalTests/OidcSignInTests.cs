@@ -318,3 +318,41 @@ public sealed class UnreachableProviderTests(UnreachableProviderFactory factory)
         Assert.StartsWith($"{provider.Issuer}authorize?", again.Headers.Location!.ToString());
     }
 }
+
+/// <summary>COOKIE_SECURE=true, as in production: the sign-in cookies are __Host- cookies.</summary>
+public sealed class SecureCookieOidcFactory : ApiFactory
+{
+    public int ProviderPort { get; } = Loopback.FreePort();
+
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["DEV_MODE"] = "false",
+        ["BASE_URL"] = "https://app.example.com",
+        ["COOKIE_SECURE"] = "true",
+        ["GOOGLE_CLIENT_ID"] = "client",
+        ["GOOGLE_CLIENT_SECRET"] = "secret",
+        ["GOOGLE_REDIRECT_URL"] = "https://app.example.com/oauth2/callback",
+        ["OIDC_ISSUER"] = $"http://127.0.0.1:{ProviderPort}",
+        ["LOG_LEVEL"] = "warning",
+    };
+}
+
+public sealed class SecureSignInCookieTests(SecureCookieOidcFactory factory) : IClassFixture<SecureCookieOidcFactory>
+{
+    [Fact]
+    public async Task With_secure_cookies_the_state_and_nonce_cookies_are_host_only_so_a_sibling_subdomain_cannot_plant_them()
+    {
+        await using var provider = await OidcProvider.StartAsync("client", "secret", factory.ProviderPort);
+        using var login = await factory.Anonymous().GetAsync("/auth/login");
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        var cookies = login.Headers.GetValues("Set-Cookie").ToList();
+        Assert.Equal(2, cookies.Count);   // correlation (state) and nonce
+        Assert.All(cookies, cookie =>
+        {
+            Assert.StartsWith("__Host-oauth_state.", cookie);
+            Assert.Contains("path=/;", cookie + ";", StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("domain=", cookie, StringComparison.OrdinalIgnoreCase);
+        });
+    }
+}

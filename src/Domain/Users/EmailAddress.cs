@@ -15,7 +15,9 @@ public readonly partial record struct EmailAddress
     public static bool TryParse(string? value, out EmailAddress email)
     {
         email = default;
-        if (value is null) return false;
+        // ASCII only, checked before lower-casing: ToLowerInvariant maps some non-ASCII letters to ASCII ones
+        // (U+212A KELVIN SIGN -> "k"), which would let a different address match an existing account.
+        if (value is null || !System.Text.Ascii.IsValid(value)) return false;
         var normalized = value.Trim().ToLowerInvariant();
         if (normalized.Length is 0 or > MaxLength || !Pattern().IsMatch(normalized)) return false;
         if (normalized.IndexOf('@') > 64) return false;

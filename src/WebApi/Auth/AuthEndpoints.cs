@@ -43,7 +43,7 @@ public static class AuthEndpoints
         await EndSessionAsync(http, settings, sessions);
         var session = await sessions.CreateAsync(user.Id, user.Email, services.GetRequiredService<TimeProvider>().GetUtcNow(), settings.SessionDuration,
             http.RequestAborted, services.GetRequiredService<ICurrentClient>().Id, SessionEndpoints.DeviceOf(http));
-        http.Response.Cookies.Append(settings.SessionCookieName, session.Id, CookieOptions(settings, session.ExpiresAt));
+        http.Response.Cookies.Append(settings.SessionCookieName, session.Id, CookieOptions(http, settings, session.ExpiresAt));
     }
 
     /// <summary>
@@ -53,7 +53,7 @@ public static class AuthEndpoints
     public static bool IsLocalPath(string? path) =>
         path is { Length: > 0 and <= 2048 } && path[0] == '/'
         && (path.Length == 1 || path[1] != '/')
-        && !path.Any(c => char.IsControl(c) || c == '\\');
+        && path.All(c => c is > ' ' and <= '~' && c != '\\');   // printable ASCII only: anything else is not a valid Location
 
     private static async Task<IResult> LogoutAsync(HttpContext http, ServerSettings settings, ISessionStore sessions)
     {
@@ -65,15 +65,16 @@ public static class AuthEndpoints
     {
         var id = http.Request.Cookies[settings.SessionCookieName];
         if (SessionIds.LooksValid(id)) await sessions.DeleteAsync(id!, http.RequestAborted);
-        if (id is not null) http.Response.Cookies.Delete(settings.SessionCookieName, CookieOptions(settings, null));
+        if (id is not null) http.Response.Cookies.Delete(settings.SessionCookieName, CookieOptions(http, settings, null));
     }
 
-    public static CookieOptions CookieOptions(ServerSettings settings, DateTimeOffset? expires) => new()
+    /// <summary>SESSION_COOKIE_DOMAIN is the platform's own domain: on a white-label client's host the cookie stays host-only.</summary>
+    public static CookieOptions CookieOptions(HttpContext http, ServerSettings settings, DateTimeOffset? expires) => new()
     {
         HttpOnly = true,
         SameSite = SameSiteMode.Lax,
         Secure = settings.CookieSecure,
-        Domain = settings.SessionCookieDomain,
+        Domain = http.RequestServices.GetRequiredService<ICurrentClient>().Id is null ? settings.SessionCookieDomain : null,
         Path = "/",
         Expires = expires,
         IsEssential = true,

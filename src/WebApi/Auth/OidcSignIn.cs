@@ -48,9 +48,13 @@ public static class OidcSignIn
             options.GetClaimsFromUserInfoEndpoint = false;
             options.DisableTelemetry = true;
             options.DataProtectionProvider = new StateProtector(stateKey, "CleanScheduler.SignIn");
+            // With COOKIE_SECURE the two sign-in cookies are __Host- cookies (Secure, Path=/, no Domain): a page of a sibling
+            // subdomain (a tenant's app under the same parent domain) cannot plant its own pair for a login CSRF.
+            var prefix = settings.CookieSecure && !settings.StateCookieName.StartsWith("__Host-", StringComparison.Ordinal) ? "__Host-" : "";
             foreach (var (cookie, suffix) in new[] { (options.CorrelationCookie, "."), (options.NonceCookie, ".nonce.") })
             {
-                cookie.Name = settings.StateCookieName + suffix;
+                cookie.Name = prefix + settings.StateCookieName + suffix;
+                if (prefix.Length > 0) cookie.Path = "/";
                 cookie.SameSite = SameSiteMode.Lax;
                 cookie.SecurePolicy = settings.CookieSecure ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
                 cookie.HttpOnly = true;
