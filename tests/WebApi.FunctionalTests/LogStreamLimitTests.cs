@@ -13,7 +13,7 @@ namespace CleanScheduler.WebApi.FunctionalTests;
 /// <summary>The server with a cluster (the test API server) and small log stream limits: 2 per user, 8 seconds each.</summary>
 public sealed class LogStreamLimitFactory : ClusterApiFactory
 {
-    public static readonly LogStreamLimits Limits = new(PerUser: 2, Lifetime: TimeSpan.FromSeconds(8));
+    public static readonly LogStreamLimits Limits = new(PerUser: 2, Lifetime: TimeSpan.FromSeconds(8), AccessCheck: TimeSpan.FromMilliseconds(300));
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -68,5 +68,32 @@ public sealed class LogStreamLimitTests(LogStreamLimitFactory factory) : IClassF
         await second.Content.ReadAsStringAsync(patience.Token);
 
         using var again = await OpenAsync(owner, deployment);   // their places are free again
+    }
+
+    [Fact]
+    public async Task A_member_removed_while_following_the_logs_loses_the_stream_at_the_next_check_not_at_its_lifetime()
+    {
+        var owner = factory.As(ApiFactory.NewEmail("owner"));
+        var (org, team) = await owner.CreateOrgAsync();
+        var admin = factory.As(ApiFactory.PlatformAdmin);
+        await admin.ExpectAsync(admin.PutAsync($"/api/orgs/{org}/plan", new { plan = "business" }), HttpStatusCode.OK);
+        var template = (await owner.ExpectAsync(owner.GetAsync($"/api/templates?teamId={team}&visibility=system"), HttpStatusCode.OK))
+            .GetProperty("items").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "Static site").GetProperty("id").GetString()!;
+        var deployment = (await owner.ExpectAsync(owner.PostAsync("/api/deployments",
+            new { teamId = team, name = "logs", templateId = template, values = new Dictionary<string, string?>() }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var bob = factory.As(ApiFactory.NewEmail("bob"));
+        var bobId = (await owner.ExpectAsync(owner.PostAsync($"/api/teams/{team}/members", new { email = bob.Email, role = "developer" }), HttpStatusCode.Created))
+            .GetProperty("userId").GetString();
+
+        var clock = Stopwatch.StartNew();
+        using var stream = await OpenAsync(bob, deployment);
+        await owner.ExpectAsync(owner.DeleteAsync($"/api/teams/{team}/members/{bobId}"), HttpStatusCode.NoContent);
+
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var text = await stream.Content.ReadAsStringAsync(patience.Token);
+        Assert.True(clock.Elapsed < LogStreamLimitFactory.Limits.Lifetime, $"ended after {clock.Elapsed}, at its lifetime, not at the access check");
+        var events = text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Where(b => b.StartsWith("event: ", StringComparison.Ordinal)).ToList();
+        Assert.StartsWith("event: error\ndata: {\"message\":\"Your access to this stream has ended", Assert.Single(events), StringComparison.Ordinal);
+        await ProblemAsync(bob.GetAsync($"/api/deployments/{deployment}/logs?follow=true"), HttpStatusCode.Forbidden, "permission.denied");   // still in the organization
     }
 }

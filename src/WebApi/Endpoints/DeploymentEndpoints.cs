@@ -1,7 +1,9 @@
+using System.Security.Claims;
 using CleanScheduler.Application.Common;
 using CleanScheduler.Application.Features.Deployments;
 using CleanScheduler.Domain.Common;
 using MediatR;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using static Microsoft.AspNetCore.Http.StatusCodes;
 
@@ -77,7 +79,27 @@ public static class DeploymentEndpoints
             throw new FluentValidation.ValidationException([new FluentValidation.Results.ValidationFailure("tailLines", $"Must be between 0 and {MaxTailLines}.")]);
         var source = await mediator.Send(new GetDeploymentLogSourceQuery(new DeploymentId(id), service), ct);
         var lines = await services.GetRequiredService<Application.Common.IDeploymentLogs>().OpenAsync(source, tailLines ?? 100, follow ?? true, ct);
-        await ServerSentEvents.StreamAsync(http, lines, "log", limits.Lifetime, ct);
+        await ServerSentEvents.StreamAsync(http, lines, "log", limits.Lifetime, ct,
+            check => StillAllowedAsync(http, new GetDeploymentLogSourceQuery(new DeploymentId(id), service), check), limits.AccessCheck);
+    }
+
+    /// <summary>The caller, authenticated again now, is the stream's caller and may still read the deployment's logs.</summary>
+    private static async Task<bool> StillAllowedAsync(HttpContext http, GetDeploymentLogSourceQuery access, CancellationToken ct)
+    {
+        var now = await http.AuthenticateAsync();
+        if (!now.Succeeded || now.Principal.FindFirstValue(ClaimTypes.NameIdentifier) != http.User.FindFirstValue(ClaimTypes.NameIdentifier)) return false;
+        // A scope of its own: the request's scope keeps what it read of the memberships at the start.
+        await using var scope = http.RequestServices.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<Auth.RequestClient>().Resolved = http.RequestServices.GetRequiredService<Auth.RequestClient>().Resolved;
+        try
+        {
+            await scope.ServiceProvider.GetRequiredService<IMediator>().Send(access, ct);   // the membership read, as at the start
+            return true;
+        }
+        catch (Exception e) when (e is NotFoundException or AccessDeniedException)   // no longer a member, or no longer allowed
+        {
+            return false;
+        }
     }
 
     private const int MaxTailLines = 10_000;

@@ -10,11 +10,13 @@ namespace CleanScheduler.WebApi.Endpoints;
 /// Bounds on live log streams: at most <paramref name="PerUser"/> open at once per user on this server process (the
 /// next answers 429 with Retry-After), and each ends after <paramref name="Lifetime"/> with a <c>reconnect</c> event,
 /// after which the client opens a new one. A stream holds a connection, a Kubernetes watch per pod and a buffer, so
-/// neither the count nor the duration may be left to the client.
+/// neither the count nor the duration may be left to the client. Every <paramref name="AccessCheck"/> an open stream checks
+/// its caller again (the session or token still valid, the deployment still readable): a revoked token, a signed-out or
+/// idle session or a removed member loses the stream within that time, not at its lifetime.
 /// </summary>
-public sealed record LogStreamLimits(int PerUser, TimeSpan Lifetime)
+public sealed record LogStreamLimits(int PerUser, TimeSpan Lifetime, TimeSpan AccessCheck)
 {
-    public static readonly LogStreamLimits Default = new(PerUser: 5, Lifetime: TimeSpan.FromMinutes(30));
+    public static readonly LogStreamLimits Default = new(PerUser: 5, Lifetime: TimeSpan.FromMinutes(30), AccessCheck: TimeSpan.FromSeconds(30));
 
     /// <summary>What a refused client is told to wait: a slot frees when one of its other streams ends.</summary>
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(10);
@@ -32,7 +34,9 @@ internal static class ServerSentEvents
 {
     public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
 
-    public static async Task StreamAsync<T>(HttpContext http, IAsyncEnumerable<T> items, string eventType, TimeSpan lifetime, CancellationToken cancellationToken)
+    /// <param name="stillAllowed">Asked every <paramref name="checkEvery"/>: false ends the stream with an <c>error</c> event.</param>
+    public static async Task StreamAsync<T>(HttpContext http, IAsyncEnumerable<T> items, string eventType, TimeSpan lifetime, CancellationToken cancellationToken,
+        Func<CancellationToken, Task<bool>>? stillAllowed = null, TimeSpan? checkEvery = null)
     {
         var response = http.Response;
         response.ContentType = "text/event-stream";
@@ -55,8 +59,23 @@ internal static class ServerSentEvents
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var expired = new CancellationTokenSource(lifetime);
-        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expired.Token);
+        using var denied = new CancellationTokenSource();
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expired.Token, denied.Token);
         await WriteAsync(": stream open\n\n");
+        var checking = stillAllowed is null ? Task.CompletedTask : Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(checkEvery ?? Heartbeat);
+            try
+            {
+                while (await timer.WaitForNextTickAsync(stop.Token))
+                    if (!await stillAllowed(stop.Token))
+                    {
+                        await denied.CancelAsync();
+                        return;
+                    }
+            }
+            catch (OperationCanceledException) { }
+        }, CancellationToken.None);
         var heartbeat = Task.Run(async () =>
         {
             using var timer = new PeriodicTimer(Heartbeat);
@@ -68,6 +87,11 @@ internal static class ServerSentEvents
             await foreach (var item in items.WithCancellation(reading.Token))
                 await WriteAsync($"event: {eventType}\ndata: {JsonSerializer.Serialize(item, json)}\n\n");
             await WriteAsync("event: end\ndata: {}\n\n");
+        }
+        catch (OperationCanceledException) when (denied.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            const string message = "Your access to this stream has ended (signed out, token revoked or expired, or no longer a member).";
+            await WriteAsync($"event: error\ndata: {JsonSerializer.Serialize(new { message }, json)}\n\n");
         }
         catch (OperationCanceledException) when (expired.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -87,6 +111,7 @@ internal static class ServerSentEvents
         {
             await stop.CancelAsync();
             await heartbeat;
+            await checking;
         }
     }
 }
