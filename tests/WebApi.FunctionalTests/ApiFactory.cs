@@ -31,6 +31,29 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         ["LOG_LEVEL"] = "warning",
     };
 
+    /// <summary>
+    /// A server outside DEV_MODE as installed (Google client settings, PostgreSQL sessions, a platform admin), with
+    /// <paramref name="overrides"/> on top. Sign-in is never sent to Google from a test: the issuer is a closed port
+    /// unless an override names a test provider.
+    /// </summary>
+    protected static Dictionary<string, string?> Production(params (string Key, string? Value)[] overrides)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["DEV_MODE"] = "false",
+            ["BASE_URL"] = "https://app.example.com",
+            ["GOOGLE_CLIENT_ID"] = "client.apps.googleusercontent.com",
+            ["GOOGLE_CLIENT_SECRET"] = "secret",
+            ["GOOGLE_REDIRECT_URL"] = "https://app.example.com/oauth2/callback",
+            ["OIDC_ISSUER"] = "http://127.0.0.1:9",
+            ["SESSION_BACKEND"] = "postgres",
+            ["PLATFORM_ADMINS"] = PlatformAdmin,
+            ["LOG_LEVEL"] = "warning",
+        };
+        foreach (var (key, value) in overrides) settings[key] = value;
+        return settings;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");

@@ -15,18 +15,7 @@ namespace CleanScheduler.WebApi.FunctionalTests;
 /// <summary>The server outside DEV_MODE (as <see cref="ProductionAuthFactory"/>), with a platform admin.</summary>
 public sealed class TokenFactory : ApiFactory
 {
-    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["DEV_MODE"] = "false",
-        ["BASE_URL"] = "https://app.example.com",
-        ["GOOGLE_CLIENT_ID"] = "client.apps.googleusercontent.com",
-        ["GOOGLE_CLIENT_SECRET"] = "secret",
-        ["GOOGLE_REDIRECT_URL"] = "https://app.example.com/oauth2/callback",
-        ["SESSION_BACKEND"] = "postgres",
-        ["SESSION_COOKIE_NAME"] = "cs_session",
-        ["PLATFORM_ADMINS"] = PlatformAdmin,
-        ["LOG_LEVEL"] = "warning",
-    };
+    protected override IDictionary<string, string?> Settings => Production(("SESSION_COOKIE_NAME", "cs_session"));
 }
 
 /// <summary>

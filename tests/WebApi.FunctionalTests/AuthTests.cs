@@ -10,19 +10,8 @@ namespace CleanScheduler.WebApi.FunctionalTests;
 /// <summary>Outside DEV_MODE: sessions only, and X-Dev-User means nothing.</summary>
 public sealed class ProductionAuthFactory : ApiFactory
 {
-    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["DEV_MODE"] = "false",
-        ["BASE_URL"] = "https://app.example.com",
-        ["GOOGLE_CLIENT_ID"] = "client.apps.googleusercontent.com",
-        ["GOOGLE_CLIENT_SECRET"] = "secret",
-        ["GOOGLE_REDIRECT_URL"] = "https://app.example.com/oauth2/callback",
-        ["OIDC_ISSUER"] = "http://127.0.0.1:9",   // never Google from a test (sign-in itself: OidcSignInTests)
-        ["SESSION_BACKEND"] = "postgres",
-        ["SESSION_COOKIE_NAME"] = "cs_session",
-        ["SECRETS_ENCRYPTION_KEY"] = Convert.ToBase64String(TestSupport.TestServices.SecretsKey),
-        ["LOG_LEVEL"] = "warning",
-    };
+    protected override IDictionary<string, string?> Settings => Production(   // sign-in itself: OidcSignInTests
+        ("SESSION_COOKIE_NAME", "cs_session"), ("SECRETS_ENCRYPTION_KEY", Convert.ToBase64String(TestSupport.TestServices.SecretsKey)));
 }
 
 public sealed class ProductionAuthTests(ProductionAuthFactory factory) : IClassFixture<ProductionAuthFactory>

@@ -287,16 +287,7 @@ public sealed class UnreachableProviderFactory : ApiFactory
 {
     public int ProviderPort { get; } = Loopback.FreePort();
 
-    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["DEV_MODE"] = "false",
-        ["BASE_URL"] = "https://app.example.com",
-        ["GOOGLE_CLIENT_ID"] = "client",
-        ["GOOGLE_CLIENT_SECRET"] = "secret",
-        ["GOOGLE_REDIRECT_URL"] = "https://app.example.com/oauth2/callback",
-        ["OIDC_ISSUER"] = $"http://127.0.0.1:{ProviderPort}",
-        ["LOG_LEVEL"] = "warning",
-    };
+    protected override IDictionary<string, string?> Settings => Production(("GOOGLE_CLIENT_ID", "client"), ("OIDC_ISSUER", $"http://127.0.0.1:{ProviderPort}"));
 }
 
 public sealed class UnreachableProviderTests(UnreachableProviderFactory factory) : IClassFixture<UnreachableProviderFactory>
@@ -324,17 +315,8 @@ public sealed class SecureCookieOidcFactory : ApiFactory
 {
     public int ProviderPort { get; } = Loopback.FreePort();
 
-    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["DEV_MODE"] = "false",
-        ["BASE_URL"] = "https://app.example.com",
-        ["COOKIE_SECURE"] = "true",
-        ["GOOGLE_CLIENT_ID"] = "client",
-        ["GOOGLE_CLIENT_SECRET"] = "secret",
-        ["GOOGLE_REDIRECT_URL"] = "https://app.example.com/oauth2/callback",
-        ["OIDC_ISSUER"] = $"http://127.0.0.1:{ProviderPort}",
-        ["LOG_LEVEL"] = "warning",
-    };
+    protected override IDictionary<string, string?> Settings => Production(
+        ("COOKIE_SECURE", "true"), ("GOOGLE_CLIENT_ID", "client"), ("OIDC_ISSUER", $"http://127.0.0.1:{ProviderPort}"));
 }
 
 public sealed class SecureSignInCookieTests(SecureCookieOidcFactory factory) : IClassFixture<SecureCookieOidcFactory>

@@ -22,20 +22,9 @@ public class SessionApiFactory : ApiFactory
 
     protected virtual string Backend => "postgres";
 
-    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["DEV_MODE"] = "false",
-        ["BASE_URL"] = "https://app.example.com",
-        ["GOOGLE_CLIENT_ID"] = "client.apps.googleusercontent.com",
-        ["GOOGLE_CLIENT_SECRET"] = "secret",
-        ["GOOGLE_REDIRECT_URL"] = "https://app.example.com/oauth2/callback",
-        ["SESSION_BACKEND"] = Backend,
-        ["REDIS_ADDR"] = Backend == "redis" ? TestSupport.TestRedis.Address : null,
-        ["SESSION_COOKIE_NAME"] = Cookie,
-        ["SESSION_DURATION"] = "8h",
-        ["SESSION_IDLE_TIMEOUT"] = "30m",
-        ["LOG_LEVEL"] = "warning",
-    };
+    protected override IDictionary<string, string?> Settings => Production(
+        ("SESSION_BACKEND", Backend), ("REDIS_ADDR", Backend == "redis" ? TestSupport.TestRedis.Address : null),
+        ("SESSION_COOKIE_NAME", Cookie), ("SESSION_DURATION", "8h"), ("SESSION_IDLE_TIMEOUT", "30m"));
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
