@@ -288,3 +288,25 @@ public sealed class DevSessionApiTests(DevSessionApiFactory factory) : IClassFix
             HttpStatusCode.Forbidden, "auth.session_required");
     }
 }
+
+/// <summary>SESSION_BACKEND=redis with nothing listening at REDIS_ADDR: the server starts, and sessions are unavailable.</summary>
+public sealed class UnreachableRedisFactory : ApiFactory
+{
+    protected override IDictionary<string, string?> Settings => Production(
+        ("SESSION_BACKEND", "redis"), ("REDIS_ADDR", $"127.0.0.1:{TestSupport.Loopback.FreePort()}"), ("SESSION_COOKIE_NAME", SessionApiFactory.Cookie));
+}
+
+public sealed class UnreachableRedisTests(UnreachableRedisFactory factory) : IClassFixture<UnreachableRedisFactory>
+{
+    [Fact]
+    public async Task With_redis_down_a_request_with_a_session_answers_503_with_retry_after_not_500()
+    {
+        var api = factory.Anonymous();
+        api.Http.DefaultRequestHeaders.Add("Cookie", $"{SessionApiFactory.Cookie}={new string('a', 43)}");   // well-formed: the store is asked
+        using var response = await api.GetAsync("/api/me");
+        Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
+        await ProblemAsync(Task.FromResult(response), HttpStatusCode.ServiceUnavailable, "unavailable.sessions");
+        using var health = await factory.Anonymous().GetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);   // the process is alive; it is the store that is not
+    }
+}

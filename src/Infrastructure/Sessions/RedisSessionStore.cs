@@ -132,3 +132,15 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, SessionIdleT
     private static long Ms(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
     private static DateTimeOffset Time(string ms) => DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(ms, System.Globalization.CultureInfo.InvariantCulture));
 }
+
+/// <summary>What the server answers when the session store cannot be reached: 503, not 500.</summary>
+public static class SessionStoreErrors
+{
+    /// <summary>True when the exception (or one it wraps) says Redis cannot be reached right now (down, restarting, too slow).</summary>
+    public static bool IsUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+            if (e is StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException) return true;
+        return false;
+    }
+}

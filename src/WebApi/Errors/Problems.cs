@@ -147,6 +147,13 @@ public sealed class ProblemDetailsForExceptions(ILogger<ProblemDetailsForExcepti
             problem = Problems.Coded(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "unavailable.database",
                 "The database cannot be reached right now; retry in a few seconds.");
         }
+        if (problem is null && Infrastructure.Sessions.SessionStoreErrors.IsUnavailable(exception))
+        {
+            logger.LogWarning("Session store unavailable on {Method} {Path}: {Reason}", http.Request.Method, http.Request.Path, exception.Message);
+            http.Response.Headers.RetryAfter = "5";
+            problem = Problems.Coded(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "unavailable.sessions",
+                "The session store cannot be reached right now; retry in a few seconds.");
+        }
         if (problem is null)
         {
             logger.LogError(exception, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path);
