@@ -267,14 +267,20 @@ public sealed class KubernetesApiClient : IKubernetesClient, IDisposable
 }
 
 /// <summary>
-/// What the package deserializes for us with its own JSON options: watch events (it reads each line as a
-/// KubernetesObject event first, to find ERROR) and custom objects as JSON objects. <see cref="Register"/> puts this
+/// What the package serializes for us. With its own JSON options: watch events (it reads each line as a
+/// KubernetesObject event first, to find ERROR) and custom objects as JSON objects; <see cref="Register"/> puts this
 /// generated metadata first in those options when this assembly loads — before anything can use them, since only this
-/// project uses the package's serializer — so the operator's Native AOT binary needs no reflection there.
+/// project uses the package's serializer — so the operator's Native AOT binary needs no reflection there. With
+/// JsonSerializer's default options (reflection, on in the operator for this alone): its exec credential plugin support
+/// writes KUBERNETES_EXEC_INFO and reads the plugin's ExecCredential; the metadata below makes sure the native code of
+/// those types' converters exists (a value-type instantiation cannot be made at run time).
 /// </summary>
 [System.Text.Json.Serialization.JsonSerializable(typeof(Watcher<KubernetesObject>.WatchEvent))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(Watcher<JsonObject>.WatchEvent))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(JsonObject))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, object>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, bool>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(k8s.KubeConfigModels.ExecCredentialResponse))]
 internal sealed partial class PackageJson : System.Text.Json.Serialization.JsonSerializerContext
 {
     [ModuleInitializer]

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Text.Json.Serialization;
 using k8s;
 using k8s.Exceptions;
 using k8s.KubeConfigModels;
@@ -45,7 +44,6 @@ public static class KubernetesConfiguration
     [DynamicDependency(Model, typeof(ExternalExecution))]
     [DynamicDependency(Model, typeof(NamedExtension))]
     [DynamicDependency(Model, typeof(List<>))]
-    [DynamicDependency(DynamicallyAccessedMemberTypes.All, typeof(ExecCredentialJson))]
     [DynamicDependency(Model, typeof(Dictionary<,>))]
     [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "The model types are kept above; they are plain classes with string, list and dictionary properties.")]
     private static KubernetesClientConfiguration Discover(Func<string, string?> environment)
@@ -62,16 +60,4 @@ public static class KubernetesConfiguration
         kubeconfig.FileName = Path.GetFullPath(path);   // relative certificate and key paths are relative to the file
         return KubernetesClientConfiguration.BuildConfigFromConfigObject(kubeconfig);
     }
-
 }
-
-/// <summary>
-/// The package's exec credential plugin support writes KUBERNETES_EXEC_INFO and reads the plugin's ExecCredential with
-/// JsonSerializer's default (reflection) options. In the operator's Native AOT binary reflection-based JSON is on for that
-/// alone (JsonSerializerIsReflectionEnabledByDefault); this generated metadata makes sure the native code of those types'
-/// converters exists (a value-type instantiation cannot be made at run time).
-/// </summary>
-[JsonSerializable(typeof(Dictionary<string, object>))]
-[JsonSerializable(typeof(Dictionary<string, bool>))]
-[JsonSerializable(typeof(ExecCredentialResponse))]
-internal sealed partial class ExecCredentialJson : JsonSerializerContext;
