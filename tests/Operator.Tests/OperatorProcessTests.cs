@@ -97,6 +97,55 @@ public sealed class OperatorProcessTests
     }
 
     [Fact]
+    public async Task SIGTERM_stops_it_cleanly_and_hands_the_Lease_back()
+    {
+        await using var h = await OperatorHarness.StartAsync();
+        h.Api.AutoReadyDeployments = true;
+        var kubeconfig = Kubeconfig.Write(h.Api.Address, OperatorHarness.Namespace);
+        using var process = Start(new Dictionary<string, string> { ["KUBECONFIG"] = kubeconfig, ["LEADER_ELECTION_NAMESPACE"] = OperatorHarness.Namespace },
+            "--health-probe-bind-address", $"127.0.0.1:{Loopback.FreePort()}", "--deployment-domain", "apps.test");
+        var output = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await h.Client.CreateAsync(KubeResource.UserDeployments, OperatorHarness.UserDeployment("until-sigterm"));
+            await Eventually.WaitAsync(() => OperatorHarness.Phase(h.Resource("until-sigterm")) == "Running" ? "" : null, "Running", TimeSpan.FromSeconds(60));
+            using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                await term.WaitForExitAsync();
+            using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await process.WaitForExitAsync(exited.Token);
+            Assert.Equal(0, process.ExitCode);
+            var lease = h.Api.Get("coordination.k8s.io/v1", "leases", OperatorHarness.Namespace, "cleanscheduler-operator-leader")!;
+            Assert.Equal("", (string?)lease["spec"]!["holderIdentity"] ?? "");
+            Assert.Contains("released the Lease", await output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            Kubeconfig.Delete(kubeconfig);
+        }
+    }
+
+    [Fact]
+    public async Task A_probe_address_in_use_stops_start_up_with_one_line()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var kubeconfig = Kubeconfig.Write(new Uri($"http://127.0.0.1:{Loopback.FreePort()}"));
+        try
+        {
+            using var process = Start(new Dictionary<string, string> { ["KUBECONFIG"] = kubeconfig }, "--health-probe-bind-address", $"127.0.0.1:{port}");
+            var stderr = await process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            Assert.Equal(1, process.ExitCode);
+            Assert.StartsWith($"configuration error: cannot listen on http://127.0.0.1:{port}", stderr.Trim(), StringComparison.Ordinal);
+            Assert.Single(stderr.Trim().Split('\n'));
+        }
+        finally { Kubeconfig.Delete(kubeconfig); }
+    }
+
+    [Fact]
     public async Task It_is_live_but_not_ready_while_the_API_server_cannot_be_reached()
     {
         var kubeconfig = Kubeconfig.Write(new Uri($"http://127.0.0.1:{Loopback.FreePort()}"));
