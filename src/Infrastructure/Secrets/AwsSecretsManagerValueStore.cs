@@ -35,7 +35,8 @@ public sealed class AwsSecretsManagerValueStore : ISecretValueStore
     public const int MaxSecretStringBytes = 65_536;
     private const int CreateAttempts = 3;
     private static readonly JsonSerializerOptions SecretStringJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };   // inside a JSON body, not HTML
-    private static readonly HashSet<string> CredentialErrors = new(StringComparer.Ordinal)
+    /// <summary>Refused credentials or signature, throttling: the backend is unavailable to us, whatever the HTTP status.</summary>
+    private static readonly HashSet<string> UnavailableErrors = new(StringComparer.Ordinal)
     {
         "UnrecognizedClientException", "InvalidSignatureException", "IncompleteSignature", "InvalidClientTokenId", "MissingAuthenticationToken",
         "ExpiredTokenException", "AccessDeniedException", "SignatureDoesNotMatch", "RequestExpired", "ThrottlingException",
@@ -205,7 +206,7 @@ public sealed class AwsSecretsManagerValueStore : ISecretValueStore
             var type = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("__type", out var t) ? t.GetString() ?? "" : "";
             type = type[(type.LastIndexOf('#') + 1)..];
             var errorMessage = json.ValueKind == JsonValueKind.Object && (json.TryGetProperty("message", out var m) || json.TryGetProperty("Message", out m)) ? m.GetString() : null;
-            if (CredentialErrors.Contains(type) || (int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.Forbidden)
+            if (UnavailableErrors.Contains(type) || (int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.Forbidden)
                 throw new SecretBackendUnavailableException($"AWS Secrets Manager refused {action}: {(int)response.StatusCode} {type} ({errorMessage}).");
             throw new AwsError(type, $"AWS Secrets Manager answered {action} with {(int)response.StatusCode} {type}: {errorMessage}");
         }
