@@ -158,3 +158,48 @@ public sealed class SecretsReencryptCommandTests : IAsyncLifetime
         Assert.DoesNotContain("   at ", stderr);
     }
 }
+
+/// <summary>
+/// SECRETS_BACKEND=aws against the in-process Secrets Manager at AWS_ENDPOINT_URL, credentials found by the SDK's default
+/// chain in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (process environment: only this class sets them).
+/// </summary>
+public sealed class AwsBackendFactory : ApiFactory
+{
+    public FakeSecretsManagerServer Aws { get; private set; } = null!;
+
+    protected override IDictionary<string, string?> Settings => Production(
+        ("SECRETS_BACKEND", "aws"), ("AWS_REGION", "eu-central-1"), ("AWS_ENDPOINT_URL", Aws.Address.ToString()));
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        Aws = await FakeSecretsManagerServer.StartAsync("eu-central-1");
+        Aws.Credentials["AKIDFROMENVIRONMENT"] = ("secret-from-environment", null);
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "AKIDFROMENVIRONMENT");
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "secret-from-environment");
+    }
+
+    protected override async Task DisposePeersAsync()
+    {
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", null);
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", null);
+        await Aws.DisposeAsync();
+    }
+}
+
+public sealed class AwsBackendTests(AwsBackendFactory factory) : IClassFixture<AwsBackendFactory>
+{
+    [Fact]
+    public async Task The_server_signs_with_credentials_from_the_default_chain_and_keeps_values_in_secrets_manager()
+    {
+        var store = factory.Services.GetRequiredService<ISecretValueStore>();
+        var scope = SecretScope.ForDeployment(Guid.NewGuid(), Guid.NewGuid());
+
+        await store.WriteAsync(scope, "API_KEY", "in-aws", CancellationToken.None);
+
+        Assert.Equal("aws", store.Backend);
+        Assert.Equal("""{"API_KEY":"in-aws"}""", factory.Aws.SecretString($"cleanscheduler/{scope.Path}"));
+        using var ready = await factory.Anonymous().GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+}
