@@ -64,7 +64,7 @@ public sealed class KeyRotationTests(ServicesFixture db) : IClassFixture<Service
         await rotated.WriteAsync(scope, "NEW", "written-after", CancellationToken.None);
 
         Assert.Equal(new Dictionary<string, string> { ["OLD"] = "written-before", ["NEW"] = "written-after" }, await rotated.ReadAsync(scope, CancellationToken.None));
-        Assert.Equal([AesGcmSecretCipher.IdOf(OldKey), AesGcmSecretCipher.IdOf(_newKey)], (await KeyIdsAsync()).Select(r => r.KeyId).Order());
+        Assert.Equal(new[] { AesGcmSecretCipher.IdOf(OldKey), AesGcmSecretCipher.IdOf(_newKey) }.Order(), (await KeyIdsAsync()).Select(r => r.KeyId).Order());
     }
 
     [Fact]
