@@ -125,6 +125,19 @@ public abstract class SecretValueStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Hostile_keys_are_kept_apart_and_round_trip_unchanged()
+    {
+        var scope = NewOrganization();
+        string[] keys = ["_", "key.with.dots", "a/b/../c", "with space", "\"quoted\"", "ключ_秘密", "line\nbreak", "x' OR '1'='1", new string('K', 256)];
+
+        foreach (var key in keys) await Store.WriteAsync(scope, key, $"value of {key}", None);
+
+        var values = await Store.ReadAsync(scope, None);
+        Assert.Equal(keys.Order(StringComparer.Ordinal), values.Keys.Order(StringComparer.Ordinal));
+        Assert.All(keys, key => Assert.Equal($"value of {key}", values[key]));
+    }
+
+    [Fact]
     public async Task The_largest_value_round_trips_unchanged()
     {
         var scope = NewOrganization();
