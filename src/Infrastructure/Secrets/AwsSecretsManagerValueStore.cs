@@ -200,8 +200,18 @@ public sealed class AwsSecretsManagerValueStore : ISecretValueStore
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             JsonElement json = default;
-            try { json = string.IsNullOrWhiteSpace(text) ? default : JsonDocument.Parse(text).RootElement.Clone(); }
-            catch (JsonException) { }
+            try
+            {
+                if (!string.IsNullOrWhiteSpace(text))
+                {
+                    using var document = JsonDocument.Parse(text);
+                    json = document.RootElement.Clone();
+                }
+            }
+            catch (JsonException)
+            {
+                // a proxy's HTML error page: no AWS error type, judged by its status below
+            }
             if (response.IsSuccessStatusCode) return json;
             var type = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("__type", out var t) ? t.GetString() ?? "" : "";
             type = type[(type.LastIndexOf('#') + 1)..];

@@ -93,7 +93,8 @@ public sealed class VaultKv2SecretValueStore : ISecretValueStore
         var data = new Dictionary<string, string>(StringComparer.Ordinal);
         using var json = await ReadJsonAsync(response, cancellationToken);
         // 404: nothing written yet ({"errors":[]}), or the latest version deleted (its metadata still carries the version).
-        if (json?.RootElement.TryGetProperty("data", out var body) != true || body.ValueKind != JsonValueKind.Object) return (data, 0);
+        if (json is not { RootElement.ValueKind: JsonValueKind.Object } || !json.RootElement.TryGetProperty("data", out var body) || body.ValueKind != JsonValueKind.Object)
+            return (data, 0);
         var version = body.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object
             && metadata.TryGetProperty("version", out var v) && v.TryGetInt64(out var number) ? number : 0;
         if (response.IsSuccessStatusCode && body.TryGetProperty("data", out var map) && map.ValueKind == JsonValueKind.Object)
