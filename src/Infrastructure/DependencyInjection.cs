@@ -19,10 +19,15 @@ public sealed record SessionStorage(SessionBackend Backend, TimeSpan IdleTimeout
 
 public static class DependencyInjection
 {
-    /// <summary>PostgreSQL (one data source shared by EF Core, the migrator and the session store) and the session store.</summary>
-    public static IServiceCollection AddInfrastructure(this IServiceCollection services, string connectionString, SessionStorage sessions, byte[] secretsKey)
+    /// <summary>
+    /// PostgreSQL (one data source shared by EF Core, the migrator and the session store), the session store, and the
+    /// secrets cipher (<paramref name="secretsKey"/> encrypts; it and <paramref name="previousSecretsKeys"/> decrypt).
+    /// </summary>
+    public static IServiceCollection AddInfrastructure(this IServiceCollection services, string connectionString, SessionStorage sessions, byte[] secretsKey,
+        IEnumerable<byte[]>? previousSecretsKeys = null)
     {
-        services.AddSingleton<ISecretCipher>(new Secrets.AesGcmSecretCipher(secretsKey));
+        services.AddSingleton(new Secrets.AesGcmSecretCipher(secretsKey, previousSecretsKeys ?? []));
+        services.AddSingleton<ISecretCipher>(sp => sp.GetRequiredService<Secrets.AesGcmSecretCipher>());
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(WithStatementPreparation(connectionString)).Build());
         services.AddDbContextPool<AppDbContext>((sp, options) => options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddScoped<IAppDbContext>(sp =>

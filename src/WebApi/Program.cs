@@ -11,6 +11,7 @@ if (settings is null)
 
 builder.AddCleanScheduler(settings);
 var app = builder.Build();
+if (args is ["secrets", "reencrypt"]) return await app.ReencryptSecretsAsync(settings);
 app.UseCleanScheduler(settings);
 if (!await app.PrepareDatabaseAsync()) return 1;
 await app.RunAsync();

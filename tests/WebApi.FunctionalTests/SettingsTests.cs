@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using CleanScheduler.Infrastructure;
 using CleanScheduler.WebApi.Configuration;
 using Microsoft.Extensions.Configuration;
@@ -133,11 +134,86 @@ public sealed class SettingsTests
             (settings.SessionBackend, settings.Redis!.User, settings.Redis.Password, settings.Redis.DefaultDatabase, settings.Redis.Ssl));
     }
 
+    [Fact]
+    public void The_vault_backend_takes_its_address_mount_and_token()
+    {
+        var settings = Load(("SECRETS_BACKEND", "vault"), ("VAULT_ADDR", "https://vault.example.com:8200"), ("VAULT_TOKEN", "s.token"),
+            ("VAULT_MOUNT_PATH", "/kv/apps/")).Settings!;
+
+        Assert.Equal(("vault", new Uri("https://vault.example.com:8200"), "kv/apps", "s.token", (string?)null),
+            (settings.SecretsBackend, settings.Vault!.Address, settings.Vault.MountPath, settings.Vault.Token, settings.Vault.TokenFile));
+    }
+
+    [Fact]
+    public void The_vault_token_file_must_be_readable()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            Assert.Equal(file, Load(("SECRETS_BACKEND", "vault"), ("VAULT_ADDR", "http://127.0.0.1:8200"), ("VAULT_TOKEN_FILE", file)).Settings!.Vault!.TokenFile);
+            Assert.Equal("VAULT_TOKEN_FILE '/nonexistent/token' cannot be read",
+                OnlyError(("SECRETS_BACKEND", "vault"), ("VAULT_ADDR", "http://127.0.0.1:8200"), ("VAULT_TOKEN_FILE", "/nonexistent/token")));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Theory]
+    [InlineData("VAULT_ADDR", null, "VAULT_ADDR is required")]
+    [InlineData("VAULT_ADDR", "vault.example.com", "VAULT_ADDR must be an absolute http(s) URL")]
+    [InlineData("VAULT_TOKEN", null, "VAULT_TOKEN or VAULT_TOKEN_FILE is required")]
+    [InlineData("VAULT_TOKEN_FILE", "/etc/hostname", "VAULT_TOKEN_FILE and VAULT_TOKEN are both set")]
+    [InlineData("VAULT_MOUNT_PATH", "kv/../sys", "VAULT_MOUNT_PATH must be the path of a KV v2 mount")]
+    public void Vault_settings_are_checked_with_one_line_naming_the_variable(string variable, string? value, string error) =>
+        Assert.StartsWith(error, OnlyError(("SECRETS_BACKEND", "vault"), ("VAULT_ADDR", "https://vault.example.com"), ("VAULT_TOKEN", "s.token"), (variable, value)),
+            StringComparison.Ordinal);
+
+    [Fact]
+    public void The_aws_backend_takes_its_region_and_an_endpoint_override()
+    {
+        var regional = Load(("SECRETS_BACKEND", "aws"), ("AWS_REGION", "eu-west-1")).Settings!.AwsSecretsManager!;
+        var overridden = Load(("SECRETS_BACKEND", "aws"), ("AWS_REGION", "eu-west-1"), ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")).Settings!.AwsSecretsManager!;
+
+        Assert.Equal(new Uri("https://secretsmanager.eu-west-1.amazonaws.com/"), regional.ServiceUrl);
+        Assert.Equal(new Uri("http://127.0.0.1:4566"), overridden.ServiceUrl);
+    }
+
+    [Theory]
+    [InlineData("AWS_REGION", null, "AWS_REGION is required")]
+    [InlineData("AWS_REGION", "Ireland", "AWS_REGION must be an AWS region")]
+    [InlineData("AWS_ENDPOINT_URL", "localhost:4566", "AWS_ENDPOINT_URL must be an absolute http(s) URL")]
+    [InlineData("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY is required with AWS_ACCESS_KEY_ID")]
+    [InlineData("AWS_SECRET_ACCESS_KEY", "secret", "AWS_ACCESS_KEY_ID is required with AWS_SECRET_ACCESS_KEY")]
+    public void Aws_settings_are_checked_with_one_line_naming_the_variable(string variable, string? value, string error) =>
+        Assert.StartsWith(error, OnlyError(("SECRETS_BACKEND", "aws"), ("AWS_REGION", "eu-west-1"), (variable, value)), StringComparison.Ordinal);
+
+    [Fact]
+    public void Previous_encryption_keys_are_a_comma_separated_list_beside_the_current_key()
+    {
+        var (a, b) = (new byte[32], Enumerable.Repeat((byte)7, 32).ToArray());
+
+        var settings = Load(("SECRETS_ENCRYPTION_KEY_PREVIOUS", $"{Convert.ToBase64String(a)}, {Convert.ToBase64String(b)}"),
+            ("SECRETS_ENCRYPTION_KEY", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)))).Settings!;
+
+        Assert.Equal([a, b], settings.SecretsEncryptionKeysPrevious);
+        Assert.StartsWith("SECRETS_ENCRYPTION_KEY_PREVIOUS must be a comma-separated list of keys",
+            OnlyError(("SECRETS_ENCRYPTION_KEY", Convert.ToBase64String(a)), ("SECRETS_ENCRYPTION_KEY_PREVIOUS", "c2hvcnQ=")), StringComparison.Ordinal);
+        Assert.StartsWith("SECRETS_ENCRYPTION_KEY_PREVIOUS is set without SECRETS_ENCRYPTION_KEY",
+            OnlyError(("SECRETS_ENCRYPTION_KEY_PREVIOUS", Convert.ToBase64String(a))), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("vault")]
     [InlineData("aws")]
-    public void Secrets_backends_that_are_not_built_yet_are_refused_by_name(string backend) =>
-        Assert.StartsWith($"SECRETS_BACKEND '{backend}' is not available", OnlyError(("SECRETS_BACKEND", backend)), StringComparison.Ordinal);
+    public void Outside_dev_mode_every_secrets_backend_needs_the_encryption_key(string backend)
+    {
+        var (_, errors) = Load([.. Production, ("SECRETS_ENCRYPTION_KEY", null), ("SECRETS_BACKEND", backend), ("VAULT_ADDR", "https://vault.example.com"),
+            ("VAULT_TOKEN", "s.token"), ("AWS_REGION", "eu-west-1")]);
+
+        Assert.StartsWith($"SECRETS_ENCRYPTION_KEY is required (SECRETS_BACKEND={backend})", Assert.Single(errors), StringComparison.Ordinal);
+    }
 
     [Fact]
     public void Outside_dev_mode_the_database_secrets_backend_needs_its_key()

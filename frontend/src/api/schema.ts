@@ -605,7 +605,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database is reachable */
+        /** The database and the secrets backend are reachable */
         get: operations["getReadiness"];
         put?: never;
         post?: never;

@@ -5,30 +5,43 @@ using CleanScheduler.Application.Common;
 namespace CleanScheduler.Infrastructure.Secrets;
 
 /// <summary>
-/// SECRETS_BACKEND=database: AES-256-GCM with the key from SECRETS_ENCRYPTION_KEY. Each value is stored as an
-/// <see cref="AesGcmFrame"/> (random 96-bit nonce | ciphertext | 128-bit tag), the context authenticated as associated data.
-/// The key id (first 8 bytes of SHA-256 of the key, hex) is stored beside each value, for key rotation.
+/// SECRETS_BACKEND=database: AES-256-GCM over a keyring. The current key (SECRETS_ENCRYPTION_KEY) encrypts; it and the
+/// previous keys (SECRETS_ENCRYPTION_KEY_PREVIOUS) decrypt, each chosen by the key id stored beside the value (first
+/// 8 bytes of SHA-256 of the key, hex). Each value is an <see cref="AesGcmFrame"/> with the context as associated data.
 /// </summary>
 public sealed class AesGcmSecretCipher : ISecretCipher
 {
     private readonly byte[] _key;
+    private readonly Dictionary<string, byte[]> _keys = new(StringComparer.Ordinal);
 
-    public AesGcmSecretCipher(byte[] key)
+    public AesGcmSecretCipher(byte[] key, params IEnumerable<byte[]> previous)
     {
-        if (key.Length != 32) throw new ArgumentException("The key must be 32 bytes.", nameof(key));
-        _key = key.ToArray();
-        KeyId = Convert.ToHexStringLower(SHA256.HashData(key)[..8]);
+        _key = Checked(key).ToArray();
+        KeyId = IdOf(key);
+        _keys[KeyId] = _key;
+        foreach (var old in previous) _keys.TryAdd(IdOf(Checked(old)), old.ToArray());
     }
 
+    /// <summary>The id of the key that encrypts.</summary>
     public string KeyId { get; }
+
+    /// <summary>The ids of every key that decrypts, the current one first.</summary>
+    public IReadOnlyCollection<string> KeyIds => _keys.Keys;
+
+    public static string IdOf(byte[] key) => Convert.ToHexStringLower(SHA256.HashData(key)[..8]);
 
     public (byte[] Ciphertext, string KeyId) Encrypt(string plaintext, string context) =>
         (AesGcmFrame.Seal(_key, Encoding.UTF8.GetBytes(plaintext), Encoding.UTF8.GetBytes(context)), KeyId);
 
     public string Decrypt(byte[] ciphertext, string keyId, string context)
     {
-        if (keyId != KeyId)
-            throw new CryptographicException($"The value was encrypted with key {keyId}, but the configured key is {KeyId}.");
-        return Encoding.UTF8.GetString(AesGcmFrame.Open(_key, ciphertext, Encoding.UTF8.GetBytes(context)));
+        if (!_keys.TryGetValue(keyId, out var key))
+            throw new CryptographicException(
+                $"The value was encrypted with key {keyId}, which is neither SECRETS_ENCRYPTION_KEY ({KeyId}) nor one of SECRETS_ENCRYPTION_KEY_PREVIOUS " +
+                $"({(_keys.Count > 1 ? string.Join(", ", _keys.Keys.Skip(1)) : "none set")}). Configure that key as SECRETS_ENCRYPTION_KEY_PREVIOUS to read it.");
+        return Encoding.UTF8.GetString(AesGcmFrame.Open(key, ciphertext, Encoding.UTF8.GetBytes(context)));
     }
+
+    private static byte[] Checked(byte[] key) =>
+        key.Length == 32 ? key : throw new ArgumentException("An encryption key must be 32 bytes.", nameof(key));
 }

@@ -37,7 +37,7 @@ public sealed record ListenAddress(string? Host, int Port)
 /// The server's configuration, bound once from the environment variables of seeds/configuration.txt and
 /// validated at start-up. Secret values (passwords, keys, tokens) are held here but never logged.
 /// </summary>
-public sealed class ServerSettings
+public sealed partial class ServerSettings
 {
     public const string DevUserEmail = "dev@localhost";
     public const string GoogleIssuer = "https://accounts.google.com";
@@ -73,11 +73,13 @@ public sealed class ServerSettings
     public StackExchange.Redis.ConfigurationOptions? Redis { get; init; }
     public required string SecretsBackend { get; init; }
     public byte[]? SecretsEncryptionKey { get; init; }
-    public string? VaultAddr { get; init; }
-    public string? VaultToken { get; init; }
-    public string? VaultTokenFile { get; init; }
+    /// <summary>SECRETS_ENCRYPTION_KEY_PREVIOUS: keys that still decrypt (rotation), never encrypt.</summary>
+    public IReadOnlyList<byte[]> SecretsEncryptionKeysPrevious { get; init; } = [];
+    /// <summary>With SECRETS_BACKEND=vault: VAULT_ADDR, VAULT_MOUNT_PATH and the token (never logged).</summary>
+    public Infrastructure.Secrets.VaultSettings? Vault { get; init; }
     public required string VaultMountPath { get; init; }
-    public string? AwsRegion { get; init; }
+    /// <summary>With SECRETS_BACKEND=aws: AWS_REGION and the endpoint (credentials come from the SDK's default chain).</summary>
+    public Infrastructure.Secrets.AwsSecretsManagerSettings? AwsSecretsManager { get; init; }
     public required bool BillingEnabled { get; init; }
     public string? StripeApiKey { get; init; }
     public string? StripeWebhookSecret { get; init; }
@@ -163,25 +165,7 @@ public sealed class ServerSettings
                 env.Error(name, $"must be a cookie name of letters, digits, '_', '-' or '.', not '{value}'");
 
         var secretsBackend = env.Choice("SECRETS_BACKEND", "database", ("database", "database"), ("vault", "vault"), ("aws", "aws"));
-        var keyText = env.Optional("SECRETS_ENCRYPTION_KEY");
-        byte[]? key = null;
-        if (keyText is not null)
-        {
-            try { key = Convert.FromBase64String(keyText); } catch (FormatException) { }
-            if (key is not { Length: 32 })
-            {
-                env.Error("SECRETS_ENCRYPTION_KEY", "must be 32 bytes in base64 (generate one with: openssl rand -base64 32)");
-                key = null;
-            }
-        }
-        if (secretsBackend == "database" && key is null && keyText is null && !devMode && devModeKnown)
-            env.Error("SECRETS_ENCRYPTION_KEY", "is required when SECRETS_BACKEND=database: 32 bytes in base64 (generate one with: openssl rand -base64 32)");
-        if (secretsBackend is "vault" or "aws")
-            env.Error("SECRETS_BACKEND", $"'{secretsBackend}' is not available in this version; use database (with SECRETS_ENCRYPTION_KEY)");
-        var vaultAddr = env.Optional("VAULT_ADDR");
-        var vaultToken = env.Optional("VAULT_TOKEN");
-        var vaultTokenFile = env.Optional("VAULT_TOKEN_FILE");
-        var awsRegion = env.Optional("AWS_REGION");
+        var (key, previousKeys, vault, aws) = SecretBackendSettings(env, secretsBackend, devMode || !devModeKnown);
 
         var billing = env.Bool("BILLING_ENABLED", false);
         var stripeKey = env.Optional("STRIPE_API_KEY");
@@ -249,11 +233,10 @@ public sealed class ServerSettings
             Redis = redis,
             SecretsBackend = secretsBackend,
             SecretsEncryptionKey = key,
-            VaultAddr = vaultAddr,
-            VaultToken = vaultToken,
-            VaultTokenFile = vaultTokenFile,
-            VaultMountPath = env.String("VAULT_MOUNT_PATH", "secret"),
-            AwsRegion = awsRegion,
+            SecretsEncryptionKeysPrevious = previousKeys,
+            Vault = vault,
+            VaultMountPath = vault?.MountPath ?? env.String("VAULT_MOUNT_PATH", "secret"),
+            AwsSecretsManager = aws,
             BillingEnabled = billing,
             StripeApiKey = stripeKey,
             StripeWebhookSecret = stripeSecret,
@@ -273,6 +256,85 @@ public sealed class ServerSettings
         };
         return env.Errors.Count == 0 ? (settings, []) : (null, env.Errors);
     }
+
+    /// <summary>
+    /// SECRETS_ENCRYPTION_KEY (encrypts; required outside DEV_MODE whatever the backend: the deploy form's secret settings
+    /// and the sign-in state use it), SECRETS_ENCRYPTION_KEY_PREVIOUS (comma-separated, decrypt only), and the chosen
+    /// backend's own settings.
+    /// </summary>
+    private static (byte[]? Key, IReadOnlyList<byte[]> Previous, Infrastructure.Secrets.VaultSettings? Vault, Infrastructure.Secrets.AwsSecretsManagerSettings? Aws)
+        SecretBackendSettings(EnvironmentReader env, string backend, bool devMode)
+    {
+        const string Generate = "32 bytes in base64 (generate one with: openssl rand -base64 32)";
+        var keyText = env.Optional("SECRETS_ENCRYPTION_KEY");
+        var key = keyText is null ? null : EncryptionKey(keyText);
+        if (keyText is not null && key is null) env.Error("SECRETS_ENCRYPTION_KEY", $"must be {Generate}");
+        if (keyText is null && !devMode)
+            env.Error("SECRETS_ENCRYPTION_KEY", $"is required (SECRETS_BACKEND={backend}): {Generate}");
+        var previous = new List<byte[]>();
+        foreach (var text in (env.Optional("SECRETS_ENCRYPTION_KEY_PREVIOUS") ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (EncryptionKey(text) is { } old) previous.Add(old);
+            else env.Error("SECRETS_ENCRYPTION_KEY_PREVIOUS", $"must be a comma-separated list of keys, each {Generate}");
+        }
+        if (previous.Count > 0 && keyText is null)
+            env.Error("SECRETS_ENCRYPTION_KEY_PREVIOUS", "is set without SECRETS_ENCRYPTION_KEY: the previous keys only decrypt, set the new key as SECRETS_ENCRYPTION_KEY");
+
+        Infrastructure.Secrets.VaultSettings? vault = null;
+        if (backend == "vault")
+        {
+            var address = env.Required("VAULT_ADDR", "the Vault server when SECRETS_BACKEND=vault, e.g. https://vault.example.com:8200") is null
+                ? null : env.AbsoluteUrl("VAULT_ADDR", "");
+            var (token, tokenFile) = (env.Optional("VAULT_TOKEN"), env.Optional("VAULT_TOKEN_FILE"));
+            if (token is null && tokenFile is null)
+                env.Error("VAULT_TOKEN", "or VAULT_TOKEN_FILE is required when SECRETS_BACKEND=vault");
+            else if (token is not null && tokenFile is not null)
+                env.Error("VAULT_TOKEN_FILE", "and VAULT_TOKEN are both set; set one (the file is read again when it changes)");
+            else if (tokenFile is not null && !Readable(tokenFile))
+                env.Error("VAULT_TOKEN_FILE", $"'{tokenFile}' cannot be read");
+            var mount = env.String("VAULT_MOUNT_PATH", "secret").Trim('/');
+            if (mount.Length == 0 || mount.Split('/').Any(part => part is "" or "." or ".." || !part.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+                env.Error("VAULT_MOUNT_PATH", $"must be the path of a KV v2 mount such as secret or kv/apps, not '{mount}'");
+            if (address is not null) vault = new Infrastructure.Secrets.VaultSettings(address, mount, token, tokenFile);
+        }
+
+        Infrastructure.Secrets.AwsSecretsManagerSettings? aws = null;
+        if (backend == "aws")
+        {
+            var region = env.Required("AWS_REGION", "the AWS region of Secrets Manager when SECRETS_BACKEND=aws, e.g. eu-west-1");
+            if (region is not null && !AwsRegionRule().IsMatch(region))
+                env.Error("AWS_REGION", $"must be an AWS region such as eu-west-1, not '{region}'");
+            var endpointName = env.Optional("AWS_ENDPOINT_URL_SECRETS_MANAGER") is not null ? "AWS_ENDPOINT_URL_SECRETS_MANAGER" : "AWS_ENDPOINT_URL";
+            var endpoint = env.Optional(endpointName) is null ? null : env.AbsoluteUrl(endpointName, "");
+            var (accessKey, secretKey) = (env.Optional("AWS_ACCESS_KEY_ID"), env.Optional("AWS_SECRET_ACCESS_KEY"));
+            if (accessKey is not null && secretKey is null) env.Error("AWS_SECRET_ACCESS_KEY", "is required with AWS_ACCESS_KEY_ID");
+            if (accessKey is null && secretKey is not null) env.Error("AWS_ACCESS_KEY_ID", "is required with AWS_SECRET_ACCESS_KEY");
+            if (region is not null) aws = new Infrastructure.Secrets.AwsSecretsManagerSettings(region, endpoint);
+        }
+        return (key, previous, vault, aws);
+    }
+
+    private static byte[]? EncryptionKey(string text)
+    {
+        try { return Convert.FromBase64String(text) is { Length: 32 } key ? key : null; }
+        catch (FormatException) { return null; }
+    }
+
+    private static bool Readable(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return false;
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z]{2}(-[a-z]+)+-[0-9]+$")]
+    private static partial System.Text.RegularExpressions.Regex AwsRegionRule();
 
     public static bool IsLocalhost(Uri url) =>
         url.IsLoopback || url.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)

@@ -154,6 +154,13 @@ public sealed class ProblemDetailsForExceptions(ILogger<ProblemDetailsForExcepti
             problem = Problems.Coded(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "unavailable.sessions",
                 "The session store cannot be reached right now; retry in a few seconds.");
         }
+        if (problem is null && exception is Application.Common.SecretBackendUnavailableException)
+        {
+            logger.LogWarning("Secrets backend unavailable on {Method} {Path}: {Reason}", http.Request.Method, http.Request.Path, exception.Message);
+            http.Response.Headers.RetryAfter = "5";
+            problem = Problems.Coded(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "unavailable.secrets",
+                "The secrets backend cannot be reached right now; retry in a few seconds.");
+        }
         if (problem is null)
         {
             logger.LogError(exception, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path);

@@ -39,7 +39,8 @@ public static class ServerComposition
         services.AddApplication();
         var secretsKey = SecretsKey(settings);
         services.AddInfrastructure(settings.ConnectionString,
-            new SessionStorage(settings.SessionBackend, settings.SessionIdleTimeout, settings.Redis), secretsKey);
+            new SessionStorage(settings.SessionBackend, settings.SessionIdleTimeout, settings.Redis), secretsKey, settings.SecretsEncryptionKeysPrevious);
+        services.AddSecretValueStore(settings);
         services.AddDeploymentManifests(new Kubernetes.RenderOptions(settings.ClusterSecretStore, settings.DisableNetworkPolicies));
         services.AddHostedService<SessionCleanupService>();
         if (settings.Kubernetes is { } cluster)
