@@ -44,7 +44,7 @@ public sealed class MailDeliveryTests(ServicesFixture db) : IClassFixture<Servic
     }
 
     private MailDispatcher Dispatcher(IMailSender sender, MailDeliveryOptions? options = null) =>
-        new(new MailOutboxStore(DataSource, Cipher), sender, options ?? Fast, TimeProvider.System, NullLogger<MailDispatcher>.Instance);
+        new(new MailOutboxStore(DataSource, Cipher, TimeProvider.System), sender, options ?? Fast, TimeProvider.System, NullLogger<MailDispatcher>.Instance);
 
     /// <summary>Runs passes until <paramref name="done"/> holds (or fails after 20 s).</summary>
     private static async Task RunUntilAsync(MailDispatcher dispatcher, Func<Task<bool>> done)
@@ -157,7 +157,7 @@ public sealed class MailDeliveryTests(ServicesFixture db) : IClassFixture<Servic
             command.Parameters.Add(new NpgsqlParameter { Value = id });
             await command.ExecuteNonQueryAsync();
         }
-        var claimed = await new MailOutboxStore(DataSource, Cipher).ClaimAsync(100, TimeSpan.FromMinutes(1), CancellationToken.None);
+        var claimed = await new MailOutboxStore(DataSource, Cipher, TimeProvider.System).ClaimAsync(100, TimeSpan.FromMinutes(1), CancellationToken.None);
 
         Assert.DoesNotContain(claimed, c => c.Id == id);
         Assert.Single(smtp.Messages());
