@@ -15,7 +15,7 @@ public static class InvitationEndpoints
 {
     public static IEndpointRouteBuilder MapInvitationEndpoints(this IEndpointRouteBuilder app)
     {
-        var orgs = app.MapGroup("/api/orgs/{orgId:guid}/invitations").WithTags("Invitations").RequireAuthorization();
+        var orgs = app.MapGroup("/api/orgs/{id:guid}/invitations").WithTags("Invitations").RequireAuthorization();
         orgs.MapPost("/", InviteToOrganizationAsync).WithName("inviteToOrganization")
             .WithSummary("Invite an e-mail address to the organization with an org role (a pending invitation for it is sent again: 200)")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
@@ -23,7 +23,7 @@ public static class InvitationEndpoints
             .WithSummary("Open invitations of the organization and its teams (pending or expired), with their mail status")
             .WithProblems(Status403Forbidden, Status404NotFound);
 
-        var teams = app.MapGroup("/api/teams/{teamId:guid}/invitations").WithTags("Invitations").RequireAuthorization();
+        var teams = app.MapGroup("/api/teams/{id:guid}/invitations").WithTags("Invitations").RequireAuthorization();
         teams.MapPost("/", InviteToTeamAsync).WithName("inviteToTeam")
             .WithSummary("Invite an e-mail address to the team with a team role, within the plan's members-per-team limit")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
@@ -50,22 +50,22 @@ public static class InvitationEndpoints
     }
 
     private static async Task<Results<Created<InvitationDto>, Ok<InvitationDto>>> InviteToOrganizationAsync(
-        Guid orgId, InviteRequest body, IMediator mediator, CancellationToken ct) =>
-        Answer(await mediator.Send(new InviteToOrganizationCommand(new OrganizationId(orgId), body.Email, body.Role), ct));
+        Guid id, InviteRequest body, IMediator mediator, CancellationToken ct) =>
+        Answer(await mediator.Send(new InviteToOrganizationCommand(new OrganizationId(id), body.Email, body.Role), ct));
 
     private static async Task<Results<Created<InvitationDto>, Ok<InvitationDto>>> InviteToTeamAsync(
-        Guid teamId, InviteRequest body, IMediator mediator, CancellationToken ct) =>
-        Answer(await mediator.Send(new InviteToTeamCommand(new TeamId(teamId), body.Email, body.Role), ct));
+        Guid id, InviteRequest body, IMediator mediator, CancellationToken ct) =>
+        Answer(await mediator.Send(new InviteToTeamCommand(new TeamId(id), body.Email, body.Role), ct));
 
     private static Results<Created<InvitationDto>, Ok<InvitationDto>> Answer(InvitationSent sent) => sent.Created
         ? TypedResults.Created($"/api/invitations/{sent.Invitation.Id}", sent.Invitation)
         : TypedResults.Ok(sent.Invitation);
 
-    private static async Task<Ok<IReadOnlyList<InvitationDto>>> ListOrganizationInvitationsAsync(Guid orgId, IMediator mediator, CancellationToken ct) =>
-        TypedResults.Ok(await mediator.Send(new ListOrganizationInvitationsQuery(new OrganizationId(orgId)), ct));
+    private static async Task<Ok<IReadOnlyList<InvitationDto>>> ListOrganizationInvitationsAsync(Guid id, IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new ListOrganizationInvitationsQuery(new OrganizationId(id)), ct));
 
-    private static async Task<Ok<IReadOnlyList<InvitationDto>>> ListTeamInvitationsAsync(Guid teamId, IMediator mediator, CancellationToken ct) =>
-        TypedResults.Ok(await mediator.Send(new ListTeamInvitationsQuery(new TeamId(teamId)), ct));
+    private static async Task<Ok<IReadOnlyList<InvitationDto>>> ListTeamInvitationsAsync(Guid id, IMediator mediator, CancellationToken ct) =>
+        TypedResults.Ok(await mediator.Send(new ListTeamInvitationsQuery(new TeamId(id)), ct));
 
     private static async Task<Ok<InvitationDto>> ResendAsync(Guid id, IMediator mediator, CancellationToken ct) =>
         TypedResults.Ok(await mediator.Send(new ResendInvitationCommand(new InvitationId(id)), ct));
