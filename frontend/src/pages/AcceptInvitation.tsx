@@ -4,7 +4,8 @@ import { api, ApiError, messageOf, unwrap } from "../api/client";
 import { keys } from "../api/hooks";
 import { Brand } from "../app/Layout";
 import { roleLabels } from "../app/org";
-import { Button, ButtonLink, Card, ErrorPanel, Loading, formatTime } from "../components/ui";
+import { Button, ButtonLink, Card, ErrorPanel, Loading } from "../components/ui";
+import { formatDay } from "./Invitations";
 
 const closed: Record<string, string> = {
   accepted: "This invitation has been accepted already; each invitation link works once.",
@@ -59,7 +60,7 @@ export function AcceptInvitation() {
             </p>
             {invitation.status === "pending" ? (
               <>
-                <p className="text-slate-500">The invitation expires {formatTime(invitation.expiresAt)}. Sign in with {invitation.email} to accept it.</p>
+                <p className="text-slate-500">The invitation expires on {formatDay(invitation.expiresAt)}. Sign in with {invitation.email} to accept it.</p>
                 {refusal && <p role="alert" className="rounded-md bg-red-50 px-4 py-3 text-red-800 ring-1 ring-inset ring-red-200">{messageOf(refusal)}</p>}
                 <div className="flex justify-end gap-2">
                   <Button variant="secondary" busy={decline.isPending} disabled={accept.isPending} onClick={() => decline.mutate()}>Decline</Button>

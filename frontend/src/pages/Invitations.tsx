@@ -4,9 +4,12 @@ import { api, ApiError, messageOf, unwrap, type Schemas } from "../api/client";
 import { useAction } from "../api/hooks";
 import { roleLabels } from "../app/org";
 import { useToast } from "../app/toast";
-import { Badge, Button, ConfirmDialog, ErrorPanel, Field, formatTime, inputClass } from "../components/ui";
+import { Badge, Button, ConfirmDialog, ErrorPanel, Field, inputClass } from "../components/ui";
 
 export type Invitation = Schemas["InvitationDto"];
+
+/** A day in the future, such as an expiry ("Dec 7, 2026"). */
+export const formatDay = (iso: string) => new Date(iso).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
 
 export const invitationKeys = {
   org: (orgId: string) => ["org", orgId, "invitations"] as const,
@@ -72,7 +75,7 @@ export function InvitationPanel({ target, roles, invitations, invalidate, invite
               <div className="min-w-0 flex-1">
                 <p className="truncate text-sm font-medium text-slate-900">{i.email}</p>
                 <p className="text-xs text-slate-500">
-                  {roleLabels[i.role] ?? i.role} · {i.status === "expired" ? "expired" : `expires ${formatTime(i.expiresAt)}`}
+                  {roleLabels[i.role] ?? i.role} · {i.status === "expired" ? "expired" : `expires ${formatDay(i.expiresAt)}`}
                 </p>
               </div>
               {i.status === "expired" && <Badge tone="amber">Expired</Badge>}
