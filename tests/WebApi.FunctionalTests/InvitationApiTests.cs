@@ -122,6 +122,30 @@ public sealed class InvitationApiTests(MailApiFactory factory) : IClassFixture<M
     }
 
     [Fact]
+    public async Task A_white_label_clients_organization_sends_mail_in_its_brand_with_links_to_its_host()
+    {
+        var host = $"c{Guid.NewGuid():N}"[..12] + ".partner.test";
+        await _admin.ExpectAsync(_admin.PostAsync("/api/clients", new
+        {
+            name = "Partner", domains = new[] { host }, branding = new { displayName = "Partner <Cloud>", logoUrl = "https://partner.test/logo.svg", primaryColor = "#0f766e" },
+        }), HttpStatusCode.Created);
+        var owner = factory.As(ApiFactory.NewEmail("partner-owner"));
+        owner.Http.DefaultRequestHeaders.Host = host;
+        var (org, _) = await owner.CreateOrgAsync("Client org");
+        var invitee = ApiFactory.NewEmail("pat");
+
+        await owner.ExpectAsync(owner.PostAsync($"/api/orgs/{org}/invitations", new { email = invitee, role = "org_member" }), HttpStatusCode.Created);
+
+        var mail = await factory.MailToAsync(invitee);
+        Assert.Contains("Partner <Cloud>", mail.Subject);
+        Assert.Matches($@"http://{Regex.Escape(host)}:8081/invitations/[A-Za-z0-9_-]{{43}}", mail.TextBody);
+        Assert.Contains("Partner &lt;Cloud&gt;", mail.HtmlBody);   // names are escaped in HTML
+        Assert.Contains("#0f766e", mail.HtmlBody);
+        Assert.Contains("https://partner.test/logo.svg", mail.HtmlBody);
+        Assert.DoesNotContain("localhost:8081", mail.TextBody);
+    }
+
+    [Fact]
     public async Task Only_the_invited_address_can_accept_in_any_letter_case()
     {
         var (_, team) = await BusinessOrgAsync();
