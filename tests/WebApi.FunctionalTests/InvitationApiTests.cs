@@ -358,3 +358,61 @@ public sealed class MailFailureApiTests(UnreachableMailFactory factory) : IClass
         Assert.Single(log.GetProperty("items").EnumerateArray());
     }
 }
+
+/// <summary>The server sending through SendGrid's v3 API (the SendGrid package pointed at a local fake by SENDGRID_API_HOST).</summary>
+public sealed class SendGridApiFactory : ApiFactory
+{
+    public const string Key = "SG.functional-test-key";
+    private FakeSendGridServer? _sendGrid;
+
+    public FakeSendGridServer SendGrid => _sendGrid ?? throw new InvalidOperationException("Not started.");
+
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
+    {
+        ["EMAIL_PROVIDER"] = "sendgrid",
+        ["EMAIL_FROM"] = "CleanScheduler <noreply@platform.test>",
+        ["SENDGRID_API_KEY"] = Key,
+        ["SENDGRID_API_HOST"] = SendGrid.Address.AbsoluteUri,
+    };
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _sendGrid = await FakeSendGridServer.StartAsync(Key);
+    }
+
+    protected override async Task DisposePeersAsync()
+    {
+        if (_sendGrid is not null) await _sendGrid.DisposeAsync();
+    }
+}
+
+public sealed class SendGridInvitationTests(SendGridApiFactory factory) : IClassFixture<SendGridApiFactory>
+{
+    [Fact]
+    public async Task The_invitation_mail_goes_through_sendgrid_with_the_link_in_text_and_html()
+    {
+        var owner = factory.As(ApiFactory.NewEmail("owner"));
+        var (org, _) = await owner.CreateOrgAsync();
+        var invitee = ApiFactory.NewEmail("sam");
+
+        var invitation = await owner.ExpectAsync(owner.PostAsync($"/api/orgs/{org}/invitations", new { email = invitee, role = "org_member" }), HttpStatusCode.Created);
+
+        System.Text.Json.Nodes.JsonObject? sent = null;
+        for (var until = DateTime.UtcNow.AddSeconds(20); sent is null; await Task.Delay(100))
+        {
+            sent = factory.SendGrid.Accepted.FirstOrDefault(m => m["personalizations"]![0]!["to"]![0]!["email"]!.GetValue<string>() == invitee);
+            Assert.True(sent is not null || DateTime.UtcNow < until, "SendGrid received no mail for the invitee");
+        }
+        Assert.Equal("noreply@platform.test", sent["from"]!["email"]!.GetValue<string>());
+        var bodies = sent["content"]!.AsArray().Select(c => c!["value"]!.GetValue<string>()).ToList();
+        Assert.All(bodies, body => Assert.Matches(@"http://localhost:8081/invitations/[A-Za-z0-9_-]{43}", body));
+        for (var until = DateTime.UtcNow.AddSeconds(10); ; await Task.Delay(100))
+        {
+            var listed = Assert.Single((await owner.ExpectAsync(owner.GetAsync($"/api/orgs/{org}/invitations"), HttpStatusCode.OK)).EnumerateArray());
+            if (listed.GetProperty("mailStatus").GetString() == "sent") break;
+            Assert.True(DateTime.UtcNow < until, $"mail status stayed {listed.GetProperty("mailStatus")}");
+        }
+        Assert.Equal(invitation.GetProperty("id").GetString(), (await owner.ExpectAsync(owner.GetAsync($"/api/orgs/{org}/invitations"), HttpStatusCode.OK))[0].GetProperty("id").GetString());
+    }
+}

@@ -31,7 +31,10 @@ public static class MailComposition
             case "sendgrid":
                 services.AddSingleton(new SendGridOptions(settings.SendGridApiKey!, settings.SendGridApiHost,
                     new SendGrid.Helpers.Mail.EmailAddress(settings.EmailFrom!.Address, settings.EmailFrom.Name)));
-                services.AddHttpClient<IMailSender, SendGridMailSender>(http => http.Timeout = TimeSpan.FromSeconds(30));
+                // One long-lived client for the worker; connections are renewed every 5 minutes, so DNS changes are followed.
+                services.AddSingleton<IMailSender>(sp => new SendGridMailSender(
+                    new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(30) },
+                    sp.GetRequiredService<SendGridOptions>()));
                 break;
             default:
                 services.AddSingleton<IMailSender>(sp => new LogMailSender(sp.GetRequiredService<ILogger<LogMailSender>>(), printContent: settings.DevMode));
