@@ -19,6 +19,7 @@ export const router = createBrowserRouter([{ element: <Root />, children: [
   { path: "/signin", element: <SignIn /> },
   { path: "/orgs/new", element: <CreateOrg /> },
   { path: "/account", ...page(() => import("./pages/Account").then((m) => ({ Component: m.Account }))) },
+  { path: "/invitations/:token", ...page(() => import("./pages/AcceptInvitation").then((m) => ({ Component: m.AcceptInvitation }))) },
   {
     path: "/orgs/:orgId",
     element: <OrgLayout />,

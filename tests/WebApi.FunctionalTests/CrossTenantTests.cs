@@ -17,6 +17,11 @@ public static class TenantResources
             new { teamId = team, name = $"d{Guid.NewGuid():N}"[..12], templateId = template.GetProperty("id").GetString() }), HttpStatusCode.Created);
         return (template.GetProperty("id").GetString()!, deployment.GetProperty("id").GetString()!);
     }
+
+    /// <summary>A pending invitation to the team (on a plan with room in it).</summary>
+    public static async Task<string> InvitationAsync(Api owner, string team) =>
+        (await owner.ExpectAsync(owner.PostAsync($"/api/teams/{team}/invitations", new { email = ApiFactory.NewEmail("invited"), role = "viewer" }),
+            HttpStatusCode.Created)).GetProperty("id").GetString()!;
 }
 
 /// <summary>Another tenant's resources answer 404 on every endpoint, for every method, and nothing changes.</summary>
@@ -31,10 +36,11 @@ public sealed class CrossTenantTests(ApiFactory factory) : IClassFixture<ApiFact
         await admin.ExpectAsync(admin.PutAsync($"/api/orgs/{org}/plan", new { plan = "business" }), HttpStatusCode.OK);
         var ownerId = await owner.UserIdAsync();
         var (template, deployment) = await TenantResources.TemplateAndDeploymentAsync(owner, team);
+        var invitation = await TenantResources.InvitationAsync(owner, team);
         var stranger = factory.As(ApiFactory.NewEmail("attacker"));
         await stranger.CreateOrgAsync("Attacker Inc");   // a tenant of their own, with roles that must not carry over
         var before = await owner.ExpectAsync(owner.GetAsync($"/api/orgs/{org}/members"), HttpStatusCode.OK);
-        var ids = new Ids(org, team, ownerId, template, deployment);
+        var ids = new Ids(org, team, ownerId, template, deployment, invitation);
 
         var routes = RouteCatalog.ApiRoutes(factory.Services).Where(r => r.IsTenantResource).ToList();
         Assert.True(routes.Count >= 27, $"expected the tenant routes, found: {string.Join(", ", routes)}");
@@ -72,7 +78,7 @@ public sealed class CrossTenantTests(ApiFactory factory) : IClassFixture<ApiFact
         await owner.ExpectAsync(owner.PostAsync($"/api/teams/{team}/members", new { email = viewer.Email, role = "viewer" }), HttpStatusCode.Created);
         var ownerId = await owner.UserIdAsync();
         var (template, deployment) = await TenantResources.TemplateAndDeploymentAsync(owner, team);
-        var ids = new Ids(org, team, ownerId, template, deployment);
+        var ids = new Ids(org, team, ownerId, template, deployment, await TenantResources.InvitationAsync(owner, team));
         var routes = RouteCatalog.ApiRoutes(factory.Services).Where(r => r.IsTenantResource).ToList();
 
         foreach (var route in routes)
@@ -83,7 +89,8 @@ public sealed class CrossTenantTests(ApiFactory factory) : IClassFixture<ApiFact
             {
                 await ProblemAsync(viewer.Http.SendAsync(request), HttpStatusCode.ServiceUnavailable, "cluster.disabled");
             }
-            else if (route.Method == "GET" && !route.Pattern.EndsWith("/audit", StringComparison.Ordinal))   // the audit log is for owners and admins
+            else if (route.Method == "GET" && !route.Pattern.EndsWith("/audit", StringComparison.Ordinal)   // the audit log is for owners and admins,
+                     && !route.Pattern.EndsWith("/invitations", StringComparison.Ordinal))                        // invitations for those who manage members
             {
                 using var response = await viewer.Http.SendAsync(request);
                 Assert.True(response.StatusCode == HttpStatusCode.OK, $"{route}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");

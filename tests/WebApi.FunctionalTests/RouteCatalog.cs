@@ -5,7 +5,7 @@ namespace CleanScheduler.WebApi.FunctionalTests;
 
 /// <summary>Every /api endpoint the server maps, read from the running app so that a new endpoint is covered without editing tests.</summary>
 /// <summary>The ids a route sweep fills in.</summary>
-public sealed record Ids(string Org, string Team, string User, string? Template = null, string? Deployment = null);
+public sealed record Ids(string Org, string Team, string User, string? Template = null, string? Deployment = null, string? Invitation = null);
 
 public static class RouteCatalog
 {
@@ -24,6 +24,7 @@ public static class RouteCatalog
                 "teams" => ids.Team,
                 "templates" => ids.Template ?? Guid.NewGuid().ToString(),
                 "deployments" => ids.Deployment ?? Guid.NewGuid().ToString(),
+                "invitations" => ids.Invitation ?? Guid.NewGuid().ToString(),
                 _ => Guid.NewGuid().ToString(),
             })
             .Replace("{userId:guid}", ids.User);
@@ -38,15 +39,15 @@ public static class RouteCatalog
             name = Area == "deployments" ? $"d{Guid.NewGuid():N}"[..20] : "Valid Name",
             slug = $"valid-{Guid.NewGuid():N}"[..20],
             email = $"someone-{Guid.NewGuid():N}@example.test",
-            role = Pattern.Contains("/api/orgs/", StringComparison.Ordinal) && Pattern.Contains("/members", StringComparison.Ordinal) ? "org_member" : "viewer",
+            role = Pattern.Contains("/api/orgs/", StringComparison.Ordinal) && (Pattern.Contains("/members", StringComparison.Ordinal) || Pattern.Contains("/invitations", StringComparison.Ordinal)) ? "org_member" : "viewer",
             plan = "business",
             spec = "services:\n  - name: web\n    image: nginx\n",
             values = new Dictionary<string, string>(),
         };
     }
 
-    /// <summary>Platform resources, and the caller's own credentials (API tokens, sessions): none belongs to a tenant.</summary>
-    private static readonly string[] PlatformPrefixes = ["/api/plans", "/api/clients", "/api/tokens", "/api/sessions"];
+    /// <summary>Platform resources, and the caller's own credentials (API tokens, sessions, an invitation link's token): none belongs to a tenant.</summary>
+    private static readonly string[] PlatformPrefixes = ["/api/plans", "/api/clients", "/api/tokens", "/api/sessions", "/api/invitations/by-token"];
 
     public static IReadOnlyList<Route> ApiRoutes(IServiceProvider services) => services.GetRequiredService<EndpointDataSource>().Endpoints
         .OfType<RouteEndpoint>()

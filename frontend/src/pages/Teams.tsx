@@ -4,6 +4,9 @@ import { keys, useAction, useOrgMembers, useTeamMembers, type Member, type Team 
 import { orgRoleHelp, roleLabels, teamRoleHelp, useOrgContext } from "../app/org";
 import { useToast } from "../app/toast";
 import { Badge, Button, Card, ConfirmDialog, ErrorPanel, Field, Loading, PageHeader, inputClass } from "../components/ui";
+import { InvitationPanel, invitationKeys, useOrgInvitations, useTeamInvitations } from "./Invitations";
+
+const membersText = (count: number) => `${count} member${count === 1 ? "" : "s"}`;
 
 /** The organization's members and each team's members: add by e-mail, change role, remove. */
 export function Teams() {
@@ -12,7 +15,7 @@ export function Teams() {
   const current = teams.find((t) => t.id === selected) ?? teams[0];
   return (
     <>
-      <PageHeader title="Teams and members" subtitle={`${org.memberCount} members in ${org.name}`} actions={<NewTeam onCreated={setSelected} />} />
+      <PageHeader title="Teams and members" subtitle={`${membersText(org.memberCount)} in ${org.name}`} actions={<NewTeam onCreated={setSelected} />} />
       <div className="grid gap-6 lg:grid-cols-2">
         <OrgMembers />
         <div>
@@ -62,10 +65,17 @@ function OrgMembers() {
   const { org, can } = useOrgContext();
   const members = useOrgMembers(org.id);
   const manage = can("org:manage_members");
+  const invitations = useOrgInvitations(org.id, manage);
   const base = `/api/orgs/{id}/members` as const;
   return (
     <MemberList
       title="Organization"
+      invitations={manage && (
+        <InvitationPanel target={org.name} roles={["org_member", "org_admin", "org_owner"]}
+          invitations={{ data: invitations.data?.filter((i) => i.targetType === "organization"), error: invitations.error }}
+          invalidate={[invitationKeys.org(org.id), keys.audit(org.id, 1)]}
+          invite={(email, role) => unwrap(api.POST("/api/orgs/{id}/invitations", { params: { path: { id: org.id } }, body: { email, role } }))} />
+      )}
       roles={["org_member", "org_admin", "org_owner"]}
       help={orgRoleHelp}
       members={members}
@@ -82,16 +92,22 @@ function TeamMembers({ team }: { team: Team }) {
   const { org } = useOrgContext();
   const members = useTeamMembers(team.id);
   const manage = team.permissions.includes("team:manage_members");
+  const invitations = useTeamInvitations(team.id, manage);
   const base = `/api/teams/{id}/members` as const;
   return (
     <MemberList
       title={`Team ${team.name}`}
-      subtitle={team.memberLimit ? `${team.memberCount} of ${team.memberLimit} members allowed by the plan` : undefined}
+      subtitle={team.memberLimit ? `${team.memberCount} of ${team.memberLimit} members allowed by the plan` : membersText(team.memberCount)}
+      invitations={manage && (
+        <InvitationPanel target={`team ${team.name}`} roles={["viewer", "developer", "team_admin"]} invitations={invitations}
+          invalidate={[invitationKeys.team(team.id), invitationKeys.org(org.id)]}
+          invite={(email, role) => unwrap(api.POST("/api/teams/{id}/invitations", { params: { path: { id: team.id } }, body: { email, role } }))} />
+      )}
       roles={["viewer", "developer", "team_admin"]}
       help={teamRoleHelp}
       members={members}
       manage={manage}
-      invalidate={[keys.teamMembers(team.id), keys.teams(org.id), keys.orgMembers(org.id), keys.usage(org.id)]}
+      invalidate={[keys.teamMembers(team.id), keys.org(org.id), keys.usage(org.id)]}
       add={(email, role) => unwrap(api.POST(base, { params: { path: { id: team.id } }, body: { email, role } }))}
       change={(userId, role) => unwrap(api.PATCH(`${base}/{userId}`, { params: { path: { id: team.id, userId } }, body: { role } }))}
       remove={(userId) => unwrap(api.DELETE(`${base}/{userId}`, { params: { path: { id: team.id, userId } } }))}
@@ -100,7 +116,7 @@ function TeamMembers({ team }: { team: Team }) {
 }
 
 type ListProps = {
-  title: string; subtitle?: string; roles: string[]; help: Record<string, string>; manage: boolean;
+  title: string; subtitle?: string; invitations?: React.ReactNode; roles: string[]; help: Record<string, string>; manage: boolean;
   members: ReturnType<typeof useOrgMembers>;
   invalidate: readonly (readonly unknown[])[];
   add: (email: string, role: string) => Promise<unknown>;
@@ -108,7 +124,7 @@ type ListProps = {
   remove: (userId: string) => Promise<unknown>;
 };
 
-function MemberList({ title, subtitle, roles, help, manage, members, invalidate, add, change, remove }: ListProps) {
+function MemberList({ title, subtitle, invitations, roles, help, manage, members, invalidate, add, change, remove }: ListProps) {
   const notify = useToast();
   const [email, setEmail] = useState("");
   const [role, setRole] = useState(roles[0]!);
@@ -163,6 +179,7 @@ function MemberList({ title, subtitle, roles, help, manage, members, invalidate,
           <div className="flex justify-end"><Button type="submit" busy={adding.isPending} disabled={!email.trim()}>Add member</Button></div>
         </form>
       )}
+      {invitations}
       <details className="mt-4 text-sm text-slate-600">
         <summary className="cursor-pointer font-medium text-slate-800">What the roles may do</summary>
         <dl className="mt-2 space-y-1">

@@ -52,6 +52,7 @@ public static class Constraints
         ["ux_deployments_host"] = ("deployment.host_taken", "Another deployment already uses that address; choose another name."),
         ["fk_deployments_team"] = ("team.has_deployments", "The team still has deployments; delete them first."),
         ["fk_deployments_organization"] = ("org.has_deployments", "The organization still has deployments; delete them first."),
+        ["ux_invitations_pending"] = ("invitation.pending_exists", "A pending invitation for that address exists already."),
         ["fk_deployments_template_version"] = ("template.in_use", "Deployments still use this template; delete them first."),
     };
 
@@ -66,6 +67,7 @@ public static class Constraints
     private static readonly HashSet<string> Races = new(StringComparer.Ordinal)
     {
         "ux_users_email", "ux_users_handle", "pk_organization_members", "pk_team_members", "pk_template_versions", "pk_deployment_secret_values",
+        "ux_invitations_pending",
     };
 
     public static (string Code, string Message) Describe(string constraint) =>

@@ -2,6 +2,7 @@ using CleanScheduler.Domain.Billing;
 using CleanScheduler.Domain.Clients;
 using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Deployments;
+using CleanScheduler.Domain.Invitations;
 using CleanScheduler.Domain.Templates;
 using CleanScheduler.Domain.Organizations;
 using CleanScheduler.Domain.Teams;
@@ -21,6 +22,10 @@ public interface IAppDbContext
     DbSet<Subscription> Subscriptions { get; }
     DbSet<Template> Templates { get; }
     DbSet<Deployment> Deployments { get; }
+    DbSet<Invitation> Invitations { get; }
+
+    /// <summary>Mail to send, queued with the change it announces.</summary>
+    DbSet<OutboxMailRow> MailOutbox { get; }
 
     /// <summary>The audit log (read side); rows are written from domain events when changes are saved.</summary>
     DbSet<AuditEntry> AuditEntries { get; }

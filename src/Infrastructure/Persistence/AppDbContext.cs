@@ -5,6 +5,7 @@ using CleanScheduler.Domain.Billing;
 using CleanScheduler.Domain.Clients;
 using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Deployments;
+using CleanScheduler.Domain.Invitations;
 using CleanScheduler.Domain.Templates;
 using CleanScheduler.Domain.Organizations;
 using CleanScheduler.Domain.Teams;
@@ -32,6 +33,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<Template> Templates => Set<Template>();
     public DbSet<Deployment> Deployments => Set<Deployment>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<Invitation> Invitations => Set<Invitation>();
+    public DbSet<OutboxMailRow> MailOutbox => Set<OutboxMailRow>();
 
     /// <summary>Who acts in the current scope, for the audit log. Set when the scope resolves <see cref="IAppDbContext"/>.</summary>
     public Func<AuditActor?>? Actor { get; set; }
@@ -253,6 +256,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             row.Property(r => r.Seq).UseIdentityAlwaysColumn();
         });
 
+        model.ApplyConfiguration<Invitation>(new InvitationConfiguration()).ApplyConfiguration<OutboxMailRow>(new InvitationConfiguration());
         UseSnakeCaseColumns(model);
     }
 

@@ -4,6 +4,7 @@ using CleanScheduler.Domain.Authorization;
 using CleanScheduler.Domain.Billing;
 using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Deployments;
+using CleanScheduler.Domain.Invitations;
 using CleanScheduler.Domain.Organizations;
 using CleanScheduler.Domain.Teams;
 using CleanScheduler.Domain.Templates;
@@ -49,6 +50,13 @@ public static class AuditTrail
         DeploymentStarted x => new(x.Organization, "deployment.started", "deployment", x.Deployment.Value, new()),
         DeploymentReconfigured x => new(x.Organization, "deployment.reconfigured", "deployment", x.Deployment.Value, new() { ["templateVersion"] = x.TemplateVersion }),
         DeploymentDeleted x => new(x.Organization, "deployment.deleted", "deployment", x.Deployment.Value, new() { ["name"] = x.Name }),
+        InvitationCreated x => new(x.Organization, "invitation.created", "invitation", x.Invitation.Value,
+            new() { ["email"] = x.Email, ["role"] = x.Role, ["team"] = x.Team?.Value.ToString() }),
+        InvitationResent x => new(x.Organization, "invitation.resent", "invitation", x.Invitation.Value, new() { ["email"] = x.Email }),
+        InvitationRevoked x => new(x.Organization, "invitation.revoked", "invitation", x.Invitation.Value, new() { ["email"] = x.Email }),
+        InvitationDeclined x => new(x.Organization, "invitation.declined", "invitation", x.Invitation.Value, new() { ["email"] = x.Email }),
+        InvitationAccepted x => new(x.Organization, "invitation.accepted", "invitation", x.Invitation.Value,
+            new() { ["email"] = x.Email, ["user"] = x.User.Value.ToString() }),
         UserRegistered x => new(null, "user.registered", "user", x.User.Value, new()),
         _ => null,
     };

@@ -83,7 +83,12 @@ public sealed partial class ServerSettings
     public required bool BillingEnabled { get; init; }
     public string? StripeApiKey { get; init; }
     public string? StripeWebhookSecret { get; init; }
-    public string? EmailProvider { get; init; }
+    /// <summary>smtp, sendgrid or log (the default: mail is printed, not delivered).</summary>
+    public required string EmailProvider { get; init; }
+    public MimeKit.MailboxAddress? EmailFrom { get; init; }
+    public required Uri SendGridApiHost { get; init; }
+    public required TimeSpan EmailGiveUpAfter { get; init; }
+    public required TimeSpan EmailRetryDelay { get; init; }
     public string? SmtpHost { get; init; }
     public required int SmtpPort { get; init; }
     public string? SmtpUsername { get; init; }
@@ -178,11 +183,31 @@ public sealed partial class ServerSettings
                 env.Error("STRIPE_WEBHOOK_SECRET", "is required when BILLING_ENABLED=true and must be a webhook signing secret (whsec_...)");
         }
 
-        var emailProvider = env.Choice<string?>("EMAIL_PROVIDER", null, ("smtp", "smtp"), ("sendgrid", "sendgrid"));
+        var emailProvider = env.Choice("EMAIL_PROVIDER", "log", ("smtp", "smtp"), ("sendgrid", "sendgrid"), ("log", "log"));
+        var emailFromText = env.Optional("EMAIL_FROM");
+        MimeKit.MailboxAddress? emailFrom = null;
+        if (emailFromText is not null && !(MimeKit.MailboxAddress.TryParse(emailFromText, out emailFrom) && EmailAddress.IsValid(emailFrom.Address)))
+        {
+            env.Error("EMAIL_FROM", $"must be an e-mail address, optionally with a name ('Acme <noreply@acme.example>'), not '{emailFromText}'");
+            emailFrom = null;
+        }
+        if (emailProvider is "smtp" or "sendgrid" && emailFromText is null)
+            env.Required("EMAIL_FROM", $"the sender address of the platform's mail when EMAIL_PROVIDER={emailProvider}");
         var smtpHost = env.Optional("SMTP_HOST");
         if (emailProvider == "smtp") env.Required("SMTP_HOST", "the SMTP server when EMAIL_PROVIDER=smtp");
+        if (smtpHost is not null && Uri.CheckHostName(smtpHost) == UriHostNameType.Unknown)
+            env.Error("SMTP_HOST", $"must be a host name or IP address (the port goes in SMTP_PORT), not '{smtpHost}'");
+        var smtpUsername = env.Optional("SMTP_USERNAME");
+        var smtpPassword = env.Optional("SMTP_PASSWORD");
+        if (emailProvider == "smtp" && smtpPassword is not null && smtpUsername is null)
+            env.Error("SMTP_USERNAME", "is required when SMTP_PASSWORD is set");
         var sendGridKey = env.Optional("SENDGRID_API_KEY");
-        if (emailProvider == "sendgrid") env.Required("SENDGRID_API_KEY", "the SendGrid API key when EMAIL_PROVIDER=sendgrid");
+        if (emailProvider == "sendgrid" && env.Required("SENDGRID_API_KEY", "the SendGrid API key when EMAIL_PROVIDER=sendgrid") is { } givenKey
+            && !givenKey.StartsWith("SG.", StringComparison.Ordinal))
+            env.Error("SENDGRID_API_KEY", "must be a SendGrid API key (SG....)");
+        var sendGridHost = env.AbsoluteUrl("SENDGRID_API_HOST", "https://api.sendgrid.com");
+        var mailGiveUp = env.Duration("EMAIL_GIVE_UP_AFTER", Application.Common.MailDeliveryOptions.Default.GiveUpAfter);
+        var mailRetry = env.Duration("EMAIL_RETRY_DELAY", Application.Common.MailDeliveryOptions.Default.FirstRetryDelay);
 
         string? googleId = env.Optional("GOOGLE_CLIENT_ID"), googleSecret = env.Optional("GOOGLE_CLIENT_SECRET");
         Uri? googleRedirect = null;
@@ -243,9 +268,13 @@ public sealed partial class ServerSettings
             EmailProvider = emailProvider,
             SmtpHost = smtpHost,
             SmtpPort = env.Port("SMTP_PORT", 587),
-            SmtpUsername = env.Optional("SMTP_USERNAME"),
-            SmtpPassword = env.Optional("SMTP_PASSWORD"),
+            SmtpUsername = smtpUsername,
+            SmtpPassword = smtpPassword,
             SendGridApiKey = sendGridKey,
+            SendGridApiHost = sendGridHost ?? new Uri("https://api.sendgrid.com"),
+            EmailFrom = emailFrom,
+            EmailGiveUpAfter = mailGiveUp,
+            EmailRetryDelay = mailRetry,
             AnthropicApiKey = env.Optional("ANTHROPIC_API_KEY"),
             GoogleClientId = googleId,
             GoogleClientSecret = googleSecret,

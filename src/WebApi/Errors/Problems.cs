@@ -47,6 +47,7 @@ public static partial class Problems
         NotFoundException e => Coded(StatusCodes.Status404NotFound, "Not found", e.Code, e.Message),
         AccessDeniedException e => Coded(StatusCodes.Status403Forbidden, "Forbidden", e.Code, e.Message),
         RuleViolationException e => Coded(StatusCodes.Status409Conflict, "Business rule violated", e.Code, e.Message),
+        Domain.Invitations.InvitationUnusableException e => Coded(StatusCodes.Status410Gone, "Invitation no longer usable", e.Code, e.Message),
         ConstraintViolationException e => Coded(StatusCodes.Status409Conflict, "Conflict", e.Code, e.Message),
         DbUpdateConcurrencyException or WriteConflictException => Coded(StatusCodes.Status409Conflict, "Concurrent update", "concurrency.conflict",
             "Someone else changed this resource at the same time; retry the request."),

@@ -43,6 +43,7 @@ public static class ServerComposition
         services.AddSecretValueStore(settings);
         services.AddDeploymentManifests(new Kubernetes.RenderOptions(settings.ClusterSecretStore, settings.DisableNetworkPolicies));
         services.AddHostedService<SessionCleanupService>();
+        services.AddMail(settings);
         if (settings.Kubernetes is { } cluster)
         {
             services.AddKubernetesCluster(cluster);
@@ -131,6 +132,7 @@ public static class ServerComposition
         app.MapTemplateEndpoints();
         app.MapDeploymentEndpoints();
         app.MapTokenEndpoints();
+        app.MapInvitationEndpoints();
         if (settings.ReactUiDirectory is { } ui) app.MapWebUiFallback(ui);
 
         var database = new NpgsqlConnectionStringBuilder(settings.ConnectionString);

@@ -1,0 +1,117 @@
+using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Common.Behaviors;
+using CleanScheduler.Domain.Authorization;
+using CleanScheduler.Domain.Common;
+using CleanScheduler.Domain.Invitations;
+using CleanScheduler.Domain.Users;
+using FluentValidation;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+
+namespace CleanScheduler.Application.Features.Invitations;
+
+/// <summary>The invitation, and whether it is new (201) or an existing pending one sent again (200).</summary>
+public sealed record InvitationSent(InvitationDto Invitation, bool Created);
+
+/// <summary>Invites an e-mail address to an organization with an org role; a pending invitation for it is sent again.</summary>
+public sealed record InviteToOrganizationCommand(OrganizationId OrganizationId, string? Email, string? Role)
+    : ICommand<InvitationSent>, IAuthorizedRequest
+{
+    public Permission Permission => Permission.OrgManageMembers;
+    public ResourceRef Resource => new ResourceRef.Organization(OrganizationId);
+}
+
+public sealed class InviteToOrganizationValidator : AbstractValidator<InviteToOrganizationCommand>
+{
+    public InviteToOrganizationValidator()
+    {
+        RuleFor(c => c.Email).ValidEmail();
+        RuleFor(c => c.Role).ValidOrgRole();
+    }
+}
+
+public sealed class InviteToOrganizationHandler(IAppDbContext db, ICurrentUser caller, TimeProvider clock, InvitationMailer mailer, MailOutboxSignal signal)
+    : IRequestHandler<InviteToOrganizationCommand, InvitationSent>
+{
+    public async Task<InvitationSent> Handle(InviteToOrganizationCommand command, CancellationToken cancellationToken)
+    {
+        var org = await db.Organizations.GetAsync(command.OrganizationId, cancellationToken);
+        var email = EmailAddress.From(command.Email!);
+        var now = clock.GetUtcNow();
+        var existing = await Invitations.ExistingUserAsync(db, email, cancellationToken);
+        var pending = await Invitations.PendingAsync(db, org.Id.Value, email, cancellationToken);
+        var (token, hash) = InvitationTokens.New();
+        Invitation invitation;
+        if (pending is not null)
+        {
+            Invitation.EnsureNotMember(org, existing);
+            pending.Resend(hash, now);
+            invitation = pending;
+        }
+        else
+        {
+            invitation = Invitation.ToOrganization(org, caller.Id, email, existing, RoleCodes.ParseOrgRole(command.Role!), hash, now);
+            db.Invitations.Add(invitation);
+        }
+        await mailer.QueueAsync(invitation, token, now, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        signal.Notify();
+        return new InvitationSent(await InvitationReads.OneAsync(db, invitation, now, cancellationToken), pending is null);
+    }
+}
+
+/// <summary>Invites an e-mail address to a team with a team role, within the plan's members-per-team limit.</summary>
+public sealed record InviteToTeamCommand(TeamId TeamId, string? Email, string? Role) : ICommand<InvitationSent>, IAuthorizedRequest
+{
+    public Permission Permission => Permission.TeamManageMembers;
+    public ResourceRef Resource => new ResourceRef.Team(TeamId);
+}
+
+public sealed class InviteToTeamValidator : AbstractValidator<InviteToTeamCommand>
+{
+    public InviteToTeamValidator()
+    {
+        RuleFor(c => c.Email).ValidEmail();
+        RuleFor(c => c.Role).ValidTeamRole();
+    }
+}
+
+public sealed class InviteToTeamHandler(IAppDbContext db, ICurrentUser caller, TimeProvider clock, InvitationMailer mailer, MailOutboxSignal signal)
+    : IRequestHandler<InviteToTeamCommand, InvitationSent>
+{
+    public async Task<InvitationSent> Handle(InviteToTeamCommand command, CancellationToken cancellationToken)
+    {
+        var team = await db.Teams.GetAsync(command.TeamId, cancellationToken);
+        var subscription = await db.Subscriptions.OfAsync(team.OrganizationId, cancellationToken);
+        var email = EmailAddress.From(command.Email!);
+        var now = clock.GetUtcNow();
+        var existing = await Invitations.ExistingUserAsync(db, email, cancellationToken);
+        var pending = await Invitations.PendingAsync(db, team.Id.Value, email, cancellationToken);
+        var (token, hash) = InvitationTokens.New();
+        Invitation invitation;
+        if (pending is not null)
+        {
+            Invitation.EnsureNotMember(team, existing);
+            pending.Resend(hash, now);
+            invitation = pending;
+        }
+        else
+        {
+            invitation = Invitation.ToTeam(team, subscription, caller.Id, email, existing, RoleCodes.ParseTeamRole(command.Role!), hash, now);
+            db.Invitations.Add(invitation);
+        }
+        await mailer.QueueAsync(invitation, token, now, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        signal.Notify();
+        return new InvitationSent(await InvitationReads.OneAsync(db, invitation, now, cancellationToken), pending is null);
+    }
+}
+
+internal static class Invitations
+{
+    public static async Task<UserId?> ExistingUserAsync(IAppDbContext db, EmailAddress email, CancellationToken cancellationToken) =>
+        await db.Users.AsNoTracking().Where(u => u.Email == email.Value).Select(u => (UserId?)u.Id).SingleOrDefaultAsync(cancellationToken);
+
+    public static Task<Invitation?> PendingAsync(IAppDbContext db, Guid target, EmailAddress email, CancellationToken cancellationToken) =>
+        db.Invitations.SingleOrDefaultAsync(i => i.TargetId == target && i.Email == email.Value && i.Status == InvitationStatus.Pending, cancellationToken);
+}
