@@ -81,6 +81,9 @@ public sealed class ServerSettings
     public required bool BillingEnabled { get; init; }
     public string? StripeApiKey { get; init; }
     public string? StripeWebhookSecret { get; init; }
+
+    /// <summary>STRIPE_API_BASE: where Stripe.net sends API calls (tests point it at a local fake); Stripe's own by default.</summary>
+    public Uri? StripeApiBase { get; init; }
     public string? EmailProvider { get; init; }
     public string? SmtpHost { get; init; }
     public required int SmtpPort { get; init; }
@@ -193,6 +196,7 @@ public sealed class ServerSettings
             if (stripeSecret is null || !stripeSecret.StartsWith("whsec_", StringComparison.Ordinal))
                 env.Error("STRIPE_WEBHOOK_SECRET", "is required when BILLING_ENABLED=true and must be a webhook signing secret (whsec_...)");
         }
+        var stripeApiBase = env.Optional("STRIPE_API_BASE") is null ? null : env.AbsoluteUrl("STRIPE_API_BASE", "");
 
         var emailProvider = env.Choice<string?>("EMAIL_PROVIDER", null, ("smtp", "smtp"), ("sendgrid", "sendgrid"));
         var smtpHost = env.Optional("SMTP_HOST");
@@ -257,6 +261,7 @@ public sealed class ServerSettings
             BillingEnabled = billing,
             StripeApiKey = stripeKey,
             StripeWebhookSecret = stripeSecret,
+            StripeApiBase = stripeApiBase,
             EmailProvider = emailProvider,
             SmtpHost = smtpHost,
             SmtpPort = env.Port("SMTP_PORT", 587),
