@@ -375,6 +375,26 @@ public sealed class BillingApiTests(BillingApiFactory factory) : IClassFixture<B
     }
 }
 
+/// <summary>
+/// The server with BILLING_ENABLED=true and no Stripe behind it (calls would go to a closed port): the whole API, as the
+/// OpenAPI document describes it (WebUiClientTests).
+/// </summary>
+public sealed class BillingOnApiFactory : ApiFactory
+{
+    protected override IDictionary<string, string?> Settings
+    {
+        get
+        {
+            var settings = base.Settings;
+            settings["BILLING_ENABLED"] = "true";
+            settings["STRIPE_API_KEY"] = "sk_test_unused";
+            settings["STRIPE_WEBHOOK_SECRET"] = BillingApiFactory.WebhookSecret;
+            settings["STRIPE_API_BASE"] = "http://127.0.0.1:9";
+            return settings;
+        }
+    }
+}
+
 /// <summary>BILLING_ENABLED=false (the default): no billing route exists.</summary>
 public sealed class BillingDisabledTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
