@@ -755,6 +755,7 @@ export interface components {
             planId: string;
             planName: string;
             status: string;
+            subscribed: boolean;
             tier: string;
         };
         BillingUrl: {

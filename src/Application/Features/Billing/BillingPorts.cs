@@ -66,6 +66,6 @@ public sealed record InvoiceDto(string Id, string? Number, DateTimeOffset Date, 
 
 public sealed record BillingDto(
     Guid PlanId, string PlanName, string Tier, string Status, DateTimeOffset? CurrentPeriodEnd, bool CancelAtPeriodEnd,
-    DateTimeOffset? PastDueSince, DateTimeOffset? GraceEndsAt, bool HasCustomer);
+    DateTimeOffset? PastDueSince, DateTimeOffset? GraceEndsAt, bool HasCustomer, bool Subscribed);
 
 public sealed record BillingUrl(Uri Url);

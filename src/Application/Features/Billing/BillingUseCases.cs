@@ -25,7 +25,7 @@ public sealed class GetBillingHandler(IAppDbContext db) : IRequestHandler<GetBil
     {
         var s = await db.Subscriptions.AsNoTracking().SingleAsync(s => s.OrganizationId == query.Id, cancellationToken);
         return new BillingDto(s.PlanId.Value, s.PlanName, s.Tier.ToCode(), s.Status.ToCode(), s.CurrentPeriodEnd, s.CancelAtPeriodEnd,
-            s.PastDueSince, s.GraceEndsAt, s.StripeCustomerId is not null);
+            s.PastDueSince, s.GraceEndsAt, s.StripeCustomerId is not null, s.StripeSubscriptionId is not null && s.Status != SubscriptionStatus.Canceled);
     }
 }
 
