@@ -129,6 +129,7 @@ public sealed class BillingApiTests(BillingApiFactory factory) : IClassFixture<B
         Assert.Equal([BillingApiFactory.BusinessPrice, BillingApiFactory.EnterprisePrice], sessions.Select(s => (string)s["price"]!).Order().ToArray());
         Assert.All(sessions, s => Assert.Equal($"http://localhost:8081/orgs/{org}/billing?checkout=success", (string?)s["success_url"]));
         Assert.All(sessions, s => Assert.Equal(org, (string?)s["subscription_metadata"]!["organization_id"]));
+        Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM audit_entries WHERE organization_id = @org AND action = 'billing.customer_created'", ("org", Guid.Parse(org))));
         Assert.Equal(("Free", "active", true), ((await BillingAsync(owner, org)).GetProperty("planName").GetString(),
             (await BillingAsync(owner, org)).GetProperty("status").GetString(), (await BillingAsync(owner, org)).GetProperty("hasCustomer").GetBoolean()));   // until Stripe says paid
     }
@@ -291,6 +292,7 @@ public sealed class BillingApiTests(BillingApiFactory factory) : IClassFixture<B
         await PostEventAsync(StripeEvents.Event("invoice.paid", StripeEvents.Invoice("in_due1", customer, id, "paid", 4900, now), now.AddSeconds(2)));
         var paid = await BillingAsync(owner, org);
         Assert.Equal(("active", JsonValueKind.Null), (paid.GetProperty("status").GetString(), paid.GetProperty("graceEndsAt").ValueKind));
+        Assert.Equal(2, await ScalarAsync("SELECT count(*) FROM audit_entries WHERE organization_id = @org AND action = 'subscription.status_changed'", ("org", Guid.Parse(org))));
     }
 
     [Fact]

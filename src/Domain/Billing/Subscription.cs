@@ -138,6 +138,7 @@ public sealed class Subscription : AggregateRoot<SubscriptionId>
         if (StripeCustomerId is not null)
             throw new InvalidOperationException("The organization has a billing customer already.");
         (StripeCustomerId, UpdatedAt) = (customerId, now);
+        Raise(new BillingCustomerLinked(OrganizationId, now));
     }
 
     /// <summary>
@@ -150,7 +151,7 @@ public sealed class Subscription : AggregateRoot<SubscriptionId>
     public bool ApplyBilling(BillingState state, BillingPlan? plan, BillingPlan free, DateTimeOffset now)
     {
         if (!IsNewer(state)) return false;
-        StripeCustomerId ??= state.CustomerId;
+        if (StripeCustomerId is null) LinkCustomer(state.CustomerId, now);
         (StripeSubscriptionId, StripeSubscriptionCreatedAt, StripeEventAt) = (state.SubscriptionId, state.SubscriptionCreatedAt, state.ObservedAt);
         (CurrentPeriodEnd, CancelAtPeriodEnd, UpdatedAt) = (state.CurrentPeriodEnd, state.CancelAtPeriodEnd, now);
         ChangeStatus(state.Status, state.ObservedAt, now);
@@ -197,6 +198,8 @@ public sealed record BillingState(
     DateTimeOffset? CurrentPeriodEnd,
     bool CancelAtPeriodEnd,
     DateTimeOffset ObservedAt);
+
+public sealed record BillingCustomerLinked(OrganizationId Organization, DateTimeOffset OccurredAt) : IDomainEvent;
 
 public sealed record SubscriptionStatusChanged(OrganizationId Organization, SubscriptionStatus Status, DateTimeOffset OccurredAt) : IDomainEvent;
 
