@@ -171,6 +171,19 @@ public sealed class BillingApiTests(BillingApiFactory factory) : IClassFixture<B
     }
 
     [Fact]
+    public async Task A_price_stripe_does_not_know_answers_503_billing_unavailable()
+    {
+        var code = $"gold-{Guid.NewGuid():N}"[..16];
+        var plan = await _admin.ExpectAsync(_admin.PostAsync("/api/plans", new { code, name = "Gold", tier = "business" }), HttpStatusCode.Created);
+        await _admin.ExpectAsync(_admin.PutAsync($"/api/plans/{plan.GetProperty("id").GetString()}", new { name = "Gold", stripePriceId = "price_" + code.Replace("-", "_") }), HttpStatusCode.OK);
+        var owner = factory.As(ApiFactory.NewEmail("owner"));
+        var (org, _) = await owner.CreateOrgAsync();
+
+        await ProblemAsync(owner.PostAsync($"/api/orgs/{org}/billing/checkout", new { planId = code }), HttpStatusCode.ServiceUnavailable, "billing.unavailable");
+        Assert.DoesNotContain(factory.Logs.Lines, l => l.Contains(factory.Stripe.ApiKey, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Admins_map_plans_to_prices_and_a_price_is_validated_unique_and_never_on_free()
     {
         await PricePlansAsync();

@@ -1,23 +1,25 @@
+using CleanScheduler.Application.Common;
 using CleanScheduler.Application.Features.Billing;
 using CleanScheduler.Domain.Billing;
 using CleanScheduler.Domain.Common;
+using Microsoft.Extensions.Logging;
 using Stripe;
 
 namespace CleanScheduler.Infrastructure.Billing;
 
 /// <summary>Stripe through Stripe.net's <see cref="StripeClient"/> (its ApiBase points at a local fake in tests).</summary>
-public sealed class StripeBillingGateway(IStripeClient stripe) : IBillingGateway
+public sealed class StripeBillingGateway(IStripeClient stripe, ILogger<StripeBillingGateway> logger) : IBillingGateway
 {
     public const string OrganizationKey = "organization_id";
 
     public async Task<string> CreateCustomerAsync(OrganizationId organization, string name, string email, string idempotencyKey, CancellationToken cancellationToken)
     {
-        var customer = await new CustomerService(stripe).CreateAsync(new CustomerCreateOptions
+        var customer = await CallAsync(() => new CustomerService(stripe).CreateAsync(new CustomerCreateOptions
         {
             Name = name,
             Email = email,
             Metadata = new() { [OrganizationKey] = organization.Value.ToString() },
-        }, new RequestOptions { IdempotencyKey = idempotencyKey }, cancellationToken);
+        }, new RequestOptions { IdempotencyKey = idempotencyKey }, cancellationToken));
         return customer.Id;
     }
 
@@ -25,7 +27,7 @@ public sealed class StripeBillingGateway(IStripeClient stripe) : IBillingGateway
         string customerId, string priceId, OrganizationId organization, Uri successUrl, Uri cancelUrl, string idempotencyKey, CancellationToken cancellationToken)
     {
         var metadata = new Dictionary<string, string> { [OrganizationKey] = organization.Value.ToString() };
-        var session = await new Stripe.Checkout.SessionService(stripe).CreateAsync(new Stripe.Checkout.SessionCreateOptions
+        var session = await CallAsync(() => new Stripe.Checkout.SessionService(stripe).CreateAsync(new Stripe.Checkout.SessionCreateOptions
         {
             Mode = "subscription",
             Customer = customerId,
@@ -35,25 +37,39 @@ public sealed class StripeBillingGateway(IStripeClient stripe) : IBillingGateway
             CancelUrl = cancelUrl.ToString(),
             Metadata = metadata,
             SubscriptionData = new() { Metadata = metadata },
-        }, new RequestOptions { IdempotencyKey = idempotencyKey }, cancellationToken);
+        }, new RequestOptions { IdempotencyKey = idempotencyKey }, cancellationToken));
         return new Uri(session.Url);
     }
 
     public async Task<Uri> CreatePortalSessionAsync(string customerId, Uri returnUrl, string idempotencyKey, CancellationToken cancellationToken)
     {
-        var session = await new Stripe.BillingPortal.SessionService(stripe).CreateAsync(new Stripe.BillingPortal.SessionCreateOptions
+        var session = await CallAsync(() => new Stripe.BillingPortal.SessionService(stripe).CreateAsync(new Stripe.BillingPortal.SessionCreateOptions
         {
             Customer = customerId,
             ReturnUrl = returnUrl.ToString(),
-        }, new RequestOptions { IdempotencyKey = idempotencyKey }, cancellationToken);
+        }, new RequestOptions { IdempotencyKey = idempotencyKey }, cancellationToken));
         return new Uri(session.Url);
     }
 
     public async Task<IReadOnlyList<InvoiceDto>> ListInvoicesAsync(string customerId, CancellationToken cancellationToken)
     {
-        var invoices = await new InvoiceService(stripe).ListAsync(new InvoiceListOptions { Customer = customerId, Limit = 24 }, null, cancellationToken);
+        var invoices = await CallAsync(() => new InvoiceService(stripe).ListAsync(new InvoiceListOptions { Customer = customerId, Limit = 24 }, null, cancellationToken));
         return invoices.Data.Select(i => new InvoiceDto(i.Id, i.Number, Utc(i.Created), i.AmountDue, i.AmountPaid, i.Currency, i.Status, i.HostedInvoiceUrl))
             .ToList();
+    }
+
+    /// <summary>A refusal or an outage at Stripe is 503 <c>billing.unavailable</c> for the caller; its kind (never a key) goes to the log.</summary>
+    private async Task<T> CallAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (StripeException e)
+        {
+            logger.LogWarning("Stripe refused a request: {Status} {Type} {Code} {Param}", (int)e.HttpStatusCode, e.StripeError?.Type, e.StripeError?.Code, e.StripeError?.Param);
+            throw new ServiceUnavailableException("billing.unavailable", "Stripe did not accept the request; try again shortly or contact the platform's administrators.");
+        }
     }
 
     internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
