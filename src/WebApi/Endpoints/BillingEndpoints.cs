@@ -20,11 +20,11 @@ public static class BillingEndpoints
         billing.MapGet("/", GetAsync).WithName("getBilling").WithSummary("The organization's subscription: plan, status, period, grace")
             .WithProblems(Status404NotFound);
         billing.MapPost("/checkout", CheckoutAsync).WithName("startBillingCheckout").WithSummary("Start a Stripe Checkout for a paid plan; its URL (owners only)")
-            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
+            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict, Status503ServiceUnavailable);
         billing.MapPost("/portal", PortalAsync).WithName("openBillingPortal").WithSummary("Open the Stripe customer portal; its URL (owners only)")
-            .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
+            .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict, Status503ServiceUnavailable);
         billing.MapGet("/invoices", InvoicesAsync).WithName("listInvoices").WithSummary("The organization's invoices, newest first (owners only)")
-            .WithProblems(Status403Forbidden, Status404NotFound);
+            .WithProblems(Status403Forbidden, Status404NotFound, Status503ServiceUnavailable);
 
         app.MapPost("/api/stripe/webhook", WebhookAsync).WithTags("Billing").AllowAnonymous().DisableAntiforgery()
             .WithName("receiveStripeWebhook").WithSummary("Stripe's webhook: a signed event, applied once")
