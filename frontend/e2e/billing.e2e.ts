@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launch } from "./browser";
+import { accessibilityProblems, launch, shot } from "./browser";
 import { startServer, type RunningServer } from "./server";
 import { startStripeApi } from "./stripe-api.mjs";
 
@@ -66,6 +66,9 @@ describe("upgrading a plan through Stripe Checkout, in Chromium", () => {
 
     await page.goto(`/orgs/${org.id}/usage`);
     await page.getByRole("link", { name: "Billing" }).click();
+    await expect.poll(() => page.getByRole("button", { name: "Upgrade to Business" }).isVisible()).toBe(true);
+    await shot(page, "20-billing-free");
+    expect.soft(await accessibilityProblems(page), "billing page").toEqual([]);
     await page.getByRole("button", { name: "Upgrade to Business" }).click();
     await page.waitForURL(new RegExp(`^${stripeApi.apiBase}/checkout/cs_`));
     expect(await page.getByRole("heading").textContent()).toContain("Stripe test page");
@@ -83,6 +86,8 @@ describe("upgrading a plan through Stripe Checkout, in Chromium", () => {
 
     await page.goto(`/orgs/${org.id}/billing?checkout=success`);
     await expect.poll(() => page.getByText("Thank you").isVisible()).toBe(true);
+    await expect.poll(() => page.getByText("Renews on").isVisible()).toBe(true);
+    await shot(page, "21-billing-business");
     await page.getByRole("link", { name: "Usage" }).click();
     await expect.poll(() => page.getByText(/Plan Business/).isVisible()).toBe(true);
     expect(await page.getByRole("progressbar", { name: "Deployments" }).getAttribute("aria-valuemax")).toBe("5");

@@ -241,6 +241,21 @@ public sealed class BillingApiTests(BillingApiFactory factory) : IClassFixture<B
     }
 
     [Fact]
+    public async Task The_same_event_delivered_five_times_at_once_is_applied_once()
+    {
+        var (owner, org, _, customer) = await CheckedOutAsync();
+        var now = DateTimeOffset.UtcNow;
+        var payload = Subscribed("customer.subscription.created", "sub_race" + org[..6], customer, BillingApiFactory.BusinessPrice, "active", now, now).ToJsonString();
+        var signature = await StripeEvents.SignAsync(payload, BillingApiFactory.WebhookSecret);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => PostRawAsync(payload, signature, HttpStatusCode.OK)));
+
+        Assert.Equal(["applied", "duplicate", "duplicate", "duplicate", "duplicate"], answers.Select(a => a.GetProperty("outcome").GetString()!).Order().ToArray());
+        Assert.Equal("Business", (await BillingAsync(owner, org)).GetProperty("planName").GetString());
+        Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM audit_entries WHERE organization_id = @org AND action = 'subscription.plan_changed'", ("org", Guid.Parse(org))));
+    }
+
+    [Fact]
     public async Task Updated_arriving_before_created_leaves_the_newer_state()
     {
         var (owner, org, _, customer) = await CheckedOutAsync();
