@@ -67,6 +67,7 @@ describe("upgrading a plan through Stripe Checkout, in Chromium", () => {
     await page.goto(`/orgs/${org.id}/usage`);
     await page.getByRole("link", { name: "Billing" }).click();
     await expect.poll(() => page.getByRole("button", { name: "Upgrade to Business" }).isVisible()).toBe(true);
+    await expect.poll(() => page.getByText("No invoices yet.").isVisible()).toBe(true);
     await shot(page, "20-billing-free");
     expect.soft(await accessibilityProblems(page), "billing page").toEqual([]);
     await page.getByRole("button", { name: "Upgrade to Business" }).click();
@@ -87,6 +88,7 @@ describe("upgrading a plan through Stripe Checkout, in Chromium", () => {
     await page.goto(`/orgs/${org.id}/billing?checkout=success`);
     await expect.poll(() => page.getByText("Thank you").isVisible()).toBe(true);
     await expect.poll(() => page.getByText("Renews on").isVisible()).toBe(true);
+    await expect.poll(() => page.getByText("No invoices yet.").isVisible()).toBe(true);
     await shot(page, "21-billing-business");
     await page.getByRole("link", { name: "Usage" }).click();
     await expect.poll(() => page.getByText(/Plan Business/).isVisible()).toBe(true);

@@ -1,5 +1,5 @@
 // Stripe's API for the calls the server makes from the billing page, on a loopback port, for the end-to-end test (the
-// .NET tests use tests/TestSupport/Stripe/FakeStripeServer.cs, the same contract): form-encoded POSTs that need
+// .NET tests use tests/TestSupport/Stripe/FakeStripeServer.cs, the same contract; here no invoice exists yet): form-encoded POSTs that need
 // `Authorization: Bearer <key>` and an `Idempotency-Key`, Stripe-shaped JSON and errors, and the hosted checkout and
 // portal pages a browser is sent to.
 import { createServer } from "node:http";
@@ -27,6 +27,7 @@ export async function startStripeApi({ apiKey, prices }) {
     let raw = "";
     for await (const chunk of req) raw += chunk;
     const form = new URLSearchParams(raw);
+    if (req.method === "GET" && url.pathname === "/v1/invoices") return send(res, 200, { object: "list", data: [], has_more: false, url: "/v1/invoices" });
     if (req.method !== "POST") return error(res, 404, "invalid_request_error", `Unrecognized request URL (${req.method}: ${url.pathname}).`);
     const key = req.headers["idempotency-key"];
     if (!key) return error(res, 400, "invalid_request_error", "This fake requires an Idempotency-Key header on every POST.");
