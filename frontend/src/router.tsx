@@ -32,6 +32,7 @@ export const router = createBrowserRouter([{ element: <Root />, children: [
       { path: "templates/:templateId", ...page(() => import("./pages/TemplateEditor").then((m) => ({ Component: m.TemplateEditor }))) },
       { path: "teams", ...page(() => import("./pages/Teams").then((m) => ({ Component: m.Teams }))) },
       { path: "usage", ...page(() => import("./pages/Usage").then((m) => ({ Component: m.Usage }))) },
+      { path: "billing", ...page(() => import("./pages/Billing").then((m) => ({ Component: m.Billing }))) },
       { path: "audit", ...page(() => import("./pages/Audit").then((m) => ({ Component: m.Audit }))) },
       { path: "*", element: <NotFound /> },
     ],

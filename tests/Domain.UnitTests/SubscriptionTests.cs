@@ -90,7 +90,7 @@ public sealed class SubscriptionTests
     {
         var subscription = Start(tier);
 
-        var error = Record.Exception(() => subscription.EnsureTemplateVisibilityAllowed(orgWide ? "org" : "team", orgWide));
+        var error = Record.Exception(() => subscription.EnsureTemplateVisibilityAllowed(orgWide ? "org" : "team", orgWide, Now));
 
         Assert.Equal(refusal, (error as RuleViolationException)?.Code);
     }

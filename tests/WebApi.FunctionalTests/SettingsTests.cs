@@ -251,6 +251,17 @@ public sealed class SettingsTests
     }
 
     [Fact]
+    public void Stripe_api_base_must_be_an_absolute_url()
+    {
+        var (_, errors) = Load(("BILLING_ENABLED", "true"), ("STRIPE_API_KEY", "sk_test_1"), ("STRIPE_WEBHOOK_SECRET", "whsec_1"), ("STRIPE_API_BASE", "localhost:12111"));
+
+        Assert.Equal(["STRIPE_API_BASE"], errors.Select(e => e.Split(' ')[0]).ToArray());
+        var (settings, none) = Load(("BILLING_ENABLED", "true"), ("STRIPE_API_KEY", "sk_test_1"), ("STRIPE_WEBHOOK_SECRET", "whsec_1"), ("STRIPE_API_BASE", "http://127.0.0.1:12111"));
+        Assert.Empty(none);
+        Assert.Equal(new Uri("http://127.0.0.1:12111"), settings!.StripeApiBase);
+    }
+
+    [Fact]
     public void Dev_mode_refuses_a_public_base_url() =>
         Assert.StartsWith("BASE_URL", OnlyError(("BASE_URL", "https://app.example.com")), StringComparison.Ordinal);
 

@@ -10,7 +10,7 @@ namespace CleanScheduler.WebApi.FunctionalTests;
 /// the copy against the server: an endpoint or a field changed without regenerating fails here.
 /// With UPDATE_OPENAPI=1 it writes the copy instead (scripts/gen-api.sh does that, then regenerates the client).
 /// </summary>
-public sealed class WebUiClientTests(ApiFactory factory) : IClassFixture<ApiFactory>
+public sealed class WebUiClientTests(BillingOnApiFactory factory) : IClassFixture<BillingOnApiFactory>   // every route, billing's too
 {
     private static readonly string CommittedCopy = RepoPaths.Of("frontend", "src", "api", "openapi.json");
 

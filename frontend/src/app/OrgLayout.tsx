@@ -1,6 +1,6 @@
 import { useCallback, useMemo, useState } from "react";
 import { Outlet, useParams } from "react-router";
-import { useOrg, useTeams } from "../api/hooks";
+import { useBranding, useOrg, useTeams } from "../api/hooks";
 import { ErrorPanel, Loading } from "../components/ui";
 import { Shell, Tab } from "./Layout";
 import { OrgContext, type OrgContextValue } from "./org";
@@ -10,6 +10,7 @@ export function OrgLayout() {
   const { orgId = "" } = useParams();
   const org = useOrg(orgId);
   const teams = useTeams(orgId);
+  const billingEnabled = useBranding().data?.billingEnabled;
   const storageKey = `cleanscheduler.team.${orgId}`;
   const [chosen, setChosen] = useState<string | null>(() => localStorage.getItem(storageKey));
   const selectTeam = useCallback((id: string) => {
@@ -35,6 +36,7 @@ export function OrgLayout() {
       <Tab to={`${base}/templates`}>Templates</Tab>
       <Tab to={`${base}/teams`}>Teams</Tab>
       <Tab to={`${base}/usage`}>Usage</Tab>
+      {billingEnabled && <Tab to={`${base}/billing`}>Billing</Tab>}
       {value?.can("org:view_audit") && <Tab to={`${base}/audit`}>Audit log</Tab>}
     </>
   );

@@ -1,5 +1,6 @@
 import { api, messageOf, unwrap } from "../api/client";
-import { keys, useAction, useMe, usePlans, useUsage } from "../api/hooks";
+import { keys, useAction, useBranding, useMe, usePlans, useUsage } from "../api/hooks";
+import { Link } from "react-router";
 import { useOrgContext } from "../app/org";
 import { useToast } from "../app/toast";
 import { Badge, Card, ErrorPanel, Loading, PageHeader, UsageBar } from "../components/ui";
@@ -9,12 +10,14 @@ export function Usage() {
   const { org } = useOrgContext();
   const usage = useUsage(org.id);
   const me = useMe().data;
+  const billingEnabled = useBranding().data?.billingEnabled;
   if (usage.error) return <ErrorPanel error={usage.error} retry={() => void usage.refetch()} />;
   if (!usage.data) return <Loading what="usage" />;
   const u = usage.data;
   return (
     <>
       <PageHeader title="Usage" subtitle={<>Plan <strong className="font-medium text-slate-800">{u.plan.name}</strong> · subscription {u.status}</>} />
+      <UsageBanners usage={u} billingPage={billingEnabled ? `/orgs/${org.id}/billing` : null} />
       <div className="grid gap-6 lg:grid-cols-2">
         <Card className="space-y-5 p-6">
           <UsageBar label="Deployments" used={u.deployments.used} limit={u.deployments.limit} />
@@ -31,6 +34,31 @@ export function Usage() {
           {me?.user.isPlatformAdmin && <PlanSwitch orgId={org.id} current={u.plan.id} />}
         </Card>
       </div>
+    </>
+  );
+}
+
+type UsageData = NonNullable<ReturnType<typeof useUsage>["data"]>;
+
+/** Why new creations may be refused: a payment overdue (grace period), or more in use than the plan allows (after a downgrade). */
+export function UsageBanners({ usage, billingPage }: { usage: UsageData; billingPage: string | null }) {
+  const over = [
+    ...(usage.deployments.limit != null && usage.deployments.used > usage.deployments.limit ? [`${usage.deployments.used} deployments (the plan allows ${usage.deployments.limit})`] : []),
+    ...usage.membersPerTeam.filter((t) => t.limit != null && t.members > t.limit).map((t) => `${t.members} members in ${t.name} (the plan allows ${t.limit})`),
+  ];
+  const upgrade = billingPage && <> <Link className="font-medium underline" to={billingPage}>Billing</Link></>;
+  return (
+    <>
+      {usage.status === "past_due" && (
+        <p role="alert" className="mb-4 rounded-md bg-amber-50 p-3 text-sm text-amber-900">
+          Payment overdue{usage.graceEndsAt ? `: after ${new Date(usage.graceEndsAt).toLocaleDateString()} new creations get the Free plan's limits` : ""}. Nothing is deleted.{upgrade}
+        </p>
+      )}
+      {over.length > 0 && (
+        <p role="alert" className="mb-4 rounded-md bg-red-50 p-3 text-sm text-red-800">
+          Over the {usage.plan.name} plan's limits: {over.join("; ")}. Everything keeps running, but new ones are refused until you are within the limits or upgrade.{upgrade}
+        </p>
+      )}
     </>
   );
 }

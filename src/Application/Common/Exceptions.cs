@@ -46,6 +46,7 @@ public static class Constraints
         ["ux_client_domains_host"] = ("client.domain_exists", "That domain already belongs to a client."),
         ["fk_organizations_client"] = ("client.has_organizations", "Organizations still belong to this client; move or delete them first."),
         ["ux_plans_code"] = ("plan.code_taken", "A plan with that code already exists."),
+        ["ux_plans_stripe_price_id"] = ("plan.price_taken", "Another plan has that Stripe price already."),
         ["ux_templates_system_name"] = ("template.name_taken", "A system template with that name already exists."),
         ["ux_templates_organization_name"] = ("template.name_taken", "This organization already has a template with that name."),
         ["ux_deployments_team_name"] = ("deployment.name_taken", "This team already has a deployment with that name."),
@@ -68,6 +69,7 @@ public static class Constraints
     {
         "ux_users_email", "ux_users_handle", "pk_organization_members", "pk_team_members", "pk_template_versions", "pk_deployment_secret_values",
         "ux_invitations_pending",
+        "pk_stripe_events",
     };
 
     public static (string Code, string Message) Describe(string constraint) =>

@@ -30,6 +30,9 @@ public interface IAppDbContext
     /// <summary>The audit log (read side); rows are written from domain events when changes are saved.</summary>
     DbSet<AuditEntry> AuditEntries { get; }
 
+    /// <summary>Payment provider events applied so far (their ids), written in the transaction of their effect.</summary>
+    DbSet<Features.Billing.BillingEventRecord> BillingEvents { get; }
+
     /// <summary>
     /// Commits every tracked change in one transaction. Throws <see cref="DbUpdateConcurrencyException"/> when an
     /// aggregate changed since it was read, and <see cref="ConstraintViolationException"/> when a database rule refuses it.

@@ -19,6 +19,9 @@ public sealed class BillingPlan : AggregateRoot<PlanId>
     public ClientId? ClientId { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
 
+    /// <summary>The payment provider's price an organization subscribes to for this plan; null: not for sale (Free).</summary>
+    public string? StripePriceId { get; private set; }
+
     public static BillingPlan Define(Slug code, string name, Tier tier, TierLimits limits, DateTimeOffset now, ClientId? client = null) =>
         new()
         {
@@ -31,9 +34,12 @@ public sealed class BillingPlan : AggregateRoot<PlanId>
             CreatedAt = now,
         };
 
-    public void Revise(string name, TierLimits limits, DateTimeOffset now)
+    public void Revise(string name, TierLimits limits, DateTimeOffset now, string? stripePriceId = null)
     {
         Name = DisplayName.From(name, "plan name");
+        if (stripePriceId is not null && Tier == Tier.Free)
+            throw new RuleViolationException("plan.free_not_for_sale", "A Free plan has no price; only paid plans map to a Stripe price.");
+        StripePriceId = stripePriceId;
         if (Limits == limits) return;
         Limits = limits;
         Raise(new PlanRevised(Id, limits, now));

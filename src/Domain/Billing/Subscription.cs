@@ -31,6 +31,27 @@ public sealed class Subscription : AggregateRoot<SubscriptionId>
     public DateTimeOffset CreatedAt { get; private set; }
     public DateTimeOffset UpdatedAt { get; private set; }
 
+    /// <summary>How long a <see cref="SubscriptionStatus.PastDue"/> subscription keeps its plan's limits for new use.</summary>
+    public static readonly TimeSpan GracePeriod = TimeSpan.FromDays(7);
+
+    public string? StripeCustomerId { get; private set; }
+    public string? StripeSubscriptionId { get; private set; }
+    public DateTimeOffset? StripeSubscriptionCreatedAt { get; private set; }
+    public DateTimeOffset? StripeEventAt { get; private set; }
+    public DateTimeOffset? CurrentPeriodEnd { get; private set; }
+    public bool CancelAtPeriodEnd { get; private set; }
+    public DateTimeOffset? PastDueSince { get; private set; }
+
+    public DateTimeOffset? GraceEndsAt => Status == SubscriptionStatus.PastDue ? PastDueSince + GracePeriod : null;
+
+    /// <summary>
+    /// The limits new use is checked against at <paramref name="now"/>: the plan's, except for a subscription past
+    /// due beyond <see cref="GracePeriod"/>, which gets the Free tier's until it is paid. What exists stays.
+    /// </summary>
+    public TierLimits LimitsAt(DateTimeOffset now) => GraceEndsAt is { } ends && now >= ends ? TierLimits.Free : Limits;
+
+    private string LimitsNameAt(DateTimeOffset now) => GraceEndsAt is { } ends && now >= ends ? $"{PlanName} plan (payment overdue: Free limits)" : $"{PlanName} plan";
+
     internal static Subscription Start(OrganizationId organization, BillingPlan plan, DateTimeOffset now) => new()
     {
         Id = SubscriptionId.New(),
@@ -61,9 +82,9 @@ public sealed class Subscription : AggregateRoot<SubscriptionId>
     /// <summary>Takes one deployment slot, or refuses when the plan's limit is reached.</summary>
     public void ReserveDeployment(DateTimeOffset now)
     {
-        if (Limits.MaxDeployments is int max && ActiveDeployments >= max)
+        if (LimitsAt(now).MaxDeployments is int max && ActiveDeployments >= max)
             throw new RuleViolationException("tier.deployment_limit",
-                $"The {PlanName} plan allows {max} deployment{(max == 1 ? "" : "s")} per organization; delete one or upgrade the plan.");
+                $"The {LimitsNameAt(now)} allows {max} deployment{(max == 1 ? "" : "s")} per organization; delete one or upgrade the plan.");
         ActiveDeployments++;
         UpdatedAt = now;
     }
@@ -91,24 +112,96 @@ public sealed class Subscription : AggregateRoot<SubscriptionId>
     }
 
     /// <summary>The "members per team" rule, for a team that holds <paramref name="members"/> members now.</summary>
-    public void EnsureTeamHasRoom(int members)
+    public void EnsureTeamHasRoom(int members, DateTimeOffset now)
     {
-        if (Limits.MaxMembersPerTeam is int max && members >= max)
+        if (LimitsAt(now).MaxMembersPerTeam is int max && members >= max)
             throw new RuleViolationException("tier.team_member_limit",
-                $"The {PlanName} plan allows {max} member{(max == 1 ? "" : "s")} per team; upgrade the plan to add more.");
+                $"The {LimitsNameAt(now)} allows {max} member{(max == 1 ? "" : "s")} per team; upgrade the plan to add more.");
     }
 
     /// <summary>Whether the plan lets the organization have templates of its own with this visibility.</summary>
-    public void EnsureTemplateVisibilityAllowed(string visibility, bool orgWide)
+    public void EnsureTemplateVisibilityAllowed(string visibility, bool orgWide, DateTimeOffset now)
     {
-        if (!Limits.CustomTemplates)
+        var limits = LimitsAt(now);
+        if (!limits.CustomTemplates)
             throw new RuleViolationException("tier.custom_templates",
-                $"The {PlanName} plan allows only system templates; upgrade to Business for {visibility} templates.");
-        if (orgWide && !Limits.OrgTemplates)
+                $"The {LimitsNameAt(now)} allows only system templates; upgrade to Business for {visibility} templates.");
+        if (orgWide && !limits.OrgTemplates)
             throw new RuleViolationException("tier.org_templates",
-                $"The {PlanName} plan does not allow organization-wide templates; upgrade to Enterprise.");
+                $"The {LimitsNameAt(now)} does not allow organization-wide templates; upgrade to Enterprise.");
+    }
+
+    /// <summary>Records the payment provider's customer of this organization (made on its first checkout).</summary>
+    public void LinkCustomer(string customerId, DateTimeOffset now)
+    {
+        if (StripeCustomerId == customerId) return;
+        if (StripeCustomerId is not null)
+            throw new InvalidOperationException("The organization has a billing customer already.");
+        (StripeCustomerId, UpdatedAt) = (customerId, now);
+        Raise(new BillingCustomerLinked(OrganizationId, now));
+    }
+
+    /// <summary>
+    /// Takes the provider's subscription state as one event carried it, unless this row holds a newer one: events of
+    /// the same subscription are ordered by their time (a canceled subscription stays canceled), and a subscription
+    /// created before the one applied is an old one whose events no longer count. <paramref name="plan"/> is the
+    /// plan of the subscription's price (null when unknown: the plan stays); a canceled subscription moves to
+    /// <paramref name="free"/>. Returns whether the plan changed (the caller hands that on to the deployments).
+    /// </summary>
+    public bool ApplyBilling(BillingState state, BillingPlan? plan, BillingPlan free, DateTimeOffset now)
+    {
+        if (!IsNewer(state)) return false;
+        if (StripeCustomerId is null) LinkCustomer(state.CustomerId, now);
+        (StripeSubscriptionId, StripeSubscriptionCreatedAt, StripeEventAt) = (state.SubscriptionId, state.SubscriptionCreatedAt, state.ObservedAt);
+        (CurrentPeriodEnd, CancelAtPeriodEnd, UpdatedAt) = (state.CurrentPeriodEnd, state.CancelAtPeriodEnd, now);
+        ChangeStatus(state.Status, state.ObservedAt, now);
+        var target = state.Status == SubscriptionStatus.Canceled ? free : plan;
+        return target is not null && ChangePlan(target, now);
+    }
+
+    /// <summary>An invoice of the current subscription failed (past due from then on) or was paid (back to active).</summary>
+    public void ApplyInvoice(string subscriptionId, bool paid, DateTimeOffset observedAt, DateTimeOffset now)
+    {
+        if (subscriptionId != StripeSubscriptionId || StripeEventAt > observedAt || Status == SubscriptionStatus.Canceled) return;
+        if (paid && Status != SubscriptionStatus.PastDue) return;
+        if (!paid && Status == SubscriptionStatus.PastDue) return;
+        StripeEventAt = observedAt;
+        UpdatedAt = now;
+        ChangeStatus(paid ? SubscriptionStatus.Active : SubscriptionStatus.PastDue, observedAt, now);
+    }
+
+    private bool IsNewer(BillingState state)
+    {
+        if (StripeSubscriptionId is null) return true;
+        if (state.SubscriptionId != StripeSubscriptionId) return state.SubscriptionCreatedAt > StripeSubscriptionCreatedAt;
+        return Status != SubscriptionStatus.Canceled && state.ObservedAt >= StripeEventAt;
+    }
+
+    private void ChangeStatus(SubscriptionStatus status, DateTimeOffset observedAt, DateTimeOffset now)
+    {
+        PastDueSince = status == SubscriptionStatus.PastDue ? (Status == SubscriptionStatus.PastDue ? PastDueSince : observedAt) : null;
+        if (Status == status) return;
+        Status = status;
+        Raise(new SubscriptionStatusChanged(OrganizationId, status, now));
     }
 }
+
+/// <summary>
+/// A payment provider's subscription as one event carried it. <see cref="ObservedAt"/> is the event's time: it orders
+/// states of one subscription; <see cref="SubscriptionCreatedAt"/> orders subscriptions.
+/// </summary>
+public sealed record BillingState(
+    string CustomerId,
+    string SubscriptionId,
+    DateTimeOffset SubscriptionCreatedAt,
+    SubscriptionStatus Status,
+    DateTimeOffset? CurrentPeriodEnd,
+    bool CancelAtPeriodEnd,
+    DateTimeOffset ObservedAt);
+
+public sealed record BillingCustomerLinked(OrganizationId Organization, DateTimeOffset OccurredAt) : IDomainEvent;
+
+public sealed record SubscriptionStatusChanged(OrganizationId Organization, SubscriptionStatus Status, DateTimeOffset OccurredAt) : IDomainEvent;
 
 public sealed record PlanChanged(OrganizationId Organization, PlanId Plan, Tier From, Tier To, DateTimeOffset OccurredAt) : IDomainEvent;
 

@@ -76,7 +76,7 @@ public sealed class Invitation : AggregateRoot<InvitationId>
         if (subscription.OrganizationId != team.OrganizationId)
             throw new InvalidOperationException("The subscription belongs to another organization.");
         EnsureNotMember(team, existingUser);
-        subscription.EnsureTeamHasRoom(team.MemberCount);
+        subscription.EnsureTeamHasRoom(team.MemberCount, now);
         return Create(team.OrganizationId, team.Id, team.Id.Value, actor, email, role.ToCode(), tokenHash, now);
     }
 

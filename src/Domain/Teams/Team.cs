@@ -54,7 +54,7 @@ public sealed class Team : AggregateRoot<TeamId>
             throw new InvalidOperationException("Only members of the organization can join its teams.");
         if (_members.Exists(m => m.UserId == user))
             throw new RuleViolationException("team.member_exists", "That user is already a member of this team.");
-        subscription.EnsureTeamHasRoom(MemberCount);
+        subscription.EnsureTeamHasRoom(MemberCount, now);
 
         var membership = new TeamMembership(user, role, now);
         _members.Add(membership);

@@ -35,6 +35,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<Invitation> Invitations => Set<Invitation>();
     public DbSet<OutboxMailRow> MailOutbox => Set<OutboxMailRow>();
+    public DbSet<Application.Features.Billing.BillingEventRecord> BillingEvents => Set<Application.Features.Billing.BillingEventRecord>();
 
     /// <summary>Who acts in the current scope, for the audit log. Set when the scope resolves <see cref="IAppDbContext"/>.</summary>
     public Func<AuditActor?>? Actor { get; set; }
@@ -257,6 +258,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
         });
 
         model.ApplyConfiguration<Invitation>(new InvitationConfiguration()).ApplyConfiguration<OutboxMailRow>(new InvitationConfiguration());
+        model.ApplyConfiguration(new Billing.BillingEventConfiguration());
         UseSnakeCaseColumns(model);
     }
 

@@ -41,6 +41,8 @@ public static class AuditTrail
         TeamMemberRemoved x => new(x.Organization, "team_member.removed", "user", x.User.Value, new() { ["team"] = x.Team.Value.ToString() }),
         PlanChanged x => new(x.Organization, "subscription.plan_changed", "subscription", x.Organization.Value,
             new() { ["plan"] = x.Plan.Value.ToString(), ["from"] = x.From.ToCode(), ["to"] = x.To.ToCode() }),
+        SubscriptionStatusChanged x => new(x.Organization, "subscription.status_changed", "subscription", x.Organization.Value, new() { ["status"] = x.Status.ToCode() }),
+        BillingCustomerLinked x => new(x.Organization, "billing.customer_created", "subscription", x.Organization.Value, new()),
         PlanRevised x => new(null, "plan.revised", "plan", x.Plan.Value, new()),
         TemplateCreated x => new(x.Organization, "template.created", "template", x.Template.Value, new() { ["name"] = x.Name, ["visibility"] = x.Visibility.ToCode() }),
         TemplateRevised x => new(x.Organization, "template.revised", "template", x.Template.Value, new() { ["version"] = x.Version }),

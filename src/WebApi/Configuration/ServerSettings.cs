@@ -89,6 +89,9 @@ public sealed partial class ServerSettings
     public required Uri SendGridApiHost { get; init; }
     public required TimeSpan EmailGiveUpAfter { get; init; }
     public required TimeSpan EmailRetryDelay { get; init; }
+
+    /// <summary>STRIPE_API_BASE: where Stripe.net sends API calls (tests point it at a local fake); Stripe's own by default.</summary>
+    public Uri? StripeApiBase { get; init; }
     public string? SmtpHost { get; init; }
     public required int SmtpPort { get; init; }
     public string? SmtpUsername { get; init; }
@@ -182,6 +185,7 @@ public sealed partial class ServerSettings
             if (stripeSecret is null || !stripeSecret.StartsWith("whsec_", StringComparison.Ordinal))
                 env.Error("STRIPE_WEBHOOK_SECRET", "is required when BILLING_ENABLED=true and must be a webhook signing secret (whsec_...)");
         }
+        var stripeApiBase = env.Optional("STRIPE_API_BASE") is null ? null : env.AbsoluteUrl("STRIPE_API_BASE", "");
 
         var emailProvider = env.Choice("EMAIL_PROVIDER", "log", ("smtp", "smtp"), ("sendgrid", "sendgrid"), ("log", "log"));
         var emailFromText = env.Optional("EMAIL_FROM");
@@ -265,6 +269,7 @@ public sealed partial class ServerSettings
             BillingEnabled = billing,
             StripeApiKey = stripeKey,
             StripeWebhookSecret = stripeSecret,
+            StripeApiBase = stripeApiBase,
             EmailProvider = emailProvider,
             SmtpHost = smtpHost,
             SmtpPort = env.Port("SMTP_PORT", 587),

@@ -10,12 +10,12 @@ namespace CleanScheduler.WebApi.Endpoints;
 /// <summary>The branding of the request's host, and white-label client management (platform admins).</summary>
 public static class ClientEndpoints
 {
-    public sealed record BrandingResponse(Guid? ClientId, string DisplayName, string? LogoUrl, string PrimaryColor);
+    public sealed record BrandingResponse(Guid? ClientId, string DisplayName, string? LogoUrl, string PrimaryColor, bool BillingEnabled);
 
     public static IEndpointRouteBuilder MapClientEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/branding", (RequestClient client) => TypedResults.Ok(new BrandingResponse(
-                client.Resolved.Id?.Value, client.Resolved.DisplayName, client.Resolved.LogoUrl, client.Resolved.PrimaryColor)))
+        app.MapGet("/api/branding", (RequestClient client, Application.Features.Billing.BillingOptions billing) => TypedResults.Ok(new BrandingResponse(
+                client.Resolved.Id?.Value, client.Resolved.DisplayName, client.Resolved.LogoUrl, client.Resolved.PrimaryColor, billing.Enabled)))
             .WithTags("Branding").AllowAnonymous().WithName("getBranding").WithSummary("How the platform presents itself on this host (white-label branding)");
 
         var clients = app.MapGroup("/api/clients").WithTags("Clients").RequireAuthorization();

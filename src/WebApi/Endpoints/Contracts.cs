@@ -32,7 +32,8 @@ public sealed record CreatePlanRequest(
 
 public sealed record RevisePlanRequest(
     [property: Required, MaxLength(100)] string? Name,
-    [property: Description("The plan's limits as overrides of its tier's defaults.")] Application.Features.Plans.PlanLimitsInput? Limits = null);
+    [property: Description("The plan's limits as overrides of its tier's defaults.")] Application.Features.Plans.PlanLimitsInput? Limits = null,
+    [property: MaxLength(255), Description("The Stripe price (price_...) organizations subscribe to for this plan; omit for none (Free).")] string? StripePriceId = null);
 
 public sealed record CreateTemplateRequest(
     [property: Description("The team the template is for; omit for system templates.")] Guid? TeamId,

@@ -29,5 +29,5 @@ public static class PlanEndpoints
     }
 
     private static async Task<Ok<PlanDto>> ReviseAsync(Guid id, RevisePlanRequest body, IMediator mediator, CancellationToken ct) =>
-        TypedResults.Ok(await mediator.Send(new RevisePlanCommand(new PlanId(id), body.Name, body.Limits), ct));
+        TypedResults.Ok(await mediator.Send(new RevisePlanCommand(new PlanId(id), body.Name, body.Limits, body.StripePriceId), ct));
 }

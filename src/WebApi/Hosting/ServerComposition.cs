@@ -44,6 +44,7 @@ public static class ServerComposition
         services.AddDeploymentManifests(new Kubernetes.RenderOptions(settings.ClusterSecretStore, settings.DisableNetworkPolicies));
         services.AddHostedService<SessionCleanupService>();
         services.AddMail(settings);
+        services.AddBilling(settings);
         if (settings.Kubernetes is { } cluster)
         {
             services.AddKubernetesCluster(cluster);
@@ -133,6 +134,7 @@ public static class ServerComposition
         app.MapDeploymentEndpoints();
         app.MapTokenEndpoints();
         app.MapInvitationEndpoints();
+        if (settings.BillingEnabled) app.MapBillingEndpoints();
         if (settings.ReactUiDirectory is { } ui) app.MapWebUiFallback(ui);
 
         var database = new NpgsqlConnectionStringBuilder(settings.ConnectionString);

@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CleanScheduler.Application.Features.Plans;
 
-public sealed record PlanDto(Guid Id, string Code, string Name, string Tier, TierLimitsDto Limits, QuotaDto? Quota);
+public sealed record PlanDto(Guid Id, string Code, string Name, string Tier, TierLimitsDto Limits, QuotaDto? Quota, string? StripePriceId);
 
 public sealed record QuotaDto(string Cpu, string Memory, int Pods);
 
@@ -24,7 +24,7 @@ public static class PlanCatalog
 
     public static PlanDto ToDto(BillingPlan plan) => new(
         plan.Id.Value, plan.Code, plan.Name, plan.Tier.ToCode(), TierLimitsDto.From(plan.Limits),
-        plan.Limits.Quota is { } q ? new QuotaDto(q.Cpu, q.Memory, q.Pods) : null);
+        plan.Limits.Quota is { } q ? new QuotaDto(q.Cpu, q.Memory, q.Pods) : null, plan.StripePriceId);
 
     /// <summary>A plan by id or by code (the tier codes name the default plan of each tier).</summary>
     public static async Task<BillingPlan?> FindAsync(IAppDbContext db, string idOrCode, CancellationToken cancellationToken) =>
@@ -116,7 +116,7 @@ public sealed class CreatePlanHandler(IAppDbContext db, TimeProvider clock) : IR
 }
 
 /// <summary>Renames a plan and sets its limits; every organization on the plan gets the new limits. Platform admins only.</summary>
-public sealed record RevisePlanCommand(PlanId Id, string? Name, PlanLimitsInput? Limits) : ICommand<PlanDto>, IPlatformAdminRequest
+public sealed record RevisePlanCommand(PlanId Id, string? Name, PlanLimitsInput? Limits, string? StripePriceId = null) : ICommand<PlanDto>, IPlatformAdminRequest
 {
     public OrganizationId? Organization => null;
 }
@@ -127,6 +127,8 @@ public sealed class RevisePlanValidator : AbstractValidator<RevisePlanCommand>
     {
         RuleFor(c => c.Name).ValidDisplayName("plan name");
         this.RulesForLimits(c => c.Limits);
+        RuleFor(c => c.StripePriceId).Matches("^price_[A-Za-z0-9_]{1,200}$").When(c => c.StripePriceId is not null)
+            .WithMessage("Must be a Stripe price id (price_...).");
     }
 }
 
@@ -137,7 +139,7 @@ public sealed class RevisePlanHandler(IAppDbContext db, TimeProvider clock) : IR
         var plan = await db.Plans.SingleOrDefaultAsync(p => p.Id == command.Id, cancellationToken)
             ?? throw new NotFoundException("plan", command.Id.Value);
         var now = clock.GetUtcNow();
-        plan.Revise(command.Name!, PlanCatalog.Apply(plan.Tier, command.Limits), now);
+        plan.Revise(command.Name!, PlanCatalog.Apply(plan.Tier, command.Limits), now, command.StripePriceId);
         var changed = new List<OrganizationId>();
         foreach (var subscription in await db.Subscriptions.Where(s => s.PlanId == plan.Id).ToListAsync(cancellationToken))
             if (subscription.ChangePlan(plan, now)) changed.Add(subscription.OrganizationId);

@@ -31,7 +31,7 @@ public sealed class CreateTemplateHandler(
             if (visibility == TemplateVisibility.Org)
                 await authorizer.RequireAsync(new ResourceRef.Organization(access.Organization), Permission.OrgManageTemplates, cancellationToken);
             var subscription = await db.Subscriptions.AsNoTracking().SingleAsync(s => s.OrganizationId == access.Organization, cancellationToken);
-            subscription.EnsureTemplateVisibilityAllowed(visibility.ToCode(), orgWide: visibility == TemplateVisibility.Org);
+            subscription.EnsureTemplateVisibilityAllowed(visibility.ToCode(), orgWide: visibility == TemplateVisibility.Org, now);
             specs.ParseOrThrow(command.Spec);
             OrganizationId? org = access.Organization;
             if (await db.Templates.AnyAsync(t => t.OrganizationId == org && t.Name.ToLower() == command.Name!.Trim().ToLower(), cancellationToken))
