@@ -31,12 +31,21 @@ public sealed record RenderedManifests(string? Yaml, int Objects, RenderLimitPro
 
 /// <summary>What the cluster must hold for one deployment, as stored now.</summary>
 public sealed record DesiredDeployment(
-    Deployment Deployment, string Namespace, string TemplateSpec, Tier Tier, TierLimits Limits, IReadOnlyDictionary<string, string> SecretValues);
+    Deployment Deployment, string Namespace, string TemplateSpec, Tier Tier, TierLimits Limits, IReadOnlyList<ServiceSecretSet> ServiceSecrets);
+
+/// <summary>The effective secrets of one service (docs/secrets.md); a service without any has none.</summary>
+public sealed record ServiceSecretSet(string Service, IReadOnlyList<ServiceSecretValue> Keys);
+
+/// <summary>
+/// One key of a service: <see cref="RemoteKey"/> is the backend path of the tier it comes from (what an ExternalSecret
+/// reads), <see cref="Value"/> the value when the server writes the Secret itself (null with a cluster secret store).
+/// </summary>
+public sealed record ServiceSecretValue(string Key, string RemoteKey, string? Value);
 
 /// <summary>Publishes deployments to the cluster and removes them. Failures are <see cref="ClusterUnavailableException"/> or <see cref="ClusterRefusedException"/>.</summary>
 public interface IDeploymentPublisher
 {
-    /// <summary>Whether <see cref="DesiredDeployment.SecretValues"/> are written by the publisher (false: a cluster secret store fills them).</summary>
+    /// <summary>Whether the publisher writes the secret values into Secrets (false: a cluster secret store reads them from the backend).</summary>
     bool PublishesSecretValues { get; }
 
     /// <summary>Makes the cluster hold the deployment as desired; returns the cluster's report on it right after.</summary>

@@ -21,6 +21,7 @@ public interface IAppDbContext
     DbSet<Subscription> Subscriptions { get; }
     DbSet<Template> Templates { get; }
     DbSet<Deployment> Deployments { get; }
+    DbSet<Domain.Secrets.SecretEntry> Secrets { get; }
 
     /// <summary>The audit log (read side); rows are written from domain events when changes are saved.</summary>
     DbSet<AuditEntry> AuditEntries { get; }

@@ -32,6 +32,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<Template> Templates => Set<Template>();
     public DbSet<Deployment> Deployments => Set<Deployment>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<Domain.Secrets.SecretEntry> Secrets => Set<Domain.Secrets.SecretEntry>();
 
     /// <summary>Who acts in the current scope, for the audit log. Set when the scope resolves <see cref="IAppDbContext"/>.</summary>
     public Func<AuditActor?>? Actor { get; set; }
@@ -253,6 +254,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             row.Property(r => r.Seq).UseIdentityAlwaysColumn();
         });
 
+        model.ApplyConfiguration(new Configurations.SecretEntryConfiguration());
         UseSnakeCaseColumns(model);
     }
 

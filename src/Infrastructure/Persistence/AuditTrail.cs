@@ -49,7 +49,18 @@ public static class AuditTrail
         DeploymentStarted x => new(x.Organization, "deployment.started", "deployment", x.Deployment.Value, new()),
         DeploymentReconfigured x => new(x.Organization, "deployment.reconfigured", "deployment", x.Deployment.Value, new() { ["templateVersion"] = x.TemplateVersion }),
         DeploymentDeleted x => new(x.Organization, "deployment.deleted", "deployment", x.Deployment.Value, new() { ["name"] = x.Name }),
+        Domain.Secrets.SecretSet x => new(x.Organization, "secret.set", "secret", x.Deployment?.Value ?? x.Organization.Value, SecretDetails(x.Key, x.Deployment, x.Service)),
+        Domain.Secrets.SecretRemoved x => new(x.Organization, "secret.removed", "secret", x.Deployment?.Value ?? x.Organization.Value, SecretDetails(x.Key, x.Deployment, x.Service)),
         UserRegistered x => new(null, "user.registered", "user", x.User.Value, new()),
         _ => null,
+    };
+
+    /// <summary>The key and where it is set; never its value.</summary>
+    private static JsonObject SecretDetails(string key, DeploymentId? deployment, string? service) => new()
+    {
+        ["key"] = key,
+        ["tier"] = service is not null ? "service" : deployment is not null ? "deployment" : "organization",
+        ["deployment"] = deployment?.Value.ToString(),
+        ["service"] = service,
     };
 }
