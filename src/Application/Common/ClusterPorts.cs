@@ -19,12 +19,12 @@ public interface IDeploymentManifests
     /// <summary>Why a deployment of <paramref name="spec"/> with these values, name and host would render past the limits, or null.</summary>
     RenderLimitProblem? CheckRenderLimits(TemplateSpec spec, IReadOnlyDictionary<string, string> values, string name, string host);
 
-    /// <summary>The deployment's objects as multi-document YAML; a secret whose value is null is rendered redacted.</summary>
+    /// <summary>The deployment's objects as multi-document YAML. Secret values never appear: only which Secret each key is read from.</summary>
     RenderedManifests Render(ManifestRequest request);
 }
 
 public sealed record ManifestRequest(
-    Deployment Deployment, string Namespace, Tier Tier, TierLimits Limits, TemplateSpec Spec, IReadOnlyDictionary<string, string?> Secrets);
+    Deployment Deployment, string Namespace, Tier Tier, TierLimits Limits, TemplateSpec Spec, IReadOnlyList<ServiceSecretSet> ServiceSecrets);
 
 /// <summary>The YAML and how many objects it holds, or (when it would exceed the limits) the problem and no YAML.</summary>
 public sealed record RenderedManifests(string? Yaml, int Objects, RenderLimitProblem? Problem);

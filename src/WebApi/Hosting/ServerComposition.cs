@@ -42,6 +42,7 @@ public static class ServerComposition
             new SessionStorage(settings.SessionBackend, settings.SessionIdleTimeout, settings.Redis), secretsKey);
         services.AddDeploymentManifests(new Kubernetes.RenderOptions(settings.ClusterSecretStore, settings.DisableNetworkPolicies));
         services.AddHostedService<SessionCleanupService>();
+        services.AddSecretTiers(settings.DevMode);
         if (settings.Kubernetes is { } cluster)
         {
             services.AddKubernetesCluster(cluster);
@@ -130,6 +131,7 @@ public static class ServerComposition
         app.MapTemplateEndpoints();
         app.MapDeploymentEndpoints();
         app.MapTokenEndpoints();
+        app.MapSecretEndpoints();
         if (settings.ReactUiDirectory is { } ui) app.MapWebUiFallback(ui);
 
         var database = new NpgsqlConnectionStringBuilder(settings.ConnectionString);

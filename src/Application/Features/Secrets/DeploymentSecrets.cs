@@ -1,6 +1,7 @@
 using CleanScheduler.Application.Common;
 using CleanScheduler.Application.Features.Deployments;
 using CleanScheduler.Application.Features.Templates;
+using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Deployments;
 using CleanScheduler.Domain.Templates;
 using Microsoft.EntityFrameworkCore;

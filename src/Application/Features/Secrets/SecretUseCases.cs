@@ -1,5 +1,6 @@
 using System.Text;
 using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Common.Behaviors;
 using CleanScheduler.Application.Features.Templates;
 using CleanScheduler.Domain.Authorization;
 using CleanScheduler.Domain.Common;
@@ -53,6 +54,7 @@ public sealed class SetSecretValidator : AbstractValidator<SetSecretCommand>
 {
     public SetSecretValidator()
     {
+        RuleFor(c => c.OrganizationId.Value).NotEqual(Guid.Empty).OverridePropertyName("organizationId").WithMessage("An organizationId is required.");
         RuleFor(c => c.Key).Must(SecretEntry.IsValidKey).WithMessage($"Must be {SecretEntry.KeyRule}.");
         RuleFor(c => c.Value).NotNull().WithMessage("A value is required.")
             .Must(v => v is null || Encoding.UTF8.GetByteCount(v) <= SecretEntry.MaxValueBytes).WithMessage($"Must be at most {SecretEntry.MaxValueBytes / 1024} KiB.");
@@ -65,6 +67,7 @@ public sealed class DeleteSecretValidator : AbstractValidator<DeleteSecretComman
 {
     public DeleteSecretValidator()
     {
+        RuleFor(c => c.OrganizationId.Value).NotEqual(Guid.Empty).OverridePropertyName("organizationId").WithMessage("An organizationId is required.");
         RuleFor(c => c.Key).Must(SecretEntry.IsValidKey).WithMessage($"Must be {SecretEntry.KeyRule}.");
         RuleFor(c => c.Service).Must(SecretRules.IsServiceName).WithMessage("Must be the name of a service of the deployment's template.");
         RuleFor(c => c.Service).Null().When(c => c.DeploymentId is null).WithMessage("A service secret needs a deploymentId.");
@@ -172,5 +175,15 @@ public sealed class GetEffectiveSecretsHandler(IAppDbContext db, TemplateSpecCac
         var deployment = await db.Deployments.AsNoTracking().GetAsync(query.Id, cancellationToken);
         var effective = await DeploymentSecrets.EffectiveAsync(db, specs, deployment, cancellationToken);
         return effective.Select(e => new EffectiveSecretDto(e.Service, e.Key, e.Tier.ToCode())).ToList();
+    }
+}
+
+public sealed class ListSecretsValidator : AbstractValidator<ListSecretsQuery>
+{
+    public ListSecretsValidator()
+    {
+        RuleFor(c => c.OrganizationId.Value).NotEqual(Guid.Empty).OverridePropertyName("organizationId").WithMessage("An organizationId is required.");
+        RuleFor(c => c.Service).Must(SecretRules.IsServiceName).WithMessage("Must be a service name.");
+        RuleFor(c => c.Service).Null().When(c => c.DeploymentId is null).WithMessage("A service needs a deploymentId.");
     }
 }
