@@ -124,6 +124,7 @@ public sealed class SetSecretHandler(IAppDbContext db, ISecretValueStore store, 
         var deployment = await SecretRules.DeploymentAsync(db, command.OrganizationId, command.DeploymentId, cancellationToken);
         if (deployment is not null) await SecretRules.RequireServiceAsync(db, specs, deployment, command.Service, cancellationToken);
         var now = clock.GetUtcNow();
+        now = now.AddTicks(-(now.Ticks % 10));   // as stored (microseconds): the answer shows what a list shows later
         var entry = await SecretRules.AtScope(db.Secrets, command.OrganizationId, command.DeploymentId, command.Service)
             .SingleOrDefaultAsync(s => s.Key == command.Key, cancellationToken);
         if (entry is null)
