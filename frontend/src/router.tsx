@@ -32,6 +32,7 @@ export const router = createBrowserRouter([{ element: <Root />, children: [
       { path: "teams", ...page(() => import("./pages/Teams").then((m) => ({ Component: m.Teams }))) },
       { path: "usage", ...page(() => import("./pages/Usage").then((m) => ({ Component: m.Usage }))) },
       { path: "audit", ...page(() => import("./pages/Audit").then((m) => ({ Component: m.Audit }))) },
+      { path: "secrets", ...page(() => import("./pages/Secrets").then((m) => ({ Component: m.Secrets }))) },
       { path: "*", element: <NotFound /> },
     ],
   },

@@ -35,6 +35,7 @@ export function OrgLayout() {
       <Tab to={`${base}/templates`}>Templates</Tab>
       <Tab to={`${base}/teams`}>Teams</Tab>
       <Tab to={`${base}/usage`}>Usage</Tab>
+      <Tab to={`${base}/secrets`}>Secrets</Tab>
       {value?.can("org:view_audit") && <Tab to={`${base}/audit`}>Audit log</Tab>}
     </>
   );
