@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using CleanScheduler.Application.Common;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using static CleanScheduler.WebApi.FunctionalTests.Api;
 
@@ -120,6 +122,25 @@ public sealed class SecretApiTests(SecretApiFactory factory) : IClassFixture<Sec
         await ProblemAsync(stranger.GetAsync($"/api/deployments/{deployment}/secrets/effective"), HttpStatusCode.NotFound);
         await ProblemAsync(owner.GetAsync($"/api/secrets?organizationId={otherOrg}"), HttpStatusCode.NotFound);
         _ = otherTeam;
+    }
+
+    [Fact]
+    public async Task Deleting_a_deployment_removes_its_and_its_services_values_from_the_backend_and_leaves_the_organizations()
+    {
+        var (org, team, owner) = await OrgAsync();
+        var deployment = await DeployAsync(owner, team, "gone");
+        await owner.ExpectAsync(Set(owner, org, null, null, "KEEP", "x"), HttpStatusCode.OK);
+        await owner.ExpectAsync(Set(owner, org, deployment, null, "DEP", "x"), HttpStatusCode.OK);
+        await owner.ExpectAsync(Set(owner, org, deployment, "db", "SVC", "x"), HttpStatusCode.OK);
+        var store = factory.Services.GetRequiredService<ISecretValueStore>();
+        var (o, d) = (Guid.Parse(org), Guid.Parse(deployment));
+
+        await owner.ExpectAsync(owner.DeleteAsync($"/api/deployments/{deployment}"), HttpStatusCode.NoContent);
+
+        Assert.Empty(await store.ReadAsync(SecretScope.ForDeployment(o, d), default));
+        Assert.Empty(await store.ReadAsync(SecretScope.ForService(o, d, "db"), default));
+        Assert.Equal(["KEEP"], (await store.ReadAsync(SecretScope.ForOrganization(o), default)).Keys);
+        Assert.Equal(["KEEP"], (await owner.ExpectAsync(owner.GetAsync($"/api/secrets?organizationId={org}"), HttpStatusCode.OK)).EnumerateArray().Select(k => k.GetProperty("key").GetString()));
     }
 
     [Fact]
