@@ -144,7 +144,7 @@ function SetSecretForm({ scope, services, invalidate }: { scope: Scope; services
   };
   return (
     <Card className="mb-4 p-4">
-      <form onSubmit={submit} className="grid gap-3 sm:grid-cols-[1fr_2fr_auto] sm:items-end" aria-label="Set a secret">
+      <form onSubmit={submit} className={`grid gap-3 sm:items-end ${services ? "sm:grid-cols-[1fr_2fr_auto_auto]" : "sm:grid-cols-[1fr_2fr_auto]"}`} aria-label="Set a secret">
         <Field label="Key" error={error}>{(p) => <input {...p} className={`${inputClass} font-mono`} value={key} onChange={(e) => setKey(e.target.value)} autoComplete="off" />}</Field>
         <Field label="Value" hint="Write-only: it cannot be shown again. Setting an existing key replaces its value.">
           {(p) => <textarea {...p} className={`${inputClass} font-mono`} rows={1} value={value} onChange={(e) => setValue(e.target.value)} autoComplete="off" spellCheck={false} />}
