@@ -44,13 +44,19 @@ public static class DeploymentSecrets
             await CopySettingsAsync(db, store, deployment, settings, effective, cancellationToken);
 
         return effective.GroupBy(e => e.Service, StringComparer.Ordinal).Select(g => new ServiceSecretSet(g.Key, g
-                .Select(e => new ServiceSecretValue(e.Key, e.Scope.Path, !withValues ? null
+                .Select(e => new ServiceSecretValue(e.Key, RemoteKey(store, e.Scope), !withValues ? null
                     : e.FromSetting ? settings[e.Key]
                     : read[e.Scope.Path].GetValueOrDefault(e.Key)))
                 .Where(v => !withValues || v.Value is not null)   // a key whose value the backend lost is left out, not sent empty
                 .ToList()))
             .Where(s => s.Keys.Count > 0).ToList();
     }
+
+    /// <summary>
+    /// The name an ExternalSecret reads a scope by: its path (Vault: relative to the ClusterSecretStore's KV mount), or for
+    /// AWS Secrets Manager the whole secret name, <c>cleanscheduler/&lt;path&gt;</c> (the store has no prefix setting).
+    /// </summary>
+    public static string RemoteKey(ISecretValueStore store, SecretScope scope) => store.Backend == "aws" ? $"cleanscheduler/{scope.Path}" : scope.Path;
 
     private static async Task CopySettingsAsync(IAppDbContext db, ISecretValueStore store, Deployment deployment,
         IReadOnlyDictionary<string, string> settings, IReadOnlyList<EffectiveSecret> effective, CancellationToken cancellationToken)
