@@ -2,6 +2,7 @@ using CleanScheduler.Application.Common;
 using CleanScheduler.Application.Features.Secrets;
 using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Secrets;
+using NSubstitute;
 
 namespace CleanScheduler.Application.UnitTests;
 
@@ -51,5 +52,22 @@ public sealed class SecretTierTests
         var effective = Merge([At("service", "ONLY_DB", "db")]);
 
         Assert.Equal([("db", "ONLY_DB")], effective.Select(e => (e.Service, e.Key)));
+    }
+}
+
+public sealed class SecretRemoteKeyTests
+{
+    [Theory]
+    [InlineData("vault", "orgs/{0}")]
+    [InlineData("database", "orgs/{0}")]
+    [InlineData("aws", "cleanscheduler/orgs/{0}")]
+    public void An_ExternalSecret_reads_a_scope_by_the_name_its_backend_gives_it(string backend, string expected)
+    {
+        var store = NSubstitute.Substitute.For<ISecretValueStore>();
+        store.Backend.Returns(backend);
+        var org = Guid.NewGuid();
+
+        Assert.Equal(string.Format(System.Globalization.CultureInfo.InvariantCulture, expected, org.ToString("N")),
+            DeploymentSecrets.RemoteKey(store, SecretScope.ForOrganization(org)));
     }
 }
