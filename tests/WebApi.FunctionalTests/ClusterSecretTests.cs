@@ -58,6 +58,33 @@ public sealed class ClusterSecretTests(ClusterApiFactory factory) : IClassFixtur
         Assert.Null(SecretValue(ns, "gamma-app-secrets", "POSTGRES_USER"));
     }
 
+    [Fact]
+    public async Task Migration_0016_gives_every_published_deployment_an_apply_row_so_it_moves_to_per_service_Secrets()
+    {
+        var (_, team, owner) = await ClusterSecretScenario.OrgAsync(factory);
+        var id = await ClusterSecretScenario.DeployAsync(owner, team, "legacy");
+        await Eventually.WaitAsync(() => ChecksumOf($"sandbox-{team}", "legacy", "db"), "published", Patience);
+        await using var connection = new Npgsql.NpgsqlConnection(factory.ConnectionString);
+        await connection.OpenAsync();
+        await Eventually.WaitAsync(async () =>
+        {
+            await using var pending = new Npgsql.NpgsqlCommand("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id", connection);
+            pending.Parameters.AddWithValue("id", Guid.Parse(id));
+            return (long)(await pending.ExecuteScalarAsync())! == 0 ? "" : null;
+        }, "outbox empty", Patience);
+
+        // 0016 again, without its table, in a transaction rolled back so that the running sync takes nothing.
+        var migration = Infrastructure.Persistence.DatabaseMigrator.Embedded.Single(m => m.Version == "0016");
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var before = new Npgsql.NpgsqlCommand("DROP TABLE secrets", connection, transaction)) await before.ExecuteNonQueryAsync();
+        await using (var migrate = new Npgsql.NpgsqlCommand(migration.Sql, connection, transaction)) await migrate.ExecuteNonQueryAsync();
+        await using var rows = new Npgsql.NpgsqlCommand("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id AND operation = 'apply'", connection, transaction);
+        rows.Parameters.AddWithValue("id", Guid.Parse(id));
+
+        Assert.Equal(1L, (long)(await rows.ExecuteScalarAsync())!);
+        await transaction.RollbackAsync();
+    }
+
     private string? SecretValue(string ns, string secret, string key) =>
         factory.Kube.Get("v1", "secrets", ns, secret)?["data"]?[key] is { } data ? Encoding.UTF8.GetString(Convert.FromBase64String((string)data!)) : null;
 

@@ -18,3 +18,11 @@ CREATE TABLE secrets (
     CONSTRAINT ck_secrets_key CHECK (key ~ '^[A-Za-z_][A-Za-z0-9_]*$' AND length(key) <= 256)
 );
 CREATE INDEX ix_secrets_deployment_id ON secrets (deployment_id) WHERE deployment_id IS NOT NULL;
+
+-- Deployments published before the tiers read their secret settings from one Secret, <name>-secrets; now each service
+-- reads its effective set from <name>-<service>-secrets. Every deployment without a pending row gets an apply row, so
+-- that the server writes the new Secrets and UserDeployment (as 0011 did for the revision).
+INSERT INTO cluster_outbox (deployment_id, operation, namespace, name, created_at, next_attempt_at)
+SELECT d.id, 'apply', 'sandbox-' || d.team_id::text, d.name, now(), now()
+FROM deployments d
+WHERE NOT EXISTS (SELECT 1 FROM cluster_outbox o WHERE o.deployment_id = d.id);
