@@ -34,6 +34,7 @@ export const router = createBrowserRouter([{ element: <Root />, children: [
       { path: "usage", ...page(() => import("./pages/Usage").then((m) => ({ Component: m.Usage }))) },
       { path: "billing", ...page(() => import("./pages/Billing").then((m) => ({ Component: m.Billing }))) },
       { path: "audit", ...page(() => import("./pages/Audit").then((m) => ({ Component: m.Audit }))) },
+      { path: "secrets", ...page(() => import("./pages/Secrets").then((m) => ({ Component: m.Secrets }))) },
       { path: "*", element: <NotFound /> },
     ],
   },

@@ -33,6 +33,7 @@ public static class DependencyInjection
         services.AddScoped<Common.ResourceAuthorizer>();
         services.AddScoped<Features.Templates.TemplateAccess>();
         services.AddSingleton<Features.Templates.TemplateSpecCache>();
+        services.AddScoped<Features.Secrets.SecretScopeCleanup>();
         services.AddSingleton<Features.Templates.UserHandles>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(Common.Mapping.Create());

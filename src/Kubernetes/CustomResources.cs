@@ -102,7 +102,18 @@ public sealed record UserDeploymentSpec(
     IReadOnlyDictionary<string, string>? Values = null,
     IReadOnlyList<SecretRef>? SecretRefs = null,
     string? Host = null,
-    long? Revision = null);
+    long? Revision = null,
+    IReadOnlyList<ServiceSecretsSpec>? ServiceSecrets = null);
+
+/// <summary>
+/// The effective secrets of one service: the Secret the pods read them from (written by the server, or by the External
+/// Secrets Operator from an ExternalSecret of the same name), the keys, and a checksum of the values (when the server
+/// writes them) that the pod template carries, so that a changed value restarts the pods.
+/// </summary>
+public sealed record ServiceSecretsSpec(string Service, string SecretName, IReadOnlyList<ServiceSecretKey> Keys, string? Checksum = null);
+
+/// <summary>A key of a service's secrets; <see cref="RemoteKey"/> is the backend path an ExternalSecret reads it from.</summary>
+public sealed record ServiceSecretKey(string Key, string? RemoteKey = null);
 
 public sealed record DeploymentOwner(string User, string? UserId = null, string? TeamId = null, string? OrganizationId = null);
 

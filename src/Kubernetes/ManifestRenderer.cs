@@ -92,6 +92,9 @@ public static partial class ManifestRenderer
         var secretNames = SecretSettings(input);
         if (secretNames.Count > 0 && options.ClusterSecretStore is { } store) objects.Add(ExternalSecret(input, store, secretNames));
         else if (secretNames.Count > 0 && input.SecretRefs is null) objects.Add(Secret(input, secretNames));
+        if (options.ClusterSecretStore is { } clusterStore)
+            foreach (var set in input.ServiceSecrets ?? [])
+                if (input.Spec.Services.FirstOrDefault(s => s.Name == set.Service) is { } owner) objects.Add(ServiceExternalSecret(input, clusterStore, owner, set));
         for (var s = 0; s < input.Spec.Services.Count; s++)
         {
             var service = input.Spec.Services[s];
@@ -299,6 +302,37 @@ public static partial class ManifestRenderer
         };
     }
 
+    /// <summary>The pod template annotation that carries the checksum of a service's secret values.</summary>
+    public const string SecretsChecksumAnnotation = "checksum/secrets";
+
+    /// <summary>
+    /// With CLUSTER_SECRET_STORE: the External Secrets Operator fills the service's Secret; each key reads the backend path
+    /// of the tier it comes from (remoteRef.key = the path, property = the key), as the server stored it.
+    /// </summary>
+    private static JsonObject ServiceExternalSecret(RenderInput input, string store, ServiceSpec service, ServiceSecretsSpec set)
+    {
+        var data = new JsonArray();
+        foreach (var key in set.Keys.OrderBy(k => k.Key, StringComparer.Ordinal))
+            data.Add((JsonNode)new JsonObject
+            {
+                ["secretKey"] = key.Key,
+                ["remoteRef"] = new JsonObject { ["key"] = key.RemoteKey ?? "", ["property"] = key.Key },
+            });
+        return new JsonObject
+        {
+            ["apiVersion"] = KubeResource.ExternalSecrets.ApiVersion,
+            ["kind"] = KubeResource.ExternalSecrets.Kind,
+            ["metadata"] = ToJson(Metadata(set.SecretName, input.Namespace, ServiceLabels(input, service), input.Owner)),
+            ["spec"] = new JsonObject
+            {
+                ["refreshInterval"] = "1h",
+                ["secretStoreRef"] = new JsonObject { ["name"] = store, ["kind"] = "ClusterSecretStore" },
+                ["target"] = new JsonObject { ["name"] = set.SecretName, ["creationPolicy"] = "Owner" },
+                ["data"] = data,
+            },
+        };
+    }
+
     private static V1ConfigMap? ConfigMap(RenderInput input, ServiceSpec service, ServiceText text)
     {
         if (service.ConfigFiles.Count == 0) return null;
@@ -341,6 +375,18 @@ public static partial class ManifestRenderer
             }).ToList();
             podSpec.Volumes = [new V1Volume { Name = "config", ConfigMap = new V1ConfigMapVolumeSource { Name = config.Metadata.Name } }];
         }
+        var set = ServiceSecretsOf(input, service);
+        var mounts = set is null ? [] : service.SecretMounts.Where(m => set.Keys.Any(k => k.Key == m.Key)).ToList();
+        if (mounts.Count > 0)
+        {
+            container.VolumeMounts = [.. container.VolumeMounts ?? [], .. mounts.Select(m => new V1VolumeMount
+            {
+                Name = "secrets", MountPath = m.MountPath, SubPath = m.Key, ReadOnlyProperty = true,
+            })];
+            podSpec.Volumes = [.. podSpec.Volumes ?? [], new V1Volume { Name = "secrets", Secret = new V1SecretVolumeSource { SecretName = set!.SecretName } }];
+        }
+        var annotations = new Dictionary<string, string> { [LabelPrefix + "config-hash"] = ConfigHash(input, config) };
+        if (set?.Checksum is { } checksum) annotations[SecretsChecksumAnnotation] = checksum;   // a changed value rolls the pods
         deployment.Spec = new V1DeploymentSpec
         {
             Replicas = input.Running ? service.Replicas : 0,
@@ -351,7 +397,7 @@ public static partial class ManifestRenderer
                 Metadata = new V1ObjectMeta
                 {
                     Labels = ServiceLabels(input, service),
-                    Annotations = new Dictionary<string, string> { [LabelPrefix + "config-hash"] = ConfigHash(input, config) },
+                    Annotations = annotations,
                 },
                 Spec = podSpec,
             },
@@ -417,9 +463,16 @@ public static partial class ManifestRenderer
     private static List<V1EnvVar> Env(RenderInput input, RenderOptions options, ServiceSpec service, IReadOnlyList<string> secrets, ServiceText text)
     {
         var env = new List<V1EnvVar>();
+        var set = ServiceSecretsOf(input, service);
+        var injected = set is null ? [] : set.Keys.Select(k => k.Key).Where(k => service.SecretMounts.All(m => m.Key != k)).ToHashSet(StringComparer.Ordinal);
         for (var i = 0; i < service.Env.Count; i++)
         {
             var setting = service.Env[i];
+            if (injected.Remove(setting.Name))   // a secret of the service's tiers: it also replaces a plain setting of that name
+            {
+                env.Add(SecretEnv(set!.SecretName, setting.Name));
+                continue;
+            }
             if (setting.Secret)
             {
                 if (!secrets.Contains(setting.Name)) continue;
@@ -433,8 +486,15 @@ public static partial class ManifestRenderer
             var value = text.EnvValue(setting, i);
             if (value is not null) env.Add(new V1EnvVar { Name = setting.Name, Value = value });
         }
+        env.AddRange(injected.Order(StringComparer.Ordinal).Select(key => SecretEnv(set!.SecretName, key)));
         return env;
     }
+
+    private static V1EnvVar SecretEnv(string secret, string key) =>
+        new() { Name = key, ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = secret, Key = key } } };
+
+    private static ServiceSecretsSpec? ServiceSecretsOf(RenderInput input, ServiceSpec service) =>
+        input.ServiceSecrets?.FirstOrDefault(s => s.Service == service.Name && s.Keys.Count > 0);
 
     /// <summary>
     /// The text of one service with <c>{{ NAME }}</c> replaced, every piece paid for from the deployment's budget before

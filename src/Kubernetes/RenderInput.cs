@@ -12,6 +12,7 @@ public sealed record OwnerObject(string ApiVersion, string Kind, string Name, st
 /// values). Built by the server from a stored deployment, and by the operator from a UserDeployment resource.
 /// <see cref="SecretRefs"/> (setting -> name of an existing Secret) says the secret values live in Secrets written by
 /// someone else (the server, or a person): then no Secret is rendered, only an ExternalSecret with a cluster store.
+/// <see cref="ServiceSecrets"/>: each service's effective secrets (three tiers merged), read from one Secret per service.
 /// </summary>
 public sealed record RenderInput(
     string Name,
@@ -29,7 +30,8 @@ public sealed record RenderInput(
     bool Running,
     string Host,
     OwnerObject? Owner = null,
-    IReadOnlyDictionary<string, string>? SecretRefs = null)
+    IReadOnlyDictionary<string, string>? SecretRefs = null,
+    IReadOnlyList<ServiceSecretsSpec>? ServiceSecrets = null)
 {
     /// <summary>
     /// An input for <see cref="ManifestRenderer.CheckRenderLimits"/> before anything is stored: only the spec, the plain

@@ -145,7 +145,7 @@ public static class TemplateSpecYaml
 
         private ServiceSpec? ReadService(YamlNode node, string at)
         {
-            var f = Mapping(node, at, ["name", "image", "replicas", "command", "args", "ports", "env", "resources", "healthCheck", "configFiles"], ["name", "image"]);
+            var f = Mapping(node, at, ["name", "image", "replicas", "command", "args", "ports", "env", "resources", "healthCheck", "configFiles", "secretMounts"], ["name", "image"]);
             if (f is null) return null;
             var name = String(f["name"], $"{at}.name");
             var image = String(f["image"], $"{at}.image");
@@ -157,9 +157,10 @@ public static class TemplateSpecYaml
             var resources = f.TryGetValue("resources", out var res) ? ReadResources(res, $"{at}.resources") : null;
             var health = f.TryGetValue("healthCheck", out var h) ? ReadHealth(h, $"{at}.healthCheck") : null;
             var files = f.TryGetValue("configFiles", out var cf) ? Sequence(cf, $"{at}.configFiles", ReadConfigFile) : [];
-            if (name is null || image is null || replicas is null || command is null || args is null || ports is null || env is null || files is null)
+            var mounts = f.TryGetValue("secretMounts", out var sm) ? Sequence(sm, $"{at}.secretMounts", ReadSecretMount) : [];
+            if (name is null || image is null || replicas is null || command is null || args is null || ports is null || env is null || files is null || mounts is null)
                 return null;
-            return new ServiceSpec(name, image, replicas.Value, command, args, ports, env, resources, health, files);
+            return new ServiceSpec(name, image, replicas.Value, command, args, ports, env, resources, health, files) { SecretMounts = mounts };
         }
 
         private PortSpec? ReadPort(YamlNode node, string at)
@@ -218,6 +219,15 @@ public static class TemplateSpecYaml
             var path = String(f["path"], $"{at}.path");
             var content = String(f["content"], $"{at}.content");
             return path is null || content is null ? null : new ConfigFileSpec(path, content);
+        }
+
+        private SecretMountSpec? ReadSecretMount(YamlNode node, string at)
+        {
+            var f = Mapping(node, at, ["key", "mountPath"], ["key", "mountPath"]);
+            if (f is null) return null;
+            var key = String(f["key"], $"{at}.key");
+            var path = String(f["mountPath"], $"{at}.mountPath");
+            return key is null || path is null ? null : new SecretMountSpec(key, path);
         }
 
         private Dictionary<string, YamlNode>? Mapping(YamlNode node, string at, string[] allowed, string[] required)

@@ -74,7 +74,8 @@ public static class UserDeploymentInput
             spec.DesiredState == "running",
             HostOf(spec.Host, spec.Owner?.User, ns, cr.Metadata.Name, domain),
             uid.Length > 0 ? new OwnerObject(CustomResources.ApiVersion, "UserDeployment", cr.Metadata.Name, uid) : null,
-            secretRefs);
+            secretRefs,
+            spec.ServiceSecrets);
     }
 
     /// <summary>

@@ -23,7 +23,7 @@ public sealed class PermissionTableTests
             "deploy:delete", "deploy:logs", "secrets:list", "secrets:read", "secrets:write", "templates:read", "templates:create",
             "templates:manage"],
         ["developer"] = ["team:read", "deploy:read", "deploy:create", "deploy:manage", "deploy:delete", "deploy:logs",
-            "secrets:list", "secrets:read", "templates:read", "templates:create"],
+            "secrets:list", "secrets:read", "secrets:write", "templates:read", "templates:create"],
         ["viewer"] = ["team:read", "deploy:read", "deploy:logs", "secrets:list", "templates:read"],
     };
 

@@ -9,6 +9,9 @@ public static class RepoPaths
 
     public static string Crds => Of("k8s", "crds");
 
+    /// <summary>CRDs of other projects the platform writes objects of (the External Secrets Operator's ExternalSecret).</summary>
+    public static string ExternalCrds => Of("tests", "TestSupport", "Kubernetes", "ExternalCrds");
+
     public static string Transcripts => Of("tests", "TestSupport", "Kubernetes", "Transcripts");
 
     private static string Find()

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using CleanScheduler.Application;
 using CleanScheduler.Application.Common;
 using CleanScheduler.Application.Features.Users;
@@ -40,6 +41,7 @@ public sealed class TestServices : IAsyncDisposable
         services.AddScoped<ICurrentClient, PlatformClient>();
         services.AddSingleton(new Application.Features.Deployments.DeploymentOptions("apps.test"));
         services.AddScoped<ICurrentUser>(sp => sp.GetRequiredService<TestCurrentUser>());
+        services.AddSingleton<ISecretValueStore, Infrastructure.Secrets.DatabaseSecretValueStore>();   // SECRETS_BACKEND=database, as the server's default
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 

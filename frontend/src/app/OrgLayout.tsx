@@ -37,6 +37,7 @@ export function OrgLayout() {
       <Tab to={`${base}/teams`}>Teams</Tab>
       <Tab to={`${base}/usage`}>Usage</Tab>
       {billingEnabled && <Tab to={`${base}/billing`}>Billing</Tab>}
+      <Tab to={`${base}/secrets`}>Secrets</Tab>
       {value?.can("org:view_audit") && <Tab to={`${base}/audit`}>Audit log</Tab>}
     </>
   );

@@ -37,6 +37,6 @@ export const orgRoleHelp: Record<string, string> = {
 
 export const teamRoleHelp: Record<string, string> = {
   team_admin: "Manages the team's members, deployments, templates and secrets.",
-  developer: "Deploys, starts, stops and deletes deployments; creates templates.",
+  developer: "Deploys, starts, stops and deletes deployments; sets their secrets; creates templates.",
   viewer: "Sees deployments, their logs and templates; changes nothing.",
 };

@@ -11,6 +11,7 @@ import { Badge, Button, Card, ConfirmDialog, DataTable, ErrorPanel, Loading, Pag
 import { reconfigureDefaults, reconfigureSchema, valuesToSend } from "./deployForm";
 import { Tabs } from "../components/Tabs";
 import { SettingFields, placeFieldErrors } from "./SettingFields";
+import { DeploymentSecrets } from "./Secrets";
 
 type Action = "stop" | "start" | "delete";
 
@@ -28,7 +29,7 @@ function Details({ orgId, d, can }: { orgId: string; d: DeploymentDetails; can: 
   const navigate = useNavigate();
   const notify = useToast();
   const [confirm, setConfirm] = useState<Action | null>(null);
-  const [tab, setTab] = useState<"overview" | "manifests" | "logs">("overview");
+  const [tab, setTab] = useState<"overview" | "secrets" | "manifests" | "logs">("overview");
   const act = useAction(
     async (action: Action) => {
       const path = { params: { path: { id: d.id } } };
@@ -63,8 +64,9 @@ function Details({ orgId, d, can }: { orgId: string; d: DeploymentDetails; can: 
         subtitle={<span className="inline-flex flex-wrap items-center gap-2"><PhaseBadge phase={d.phase} /> {d.templateName} · v{d.templateVersion} · changed {formatTime(d.updatedAt)}</span>}
         actions={actions}
       />
-      <Tabs tabs={["overview", "manifests", "logs"] as const} current={tab} onChange={setTab} label="Deployment">
+      <Tabs tabs={["overview", "secrets", "manifests", "logs"] as const} current={tab} onChange={setTab} label="Deployment">
         {tab === "overview" && <Overview orgId={orgId} d={d} canEdit={can("deploy:manage")} />}
+        {tab === "secrets" && <DeploymentSecrets organizationId={orgId} deploymentId={d.id} services={d.services.map((s) => s.name)} canWrite={can("secrets:write")} />}
         {tab === "manifests" && <Manifests id={d.id} name={d.name} />}
         {tab === "logs" && <Logs id={d.id} />}
       </Tabs>

@@ -19,24 +19,33 @@ public interface IDeploymentManifests
     /// <summary>Why a deployment of <paramref name="spec"/> with these values, name and host would render past the limits, or null.</summary>
     RenderLimitProblem? CheckRenderLimits(TemplateSpec spec, IReadOnlyDictionary<string, string> values, string name, string host);
 
-    /// <summary>The deployment's objects as multi-document YAML; a secret whose value is null is rendered redacted.</summary>
+    /// <summary>The deployment's objects as multi-document YAML. Secret values never appear: only which Secret each key is read from.</summary>
     RenderedManifests Render(ManifestRequest request);
 }
 
 public sealed record ManifestRequest(
-    Deployment Deployment, string Namespace, Tier Tier, TierLimits Limits, TemplateSpec Spec, IReadOnlyDictionary<string, string?> Secrets);
+    Deployment Deployment, string Namespace, Tier Tier, TierLimits Limits, TemplateSpec Spec, IReadOnlyList<ServiceSecretSet> ServiceSecrets);
 
 /// <summary>The YAML and how many objects it holds, or (when it would exceed the limits) the problem and no YAML.</summary>
 public sealed record RenderedManifests(string? Yaml, int Objects, RenderLimitProblem? Problem);
 
 /// <summary>What the cluster must hold for one deployment, as stored now.</summary>
 public sealed record DesiredDeployment(
-    Deployment Deployment, string Namespace, string TemplateSpec, Tier Tier, TierLimits Limits, IReadOnlyDictionary<string, string> SecretValues);
+    Deployment Deployment, string Namespace, string TemplateSpec, Tier Tier, TierLimits Limits, IReadOnlyList<ServiceSecretSet> ServiceSecrets);
+
+/// <summary>The effective secrets of one service (docs/secrets.md); a service without any has none.</summary>
+public sealed record ServiceSecretSet(string Service, IReadOnlyList<ServiceSecretValue> Keys);
+
+/// <summary>
+/// One key of a service: <see cref="RemoteKey"/> is the backend path of the tier it comes from (what an ExternalSecret
+/// reads), <see cref="Value"/> the value when the server writes the Secret itself (null with a cluster secret store).
+/// </summary>
+public sealed record ServiceSecretValue(string Key, string RemoteKey, string? Value);
 
 /// <summary>Publishes deployments to the cluster and removes them. Failures are <see cref="ClusterUnavailableException"/> or <see cref="ClusterRefusedException"/>.</summary>
 public interface IDeploymentPublisher
 {
-    /// <summary>Whether <see cref="DesiredDeployment.SecretValues"/> are written by the publisher (false: a cluster secret store fills them).</summary>
+    /// <summary>Whether the publisher writes the secret values into Secrets (false: a cluster secret store reads them from the backend).</summary>
     bool PublishesSecretValues { get; }
 
     /// <summary>Makes the cluster hold the deployment as desired; returns the cluster's report on it right after.</summary>

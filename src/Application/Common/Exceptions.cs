@@ -67,7 +67,7 @@ public static class Constraints
     /// </summary>
     private static readonly HashSet<string> Races = new(StringComparer.Ordinal)
     {
-        "ux_users_email", "ux_users_handle", "pk_organization_members", "pk_team_members", "pk_template_versions", "pk_deployment_secret_values",
+        "ux_users_email", "ux_users_handle", "pk_organization_members", "pk_team_members", "pk_template_versions", "pk_deployment_secret_values", "ux_secrets_scope_key",
         "ux_invitations_pending",
         "pk_stripe_events",
     };

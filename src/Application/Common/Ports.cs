@@ -26,6 +26,7 @@ public interface IAppDbContext
 
     /// <summary>Mail to send, queued with the change it announces.</summary>
     DbSet<OutboxMailRow> MailOutbox { get; }
+    DbSet<Domain.Secrets.SecretEntry> Secrets { get; }
 
     /// <summary>The audit log (read side); rows are written from domain events when changes are saved.</summary>
     DbSet<AuditEntry> AuditEntries { get; }

@@ -87,7 +87,7 @@ public static class Permissions
         [
             Permission.TeamRead,
             Permission.DeployRead, Permission.DeployCreate, Permission.DeployManage, Permission.DeployDelete, Permission.DeployLogs,
-            Permission.SecretsList, Permission.SecretsRead,
+            Permission.SecretsList, Permission.SecretsRead, Permission.SecretsWrite,
             Permission.TemplatesRead, Permission.TemplatesCreate,
         ],
         [TeamRole.Viewer] =

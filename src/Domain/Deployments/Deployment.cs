@@ -169,6 +169,9 @@ public sealed class Deployment : AggregateRoot<DeploymentId>
     /// </summary>
     public void PlanChanged(DateTimeOffset now) => Changed(new DeploymentPlanChanged(OrganizationId, Id, now));
 
+    /// <summary>A secret of one of its tiers (organization, deployment, service) changed: the cluster must be given the new set.</summary>
+    public void SecretsChanged(DateTimeOffset now) => Changed(new DeploymentSecretsChanged(OrganizationId, Id, now));
+
     /// <summary>A new wish for the cluster: the next revision, and the event that writes its outbox row.</summary>
     private void Changed(IDomainEvent change)
     {
@@ -182,6 +185,7 @@ public sealed record DeploymentStopped(OrganizationId Organization, DeploymentId
 public sealed record DeploymentStarted(OrganizationId Organization, DeploymentId Deployment, DateTimeOffset OccurredAt) : IDomainEvent;
 public sealed record DeploymentReconfigured(OrganizationId Organization, DeploymentId Deployment, int TemplateVersion, DateTimeOffset OccurredAt) : IDomainEvent;
 public sealed record DeploymentPlanChanged(OrganizationId Organization, DeploymentId Deployment, DateTimeOffset OccurredAt) : IDomainEvent;
+public sealed record DeploymentSecretsChanged(OrganizationId Organization, DeploymentId Deployment, DateTimeOffset OccurredAt) : IDomainEvent;
 public sealed record DeploymentDeleted(OrganizationId Organization, DeploymentId Deployment, string Name, DateTimeOffset OccurredAt) : IDomainEvent;
 
 public static class DeploymentCodes

@@ -16,7 +16,14 @@ public sealed record ServiceSpec(
     IReadOnlyList<EnvSpec> Env,
     ResourceSpec? Resources,
     HealthCheckSpec? HealthCheck,
-    IReadOnlyList<ConfigFileSpec> ConfigFiles);
+    IReadOnlyList<ConfigFileSpec> ConfigFiles)
+{
+    /// <summary>Secrets mounted as files instead of injected as environment variables (docs/secrets.md).</summary>
+    public IReadOnlyList<SecretMountSpec> SecretMounts { get; init; } = [];
+}
+
+/// <summary>The secret <see cref="Key"/> of the service's effective set, as a read-only file at <see cref="MountPath"/>.</summary>
+public sealed record SecretMountSpec(string Key, string MountPath);
 
 public sealed record PortSpec(string Name, int Port, bool Public);
 

@@ -102,6 +102,20 @@ public static partial class TemplateSpecRules
                     Problem($"{at}.configFiles[{f}].content", $"At most {MaxConfigFileBytes / 1024} KiB.");
                 CheckVariables(file.Content, settingNames, $"{at}.configFiles[{f}].content", Problem);
             }
+
+            var mountedKeys = new HashSet<string>(StringComparer.Ordinal);
+            for (var m = 0; m < service.SecretMounts.Count; m++)
+            {
+                var mount = service.SecretMounts[m];
+                if (!EnvName().IsMatch(mount.Key) || mount.Key.Length > 256)
+                    Problem($"{at}.secretMounts[{m}].key", "Must be a secret key: an environment variable name.");
+                else if (!mountedKeys.Add(mount.Key))
+                    Problem($"{at}.secretMounts[{m}].key", $"'{mount.Key}' is mounted twice.");
+                if (!IsFilePath(mount.MountPath))
+                    Problem($"{at}.secretMounts[{m}].mountPath", "Must be an absolute file path without '..', at most 1024 characters.");
+                else if (!paths.Add(mount.MountPath))
+                    Problem($"{at}.secretMounts[{m}].mountPath", $"'{mount.MountPath}' is already a config file or another mount.");
+            }
         }
 
         if (publicPorts.Count > 1)

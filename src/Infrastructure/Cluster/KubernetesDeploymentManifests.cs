@@ -18,8 +18,10 @@ public sealed class KubernetesDeploymentManifests(RenderOptions options) : IDepl
         var deployment = request.Deployment;
         var input = new RenderInput(
             deployment.Name, request.Namespace, deployment.Id.Value, deployment.OrganizationId.Value, deployment.TeamId.Value,
-            deployment.CreatedBy.Value, deployment.OwnerHandle, request.Tier, request.Limits, request.Spec, deployment.Values, request.Secrets,
-            deployment.State == DesiredState.Running, deployment.Host);
+            deployment.CreatedBy.Value, deployment.OwnerHandle, request.Tier, request.Limits, request.Spec, deployment.Values, new Dictionary<string, string?>(),
+            deployment.State == DesiredState.Running, deployment.Host,
+            ServiceSecrets: KubernetesDeploymentPublisher.ServiceSecrets(deployment, request.ServiceSecrets, withValues: false)
+                .Select(s => options.ClusterSecretStore is null ? s with { Keys = s.Keys.Select(k => k with { RemoteKey = null }).ToList() } : s).ToList());
         var (objects, problem) = ManifestRenderer.TryRender(input, options);
         return objects is null ? new RenderedManifests(null, 0, problem) : new RenderedManifests(YamlJson.Write(objects), objects.Count, null);
     }

@@ -10,9 +10,9 @@ namespace CleanScheduler.Infrastructure.Cluster;
 
 /// <summary>
 /// Publishes a deployment as the operator expects it (DESIGN.md §6): the team's namespace, the template version as a
-/// ConfigMap, the secret values as a Secret (unless a cluster secret store fills it) and the UserDeployment, each by
-/// server-side apply; removing deletes the UserDeployment (its finalizer lets the operator remove what it owns) and
-/// the Secret.
+/// ConfigMap, the UserDeployment and each service's effective secrets as a Secret (unless a cluster secret store fills
+/// them), each by server-side apply; removing deletes the UserDeployment (its finalizer lets the operator remove what it
+/// owns; the Secrets go with it by garbage collection) and the single Secret earlier versions wrote.
 /// </summary>
 public sealed class KubernetesDeploymentPublisher(IKubernetesClient kube, RenderOptions render, ILogger<KubernetesDeploymentPublisher> logger)
     : IDeploymentPublisher
@@ -31,11 +31,12 @@ public sealed class KubernetesDeploymentPublisher(IKubernetesClient kube, Render
             var templateRef = new TemplateRef(ClusterNames.TemplateRefName(deployment.TemplateId), deployment.TemplateVersion);
             await PublishTemplateAsync(ns, templateRef, desired.TemplateSpec, cancellationToken);   // every time: cheap, and heals a deleted ConfigMap
 
-            var secretKeys = deployment.Secrets.Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
-            var resource = UserDeployment(deployment, ns, templateRef, desired.Tier, desired.Limits, secretKeys);
+            var secrets = ServiceSecrets(deployment, desired.ServiceSecrets, PublishesSecretValues);
+            var resource = UserDeployment(deployment, ns, templateRef, desired.Tier, desired.Limits, secrets);
             var applied = await kube.ApplyAsync(KubeResource.UserDeployments, resource, ClusterNames.FieldManager, force: true, cancellationToken: cancellationToken);
-            if (secretKeys.Count > 0 && PublishesSecretValues)
-                await WriteSecretAsync(deployment, ns, desired.SecretValues, (string?)applied["metadata"]?["uid"], cancellationToken);
+            if (PublishesSecretValues)
+                foreach (var set in desired.ServiceSecrets)
+                    await WriteSecretAsync(deployment, ns, set, (string?)applied["metadata"]?["uid"], cancellationToken);
             return KubernetesDeploymentReports.ReportOf(applied);
         }
         catch (KubeNotFoundException)
@@ -111,16 +112,40 @@ public sealed class KubernetesDeploymentPublisher(IKubernetesClient kube, Render
         await kube.ApplyAsync(KubeResource.ConfigMaps, map, ClusterNames.FieldManager, force: true, cancellationToken: cancellationToken);
     }
 
-    private async Task WriteSecretAsync(Deployment deployment, string ns, IReadOnlyDictionary<string, string> values, string? ownerUid, CancellationToken cancellationToken)
+    /// <summary>
+    /// What the UserDeployment says of each service's secrets: the Secret's name and keys, and either the checksum of the
+    /// values (the server writes the Secret: the pods restart when it changes) or, for a cluster secret store, the backend
+    /// path each key is read from. Never a value.
+    /// </summary>
+    public static IReadOnlyList<ServiceSecretsSpec> ServiceSecrets(Deployment deployment, IReadOnlyList<ServiceSecretSet> sets, bool withValues) =>
+        sets.Select(set => new ServiceSecretsSpec(
+                set.Service,
+                ClusterNames.ServiceSecretName(deployment.Name, set.Service),
+                set.Keys.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => new ServiceSecretKey(k.Key, withValues ? null : k.RemoteKey)).ToList(),
+                withValues ? Checksum(set) : null))
+            .ToList();
+
+    /// <summary>SHA-256 over the keys and values (each length-prefixed, so no two sets share a text), first 16 hex digits.</summary>
+    public static string Checksum(ServiceSecretSet set)
+    {
+        var text = new StringBuilder();
+        foreach (var key in set.Keys.OrderBy(k => k.Key, StringComparer.Ordinal))
+            text.Append(key.Key.Length).Append(':').Append(key.Key).Append((key.Value ?? "").Length).Append(':').Append(key.Value);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
+    }
+
+    private async Task WriteSecretAsync(Deployment deployment, string ns, ServiceSecretSet set, string? ownerUid, CancellationToken cancellationToken)
     {
         var data = new JsonObject();
-        foreach (var (name, value) in values.OrderBy(v => v.Key, StringComparer.Ordinal))
-            data[name] = Convert.ToBase64String(Encoding.UTF8.GetBytes(value));
+        foreach (var key in set.Keys.OrderBy(k => k.Key, StringComparer.Ordinal))
+            data[key.Key] = Convert.ToBase64String(Encoding.UTF8.GetBytes(key.Value ?? ""));
+        var labels = Labels(deployment);
+        labels["app.kubernetes.io/component"] = set.Service;
         var metadata = new JsonObject
         {
-            ["name"] = ClusterNames.SecretName(deployment.Name),
+            ["name"] = ClusterNames.ServiceSecretName(deployment.Name, set.Service),
             ["namespace"] = ns,
-            ["labels"] = Labels(deployment),
+            ["labels"] = labels,
         };
         if (ownerUid is not null)   // deleted with the UserDeployment by the garbage collector
             metadata["ownerReferences"] = new JsonArray(new JsonObject
@@ -138,9 +163,9 @@ public sealed class KubernetesDeploymentPublisher(IKubernetesClient kube, Render
         ["app.kubernetes.io/instance"] = deployment.Name,
     };
 
-    /// <summary>The UserDeployment for a stored deployment. Secret values never go in it: only the Secret's name and keys.</summary>
+    /// <summary>The UserDeployment for a stored deployment. Secret values never go in it: only the Secrets' names, keys and checksums.</summary>
     public static JsonObject UserDeployment(
-        Deployment deployment, string ns, TemplateRef templateRef, Tier tier, TierLimits limits, IReadOnlyList<string> secretKeys)
+        Deployment deployment, string ns, TemplateRef templateRef, Tier tier, TierLimits limits, IReadOnlyList<ServiceSecretsSpec> secrets)
     {
         var spec = new UserDeploymentSpec(
             deployment.State.ToCode(),
@@ -150,9 +175,9 @@ public sealed class KubernetesDeploymentPublisher(IKubernetesClient kube, Render
             new LimitsSpec(limits.Isolation.ToCode(), limits.Quota is { } q ? new QuotaSpec(q.Cpu, q.Memory, q.Pods) : null),
             templateRef,
             Values: new SortedDictionary<string, string>(deployment.Values, StringComparer.Ordinal),
-            SecretRefs: secretKeys.Count > 0 ? [new SecretRef(ClusterNames.SecretName(deployment.Name), secretKeys)] : null,
             Host: deployment.Host,
-            Revision: deployment.Revision);
+            Revision: deployment.Revision,
+            ServiceSecrets: secrets.Count > 0 ? secrets : null);
         var resource = CustomResources.ToJson(new UserDeploymentResource(
             new ObjectMeta(deployment.Name, ns, Labels: new Dictionary<string, string>
             {

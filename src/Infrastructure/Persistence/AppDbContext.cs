@@ -36,6 +36,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<Invitation> Invitations => Set<Invitation>();
     public DbSet<OutboxMailRow> MailOutbox => Set<OutboxMailRow>();
     public DbSet<Application.Features.Billing.BillingEventRecord> BillingEvents => Set<Application.Features.Billing.BillingEventRecord>();
+    public DbSet<Domain.Secrets.SecretEntry> Secrets => Set<Domain.Secrets.SecretEntry>();
 
     /// <summary>Who acts in the current scope, for the audit log. Set when the scope resolves <see cref="IAppDbContext"/>.</summary>
     public Func<AuditActor?>? Actor { get; set; }
@@ -259,6 +260,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
 
         model.ApplyConfiguration<Invitation>(new InvitationConfiguration()).ApplyConfiguration<OutboxMailRow>(new InvitationConfiguration());
         model.ApplyConfiguration(new Billing.BillingEventConfiguration());
+        model.ApplyConfiguration(new Configurations.SecretEntryConfiguration());
         UseSnakeCaseColumns(model);
     }
 

@@ -59,7 +59,18 @@ public static class AuditTrail
         InvitationDeclined x => new(x.Organization, "invitation.declined", "invitation", x.Invitation.Value, new() { ["email"] = x.Email }),
         InvitationAccepted x => new(x.Organization, "invitation.accepted", "invitation", x.Invitation.Value,
             new() { ["email"] = x.Email, ["user"] = x.User.Value.ToString() }),
+        Domain.Secrets.SecretSet x => new(x.Organization, "secret.set", "secret", x.Deployment?.Value ?? x.Organization.Value, SecretDetails(x.Key, x.Deployment, x.Service)),
+        Domain.Secrets.SecretRemoved x => new(x.Organization, "secret.removed", "secret", x.Deployment?.Value ?? x.Organization.Value, SecretDetails(x.Key, x.Deployment, x.Service)),
         UserRegistered x => new(null, "user.registered", "user", x.User.Value, new()),
         _ => null,
+    };
+
+    /// <summary>The key and where it is set; never its value.</summary>
+    private static JsonObject SecretDetails(string key, DeploymentId? deployment, string? service) => new()
+    {
+        ["key"] = key,
+        ["tier"] = service is not null ? "service" : deployment is not null ? "deployment" : "organization",
+        ["deployment"] = deployment?.Value.ToString(),
+        ["service"] = service,
     };
 }

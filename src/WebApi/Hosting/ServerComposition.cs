@@ -135,6 +135,7 @@ public static class ServerComposition
         app.MapTokenEndpoints();
         app.MapInvitationEndpoints();
         if (settings.BillingEnabled) app.MapBillingEndpoints();
+        app.MapSecretEndpoints();
         if (settings.ReactUiDirectory is { } ui) app.MapWebUiFallback(ui);
 
         var database = new NpgsqlConnectionStringBuilder(settings.ConnectionString);

@@ -71,8 +71,8 @@ public sealed class ClusterSyncSignal
 /// and each failure is logged and counted in <see cref="ClusterSyncMetrics"/>.
 /// </summary>
 public sealed class DeploymentClusterSync(
-    IAppDbContext db, IClusterOutbox outbox, IDeploymentPublisher publisher, ISecretCipher cipher, DeploymentOptions options,
-    ILogger<DeploymentClusterSync> logger, ClusterSyncMetrics metrics)
+    IAppDbContext db, IClusterOutbox outbox, IDeploymentPublisher publisher, ISecretCipher cipher, ISecretValueStore secretValues,
+    Templates.TemplateSpecCache specs, DeploymentOptions options, ILogger<DeploymentClusterSync> logger, ClusterSyncMetrics metrics)
 {
     public const int BatchSize = 100;
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
@@ -148,6 +148,7 @@ public sealed class DeploymentClusterSync(
                 var (kind, cause, shown) = e switch
                 {
                     SecretUnreadableException => (ClusterSyncErrorKind.SecretUnreadable, e.Message, e.Message),
+                    SecretBackendUnavailableException => (ClusterSyncErrorKind.SecretUnreadable, e.Message, "the secrets backend is unavailable"),
                     NamespaceOfAnotherOrganizationException => (ClusterSyncErrorKind.Refused, e.Message, e.Message),
                     _ => (ClusterSyncErrorKind.Internal, $"{e.GetType().Name}: {e.Message}", "the server could not publish it because of an internal error (its log has the details)"),
                 };
@@ -206,24 +207,14 @@ public sealed class DeploymentClusterSync(
             .SelectMany(t => t.Versions.Where(v => v.Number == deployment.TemplateVersion), (_, v) => v.Spec)
             .SingleAsync(cancellationToken);
         var subscription = await db.Subscriptions.AsNoTracking().SingleAsync(s => s.OrganizationId == deployment.OrganizationId, cancellationToken);
-        var secrets = publisher.PublishesSecretValues ? SecretValues(deployment) : new Dictionary<string, string>();
+        var spec = specs.Get(deployment.TemplateId, deployment.TemplateVersion, version);
+        var secrets = await Secrets.DeploymentSecrets.ForClusterAsync(db, secretValues, cipher, spec, deployment, publisher.PublishesSecretValues, cancellationToken);
         return await publisher.PublishAsync(new DesiredDeployment(deployment, options.NamespaceFor(deployment.TeamId), version, subscription.Tier,
             subscription.Limits, secrets), cancellationToken);
     }
 
     /// <summary>Removes the deployment's resources from the cluster; what is gone already is done.</summary>
     public Task DeleteAsync(string ns, string name, CancellationToken cancellationToken) => publisher.RemoveAsync(ns, name, cancellationToken);
-
-    private Dictionary<string, string> SecretValues(Deployment deployment)
-    {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var secret in deployment.Secrets)
-        {
-            try { values[secret.Name] = cipher.Decrypt(secret.Ciphertext, secret.KeyId, DeploymentReads.SecretContext(deployment, secret.Name)); }
-            catch (System.Security.Cryptography.CryptographicException e) { throw new SecretUnreadableException(secret.Name, e); }
-        }
-        return values;
-    }
 
     /// <summary>
     /// Copies a deployment's reported phase, conditions and replicas onto it when the report describes the current wish:

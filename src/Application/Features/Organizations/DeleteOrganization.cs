@@ -14,7 +14,7 @@ public sealed record DeleteOrganizationCommand(OrganizationId Id) : ICommand<Uni
     public ResourceRef Resource => new ResourceRef.Organization(Id);
 }
 
-public sealed class DeleteOrganizationHandler(IAppDbContext db, ICurrentUser user, TimeProvider clock) : IRequestHandler<DeleteOrganizationCommand, Unit>
+public sealed class DeleteOrganizationHandler(IAppDbContext db, ICurrentUser user, Secrets.SecretScopeCleanup secrets, TimeProvider clock) : IRequestHandler<DeleteOrganizationCommand, Unit>
 {
     public async Task<Unit> Handle(DeleteOrganizationCommand command, CancellationToken cancellationToken)
     {
@@ -25,6 +25,7 @@ public sealed class DeleteOrganizationHandler(IAppDbContext db, ICurrentUser use
         org.MarkDeleted(user.Id, clock.GetUtcNow());
         db.Organizations.Remove(org);
         await db.SaveChangesAsync(cancellationToken);
+        await secrets.RemoveAsync([SecretScope.ForOrganization(command.Id.Value)], cancellationToken);
         return Unit.Value;
     }
 }

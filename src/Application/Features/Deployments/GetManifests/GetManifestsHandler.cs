@@ -9,36 +9,21 @@ using Microsoft.Extensions.Logging;
 namespace CleanScheduler.Application.Features.Deployments;
 
 public sealed class GetManifestsHandler(
-    IAppDbContext db, ResourceAuthorizer authorizer, ISecretCipher cipher, TemplateSpecCache specs, DeploymentOptions options, IDeploymentManifests manifests,
-    ILogger<GetManifestsHandler> logger)
+    IAppDbContext db, TemplateSpecCache specs, DeploymentOptions options, IDeploymentManifests manifests, ISecretValueStore store)
     : IRequestHandler<GetManifestsQuery, Manifests>
 {
+    /// <summary>The objects as the cluster gets them, secret values left out for everyone (they are write-only): the keys show where each is read from.</summary>
     public async Task<Manifests> Handle(GetManifestsQuery query, CancellationToken cancellationToken)
     {
         var deployment = await db.Deployments.AsNoTracking().GetAsync(query.Id, cancellationToken);
-        var access = await authorizer.MembershipAsync(new ResourceRef.Deployment(query.Id), cancellationToken);
-        var mayReadSecrets = Permissions.Allows(access.OrgRole, access.TeamRole, Permission.SecretsRead);
         var (_, spec) = await DeploymentReads.TemplateOfAsync(db, specs, deployment.TemplateId, deployment.TemplateVersion, cancellationToken);
         var subscription = await db.Subscriptions.AsNoTracking().SingleAsync(s => s.OrganizationId == deployment.OrganizationId, cancellationToken);
+        var secrets = (await Secrets.DeploymentSecrets.EffectiveAsync(db, spec, deployment, cancellationToken))
+            .GroupBy(e => e.Service, StringComparer.Ordinal)
+            .Select(g => new ServiceSecretSet(g.Key, g.Select(e => new ServiceSecretValue(e.Key, Secrets.DeploymentSecrets.RemoteKey(store, e.Scope), null)).ToList())).ToList();
 
-        var rendered = manifests.Render(new ManifestRequest(deployment, options.NamespaceFor(deployment.TeamId), subscription.Tier, subscription.Limits, spec,
-            deployment.Secrets.ToDictionary(s => s.Name, s => mayReadSecrets ? Decrypt(deployment, s) : null, StringComparer.Ordinal)));
+        var rendered = manifests.Render(new ManifestRequest(deployment, options.NamespaceFor(deployment.TeamId), subscription.Tier, subscription.Limits, spec, secrets));
         if (rendered.Problem is { } problem) throw RenderLimitException.For(problem, problem.Path);   // stored before the limits existed: 422, not 500
         return new Manifests($"{deployment.Name}.yaml", rendered.Yaml!, rendered.Objects);
-    }
-
-    /// <summary>The plain value, or null (rendered as redacted) when the configured key cannot decrypt it.</summary>
-    private string? Decrypt(Deployment deployment, SecretValue secret)
-    {
-        try
-        {
-            return cipher.Decrypt(secret.Ciphertext, secret.KeyId, DeploymentReads.SecretContext(deployment, secret.Name));
-        }
-        catch (System.Security.Cryptography.CryptographicException e)
-        {
-            logger.LogWarning("Secret {Setting} of deployment {Deployment} cannot be decrypted ({Reason}); it is rendered redacted",
-                secret.Name, deployment.Id, e.Message);
-            return null;
-        }
     }
 }
