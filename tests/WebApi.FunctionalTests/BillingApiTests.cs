@@ -400,7 +400,7 @@ public sealed class BillingApiTests(BillingApiFactory factory) : IClassFixture<B
         var host = $"c{Guid.NewGuid():N}"[..12] + ".partner.test";
         var client = await _admin.ExpectAsync(_admin.PostAsync("/api/clients", new
         {
-            name = "Partner", domains = new[] { host }, branding = new { displayName = "Partner Cloud", primaryColor = "#112233" },
+            name = "Partner", domains = new[] { host, "www." + host }, branding = new { displayName = "Partner Cloud", primaryColor = "#112233" },
         }), HttpStatusCode.Created);
         return (client.GetProperty("id").GetString()!, host);
     }
@@ -467,6 +467,12 @@ public sealed class BillingApiTests(BillingApiFactory factory) : IClassFixture<B
         Assert.Equal($"http://{host}:8081/orgs/{org}/billing?checkout=success", (string?)session["success_url"]);
         Assert.Equal($"http://{host}:8081/orgs/{org}/billing",
             (string?)factory.Stripe.PortalSessions[new Uri(portal.GetProperty("url").GetString()!).Segments[^1]]["return_url"]);
+
+        // The client's other domain in the same hour: another return address, so another session (Stripe would refuse the key reused).
+        var www = OnHost("www." + host, email);
+        var other = await www.ExpectAsync(www.PostAsync($"/api/orgs/{org}/billing/checkout", new { planId = "business" }), HttpStatusCode.OK);
+        Assert.Equal($"http://www.{host}:8081/orgs/{org}/billing?checkout=success",
+            (string?)factory.Stripe.CheckoutSessions[new Uri(other.GetProperty("url").GetString()!).Segments[^1]]["success_url"]);
     }
 
     [Fact]

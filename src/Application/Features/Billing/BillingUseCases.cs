@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using CleanScheduler.Application.Common;
 using CleanScheduler.Application.Common.Behaviors;
 using CleanScheduler.Application.Features.Plans;
@@ -86,8 +88,10 @@ public sealed class StartCheckoutHandler(IAppDbContext db, ICurrentUser user, IB
             subscription = await db.LockSubscriptionAsync(command.Id, cancellationToken);
         }
         var billingPage = new Uri(command.ReturnBase, $"/orgs/{command.Id.Value}/billing");
-        // One session per organization, plan and hour: a double click (or a retry) gets the same session from Stripe.
-        var idempotencyKey = $"checkout-{command.Id.Value}-{plan.Id.Value}-{now.ToUnixTimeSeconds() / 3600}";
+        // One session per organization, price, return address and hour: a double click (or a retry) gets the same session
+        // from Stripe, which refuses a key reused with other parameters.
+        var parameters = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{plan.StripePriceId}\n{billingPage}")))[..16];
+        var idempotencyKey = $"checkout-{command.Id.Value}-{now.ToUnixTimeSeconds() / 3600}-{parameters}";
         var url = await gateway.CreateCheckoutSessionAsync(subscription.StripeCustomerId!, plan.StripePriceId, command.Id,
             new Uri(billingPage + "?checkout=success"), new Uri(billingPage + "?checkout=canceled"), idempotencyKey, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);   // ends the lock
