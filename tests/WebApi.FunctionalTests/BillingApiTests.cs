@@ -395,6 +395,105 @@ public sealed class BillingApiTests(BillingApiFactory factory) : IClassFixture<B
             (invoices[0].GetProperty("status").GetString(), invoices[0].GetProperty("amountDue").GetInt32(), invoices[0].GetProperty("hostedUrl").GetString()));
     }
 
+    private async Task<(string Id, string Host)> ClientAsync()
+    {
+        var host = $"c{Guid.NewGuid():N}"[..12] + ".partner.test";
+        var client = await _admin.ExpectAsync(_admin.PostAsync("/api/clients", new
+        {
+            name = "Partner", domains = new[] { host, "www." + host }, branding = new { displayName = "Partner Cloud", primaryColor = "#112233" },
+        }), HttpStatusCode.Created);
+        return (client.GetProperty("id").GetString()!, host);
+    }
+
+    /// <summary>A paid plan of one white-label client (the plans API makes platform-wide ones; the client is set in the database).</summary>
+    private async Task<(string Name, string Price)> ClientPlanAsync(string client)
+    {
+        var code = $"own-{Guid.NewGuid():N}"[..16];
+        var price = "price_" + code.Replace("-", "_");
+        var plan = await _admin.ExpectAsync(_admin.PostAsync("/api/plans", new { code, name = code, tier = "business" }), HttpStatusCode.Created);
+        await _admin.ExpectAsync(_admin.PutAsync($"/api/plans/{plan.GetProperty("id").GetString()}", new { name = code, stripePriceId = price }), HttpStatusCode.OK);
+        Assert.Equal(1, await ScalarAsync("WITH u AS (UPDATE plans SET client_id = @client WHERE code = @code RETURNING 1) SELECT count(*) FROM u",
+            ("client", Guid.Parse(client)), ("code", code)));
+        return (code, price);
+    }
+
+    private Api OnHost(string host, string email)
+    {
+        var api = factory.As(email);
+        api.Http.DefaultRequestHeaders.TryAddWithoutValidation("Host", host);   // as sent: a hostile port included
+        return api;
+    }
+
+    [Fact]
+    public async Task A_price_of_another_clients_plan_leaves_the_plan_and_the_own_clients_price_applies()
+    {
+        await PricePlansAsync();
+        var (clientA, hostA) = await ClientAsync();
+        var (clientB, _) = await ClientAsync();
+        var (planA, priceA) = await ClientPlanAsync(clientA);
+        var (_, priceB) = await ClientPlanAsync(clientB);
+        var owner = OnHost(hostA, ApiFactory.NewEmail("owner"));
+        var (org, _) = await owner.CreateOrgAsync();
+        var session = await owner.ExpectAsync(owner.PostAsync($"/api/orgs/{org}/billing/checkout", new { planId = "business" }), HttpStatusCode.OK);
+        var customer = (string)factory.Stripe.CheckoutSessions[new Uri(session.GetProperty("url").GetString()!).Segments[^1]]["customer"]!;
+        var id = "sub_client" + org[..6];
+        var now = DateTimeOffset.UtcNow;
+
+        // Switched in a portal that offers client B's price: the status applies, the plan does not.
+        await PostEventAsync(Subscribed("customer.subscription.created", id, customer, priceB, "active", now, now));
+        var billing = await BillingAsync(owner, org);
+        Assert.Equal(("Free", "active"), (billing.GetProperty("planName").GetString(), billing.GetProperty("status").GetString()));
+        Assert.Contains(factory.Logs.Lines, l => l.Contains(priceB, StringComparison.Ordinal) && l.Contains("another client", StringComparison.Ordinal));
+
+        await PostEventAsync(Subscribed("customer.subscription.updated", id, customer, priceA, "active", now, now.AddSeconds(5)));
+        Assert.Equal(planA, (await BillingAsync(owner, org)).GetProperty("planName").GetString());
+        await PostEventAsync(Subscribed("customer.subscription.updated", id, customer, BillingApiFactory.EnterprisePrice, "active", now, now.AddSeconds(10)));
+        Assert.Equal("Enterprise", (await BillingAsync(owner, org)).GetProperty("planName").GetString());   // platform-wide plans are every client's
+    }
+
+    [Fact]
+    public async Task A_hostile_host_port_is_no_500_and_stripe_returns_to_the_clients_configured_domain()
+    {
+        await PricePlansAsync();
+        var (_, host) = await ClientAsync();
+        var email = ApiFactory.NewEmail("owner");
+        var (org, _) = await OnHost(host, email).CreateOrgAsync();
+        var hostile = OnHost(host + ":99999", email);
+
+        var checkout = await hostile.ExpectAsync(hostile.PostAsync($"/api/orgs/{org}/billing/checkout", new { planId = "business" }), HttpStatusCode.OK);
+        var portal = await hostile.ExpectAsync(hostile.PostAsync($"/api/orgs/{org}/billing/portal", new { }), HttpStatusCode.OK);
+
+        var session = factory.Stripe.CheckoutSessions[new Uri(checkout.GetProperty("url").GetString()!).Segments[^1]];
+        Assert.Equal($"http://{host}:8081/orgs/{org}/billing?checkout=success", (string?)session["success_url"]);
+        Assert.Equal($"http://{host}:8081/orgs/{org}/billing",
+            (string?)factory.Stripe.PortalSessions[new Uri(portal.GetProperty("url").GetString()!).Segments[^1]]["return_url"]);
+
+        // The client's other domain in the same hour: another return address, so another session (Stripe would refuse the key reused).
+        var www = OnHost("www." + host, email);
+        var other = await www.ExpectAsync(www.PostAsync($"/api/orgs/{org}/billing/checkout", new { planId = "business" }), HttpStatusCode.OK);
+        Assert.Equal($"http://www.{host}:8081/orgs/{org}/billing?checkout=success",
+            (string?)factory.Stripe.CheckoutSessions[new Uri(other.GetProperty("url").GetString()!).Segments[^1]]["success_url"]);
+    }
+
+    [Fact]
+    public async Task Two_checkouts_at_once_make_one_customer_and_one_session_and_a_subscribed_organization_is_sent_to_the_portal()
+    {
+        await PricePlansAsync();
+        var owner = factory.As(ApiFactory.NewEmail("owner"));
+        var (org, _) = await owner.CreateOrgAsync();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 3)
+            .Select(_ => owner.ExpectAsync(owner.PostAsync($"/api/orgs/{org}/billing/checkout", new { planId = "business" }), HttpStatusCode.OK)));
+
+        Assert.Single(answers.Select(a => a.GetProperty("url").GetString()).Distinct());
+        var customer = Assert.Single(factory.Stripe.Customers.Values, c => (string?)c["metadata"]!["organization_id"] == org);
+        Assert.Single(factory.Stripe.CheckoutSessions.Values, s => (string?)s["customer"] == (string?)customer["id"]);
+
+        var now = DateTimeOffset.UtcNow;
+        await PostEventAsync(Subscribed("customer.subscription.created", "sub_once" + org[..6], (string)customer["id"]!, BillingApiFactory.BusinessPrice, "active", now, now));
+        await ProblemAsync(owner.PostAsync($"/api/orgs/{org}/billing/checkout", new { planId = "enterprise" }), HttpStatusCode.Conflict, "billing.already_subscribed");
+    }
+
     [Fact]
     public async Task Every_stripe_request_carries_the_secret_key_and_an_idempotency_key()
     {

@@ -3,7 +3,8 @@ using CleanScheduler.Domain.Common;
 namespace CleanScheduler.Application.Common;
 
 /// <summary>How the platform presents itself on a host: a white-label client's branding, or the platform's own.</summary>
-public sealed record ResolvedClient(ClientId? Id, string DisplayName, string? LogoUrl, string PrimaryColor)
+/// <param name="Host">The client's configured domain the request came to (lower case); null when not resolved from a request.</param>
+public sealed record ResolvedClient(ClientId? Id, string DisplayName, string? LogoUrl, string PrimaryColor, string? Host = null)
 {
     public static readonly ResolvedClient Platform = new(null, "CleanScheduler", null, "#4f46e5");
 }

@@ -27,7 +27,7 @@ public sealed class ClientDirectory(IServiceScopeFactory scopes, TimeProvider cl
             .Where(c => c.Domains.Any(d => d.Host == key))
             .Select(c => new { c.Id, c.Branding.DisplayName, c.Branding.LogoUrl, c.Branding.PrimaryColor })
             .FirstOrDefaultAsync(cancellationToken);
-        var client = found is null ? ResolvedClient.Platform : new ResolvedClient(found.Id, found.DisplayName, found.LogoUrl, found.PrimaryColor);
+        var client = found is null ? ResolvedClient.Platform : new ResolvedClient(found.Id, found.DisplayName, found.LogoUrl, found.PrimaryColor, key);
         if (_byHost.Count >= 10_000) _byHost.Clear();
         _byHost[key] = (client, now + Lifetime);
         return client;

@@ -66,13 +66,16 @@ public static class BillingEndpoints
         return TypedResults.Ok(new { received = true, outcome = outcome.ToString().ToLowerInvariant() });
     }
 
-    /// <summary>Where Stripe sends the user back: the white-label client's host the request came to, or BASE_URL.</summary>
+    /// <summary>
+    /// Where Stripe sends the user back: BASE_URL, or on a white-label client's host that client's configured domain (with
+    /// BASE_URL's scheme and port). Never the raw Host header: its port is the client's to choose.
+    /// </summary>
     private static Uri ReturnBase(HttpContext http)
     {
         var settings = http.RequestServices.GetRequiredService<ServerSettings>();
-        return http.RequestServices.GetRequiredService<ICurrentClient>().Id is null
-            ? settings.BaseUrl
-            : new Uri($"{settings.BaseUrl.Scheme}://{http.Request.Host}");
+        return http.RequestServices.GetRequiredService<Auth.RequestClient>().Resolved.Host is { } domain
+            ? new UriBuilder(settings.BaseUrl) { Host = domain, Path = "/", Query = "", Fragment = "" }.Uri
+            : settings.BaseUrl;
     }
 }
 

@@ -83,21 +83,25 @@ public sealed class FakeStripeServer : IAsyncDisposable
             }
             Posts.Enqueue((request.Path.Value!, key));
             var fingerprint = request.Path + "?" + string.Join("&", form!.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key}={f.Value}"));
-            if (_idempotent.TryGetValue(key, out var earlier))
+            (string Request, int Status, string Body) answer;
+            bool replayed;
+            lock (_gate)   // look up, run and remember as one step: two racing requests with one key never both run
             {
-                if (earlier.Request != fingerprint)
+                replayed = _idempotent.TryGetValue(key, out answer);
+                if (!replayed)
                 {
-                    await ErrorAsync(http, 400, "idempotency_error", null, null,
-                        $"Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '{key}' if you meant to execute a different request.");
-                    return;
+                    var (status, body) = Post(request.Path.Value!, form!);
+                    _idempotent[key] = answer = (fingerprint, status, body);
                 }
-                http.Response.Headers["Idempotent-Replayed"] = "true";
-                await WriteAsync(http, earlier.Status, earlier.Body);
+            }
+            if (replayed && answer.Request != fingerprint)
+            {
+                await ErrorAsync(http, 400, "idempotency_error", null, null,
+                    $"Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '{key}' if you meant to execute a different request.");
                 return;
             }
-            var (status, body) = Post(request.Path.Value!, form!);
-            _idempotent[key] = (fingerprint, status, body);
-            await WriteAsync(http, status, body);
+            if (replayed) http.Response.Headers["Idempotent-Replayed"] = "true";
+            await WriteAsync(http, answer.Status, answer.Body);
             return;
         }
         if (HttpMethods.IsGet(request.Method) && request.Path == "/v1/invoices")

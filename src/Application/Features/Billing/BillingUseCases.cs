@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using CleanScheduler.Application.Common;
 using CleanScheduler.Application.Common.Behaviors;
 using CleanScheduler.Application.Features.Plans;
@@ -71,20 +73,28 @@ public sealed class StartCheckoutHandler(IAppDbContext db, ICurrentUser user, IB
             throw new ValidationException([new FluentValidation.Results.ValidationFailure("planId", $"No plan '{command.PlanId}'.")]);
         if (plan.StripePriceId is null)
             throw new RuleViolationException("billing.plan_not_for_sale", $"The {plan.Name} plan has no price; choose a paid plan.");
-        var subscription = await db.Subscriptions.OfAsync(command.Id, cancellationToken);
+        // The row lock is held until the save: a second checkout waits, then sees the first's customer and gets its session.
+        var subscription = await db.LockSubscriptionAsync(command.Id, cancellationToken);
         if (subscription.StripeSubscriptionId is not null && subscription.Status != SubscriptionStatus.Canceled)
             throw new RuleViolationException("billing.already_subscribed",
                 "The organization has a subscription already; change its plan or cancel it in the billing portal.");
 
+        var now = clock.GetUtcNow();
         if (subscription.StripeCustomerId is null)
         {
             var customer = await gateway.CreateCustomerAsync(command.Id, org.Name, user.Email, $"customer-{command.Id.Value}", cancellationToken);
-            subscription.LinkCustomer(customer, clock.GetUtcNow());
-            await db.SaveChangesAsync(cancellationToken);
+            subscription.LinkCustomer(customer, now);
+            await db.SaveChangesAsync(cancellationToken);   // the link outlives a failing session call
+            subscription = await db.LockSubscriptionAsync(command.Id, cancellationToken);
         }
         var billingPage = new Uri(command.ReturnBase, $"/orgs/{command.Id.Value}/billing");
+        // One session per organization, price, return address and hour: a double click (or a retry) gets the same session
+        // from Stripe, which refuses a key reused with other parameters.
+        var parameters = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{plan.StripePriceId}\n{billingPage}")))[..16];
+        var idempotencyKey = $"checkout-{command.Id.Value}-{now.ToUnixTimeSeconds() / 3600}-{parameters}";
         var url = await gateway.CreateCheckoutSessionAsync(subscription.StripeCustomerId!, plan.StripePriceId, command.Id,
-            new Uri(billingPage + "?checkout=success"), new Uri(billingPage + "?checkout=canceled"), $"checkout-{Guid.NewGuid()}", cancellationToken);
+            new Uri(billingPage + "?checkout=success"), new Uri(billingPage + "?checkout=canceled"), idempotencyKey, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);   // ends the lock
         return new BillingUrl(url);
     }
 }
@@ -149,6 +159,14 @@ public sealed class ApplyBillingEventHandler(IAppDbContext db, TimeProvider cloc
                     var plan = changed.PriceId is null ? null : await db.Plans.SingleOrDefaultAsync(p => p.StripePriceId == changed.PriceId, cancellationToken);
                     if (plan is null && state.Status != SubscriptionStatus.Canceled)
                         logger.LogWarning("Stripe event {EventId}: no plan has price {PriceId}; the plan stays", e.Id, changed.PriceId);
+                    if (plan?.ClientId is { } planClient
+                        && planClient != await db.Organizations.Where(o => o.Id == subscription.OrganizationId).Select(o => o.ClientId).SingleAsync(cancellationToken))
+                    {
+                        // Another white-label client's price (a portal configured with too many prices): not this organization's to take.
+                        logger.LogWarning("Stripe event {EventId}: price {PriceId} belongs to another client's plan than organization {OrganizationId}'s; the plan stays",
+                            e.Id, changed.PriceId, subscription.OrganizationId.Value);
+                        plan = null;
+                    }
                     var free = await PlanCatalog.FindAsync(db, PlanCatalog.DefaultCode, cancellationToken)
                         ?? throw new InvalidOperationException("The Free plan is missing.");
                     if (subscription.ApplyBilling(state, plan, free, now))
