@@ -106,6 +106,12 @@ describe("the web UI, end to end in Chromium", () => {
     await team.getByLabel("Add by e-mail").fill(viewer);
     await team.getByLabel("Role").selectOption("viewer");
     await team.getByRole("button", { name: "Add member" }).click();
+    // Nobody has signed in as the viewer yet: only an invitation is offered.
+    await expect.poll(() => team.getByRole("button", { name: `Invite ${viewer} instead` }).isVisible()).toBe(true);
+    const signedUp = await contextFor(browser, viewer);
+    expect((await signedUp.request.get("/api/me")).status()).toBe(200);
+    await signedUp.close();
+    await team.getByRole("button", { name: "Add member" }).click();
     await expect.poll(() => page.getByText(viewer).first().isVisible()).toBe(true);
     await checkScreen(page, "10-teams-and-members");
 

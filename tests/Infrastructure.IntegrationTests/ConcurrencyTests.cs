@@ -59,12 +59,14 @@ public sealed class ConcurrencyTests(ServicesFixture db) : IClassFixture<Service
         var org = await S.SendAsync(owner, new CreateOrganizationCommand("Crowd", "crowd"));
         await S.SendAsync(owner, new SetOrganizationPlanCommand(new OrganizationId(org.Id), "business"), platformAdmin: true);
         var team = new TeamId(org.DefaultTeamId);
+        var crowd = new List<UserRef>();
+        for (var i = 0; i < 24; i++) crowd.Add(await S.UserAsync($"crowd{i}@race.test"));
 
-        var outcomes = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => Task.Run(async () =>
+        var outcomes = await Task.WhenAll(crowd.Select(user => Task.Run(async () =>
         {
             try
             {
-                await S.SendAsync(owner, new AddTeamMemberCommand(team, $"crowd{i}@race.test", "developer"));
+                await S.SendAsync(owner, new AddTeamMemberCommand(team, user.Email, "developer"));
                 return "added";
             }
             catch (RuleViolationException e) { return e.Code; }

@@ -41,16 +41,15 @@ public sealed class TemplateVisibilityTests(ServicesFixture db) : IClassFixture<
         var first = new TeamId(org.DefaultTeamId);
         var second = new TeamId((await S.SendAsync(owner, new CreateTeamCommand(orgId, "Second"))).Id);
 
-        var adminEmail = $"{Unique("admin")}@visibility.test";
-        await S.SendAsync(owner, new AddOrganizationMemberCommand(orgId, adminEmail, "org_admin"));
-        var firstEmail = $"{Unique("dev1")}@visibility.test";
-        await S.SendAsync(owner, new AddTeamMemberCommand(first, firstEmail, "developer"));
-        var secondEmail = $"{Unique("dev2")}@visibility.test";
-        await S.SendAsync(owner, new AddTeamMemberCommand(second, secondEmail, "developer"));
+        var admin = await S.UserAsync($"{Unique("admin")}@visibility.test");
+        await S.SendAsync(owner, new AddOrganizationMemberCommand(orgId, admin.Email, "org_admin"));
+        var firstDeveloper = await S.UserAsync($"{Unique("dev1")}@visibility.test");
+        await S.SendAsync(owner, new AddTeamMemberCommand(first, firstDeveloper.Email, "developer"));
+        var secondDeveloper = await S.UserAsync($"{Unique("dev2")}@visibility.test");
+        await S.SendAsync(owner, new AddTeamMemberCommand(second, secondDeveloper.Email, "developer"));
         var stranger = await S.UserAsync($"{Unique("eve")}@visibility.test");
         await S.SendAsync(stranger, new CreateOrganizationCommand("Other", Unique("other")));
         var platformAdmin = await S.UserAsync($"{Unique("root")}@visibility.test");
-        var firstDeveloper = await S.UserAsync(firstEmail);
 
         var templates = new Dictionary<string, Guid>
         {
@@ -61,7 +60,7 @@ public sealed class TemplateVisibilityTests(ServicesFixture db) : IClassFixture<
             ["private-owner"] = (await S.SendAsync(owner, new CreateTemplateCommand(first, Unique("priv-o"), null, "private", Spec))).Id,
             ["private-dev1"] = (await S.SendAsync(firstDeveloper, new CreateTemplateCommand(first, Unique("priv-d"), null, "private", Spec))).Id,
         };
-        return new World(org, first, second, owner, await S.UserAsync(adminEmail), firstDeveloper, await S.UserAsync(secondEmail),
+        return new World(org, first, second, owner, admin, firstDeveloper, secondDeveloper,
             stranger, platformAdmin, templates);
     }
 

@@ -51,15 +51,15 @@ public sealed class TenancyHandlerTests(ServicesFixture db) : IClassFixture<Serv
     }
 
     [Fact]
-    public async Task Adding_a_team_member_by_email_registers_the_user_and_makes_them_an_org_member()
+    public async Task Adding_a_user_to_a_team_by_email_in_any_letter_case_makes_them_an_org_member()
     {
         var (owner, org) = await FoundAsync("business");
         var email = "new@handlers.test";
+        var newcomer = await S.UserAsync(email);
 
         var member = await S.SendAsync(owner, new AddTeamMemberCommand(new TeamId(org.DefaultTeamId), email.ToUpperInvariant(), "developer"));
 
         Assert.Equal((email, "developer"), (member.Email, member.Role));
-        var newcomer = await S.UserAsync(email);
         Assert.Equal(member.UserId, newcomer.Id.Value);
         var me = await S.SendAsync(newcomer, new GetMeQuery());
         Assert.Equal("org_member", Assert.Single(me.Organizations).Role);
@@ -67,11 +67,28 @@ public sealed class TenancyHandlerTests(ServicesFixture db) : IClassFixture<Serv
     }
 
     [Fact]
+    public async Task Adding_an_address_without_an_account_directly_is_refused_and_registers_nobody()
+    {
+        var (owner, org) = await FoundAsync("business");
+
+        var toTeam = await Assert.ThrowsAsync<RuleViolationException>(() =>
+            S.SendAsync(owner, new AddTeamMemberCommand(new TeamId(org.DefaultTeamId), "Stranger@Handlers.test", "developer")));
+        var toOrg = await Assert.ThrowsAsync<RuleViolationException>(() =>
+            S.SendAsync(owner, new AddOrganizationMemberCommand(new OrganizationId(org.Id), "stranger@handlers.test", "org_member")));
+
+        Assert.Equal(("member.no_account", "member.no_account"), (toTeam.Code, toOrg.Code));
+        Assert.Contains("invitation", toTeam.Message);
+        await using var read = S.NewContext();
+        Assert.False(await read.Users.AnyAsync(u => u.Email == "stranger@handlers.test"));
+        Assert.Equal(1, await read.Teams.Where(t => t.Id == new TeamId(org.DefaultTeamId)).Select(t => t.MemberCount).SingleAsync());
+    }
+
+    [Fact]
     public async Task Removing_someone_from_the_organization_removes_them_from_its_teams()
     {
         var (owner, org) = await FoundAsync("business");
         var extra = await S.SendAsync(owner, new CreateTeamCommand(new OrganizationId(org.Id), "Extra"));
-        var email = "leaver@handlers.test";
+        var email = (await S.UserAsync("leaver@handlers.test")).Email;
         var member = await S.SendAsync(owner, new AddTeamMemberCommand(new TeamId(org.DefaultTeamId), email, "viewer"));
         await S.SendAsync(owner, new AddTeamMemberCommand(new TeamId(extra.Id), email, "developer"));
 

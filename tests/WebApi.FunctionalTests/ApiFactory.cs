@@ -108,6 +108,17 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public Api Anonymous() => new(CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false }), "");
 
     public static string NewEmail(string who) => $"{who}-{Guid.NewGuid():N}@example.test";
+
+    /// <summary>
+    /// A client for a new user who has signed in once (GET /api/me registers the account in DEV_MODE), so that an owner
+    /// may add them directly; an address without an account can only be invited.
+    /// </summary>
+    public async Task<Api> SignedUpAsync(string who)
+    {
+        var user = As(NewEmail(who));
+        await user.ExpectAsync(user.GetAsync("/api/me"), HttpStatusCode.OK);
+        return user;
+    }
 }
 
 /// <summary>A thin JSON client with the assertions the API tests share.</summary>

@@ -15,7 +15,7 @@ public sealed class AuditApiTests(ApiFactory factory) : IClassFixture<ApiFactory
         var admin = factory.As(ApiFactory.PlatformAdmin);
         var (org, team) = await owner.CreateOrgAsync();
         await admin.ExpectAsync(admin.PutAsync($"/api/orgs/{org}/plan", new { plan = "business" }), HttpStatusCode.OK);
-        var bob = ApiFactory.NewEmail("bob");
+        var bob = (await factory.SignedUpAsync("bob")).Email;
         var member = await owner.ExpectAsync(owner.PostAsync($"/api/teams/{team}/members", new { email = bob, role = "developer" }), HttpStatusCode.Created);
         var (template, deployment) = await TenantResources.TemplateAndDeploymentAsync(owner, team);
         await owner.ExpectAsync(owner.Http.PostAsync($"/api/deployments/{deployment}/stop", null), HttpStatusCode.OK);
@@ -42,7 +42,7 @@ public sealed class AuditApiTests(ApiFactory factory) : IClassFixture<ApiFactory
         var owner = factory.As(ApiFactory.NewEmail("owner"));
         var (org, _) = await owner.CreateOrgAsync();
         for (var i = 0; i < 3; i++) await owner.ExpectAsync(owner.PostAsync($"/api/orgs/{org}/teams", new { name = $"Team {i}" }), HttpStatusCode.Created);
-        var member = factory.As(ApiFactory.NewEmail("member"));
+        var member = await factory.SignedUpAsync("member");
         await owner.ExpectAsync(owner.PostAsync($"/api/orgs/{org}/members", new { email = member.Email, role = "org_member" }), HttpStatusCode.Created);
 
         var teams = await owner.ExpectAsync(owner.GetAsync($"/api/orgs/{org}/audit?action=team&pageSize=2"), HttpStatusCode.OK);
@@ -63,7 +63,8 @@ public sealed class AuditApiTests(ApiFactory factory) : IClassFixture<ApiFactory
         var (org, team) = await owner.CreateOrgAsync();
         var before = (await owner.ExpectAsync(owner.GetAsync($"/api/orgs/{org}/audit"), HttpStatusCode.OK)).GetProperty("total").GetInt32();
 
-        await ProblemAsync(owner.PostAsync($"/api/teams/{team}/members", new { email = ApiFactory.NewEmail("x"), role = "viewer" }), HttpStatusCode.Conflict);
+        var extra = await factory.SignedUpAsync("x");
+        await ProblemAsync(owner.PostAsync($"/api/teams/{team}/members", new { email = extra.Email, role = "viewer" }), HttpStatusCode.Conflict, "tier.team_member_limit");
 
         Assert.Equal(before, (await owner.ExpectAsync(owner.GetAsync($"/api/orgs/{org}/audit"), HttpStatusCode.OK)).GetProperty("total").GetInt32());
     }

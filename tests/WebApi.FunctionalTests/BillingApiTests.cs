@@ -138,7 +138,7 @@ public sealed class BillingApiTests(BillingApiFactory factory) : IClassFixture<B
     public async Task Checkout_portal_and_invoices_are_for_owners_only_and_another_organization_answers_404()
     {
         var (owner, org, _, _) = await CheckedOutAsync();
-        var admin = factory.As(ApiFactory.NewEmail("orgadmin"));
+        var admin = await factory.SignedUpAsync("orgadmin");
         await owner.ExpectAsync(owner.PostAsync($"/api/orgs/{org}/members", new { email = admin.Email, role = "org_admin" }), HttpStatusCode.Created);
         var stranger = factory.As(ApiFactory.NewEmail("stranger"));
 

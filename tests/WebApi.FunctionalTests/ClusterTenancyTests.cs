@@ -98,7 +98,7 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
         var owner = factory.As(ApiFactory.NewEmail("teamsowner"));
         var (org, team) = await OrgAsync(owner, "business");
         var other = (await owner.ExpectAsync(owner.PostAsync($"/api/orgs/{org}/teams", new { name = "Other" }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
-        var colleague = factory.As(ApiFactory.NewEmail("teamsmate"));
+        var colleague = await factory.SignedUpAsync("teamsmate");
         await owner.ExpectAsync(owner.PostAsync($"/api/teams/{other}/members", new { email = colleague.Email, role = "developer" }), HttpStatusCode.Created);
         var template = await TemplateAsync(owner, team, "Web app + PostgreSQL");
         var mine = (await owner.ExpectAsync(owner.PostAsync("/api/deployments", new { teamId = team, name = "web", templateId = template,

@@ -74,7 +74,7 @@ public sealed class CrossTenantTests(ApiFactory factory) : IClassFixture<ApiFact
         var admin = factory.As(ApiFactory.PlatformAdmin);
         var (org, team) = await owner.CreateOrgAsync("Readers Inc");
         await admin.ExpectAsync(admin.PutAsync($"/api/orgs/{org}/plan", new { plan = "business" }), HttpStatusCode.OK);
-        var viewer = factory.As(ApiFactory.NewEmail("viewer"));
+        var viewer = await factory.SignedUpAsync("viewer");
         await owner.ExpectAsync(owner.PostAsync($"/api/teams/{team}/members", new { email = viewer.Email, role = "viewer" }), HttpStatusCode.Created);
         var ownerId = await owner.UserIdAsync();
         var (template, deployment) = await TenantResources.TemplateAndDeploymentAsync(owner, team);

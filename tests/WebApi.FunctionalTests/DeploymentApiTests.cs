@@ -103,7 +103,7 @@ public sealed class DeploymentApiTests(ApiFactory factory) : IClassFixture<ApiFa
         var (_, team, owner) = await OrgAsync("business");
         var template = await SystemTemplateAsync(owner, team, "Static site");
         var id = (await owner.ExpectAsync(Deploy(owner, team, template, "web"), HttpStatusCode.Created)).GetProperty("id").GetString();
-        var viewer = factory.As(ApiFactory.NewEmail("viewer"));
+        var viewer = await factory.SignedUpAsync("viewer");
         await owner.ExpectAsync(owner.PostAsync($"/api/teams/{team}/members", new { email = viewer.Email, role = "viewer" }), HttpStatusCode.Created);
 
         var list = await viewer.ExpectAsync(viewer.GetAsync($"/api/deployments?teamId={team}"), HttpStatusCode.OK);
@@ -160,7 +160,7 @@ public sealed class DeploymentApiTests(ApiFactory factory) : IClassFixture<ApiFa
         var template = await SystemTemplateAsync(owner, team, "Web app + PostgreSQL");
         var created = await owner.ExpectAsync(Deploy(owner, team, template, "vault", V(("POSTGRES_PASSWORD", "hunter2-very-secret"))), HttpStatusCode.Created);
         var id = created.GetProperty("id").GetString();
-        var viewer = factory.As(ApiFactory.NewEmail("viewer"));
+        var viewer = await factory.SignedUpAsync("viewer");
         await owner.ExpectAsync(owner.PostAsync($"/api/teams/{team}/members", new { email = viewer.Email, role = "viewer" }), HttpStatusCode.Created);
 
         Assert.DoesNotContain("hunter2", created.ToString());

@@ -193,7 +193,7 @@ public sealed class InvitationApiTests(MailApiFactory factory) : IClassFixture<M
         var late = factory.As(ApiFactory.NewEmail("late"));
         var (_, token) = await InviteToTeamAsync(team, late.Email);
         for (var i = 0; i < 9; i++)
-            await _owner.ExpectAsync(_owner.PostAsync($"/api/teams/{team}/members", new { email = ApiFactory.NewEmail("m"), role = "viewer" }), HttpStatusCode.Created);
+            await _owner.ExpectAsync(_owner.PostAsync($"/api/teams/{team}/members", new { email = (await factory.SignedUpAsync("m")).Email, role = "viewer" }), HttpStatusCode.Created);
 
         await ProblemAsync(late.PostAsync("/api/invitations/accept", new { token }), HttpStatusCode.Conflict, "tier.team_member_limit");
         await ProblemAsync(_owner.PostAsync($"/api/teams/{team}/invitations", new { email = ApiFactory.NewEmail("x"), role = "viewer" }),
@@ -288,7 +288,7 @@ public sealed class InvitationApiTests(MailApiFactory factory) : IClassFixture<M
         var (invitation, _) = await InviteToTeamAsync(team, ApiFactory.NewEmail("jack"));
         var id = invitation.GetProperty("id").GetString();
         var stranger = factory.As(ApiFactory.NewEmail("stranger"));
-        var viewer = factory.As(ApiFactory.NewEmail("viewer"));
+        var viewer = await factory.SignedUpAsync("viewer");
         await _owner.ExpectAsync(_owner.PostAsync($"/api/teams/{team}/members", new { email = viewer.Email, role = "viewer" }), HttpStatusCode.Created);
 
         await ProblemAsync(stranger.GetAsync($"/api/teams/{team}/invitations"), HttpStatusCode.NotFound);

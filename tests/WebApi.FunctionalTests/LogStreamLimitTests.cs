@@ -81,7 +81,7 @@ public sealed class LogStreamLimitTests(LogStreamLimitFactory factory) : IClassF
             .GetProperty("items").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "Static site").GetProperty("id").GetString()!;
         var deployment = (await owner.ExpectAsync(owner.PostAsync("/api/deployments",
             new { teamId = team, name = "logs", templateId = template, values = new Dictionary<string, string?>() }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
-        var bob = factory.As(ApiFactory.NewEmail("bob"));
+        var bob = await factory.SignedUpAsync("bob");
         var bobId = (await owner.ExpectAsync(owner.PostAsync($"/api/teams/{team}/members", new { email = bob.Email, role = "developer" }), HttpStatusCode.Created))
             .GetProperty("userId").GetString();
 

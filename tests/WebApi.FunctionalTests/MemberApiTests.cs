@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Npgsql;
 using static CleanScheduler.WebApi.FunctionalTests.Api;
 
 namespace CleanScheduler.WebApi.FunctionalTests;
@@ -18,8 +19,9 @@ public sealed class MemberApiTests(ApiFactory factory) : IClassFixture<ApiFactor
     public async Task On_free_a_second_team_member_is_refused_naming_the_limit()
     {
         var (_, team) = await _owner.CreateOrgAsync();
+        var bob = await factory.SignedUpAsync("bob");
 
-        var problem = await ProblemAsync(_owner.PostAsync($"/api/teams/{team}/members", new { email = ApiFactory.NewEmail("bob"), role = "developer" }),
+        var problem = await ProblemAsync(_owner.PostAsync($"/api/teams/{team}/members", new { email = bob.Email, role = "developer" }),
             HttpStatusCode.Conflict, "tier.team_member_limit");
 
         Assert.Contains("Free", problem.GetProperty("detail").GetString());
@@ -31,7 +33,7 @@ public sealed class MemberApiTests(ApiFactory factory) : IClassFixture<ApiFactor
     {
         var (org, team) = await _owner.CreateOrgAsync();
         await SetPlanAsync(org, "business");
-        var bob = factory.As(ApiFactory.NewEmail("bob"));
+        var bob = await factory.SignedUpAsync("bob");
 
         using var created = await _owner.PostAsync($"/api/teams/{team}/members", new { email = bob.Email, role = "developer" });
         var added = await _owner.ExpectAsync(Task.FromResult(created), HttpStatusCode.Created);
@@ -55,7 +57,7 @@ public sealed class MemberApiTests(ApiFactory factory) : IClassFixture<ApiFactor
     {
         var (org, team) = await _owner.CreateOrgAsync();
         await SetPlanAsync(org, "business");
-        var viewer = factory.As(ApiFactory.NewEmail("viewer"));
+        var viewer = await factory.SignedUpAsync("viewer");
         await _owner.ExpectAsync(_owner.PostAsync($"/api/teams/{team}/members", new { email = viewer.Email, role = "viewer" }), HttpStatusCode.Created);
         var ownerId = await _owner.UserIdAsync();
 
@@ -75,10 +77,10 @@ public sealed class MemberApiTests(ApiFactory factory) : IClassFixture<ApiFactor
     {
         var (org, team) = await _owner.CreateOrgAsync();
         await SetPlanAsync(org, "business");
-        var lead = factory.As(ApiFactory.NewEmail("lead"));
+        var lead = await factory.SignedUpAsync("lead");
         await _owner.ExpectAsync(_owner.PostAsync($"/api/teams/{team}/members", new { email = lead.Email, role = "team_admin" }), HttpStatusCode.Created);
 
-        await lead.ExpectAsync(lead.PostAsync($"/api/teams/{team}/members", new { email = ApiFactory.NewEmail("dev"), role = "developer" }), HttpStatusCode.Created);
+        await lead.ExpectAsync(lead.PostAsync($"/api/teams/{team}/members", new { email = (await factory.SignedUpAsync("dev")).Email, role = "developer" }), HttpStatusCode.Created);
 
         await ProblemAsync(lead.PostAsync($"/api/orgs/{org}/members", new { email = ApiFactory.NewEmail("x"), role = "org_admin" }), HttpStatusCode.Forbidden);
         await ProblemAsync(lead.PostAsync($"/api/orgs/{org}/teams", new { name = "New" }), HttpStatusCode.Forbidden);
@@ -94,7 +96,7 @@ public sealed class MemberApiTests(ApiFactory factory) : IClassFixture<ApiFactor
         await ProblemAsync(_owner.DeleteAsync($"/api/orgs/{org}/members/{ownerId}"), HttpStatusCode.Conflict, "org.last_owner");
         await ProblemAsync(_owner.PatchAsync($"/api/orgs/{org}/members/{ownerId}", new { role = "org_admin" }), HttpStatusCode.Conflict, "org.last_owner");
 
-        var heir = factory.As(ApiFactory.NewEmail("heir"));
+        var heir = await factory.SignedUpAsync("heir");
         await _owner.ExpectAsync(_owner.PostAsync($"/api/orgs/{org}/members", new { email = heir.Email, role = "org_owner" }), HttpStatusCode.Created);
         await heir.ExpectAsync(heir.DeleteAsync($"/api/orgs/{org}/members/{ownerId}"), HttpStatusCode.NoContent);
 
@@ -106,14 +108,14 @@ public sealed class MemberApiTests(ApiFactory factory) : IClassFixture<ApiFactor
     public async Task An_org_admin_manages_members_but_cannot_touch_owners()
     {
         var (org, _) = await _owner.CreateOrgAsync();
-        var orgAdmin = factory.As(ApiFactory.NewEmail("orgadmin"));
+        var orgAdmin = await factory.SignedUpAsync("orgadmin");
         await _owner.ExpectAsync(_owner.PostAsync($"/api/orgs/{org}/members", new { email = orgAdmin.Email, role = "org_admin" }), HttpStatusCode.Created);
         var ownerId = await _owner.UserIdAsync();
 
-        var added = await orgAdmin.ExpectAsync(orgAdmin.PostAsync($"/api/orgs/{org}/members", new { email = ApiFactory.NewEmail("m"), role = "org_member" }), HttpStatusCode.Created);
+        var added = await orgAdmin.ExpectAsync(orgAdmin.PostAsync($"/api/orgs/{org}/members", new { email = (await factory.SignedUpAsync("m")).Email, role = "org_member" }), HttpStatusCode.Created);
         await orgAdmin.ExpectAsync(orgAdmin.PatchAsync($"/api/orgs/{org}/members/{added.GetProperty("userId").GetString()}", new { role = "org_admin" }), HttpStatusCode.OK);
 
-        await ProblemAsync(orgAdmin.PostAsync($"/api/orgs/{org}/members", new { email = ApiFactory.NewEmail("o"), role = "org_owner" }), HttpStatusCode.Forbidden, "org.owner_required");
+        await ProblemAsync(orgAdmin.PostAsync($"/api/orgs/{org}/members", new { email = (await factory.SignedUpAsync("o")).Email, role = "org_owner" }), HttpStatusCode.Forbidden, "org.owner_required");
         await ProblemAsync(orgAdmin.PatchAsync($"/api/orgs/{org}/members/{ownerId}", new { role = "org_member" }), HttpStatusCode.Forbidden, "org.owner_required");
         await ProblemAsync(orgAdmin.DeleteAsync($"/api/orgs/{org}/members/{ownerId}"), HttpStatusCode.Forbidden, "org.owner_required");
     }
@@ -123,7 +125,7 @@ public sealed class MemberApiTests(ApiFactory factory) : IClassFixture<ApiFactor
     {
         var (org, team) = await _owner.CreateOrgAsync();
         await SetPlanAsync(org, "business");
-        var email = ApiFactory.NewEmail("twice");
+        var email = (await factory.SignedUpAsync("twice")).Email;
         await _owner.ExpectAsync(_owner.PostAsync($"/api/orgs/{org}/members", new { email, role = "org_member" }), HttpStatusCode.Created);
 
         await ProblemAsync(_owner.PostAsync($"/api/orgs/{org}/members", new { email = email.ToUpperInvariant(), role = "org_admin" }), HttpStatusCode.Conflict, "org.member_exists");
@@ -139,16 +141,63 @@ public sealed class MemberApiTests(ApiFactory factory) : IClassFixture<ApiFactor
     }
 
     [Fact]
+    public async Task Adding_an_address_without_an_account_directly_is_refused_pointing_to_an_invitation_and_creates_nobody()
+    {
+        var (org, team) = await _owner.CreateOrgAsync();
+        await SetPlanAsync(org, "business");
+        var stranger = ApiFactory.NewEmail("stranger");
+        var before = await UsersAsync();
+
+        var toTeam = await ProblemAsync(_owner.PostAsync($"/api/teams/{team}/members", new { email = stranger.ToUpperInvariant(), role = "developer" }),
+            HttpStatusCode.Conflict, "member.no_account");
+        var toOrg = await ProblemAsync(_owner.PostAsync($"/api/orgs/{org}/members", new { email = stranger, role = "org_member" }),
+            HttpStatusCode.Conflict, "member.no_account");
+
+        Assert.All(new[] { toTeam, toOrg }, p => Assert.Contains("invitation", p.GetProperty("detail").GetString()));
+        Assert.Equal(before, await UsersAsync());
+        Assert.Equal(0, await UsersAsync(stranger));
+        Assert.DoesNotContain(stranger, Emails(await _owner.ExpectAsync(_owner.GetAsync($"/api/orgs/{org}/members"), HttpStatusCode.OK)));
+        Assert.Single(Emails(await _owner.ExpectAsync(_owner.GetAsync($"/api/teams/{team}/members"), HttpStatusCode.OK)));
+    }
+
+    [Fact]
+    public async Task An_existing_user_is_added_directly_whatever_the_letter_case_of_the_address()
+    {
+        var (org, team) = await _owner.CreateOrgAsync();
+        await SetPlanAsync(org, "business");
+        var carol = await factory.SignedUpAsync("carol");
+        var dave = await factory.SignedUpAsync("dave");
+
+        var inOrg = await _owner.ExpectAsync(_owner.PostAsync($"/api/orgs/{org}/members", new { email = carol.Email.ToUpperInvariant(), role = "org_member" }), HttpStatusCode.Created);
+        var inTeam = await _owner.ExpectAsync(_owner.PostAsync($"/api/teams/{team}/members", new { email = dave.Email.ToUpperInvariant(), role = "viewer" }), HttpStatusCode.Created);
+
+        Assert.Equal((await carol.UserIdAsync(), carol.Email), (inOrg.GetProperty("userId").GetString(), inOrg.GetProperty("email").GetString()));
+        Assert.Equal((await dave.UserIdAsync(), dave.Email), (inTeam.GetProperty("userId").GetString(), inTeam.GetProperty("email").GetString()));
+        Assert.Equal(1, await UsersAsync(carol.Email));
+        Assert.Equal(1, await UsersAsync(dave.Email));
+    }
+
+    /// <summary>How many user rows there are, or have this e-mail (in any letter case).</summary>
+    private async Task<long> UsersAsync(string? email = null)
+    {
+        await using var connection = new NpgsqlConnection(factory.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM users WHERE $1::text IS NULL OR lower(email) = lower($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)email ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
     public async Task After_a_downgrade_existing_members_stay_and_new_ones_are_refused()
     {
         var (org, team) = await _owner.CreateOrgAsync();
         await SetPlanAsync(org, "business");
-        var bob = ApiFactory.NewEmail("bob");
+        var bob = (await factory.SignedUpAsync("bob")).Email;
         await _owner.ExpectAsync(_owner.PostAsync($"/api/teams/{team}/members", new { email = bob, role = "developer" }), HttpStatusCode.Created);
 
         await SetPlanAsync(org, "free");
 
         Assert.Contains(bob, Emails(await _owner.ExpectAsync(_owner.GetAsync($"/api/teams/{team}/members"), HttpStatusCode.OK)));
-        await ProblemAsync(_owner.PostAsync($"/api/teams/{team}/members", new { email = ApiFactory.NewEmail("c"), role = "viewer" }), HttpStatusCode.Conflict, "tier.team_member_limit");
+        await ProblemAsync(_owner.PostAsync($"/api/teams/{team}/members", new { email = (await factory.SignedUpAsync("c")).Email, role = "viewer" }), HttpStatusCode.Conflict, "tier.team_member_limit");
     }
 }

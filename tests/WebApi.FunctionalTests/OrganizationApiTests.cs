@@ -87,8 +87,8 @@ public sealed class OrganizationApiTests(ApiFactory factory) : IClassFixture<Api
     public async Task Owners_and_admins_rename_members_cannot_strangers_get_404()
     {
         var (id, _) = await _owner.CreateOrgAsync();
-        var member = factory.As(ApiFactory.NewEmail("member"));
-        var orgAdmin = factory.As(ApiFactory.NewEmail("orgadmin"));
+        var member = await factory.SignedUpAsync("member");
+        var orgAdmin = await factory.SignedUpAsync("orgadmin");
         await _owner.ExpectAsync(_owner.PostAsync($"/api/orgs/{id}/members", new { email = member.Email, role = "org_member" }), HttpStatusCode.Created);
         await _owner.ExpectAsync(_owner.PostAsync($"/api/orgs/{id}/members", new { email = orgAdmin.Email, role = "org_admin" }), HttpStatusCode.Created);
 
@@ -105,7 +105,7 @@ public sealed class OrganizationApiTests(ApiFactory factory) : IClassFixture<Api
     public async Task Only_an_owner_deletes_and_afterwards_the_organization_is_gone()
     {
         var (id, teamId) = await _owner.CreateOrgAsync();
-        var orgAdmin = factory.As(ApiFactory.NewEmail("orgadmin"));
+        var orgAdmin = await factory.SignedUpAsync("orgadmin");
         await _owner.ExpectAsync(_owner.PostAsync($"/api/orgs/{id}/members", new { email = orgAdmin.Email, role = "org_admin" }), HttpStatusCode.Created);
 
         await ProblemAsync(orgAdmin.DeleteAsync($"/api/orgs/{id}"), HttpStatusCode.Forbidden, "permission.denied");

@@ -46,12 +46,12 @@ public sealed class PlanApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
 
         var moved = await _admin.ExpectAsync(_admin.PutAsync($"/api/orgs/{org}/plan", new { plan = code }), HttpStatusCode.OK);
         Assert.Equal(("Team Plus", 2), (moved.GetProperty("plan").GetProperty("name").GetString(), moved.GetProperty("limits").GetProperty("maxMembersPerTeam").GetInt32()));
-        await _owner.ExpectAsync(_owner.PostAsync($"/api/teams/{team}/members", new { email = ApiFactory.NewEmail("a"), role = "viewer" }), HttpStatusCode.Created);
-        await ProblemAsync(_owner.PostAsync($"/api/teams/{team}/members", new { email = ApiFactory.NewEmail("b"), role = "viewer" }), HttpStatusCode.Conflict, "tier.team_member_limit");
+        await _owner.ExpectAsync(_owner.PostAsync($"/api/teams/{team}/members", new { email = (await factory.SignedUpAsync("a")).Email, role = "viewer" }), HttpStatusCode.Created);
+        await ProblemAsync(_owner.PostAsync($"/api/teams/{team}/members", new { email = (await factory.SignedUpAsync("b")).Email, role = "viewer" }), HttpStatusCode.Conflict, "tier.team_member_limit");
 
         await _admin.ExpectAsync(_admin.PutAsync($"/api/plans/{plan.GetProperty("id").GetString()}",
             new { name = "Team Plus", limits = new { maxMembersPerTeam = 3 } }), HttpStatusCode.OK);
-        await _owner.ExpectAsync(_owner.PostAsync($"/api/teams/{team}/members", new { email = ApiFactory.NewEmail("c"), role = "viewer" }), HttpStatusCode.Created);
+        await _owner.ExpectAsync(_owner.PostAsync($"/api/teams/{team}/members", new { email = (await factory.SignedUpAsync("c")).Email, role = "viewer" }), HttpStatusCode.Created);
 
         var byId = await _admin.ExpectAsync(_admin.PutAsync($"/api/orgs/{org}/plan", new { plan = plan.GetProperty("id").GetString() }), HttpStatusCode.OK);
         Assert.Equal(3, byId.GetProperty("limits").GetProperty("maxMembersPerTeam").GetInt32());

@@ -51,7 +51,7 @@ public sealed class TeamApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
     {
         var (org, _) = await _owner.CreateOrgAsync();
         var team = (await _owner.ExpectAsync(_owner.PostAsync($"/api/orgs/{org}/teams", new { name = "Closed" }), HttpStatusCode.Created)).GetProperty("id").GetString();
-        var member = factory.As(ApiFactory.NewEmail("member"));
+        var member = await factory.SignedUpAsync("member");
         await _owner.ExpectAsync(_owner.PostAsync($"/api/orgs/{org}/members", new { email = member.Email, role = "org_member" }), HttpStatusCode.Created);
 
         var list = await member.ExpectAsync(member.GetAsync($"/api/orgs/{org}/teams"), HttpStatusCode.OK);

@@ -75,8 +75,8 @@ public sealed class TemplateApiTests(ApiFactory factory) : IClassFixture<ApiFact
     {
         var (org, team, owner) = await OrgAsync("enterprise");
         var other = (await owner.ExpectAsync(owner.PostAsync($"/api/orgs/{org}/teams", new { name = "Other" }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
-        var mate = factory.As(ApiFactory.NewEmail("mate"));
-        var outsider = factory.As(ApiFactory.NewEmail("outsider"));
+        var mate = await factory.SignedUpAsync("mate");
+        var outsider = await factory.SignedUpAsync("outsider");
         await owner.ExpectAsync(owner.PostAsync($"/api/teams/{team}/members", new { email = mate.Email, role = "developer" }), HttpStatusCode.Created);
         await owner.ExpectAsync(owner.PostAsync($"/api/teams/{other}/members", new { email = outsider.Email, role = "developer" }), HttpStatusCode.Created);
         var privateId = (await owner.ExpectAsync(Create(owner, team, "Owner private", "private"), HttpStatusCode.Created)).GetProperty("id").GetString();
@@ -132,8 +132,8 @@ public sealed class TemplateApiTests(ApiFactory factory) : IClassFixture<ApiFact
     public async Task Only_those_who_may_edit_a_template_change_or_delete_it()
     {
         var (_, team, owner) = await OrgAsync("business");
-        var viewer = factory.As(ApiFactory.NewEmail("viewer"));
-        var developer = factory.As(ApiFactory.NewEmail("dev"));
+        var viewer = await factory.SignedUpAsync("viewer");
+        var developer = await factory.SignedUpAsync("dev");
         await owner.ExpectAsync(owner.PostAsync($"/api/teams/{team}/members", new { email = viewer.Email, role = "viewer" }), HttpStatusCode.Created);
         await owner.ExpectAsync(owner.PostAsync($"/api/teams/{team}/members", new { email = developer.Email, role = "developer" }), HttpStatusCode.Created);
         var ownersTemplate = (await owner.ExpectAsync(Create(owner, team, "By owner", "team"), HttpStatusCode.Created)).GetProperty("id").GetString();

@@ -868,7 +868,7 @@ export interface components {
             teamId: null | string;
         };
         AddMemberRequest: {
-            /** @description E-mail of the person; a user record is created if they never signed in. */
+            /** @description E-mail of a person who has an account (any letter case); someone who never signed in is refused with member.no_account: invite them instead. */
             email: null | string;
             /** @description org_owner, org_admin or org_member for organizations; team_admin, developer or viewer for teams. */
             role: null | string;

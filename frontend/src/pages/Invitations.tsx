@@ -42,17 +42,21 @@ const mailLabels: Record<string, { label: string; tone: "slate" | "green" | "red
  * The "Invite by e-mail" button with its dialog (e-mail and role), and the open invitations of one organization or
  * team with their mail status, each with Resend and Revoke.
  */
-export function InvitationPanel({ target, roles, invitations, invalidate, invite }: {
+/** An invitation the member form offers for an address without an account; a new `seq` remounts the panel with it (as `key`). */
+export type InviteOffer = { email: string; role: string; seq: number };
+
+export function InvitationPanel({ target, roles, invitations, invalidate, invite, offer }: {
   target: string;
   roles: string[];
   invitations: { data?: Invitation[]; error: unknown };
   invalidate: readonly (readonly unknown[])[];
   invite: (email: string, role: string) => Promise<Invitation>;
+  offer?: InviteOffer;
 }) {
   const notify = useToast();
-  const [open, setOpen] = useState(false);
-  const [email, setEmail] = useState("");
-  const [role, setRole] = useState(roles[0]!);
+  const [open, setOpen] = useState(!!offer);
+  const [email, setEmail] = useState(offer?.email ?? "");
+  const [role, setRole] = useState(offer && roles.includes(offer.role) ? offer.role : roles[0]!);
   const [revoking, setRevoking] = useState<Invitation | null>(null);
   const sending = useAction((input: { email: string; role: string }) => invite(input.email, input.role), () => [...invalidate]);
   const resending = useAction((id: string) => unwrap(api.POST("/api/invitations/{id}/resend", { params: { path: { id } } })), () => [...invalidate]);

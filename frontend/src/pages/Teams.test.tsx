@@ -41,6 +41,9 @@ beforeEach(() => {
     if (route === "GET /api/orgs/o1/members") return json(page(orgMembers));
     if (route === "GET /api/teams/t1/members") return json(page(teamMembers));
     if (route === "GET /api/orgs/o1/invitations" || route === "GET /api/teams/t1/invitations") return json(invitations);
+    if (route === "POST /api/teams/t1/members" && (body as { email: string }).email === "new@example.com")
+      return json({ title: "Business rule violated", status: 409, code: "member.no_account",
+        detail: "Nobody has signed in as 'new@example.com' yet, so they cannot be added directly; send them an invitation instead." }, 409);
     if (route === "POST /api/teams/t1/members") {
       const added = { userId: "u2", email: (body as { email: string }).email, displayName: "bob", role: "developer", since: now };
       teamMembers = [...teamMembers, added];
@@ -108,6 +111,29 @@ describe("the Teams page", () => {
     await user.click(within(await screen.findByRole("dialog", { name: /Revoke the invitation/ })).getByRole("button", { name: "Revoke" }));
     await waitFor(() => expect(calls).toContainEqual({ method: "DELETE", path: "/api/invitations/i1", body: undefined }));
     await waitFor(() => expect(within(screen.getByRole("list", { name: "Invitations to team Default" })).queryByText("carol@example.com")).toBeNull());
+  });
+
+  it("says when an address has no account and offers to invite it with the role chosen", async () => {
+    const user = userEvent.setup();
+    renderTeams();
+    const team = (await screen.findByRole("list", { name: "Team Default members" })).closest<HTMLElement>(".rounded-xl")!;
+
+    await user.type(within(team).getByLabelText("Add by e-mail"), "new@example.com");
+    await user.selectOptions(within(team).getByLabelText("Role"), "team_admin");
+    await user.click(within(team).getByRole("button", { name: "Add member" }));
+
+    expect(await within(team).findByRole("alert")).toHaveTextContent(/cannot be added directly; send them an invitation instead/);
+    expect(within(screen.getByRole("list", { name: "Team Default members" })).queryByText("new@example.com")).toBeNull();
+    await user.click(within(team).getByRole("button", { name: "Invite new@example.com instead" }));
+
+    const dialog = await screen.findByRole("dialog", { name: "Invite to team Default" });
+    expect(within(dialog).getByLabelText("E-mail")).toHaveValue("new@example.com");
+    expect(within(dialog).getByLabelText("Role")).toHaveValue("team_admin");
+    await user.click(within(dialog).getByRole("button", { name: "Send invitation" }));
+
+    await waitFor(() => expect(calls).toContainEqual({ method: "POST", path: "/api/teams/t1/invitations", body: { email: "new@example.com", role: "team_admin" } }));
+    expect(await within(await screen.findByRole("list", { name: "Invitations to team Default" })).findByText("new@example.com")).toBeInTheDocument();
+    expect(within(team).queryByRole("button", { name: /instead/ })).toBeNull();
   });
 
   it("shows a failed mail and sends it again", async () => {

@@ -4,7 +4,7 @@ import { keys, useAction, useOrgMembers, useTeamMembers, type Member, type Team 
 import { orgRoleHelp, roleLabels, teamRoleHelp, useOrgContext } from "../app/org";
 import { useToast } from "../app/toast";
 import { Badge, Button, Card, ConfirmDialog, ErrorPanel, Field, Loading, PageHeader, inputClass } from "../components/ui";
-import { InvitationPanel, invitationKeys, useOrgInvitations, useTeamInvitations } from "./Invitations";
+import { InvitationPanel, invitationKeys, useOrgInvitations, useTeamInvitations, type InviteOffer } from "./Invitations";
 
 const membersText = (count: number) => `${count} member${count === 1 ? "" : "s"}`;
 
@@ -70,12 +70,12 @@ function OrgMembers() {
   return (
     <MemberList
       title="Organization"
-      invitations={manage && (
-        <InvitationPanel target={org.name} roles={["org_member", "org_admin", "org_owner"]}
+      invitations={manage ? (offer) => (
+        <InvitationPanel key={offer?.seq} offer={offer} target={org.name} roles={["org_member", "org_admin", "org_owner"]}
           invitations={{ data: invitations.data?.filter((i) => i.targetType === "organization"), error: invitations.error }}
           invalidate={[invitationKeys.org(org.id), keys.audit(org.id, 1)]}
           invite={(email, role) => unwrap(api.POST("/api/orgs/{id}/invitations", { params: { path: { id: org.id } }, body: { email, role } }))} />
-      )}
+      ) : undefined}
       roles={["org_member", "org_admin", "org_owner"]}
       help={orgRoleHelp}
       members={members}
@@ -98,11 +98,11 @@ function TeamMembers({ team }: { team: Team }) {
     <MemberList
       title={`Team ${team.name}`}
       subtitle={team.memberLimit ? `${team.memberCount} of ${team.memberLimit} members allowed by the plan` : membersText(team.memberCount)}
-      invitations={manage && (
-        <InvitationPanel target={`team ${team.name}`} roles={["viewer", "developer", "team_admin"]} invitations={invitations}
+      invitations={manage ? (offer) => (
+        <InvitationPanel key={offer?.seq} offer={offer} target={`team ${team.name}`} roles={["viewer", "developer", "team_admin"]} invitations={invitations}
           invalidate={[invitationKeys.team(team.id), invitationKeys.org(org.id)]}
           invite={(email, role) => unwrap(api.POST("/api/teams/{id}/invitations", { params: { path: { id: team.id } }, body: { email, role } }))} />
-      )}
+      ) : undefined}
       roles={["viewer", "developer", "team_admin"]}
       help={teamRoleHelp}
       members={members}
@@ -116,7 +116,7 @@ function TeamMembers({ team }: { team: Team }) {
 }
 
 type ListProps = {
-  title: string; subtitle?: string; invitations?: React.ReactNode; roles: string[]; help: Record<string, string>; manage: boolean;
+  title: string; subtitle?: string; invitations?: (offer?: InviteOffer) => React.ReactNode; roles: string[]; help: Record<string, string>; manage: boolean;
   members: ReturnType<typeof useOrgMembers>;
   invalidate: readonly (readonly unknown[])[];
   add: (email: string, role: string) => Promise<unknown>;
@@ -129,10 +129,13 @@ function MemberList({ title, subtitle, invitations, roles, help, manage, members
   const [email, setEmail] = useState("");
   const [role, setRole] = useState(roles[0]!);
   const [removing, setRemoving] = useState<Member | null>(null);
+  const [offer, setOffer] = useState<InviteOffer>();
   const adding = useAction((input: { email: string; role: string }) => add(input.email, input.role), () => [...invalidate]);
   const changing = useAction((input: { userId: string; role: string }) => change(input.userId, input.role), () => [...invalidate]);
   const removal = useAction((userId: string) => remove(userId), () => [...invalidate]);
   const addError = adding.error instanceof ApiError ? adding.error : undefined;
+  // Only people with an account are added directly; the server answers member.no_account for anyone else.
+  const noAccount = addError?.problem.code === "member.no_account" ? adding.variables : undefined;
   return (
     <Card className="p-5">
       <h2 className="font-semibold text-slate-900">{title}</h2>
@@ -176,10 +179,15 @@ function MemberList({ title, subtitle, invitations, roles, help, manage, members
               {(props) => <select {...props} value={role} onChange={(e) => setRole(e.target.value)} className={inputClass}>{roles.map((r) => <option key={r} value={r}>{roleLabels[r]}</option>)}</select>}
             </Field>
           </div>
-          <div className="flex justify-end"><Button type="submit" busy={adding.isPending} disabled={!email.trim()}>Add member</Button></div>
+          <div className="flex justify-end gap-2">
+            {noAccount && invitations && (
+              <Button variant="secondary" onClick={() => { setOffer({ ...noAccount, seq: (offer?.seq ?? 0) + 1 }); adding.reset(); }}>Invite {noAccount.email} instead</Button>
+            )}
+            <Button type="submit" busy={adding.isPending} disabled={!email.trim()}>Add member</Button>
+          </div>
         </form>
       )}
-      {invitations}
+      {invitations?.(offer)}
       <details className="mt-4 text-sm text-slate-600">
         <summary className="cursor-pointer font-medium text-slate-800">What the roles may do</summary>
         <dl className="mt-2 space-y-1">

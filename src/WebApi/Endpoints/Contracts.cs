@@ -19,7 +19,7 @@ public sealed record SetPlanRequest([property: Required, Description("free, busi
 public sealed record CreateTeamRequest([property: Required, MaxLength(100)] string? Name);
 
 public sealed record AddMemberRequest(
-    [property: Required, MaxLength(254), Description("E-mail of the person; a user record is created if they never signed in.")] string? Email,
+    [property: Required, MaxLength(254), Description("E-mail of a person who has an account (any letter case); someone who never signed in is refused with member.no_account: invite them instead.")] string? Email,
     [property: Required, Description("org_owner, org_admin or org_member for organizations; team_admin, developer or viewer for teams.")] string? Role);
 
 public sealed record ChangeRoleRequest([property: Required] string? Role);

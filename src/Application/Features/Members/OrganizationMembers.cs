@@ -36,7 +36,7 @@ public sealed class ListOrganizationMembersHandler(IAppDbContext db, TypeAdapter
             .ToPageAsync(query, cancellationToken);
 }
 
-/// <summary>Adds someone to an organization by e-mail; a user who has never signed in gets a user record.</summary>
+/// <summary>Adds someone who has an account to an organization by e-mail; anyone else is invited (<c>member.no_account</c>).</summary>
 public sealed record AddOrganizationMemberCommand(OrganizationId OrganizationId, string? Email, string? Role)
     : ICommand<MemberDto>, IAuthorizedRequest
 {
@@ -60,7 +60,7 @@ public sealed class AddOrganizationMemberHandler(IAppDbContext db, ICurrentUser 
     {
         var org = await db.Organizations.GetAsync(command.OrganizationId, cancellationToken);
         var now = clock.GetUtcNow();
-        var user = await UserDirectory.FindOrRegisterAsync(db, EmailAddress.From(command.Email!), now, cancellationToken);
+        var user = await UserDirectory.GetExistingAsync(db, EmailAddress.From(command.Email!), cancellationToken);
 
         var membership = org.AddMember(caller.Id, user.Id, RoleCodes.ParseOrgRole(command.Role!), now);
         await db.SaveChangesAsync(cancellationToken);

@@ -37,7 +37,7 @@ public sealed class ListTeamMembersHandler(IAppDbContext db, TypeAdapterConfig m
 
 /// <summary>
 /// Adds someone to a team by e-mail, within the tier's members-per-team limit. They join the organization as
-/// <c>org_member</c> if they were not in it; a user who has never signed in gets a user record.
+/// <c>org_member</c> if they were not in it. Only people with an account; anyone else is invited (<c>member.no_account</c>).
 /// </summary>
 public sealed record AddTeamMemberCommand(TeamId TeamId, string? Email, string? Role) : ICommand<MemberDto>, IAuthorizedRequest
 {
@@ -62,7 +62,7 @@ public sealed class AddTeamMemberHandler(IAppDbContext db, TimeProvider clock) :
         var org = await db.Organizations.SingleAsync(o => o.Id == team.OrganizationId, cancellationToken);
         var subscription = await db.Subscriptions.OfAsync(team.OrganizationId, cancellationToken);
         var now = clock.GetUtcNow();
-        var user = await UserDirectory.FindOrRegisterAsync(db, EmailAddress.From(command.Email!), now, cancellationToken);
+        var user = await UserDirectory.GetExistingAsync(db, EmailAddress.From(command.Email!), cancellationToken);
 
         org.EnsureMember(user.Id, now);
         var membership = team.AddMember(org, subscription, user.Id, RoleCodes.ParseTeamRole(command.Role!), now);

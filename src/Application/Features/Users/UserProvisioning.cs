@@ -1,4 +1,5 @@
 using CleanScheduler.Application.Common;
+using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Users;
 using Microsoft.EntityFrameworkCore;
 
@@ -6,9 +7,18 @@ namespace CleanScheduler.Application.Features.Users;
 
 public sealed record UserRef(Domain.Common.UserId Id, string Email);
 
-/// <summary>Finds users by e-mail, registering those who have never signed in.</summary>
+/// <summary>Finds users by e-mail, registering those who sign in for the first time.</summary>
 public static class UserDirectory
 {
+    /// <summary>
+    /// The user with this e-mail (addresses are stored lower-case), or <c>member.no_account</c> (409): a member is added
+    /// directly only when they have an account; anyone else is invited.
+    /// </summary>
+    public static async Task<User> GetExistingAsync(IAppDbContext db, EmailAddress email, CancellationToken cancellationToken) =>
+        await db.Users.SingleOrDefaultAsync(u => u.Email == email.Value, cancellationToken)
+        ?? throw new RuleViolationException("member.no_account",
+            $"Nobody has signed in as '{email}' yet, so they cannot be added directly; send them an invitation instead.");
+
     /// <summary>
     /// The user with this e-mail, or a new one added to the context (saved with the caller's other changes). Two
     /// requests that register the same address at once collide on the unique e-mail index; the command retry
