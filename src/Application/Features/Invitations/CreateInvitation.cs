@@ -25,7 +25,7 @@ public sealed class InviteToOrganizationValidator : AbstractValidator<InviteToOr
 {
     public InviteToOrganizationValidator()
     {
-        RuleFor(c => c.Email).ValidEmail();
+        RuleFor(c => c.Email).DeliverableEmail();
         RuleFor(c => c.Role).ValidOrgRole();
     }
 }
@@ -71,7 +71,7 @@ public sealed class InviteToTeamValidator : AbstractValidator<InviteToTeamComman
 {
     public InviteToTeamValidator()
     {
-        RuleFor(c => c.Email).ValidEmail();
+        RuleFor(c => c.Email).DeliverableEmail();
         RuleFor(c => c.Role).ValidTeamRole();
     }
 }
