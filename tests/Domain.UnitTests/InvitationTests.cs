@@ -99,12 +99,12 @@ public sealed class InvitationTests
         var invitation = Invitation.ToTeam(team, subscription, _founder, Bob, null, TeamRole.Viewer, Hash, Now);
         var newHash = new string('b', 64);
 
-        invitation.Resend(newHash, Now.AddDays(6));
+        invitation.Resend(newHash, Now.AddDays(6), TimeSpan.FromMinutes(1));
 
         Assert.Equal(newHash, invitation.TokenHash);
         Assert.Equal(Now.AddDays(13), invitation.ExpiresAt);
         invitation.Revoke(Now.AddDays(6));
-        Assert.Equal("invitation.not_pending", Assert.Throws<RuleViolationException>(() => invitation.Resend(Hash, Now.AddDays(6))).Code);
+        Assert.Equal("invitation.not_pending", Assert.Throws<RuleViolationException>(() => invitation.Resend(Hash, Now.AddDays(6), TimeSpan.FromMinutes(1))).Code);
     }
 
     [Fact]
@@ -142,6 +142,21 @@ public sealed class InvitationTests
             invitation.AcceptIntoTeam(org, team, subscription, UserId.New(), Bob, Now)).Code);
         kept.AcceptIntoTeam(org, team, subscription, UserId.New(), EmailAddress.From("carol@example.test"), Now);   // an owner's stays valid
         Assert.Equal(InvitationStatus.Accepted, kept.Status);
+    }
+
+    [Fact]
+    public void An_invitation_is_not_resent_within_the_cooldown_unless_its_mail_failed()
+    {
+        var (_, team, subscription) = Found(Tier.Business);
+        var invitation = Invitation.ToTeam(team, subscription, _founder, Bob, null, TeamRole.Viewer, Hash, Now);
+
+        var tooSoon = Assert.Throws<InvitationTooSoonException>(() => invitation.Resend(new string('b', 64), Now.AddSeconds(20), TimeSpan.FromMinutes(1)));
+        invitation.Resend(new string('c', 64), Now.AddMinutes(1), TimeSpan.FromMinutes(1));
+
+        Assert.Equal("invitation.too_soon", tooSoon.Code);
+        Assert.Equal(TimeSpan.FromSeconds(40), tooSoon.RetryAfter);
+        Assert.Equal(new string('c', 64), invitation.TokenHash);
+        Assert.Equal(Now.AddMinutes(1), invitation.LastSentAt);
     }
 
     [Fact]

@@ -114,11 +114,19 @@ public sealed class Invitation : AggregateRoot<InvitationId>
         return invitation;
     }
 
-    /// <summary>Sends the invitation again: a new token (the old link stops working), a fresh expiry, the mail queued again.</summary>
-    public void Resend(string tokenHash, DateTimeOffset now)
+    /// <summary>When its mail was last queued (created or resent): its expiry is counted from then.</summary>
+    public DateTimeOffset LastSentAt => ExpiresAt - Lifetime;
+
+    /// <summary>
+    /// Sends the invitation again: a new token (the old link stops working), a fresh expiry, the mail queued again. Not
+    /// within <paramref name="cooldown"/> of the last mail (the recipient is not flooded), unless that mail failed.
+    /// </summary>
+    public void Resend(string tokenHash, DateTimeOffset now, TimeSpan cooldown)
     {
         if (Status != InvitationStatus.Pending)
             throw new RuleViolationException("invitation.not_pending", $"The invitation was {Status.ToCode()}; invite again instead.");
+        if (MailStatus != InvitationMailStatus.Failed && now < LastSentAt + cooldown)
+            throw new InvitationTooSoonException(LastSentAt + cooldown - now);
         TokenHash = tokenHash;
         ExpiresAt = now + Lifetime;
         MailStatus = InvitationMailStatus.Queued;
@@ -212,6 +220,13 @@ public sealed class Invitation : AggregateRoot<InvitationId>
                 _ => $"This invitation was {status.ToCode()} already; each invitation link works once.",
             });
     }
+}
+
+/// <summary>The invitation's mail was sent a moment ago; it may be sent again after <see cref="RetryAfter"/> (HTTP 429).</summary>
+public sealed class InvitationTooSoonException(TimeSpan retryAfter)
+    : DomainException("invitation.too_soon", $"This invitation was sent a moment ago; send it again in {Math.Ceiling(retryAfter.TotalSeconds):0} s.")
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
 }
 
 /// <summary>The invitation exists but can no longer be used: expired, revoked, accepted or declined (HTTP 410).</summary>
