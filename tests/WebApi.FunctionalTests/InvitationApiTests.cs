@@ -189,6 +189,26 @@ public sealed class InvitationApiTests(MailApiFactory factory) : IClassFixture<M
     }
 
     [Fact]
+    public async Task Invitations_of_an_admin_demoted_since_no_longer_work_for_the_organization_or_a_team()
+    {
+        var (org, team) = await BusinessOrgAsync();
+        var admin = factory.As(ApiFactory.NewEmail("admin"));
+        await _owner.ExpectAsync(_owner.PostAsync($"/api/orgs/{org}/invitations", new { email = admin.Email, role = "org_admin" }), HttpStatusCode.Created);
+        await admin.ExpectAsync(admin.PostAsync("/api/invitations/accept", new { token = MailApiFactory.TokenOf(await factory.MailToAsync(admin.Email)) }), HttpStatusCode.OK);
+        var ivy = factory.As(ApiFactory.NewEmail("ivy"));
+        var jay = factory.As(ApiFactory.NewEmail("jay"));
+        await admin.ExpectAsync(admin.PostAsync($"/api/orgs/{org}/invitations", new { email = ivy.Email, role = "org_member" }), HttpStatusCode.Created);
+        await admin.ExpectAsync(admin.PostAsync($"/api/teams/{team}/invitations", new { email = jay.Email, role = "viewer" }), HttpStatusCode.Created);
+        var (ivyToken, jayToken) = (MailApiFactory.TokenOf(await factory.MailToAsync(ivy.Email)), MailApiFactory.TokenOf(await factory.MailToAsync(jay.Email)));
+
+        await _owner.ExpectAsync(_owner.PatchAsync($"/api/orgs/{org}/members/{await admin.UserIdAsync()}", new { role = "org_member" }), HttpStatusCode.OK);
+
+        await ProblemAsync(ivy.PostAsync("/api/invitations/accept", new { token = ivyToken }), HttpStatusCode.Gone, "invitation.revoked");
+        await ProblemAsync(jay.PostAsync("/api/invitations/accept", new { token = jayToken }), HttpStatusCode.Gone, "invitation.revoked");
+        Assert.DoesNotContain(jay.Email, Emails(await _owner.ExpectAsync(_owner.GetAsync($"/api/teams/{team}/members"), HttpStatusCode.OK)));
+    }
+
+    [Fact]
     public async Task A_team_that_filled_up_after_the_invitation_refuses_the_acceptance()
     {
         var (_, team) = await BusinessOrgAsync();   // 10 members per team, the owner is one
