@@ -99,12 +99,64 @@ public sealed class InvitationTests
         var invitation = Invitation.ToTeam(team, subscription, _founder, Bob, null, TeamRole.Viewer, Hash, Now);
         var newHash = new string('b', 64);
 
-        invitation.Resend(newHash, Now.AddDays(6));
+        invitation.Resend(newHash, Now.AddDays(6), TimeSpan.FromMinutes(1));
 
         Assert.Equal(newHash, invitation.TokenHash);
         Assert.Equal(Now.AddDays(13), invitation.ExpiresAt);
         invitation.Revoke(Now.AddDays(6));
-        Assert.Equal("invitation.not_pending", Assert.Throws<RuleViolationException>(() => invitation.Resend(Hash, Now.AddDays(6))).Code);
+        Assert.Equal("invitation.not_pending", Assert.Throws<RuleViolationException>(() => invitation.Resend(Hash, Now.AddDays(6), TimeSpan.FromMinutes(1))).Code);
+    }
+
+    [Fact]
+    public void An_org_invitation_is_void_once_its_inviter_was_demoted_or_removed()
+    {
+        var (org, _, _) = Found(Tier.Business);
+        var admin = UserId.New();
+        org.AddMember(_founder, admin, OrgRole.Admin, Now);
+        var toDemote = Invitation.ToOrganization(org, admin, Bob, null, OrgRole.Member, Hash, Now);
+        var carol = EmailAddress.From("carol@example.test");
+        var toRemove = Invitation.ToOrganization(org, admin, carol, null, OrgRole.Member, Hash, Now);
+
+        org.ChangeMemberRole(_founder, admin, OrgRole.Member, Now);
+        var demoted = Assert.Throws<InvitationUnusableException>(() => toDemote.AcceptIntoOrganization(org, UserId.New(), Bob, Now));
+        org.RemoveMember(_founder, admin, Now);
+        var removed = Assert.Throws<InvitationUnusableException>(() => toRemove.AcceptIntoOrganization(org, UserId.New(), carol, Now));
+
+        Assert.Equal(["invitation.revoked", "invitation.revoked"], new[] { demoted.Code, removed.Code });
+        Assert.Equal(InvitationStatus.Pending, toDemote.Status);
+    }
+
+    [Fact]
+    public void A_team_invitation_is_void_once_its_inviter_no_longer_manages_the_team()
+    {
+        var (org, team, subscription) = Found(Tier.Business);
+        var teamAdmin = UserId.New();
+        org.EnsureMember(teamAdmin, Now);
+        team.AddMember(org, subscription, teamAdmin, TeamRole.Admin, Now);
+        var invitation = Invitation.ToTeam(team, subscription, teamAdmin, Bob, null, TeamRole.Viewer, Hash, Now);
+        var kept = Invitation.ToTeam(team, subscription, _founder, EmailAddress.From("carol@example.test"), null, TeamRole.Viewer, Hash, Now);
+
+        team.ChangeMemberRole(teamAdmin, TeamRole.Developer, Now);
+
+        Assert.Equal("invitation.revoked", Assert.Throws<InvitationUnusableException>(() =>
+            invitation.AcceptIntoTeam(org, team, subscription, UserId.New(), Bob, Now)).Code);
+        kept.AcceptIntoTeam(org, team, subscription, UserId.New(), EmailAddress.From("carol@example.test"), Now);   // an owner's stays valid
+        Assert.Equal(InvitationStatus.Accepted, kept.Status);
+    }
+
+    [Fact]
+    public void An_invitation_is_not_resent_within_the_cooldown_unless_its_mail_failed()
+    {
+        var (_, team, subscription) = Found(Tier.Business);
+        var invitation = Invitation.ToTeam(team, subscription, _founder, Bob, null, TeamRole.Viewer, Hash, Now);
+
+        var tooSoon = Assert.Throws<InvitationTooSoonException>(() => invitation.Resend(new string('b', 64), Now.AddSeconds(20), TimeSpan.FromMinutes(1)));
+        invitation.Resend(new string('c', 64), Now.AddMinutes(1), TimeSpan.FromMinutes(1));
+
+        Assert.Equal("invitation.too_soon", tooSoon.Code);
+        Assert.Equal(TimeSpan.FromSeconds(40), tooSoon.RetryAfter);
+        Assert.Equal(new string('c', 64), invitation.TokenHash);
+        Assert.Equal(Now.AddMinutes(1), invitation.LastSentAt);
     }
 
     [Fact]

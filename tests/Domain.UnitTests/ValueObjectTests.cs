@@ -54,6 +54,19 @@ public sealed class ValueObjectTests
     [InlineData("jos\u00E9@example.com", false)]
     public void Email_addresses(string? email, bool valid) => Assert.Equal(valid, EmailAddress.IsValid(email));
 
+    [Theory]
+    [InlineData("first.last+tag@sub.example.org", true)]
+    [InlineData("dev@localhost", true)]
+    [InlineData("a..b@x.com", false)]
+    [InlineData(".a@x.com", false)]
+    [InlineData("a.@x.com", false)]
+    [InlineData("no-at-sign", false)]
+    public void Addresses_mail_is_sent_to_have_a_dot_atom_local_part(string email, bool deliverable)
+    {
+        Assert.Equal(deliverable, EmailAddress.IsDeliverable(email));
+        if (email.Contains('@', StringComparison.Ordinal)) Assert.True(EmailAddress.IsValid(email));   // stored accounts with such an address still sign in
+    }
+
     [Fact]
     public void Email_addresses_are_normalized_to_lower_case_without_spaces() =>
         Assert.Equal("alice@example.com", EmailAddress.From("  Alice@Example.COM ").Value);

@@ -190,6 +190,65 @@ public sealed class MailDeliveryTests(ServicesFixture db) : IClassFixture<Servic
         Assert.Equal(1, (await RowAsync(id)).Attempts);
     }
 
+    [Theory]
+    [InlineData("a..b@x.com")]
+    [InlineData(".a@x.com")]
+    [InlineData("a.@x.com")]
+    public async Task Smtp_refuses_an_address_mimekit_cannot_parse_as_a_permanent_failure(string to)
+    {
+        await using var smtp = await SmtpTestServer.StartAsync();
+
+        var refused = await Assert.ThrowsAsync<MailDeliveryException>(() => Smtp(smtp.Port).SendAsync(Message(to), CancellationToken.None));
+
+        Assert.True(refused.Permanent);
+        Assert.Empty(smtp.Messages());
+    }
+
+    [Fact]
+    public async Task A_row_that_fails_unexpectedly_or_cannot_be_decrypted_is_given_up_and_the_others_are_sent()
+    {
+        var throwing = await QueueAsync(Message("throws@example.test"));
+        var undecryptable = await QueueAsync(Message("lost-key@example.test"));
+        await using (var command = DataSource.CreateCommand("UPDATE mail_outbox SET key_id = 'ffffffffffffffff' WHERE id = $1"))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = undecryptable });
+            await command.ExecuteNonQueryAsync();
+        }
+        var good = await QueueAsync(Message("fine@example.test"));
+        var sent = new ConcurrentBag<string>();
+        var dispatcher = Dispatcher(new Throwing("throws@example.test", new Recording(sent)));
+
+        await RunUntilAsync(dispatcher, async () => (await RowAsync(good)).SentAt is not null);
+
+        Assert.Contains("fine@example.test", sent);
+        foreach (var id in new[] { throwing, undecryptable })
+        {
+            var row = await RowAsync(id);
+            Assert.NotNull(row.FailedAt);
+            Assert.Equal(1, row.Attempts);
+            Assert.Null(row.Content);
+        }
+        Assert.Contains("InvalidOperationException", (await RowAsync(throwing)).LastError);
+        Assert.Contains("CryptographicException", (await RowAsync(undecryptable)).LastError);
+    }
+
+    [Fact]
+    public async Task A_row_claimed_again_a_lease_after_its_give_up_time_is_given_up_without_sending()
+    {
+        var id = await QueueAsync(Message("late@example.test"));
+        await using (var command = DataSource.CreateCommand("UPDATE mail_outbox SET give_up_at = now() - interval '3 minutes', attempts = 4 WHERE id = $1"))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = id });
+            await command.ExecuteNonQueryAsync();
+        }
+        var sent = new ConcurrentBag<string>();
+
+        await RunUntilAsync(Dispatcher(new Recording(sent)), async () => (await RowAsync(id)).FailedAt is not null);
+
+        Assert.DoesNotContain("late@example.test", sent);
+        Assert.Contains("give-up time", (await RowAsync(id)).LastError);
+    }
+
     [Fact]
     public async Task Two_workers_never_send_the_same_row()
     {
@@ -219,6 +278,14 @@ public sealed class MailDeliveryTests(ServicesFixture db) : IClassFixture<Servic
             await Task.Delay(5, cancellationToken);
             sent.Add(message.To);
         }
+    }
+
+    /// <summary>A sender with a bug for one recipient (it throws something other than <see cref="MailDeliveryException"/>).</summary>
+    private sealed class Throwing(string recipient, IMailSender inner) : IMailSender
+    {
+        public Task SendAsync(MailMessage message, CancellationToken cancellationToken) => message.To == recipient
+            ? throw new InvalidOperationException("a bug in the sender")
+            : inner.SendAsync(message, cancellationToken);
     }
 
     private sealed class Refusing(bool permanent) : IMailSender

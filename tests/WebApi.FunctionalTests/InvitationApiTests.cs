@@ -138,6 +138,8 @@ public sealed class InvitationApiTests(MailApiFactory factory) : IClassFixture<M
 
         var mail = await factory.MailToAsync(invitee);
         Assert.Contains("Partner <Cloud>", mail.Subject);
+        Assert.DoesNotContain("Client org", mail.Subject);   // names the inviter chose are in the body only
+        Assert.Contains("Client org", mail.TextBody);
         Assert.Matches($@"http://{Regex.Escape(host)}:8081/invitations/[A-Za-z0-9_-]{{43}}", mail.TextBody);
         Assert.Contains("Partner &lt;Cloud&gt;", mail.HtmlBody);   // names are escaped in HTML
         Assert.Contains("#0f766e", mail.HtmlBody);
@@ -187,6 +189,26 @@ public sealed class InvitationApiTests(MailApiFactory factory) : IClassFixture<M
     }
 
     [Fact]
+    public async Task Invitations_of_an_admin_demoted_since_no_longer_work_for_the_organization_or_a_team()
+    {
+        var (org, team) = await BusinessOrgAsync();
+        var admin = factory.As(ApiFactory.NewEmail("admin"));
+        await _owner.ExpectAsync(_owner.PostAsync($"/api/orgs/{org}/invitations", new { email = admin.Email, role = "org_admin" }), HttpStatusCode.Created);
+        await admin.ExpectAsync(admin.PostAsync("/api/invitations/accept", new { token = MailApiFactory.TokenOf(await factory.MailToAsync(admin.Email)) }), HttpStatusCode.OK);
+        var ivy = factory.As(ApiFactory.NewEmail("ivy"));
+        var jay = factory.As(ApiFactory.NewEmail("jay"));
+        await admin.ExpectAsync(admin.PostAsync($"/api/orgs/{org}/invitations", new { email = ivy.Email, role = "org_member" }), HttpStatusCode.Created);
+        await admin.ExpectAsync(admin.PostAsync($"/api/teams/{team}/invitations", new { email = jay.Email, role = "viewer" }), HttpStatusCode.Created);
+        var (ivyToken, jayToken) = (MailApiFactory.TokenOf(await factory.MailToAsync(ivy.Email)), MailApiFactory.TokenOf(await factory.MailToAsync(jay.Email)));
+
+        await _owner.ExpectAsync(_owner.PatchAsync($"/api/orgs/{org}/members/{await admin.UserIdAsync()}", new { role = "org_member" }), HttpStatusCode.OK);
+
+        await ProblemAsync(ivy.PostAsync("/api/invitations/accept", new { token = ivyToken }), HttpStatusCode.Gone, "invitation.revoked");
+        await ProblemAsync(jay.PostAsync("/api/invitations/accept", new { token = jayToken }), HttpStatusCode.Gone, "invitation.revoked");
+        Assert.DoesNotContain(jay.Email, Emails(await _owner.ExpectAsync(_owner.GetAsync($"/api/teams/{team}/members"), HttpStatusCode.OK)));
+    }
+
+    [Fact]
     public async Task A_team_that_filled_up_after_the_invitation_refuses_the_acceptance()
     {
         var (_, team) = await BusinessOrgAsync();   // 10 members per team, the owner is one
@@ -209,8 +231,10 @@ public sealed class InvitationApiTests(MailApiFactory factory) : IClassFixture<M
         var frank = factory.As(ApiFactory.NewEmail("frank"));
         var (first, oldToken) = await InviteToTeamAsync(team, frank.Email);
 
+        factory.Clock.Advance(TimeSpan.FromMinutes(1));   // past the resend cooldown
         var again = await _owner.ExpectAsync(_owner.PostAsync($"/api/teams/{team}/invitations", new { email = frank.Email.ToUpperInvariant(), role = "viewer" }), HttpStatusCode.OK);
         var secondToken = MailApiFactory.TokenOf(await factory.MailToAsync(frank.Email, seen: 1));
+        factory.Clock.Advance(TimeSpan.FromMinutes(1));
         var resent = await _owner.ExpectAsync(_owner.PostAsync($"/api/invitations/{first.GetProperty("id").GetString()}/resend", new { }), HttpStatusCode.OK);
         var thirdToken = MailApiFactory.TokenOf(await factory.MailToAsync(frank.Email, seen: 2));
 

@@ -137,10 +137,10 @@ public sealed class SecretsReencryptCommandTests : IAsyncLifetime
         var second = await RunAsync();
 
         Assert.True(first.ExitCode == 0, first.StdErr);
-        Assert.Contains($"1 secret value(s) and 0 deployment secret setting(s) re-encrypted; every stored value is now under key {AesGcmSecretCipher.IdOf(_new)}", first.StdOut);
+        Assert.Contains($"1 secret value(s), 0 deployment secret setting(s) and 0 queued mail(s) re-encrypted; every stored value is now under key {AesGcmSecretCipher.IdOf(_new)}", first.StdOut);
         Assert.DoesNotContain("planted-cli-value-0b7e", first.StdOut + first.StdErr);
         Assert.Equal(0, second.ExitCode);
-        Assert.Contains("0 secret value(s) and 0 deployment secret setting(s) re-encrypted", second.StdOut);
+        Assert.Contains("0 secret value(s), 0 deployment secret setting(s) and 0 queued mail(s) re-encrypted", second.StdOut);
         Assert.Equal("planted-cli-value-0b7e", (await new DatabaseSecretValueStore(dataSource, new AesGcmSecretCipher(_new)).ReadAsync(scope, CancellationToken.None))["TOKEN"]);
     }
 

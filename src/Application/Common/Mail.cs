@@ -35,8 +35,11 @@ public sealed record MailDeliveryOptions(TimeSpan GiveUpAfter, TimeSpan FirstRet
     }
 }
 
-/// <summary>A claimed outbox row: the message decrypted, with how often it was tried (this claim included) and when it is given up.</summary>
-public sealed record OutboxMail(Guid Id, MailMessage Message, int Attempts, DateTimeOffset GiveUpAt);
+/// <summary>
+/// A claimed outbox row, with how often it was tried (this claim included) and when it is given up. <see cref="Read"/>
+/// decrypts the message; it throws for a row that cannot be read (a key no longer configured), which the dispatcher gives up.
+/// </summary>
+public sealed record OutboxMail(Guid Id, Func<MailMessage> Read, int Attempts, DateTimeOffset GiveUpAt);
 
 /// <summary>
 /// The mail outbox (rows are queued with the change they announce, in one transaction). Claiming leases rows with
@@ -108,7 +111,9 @@ public sealed class MailOutboxSignal
 /// One pass of the mail worker: claims due outbox rows (leased, so another server skips them), sends each, and marks it
 /// sent right after the provider took it. A failure the provider may get over (unreachable, 4xx) is retried with
 /// back-off until the row's give-up time, then the row fails (and its invitation shows "mail failed"); a permanent
-/// refusal fails at once.
+/// refusal fails at once. Any other failure of one row (it cannot be decrypted, a sender bug) gives that row up at once,
+/// so that one bad row never holds up the others; so does a row claimed again a lease after its give-up time (its last
+/// attempt never finished).
 /// </summary>
 public sealed class MailDispatcher(IMailOutbox outbox, IMailSender sender, MailDeliveryOptions options, TimeProvider clock,
     ILogger<MailDispatcher> logger)
@@ -121,13 +126,23 @@ public sealed class MailDispatcher(IMailOutbox outbox, IMailSender sender, MailD
         var claimed = await outbox.ClaimAsync(max, Lease, cancellationToken);
         foreach (var mail in claimed)
         {
+            if (clock.GetUtcNow() >= mail.GiveUpAt + Lease)
+            {
+                await GiveUpAsync(mail, "Its last attempt did not finish before the give-up time", cancellationToken);
+                continue;
+            }
             try
             {
-                await sender.SendAsync(mail.Message, cancellationToken);
+                await sender.SendAsync(mail.Read(), cancellationToken);
             }
             catch (MailDeliveryException e)
             {
                 await FailedAsync(mail, e, cancellationToken);
+                continue;
+            }
+            catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            {
+                await GiveUpAsync(mail, $"It could not be prepared or sent ({e.GetType().Name})", cancellationToken, e);
                 continue;
             }
             await outbox.MarkSentAsync(mail.Id, CancellationToken.None);   // at once: a sent row must not wait for a cancelled pass
@@ -140,13 +155,18 @@ public sealed class MailDispatcher(IMailOutbox outbox, IMailSender sender, MailD
         var now = clock.GetUtcNow();
         if (e.Permanent || now >= mail.GiveUpAt)
         {
-            logger.LogWarning("Mail {Id} given up after {Attempts} attempt(s): {Reason}", mail.Id, mail.Attempts, e.Message);
-            await outbox.GiveUpAsync(mail.Id, e.Message, cancellationToken);
+            await GiveUpAsync(mail, e.Message, cancellationToken);
             return;
         }
         var delay = options.RetryDelay(mail.Attempts);
         if (now + delay > mail.GiveUpAt) delay = mail.GiveUpAt - now;   // the last attempt at the give-up time
         logger.LogInformation("Mail {Id} not delivered (attempt {Attempts}), retrying in {Delay}: {Reason}", mail.Id, mail.Attempts, delay, e.Message);
         await outbox.RetryLaterAsync(mail.Id, delay, e.Message, cancellationToken);
+    }
+
+    private async Task GiveUpAsync(OutboxMail mail, string reason, CancellationToken cancellationToken, Exception? unexpected = null)
+    {
+        logger.LogWarning(unexpected, "Mail {Id} given up after {Attempts} attempt(s): {Reason}", mail.Id, mail.Attempts, reason);
+        await outbox.GiveUpAsync(mail.Id, reason, cancellationToken);
     }
 }

@@ -14,6 +14,11 @@ public static class ValidationRules
     public static IRuleBuilderOptions<T, string?> ValidEmail<T>(this IRuleBuilder<T, string?> rule) =>
         rule.Must(EmailAddress.IsValid).WithMessage($"Must be an e-mail address of at most {EmailAddress.MaxLength} characters.");
 
+    /// <summary>An address mail can be sent to: also no leading, trailing or double dot before the @.</summary>
+    public static IRuleBuilderOptions<T, string?> DeliverableEmail<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.Must(EmailAddress.IsDeliverable)
+            .WithMessage($"Must be an e-mail address of at most {EmailAddress.MaxLength} characters, without a leading, trailing or double dot before the @.");
+
     public static IRuleBuilderOptions<T, string?> ValidOrgRole<T>(this IRuleBuilder<T, string?> rule) =>
         rule.Must(r => RoleCodes.TryParseOrgRole(r, out _))
             .WithMessage($"Must be one of: {string.Join(", ", RoleCodes.AllOrgRoles)}.");

@@ -114,11 +114,19 @@ public sealed class Invitation : AggregateRoot<InvitationId>
         return invitation;
     }
 
-    /// <summary>Sends the invitation again: a new token (the old link stops working), a fresh expiry, the mail queued again.</summary>
-    public void Resend(string tokenHash, DateTimeOffset now)
+    /// <summary>When its mail was last queued (created or resent): its expiry is counted from then.</summary>
+    public DateTimeOffset LastSentAt => ExpiresAt - Lifetime;
+
+    /// <summary>
+    /// Sends the invitation again: a new token (the old link stops working), a fresh expiry, the mail queued again. Not
+    /// within <paramref name="cooldown"/> of the last mail (the recipient is not flooded), unless that mail failed.
+    /// </summary>
+    public void Resend(string tokenHash, DateTimeOffset now, TimeSpan cooldown)
     {
         if (Status != InvitationStatus.Pending)
             throw new RuleViolationException("invitation.not_pending", $"The invitation was {Status.ToCode()}; invite again instead.");
+        if (MailStatus != InvitationMailStatus.Failed && now < LastSentAt + cooldown)
+            throw new InvitationTooSoonException(LastSentAt + cooldown - now);
         TokenHash = tokenHash;
         ExpiresAt = now + Lifetime;
         MailStatus = InvitationMailStatus.Queued;
@@ -145,22 +153,27 @@ public sealed class Invitation : AggregateRoot<InvitationId>
 
     /// <summary>
     /// The signed-in <paramref name="user"/>, whose verified address must be the invited one, joins the organization with
-    /// the invited role. The inviter's authority was checked when inviting; an owner invitation still needs an owner as inviter.
+    /// the invited role. The inviter must still manage the organization's members (an owner invitation: still be an owner).
     /// </summary>
     public void AcceptIntoOrganization(Organization organization, UserId user, EmailAddress userEmail, DateTimeOffset now)
     {
         EnsureAcceptableBy(organization.Id, userEmail, now);
+        EnsureInviterMayStillInvite(organization, null);
         if (!organization.IsMember(user))
             organization.AddMember(InvitedBy ?? user, user, RoleCodes.ParseOrgRole(Role), now);
         Accepted(user, now);
     }
 
-    /// <summary>The signed-in <paramref name="user"/> joins the team (and the organization as <c>org_member</c>), within the plan's limit now.</summary>
+    /// <summary>
+    /// The signed-in <paramref name="user"/> joins the team (and the organization as <c>org_member</c>), within the plan's
+    /// limit now, if the inviter still manages the team's members.
+    /// </summary>
     public void AcceptIntoTeam(Organization organization, Team team, Subscription subscription, UserId user, EmailAddress userEmail, DateTimeOffset now)
     {
         if (team.Id != TeamId)
             throw new InvalidOperationException("The invitation is for another team.");
         EnsureAcceptableBy(organization.Id, userEmail, now);
+        EnsureInviterMayStillInvite(organization, team);
         if (team.RoleOf(user) is null)
         {
             organization.EnsureMember(user, now);
@@ -177,6 +190,16 @@ public sealed class Invitation : AggregateRoot<InvitationId>
         if (!string.Equals(userEmail.Value, Email, StringComparison.OrdinalIgnoreCase))
             throw new AccessDeniedException("invitation.wrong_email",
                 "This invitation was sent to another e-mail address; sign in with the address it was sent to.");
+    }
+
+    /// <summary>An invitation is as good as its inviter's authority now: one removed or demoted since cannot bring anyone in.</summary>
+    private void EnsureInviterMayStillInvite(Organization organization, Team? team)
+    {
+        var orgRole = InvitedBy is { } inviter ? organization.RoleOf(inviter) : null;
+        var teamRole = InvitedBy is { } teamInviter ? team?.RoleOf(teamInviter) : null;
+        if (!Permissions.Allows(orgRole, teamRole, team is null ? Permission.OrgManageMembers : Permission.TeamManageMembers))
+            throw new InvitationUnusableException("invitation.revoked",
+                "This invitation is no longer valid: the person who sent it can no longer invite members. Ask for a new one.");
     }
 
     private void Accepted(UserId user, DateTimeOffset now)
@@ -197,6 +220,13 @@ public sealed class Invitation : AggregateRoot<InvitationId>
                 _ => $"This invitation was {status.ToCode()} already; each invitation link works once.",
             });
     }
+}
+
+/// <summary>The invitation's mail was sent a moment ago; it may be sent again after <see cref="RetryAfter"/> (HTTP 429).</summary>
+public sealed class InvitationTooSoonException(TimeSpan retryAfter)
+    : DomainException("invitation.too_soon", $"This invitation was sent a moment ago; send it again in {Math.Ceiling(retryAfter.TotalSeconds):0} s.")
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
 }
 
 /// <summary>The invitation exists but can no longer be used: expired, revoked, accepted or declined (HTTP 410).</summary>

@@ -25,6 +25,21 @@ public readonly partial record struct EmailAddress
         return true;
     }
 
+    /// <summary>
+    /// Whether mail can be addressed to it: the local part is an RFC 5322 dot-atom (no leading, trailing or double dot),
+    /// as MimeKit requires. Checked where an address is given to send to (invitations); stored accounts are read with <see cref="TryParse"/>.
+    /// </summary>
+    public static bool IsDeliverable(string? value) => TryParse(value, out var email) && email.HasDotAtomLocalPart;
+
+    public bool HasDotAtomLocalPart
+    {
+        get
+        {
+            var local = Value[..Value.IndexOf('@')];
+            return !local.StartsWith('.') && !local.EndsWith('.') && !local.Contains("..", StringComparison.Ordinal);
+        }
+    }
+
     public static EmailAddress From(string value) =>
         TryParse(value, out var email) ? email : throw new ArgumentException("Not a valid e-mail address.", nameof(value));
 

@@ -27,7 +27,7 @@ public sealed class MailOutboxStore(NpgsqlDataSource dataSource, ISecretCipher c
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             while (await reader.ReadAsync(cancellationToken))
                 rows.Add((reader.GetGuid(0), reader.GetFieldValue<byte[]>(1), reader.GetString(2), reader.GetInt32(3), reader.GetFieldValue<DateTimeOffset>(4)));
-        return rows.Select(r => new OutboxMail(r.Id, OutboxMailRow.Read(r.Content, r.KeyId, r.Id, cipher), r.Attempts, r.GiveUpAt)).ToList();
+        return rows.Select(r => new OutboxMail(r.Id, () => OutboxMailRow.Read(r.Content, r.KeyId, r.Id, cipher), r.Attempts, r.GiveUpAt)).ToList();
     }
 
     public Task MarkSentAsync(Guid id, CancellationToken cancellationToken) =>

@@ -18,21 +18,24 @@ public sealed class SmtpMailSender(SmtpOptions options) : IMailSender
 {
     public async Task SendAsync(MailMessage message, CancellationToken cancellationToken)
     {
-        var mime = new MimeMessage();
-        mime.From.Add(options.From);
-        mime.To.Add(MailboxAddress.Parse(message.To));
-        mime.Subject = message.Subject;
-        mime.Body = new BodyBuilder { TextBody = message.Text, HtmlBody = message.Html }.ToMessageBody();
-
         using var client = new SmtpClient { Timeout = 30_000 };
         try
         {
+            var mime = new MimeMessage();
+            mime.From.Add(options.From);
+            mime.To.Add(MailboxAddress.Parse(message.To));
+            mime.Subject = message.Subject;
+            mime.Body = new BodyBuilder { TextBody = message.Text, HtmlBody = message.Html }.ToMessageBody();
             var security = options.Port == 465 ? SecureSocketOptions.SslOnConnect : SecureSocketOptions.StartTlsWhenAvailable;
             await client.ConnectAsync(options.Host, options.Port, security, cancellationToken);
             if (options.Username is not null)
                 await client.AuthenticateAsync(options.Username, options.Password ?? "", cancellationToken);
             await client.SendAsync(mime, cancellationToken);
             await client.DisconnectAsync(quit: true, CancellationToken.None);
+        }
+        catch (ParseException e)
+        {
+            throw new MailDeliveryException("The recipient's address cannot be used in a mail", permanent: true, e);
         }
         catch (SmtpCommandException e)
         {

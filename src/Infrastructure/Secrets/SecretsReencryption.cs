@@ -7,8 +7,8 @@ using Npgsql;
 namespace CleanScheduler.Infrastructure.Secrets;
 
 /// <summary>
-/// Key rotation, step 2 (<c>secrets reencrypt</c>): every row of <c>secret_values</c> and <c>deployment_secret_values</c>
-/// not under the current SECRETS_ENCRYPTION_KEY is decrypted (with a SECRETS_ENCRYPTION_KEY_PREVIOUS key) and encrypted
+/// Key rotation, step 2 (<c>secrets reencrypt</c>): every row of <c>secret_values</c>, <c>deployment_secret_values</c> and
+/// <c>mail_outbox</c> (mail not sent yet) not under the current SECRETS_ENCRYPTION_KEY is decrypted (with a SECRETS_ENCRYPTION_KEY_PREVIOUS key) and encrypted
 /// again under the current one, in batches, each batch one transaction with its rows locked. Idempotent: a second run
 /// finds nothing to do. A row under a key that is configured nowhere stops the run with the row and key named.
 /// </summary>
@@ -16,7 +16,7 @@ public sealed class SecretsReencryption(NpgsqlDataSource dataSource, AesGcmSecre
 {
     private const int Batch = 200;
 
-    public sealed record Outcome(int SecretValues, int DeploymentSecretValues, string KeyId);
+    public sealed record Outcome(int SecretValues, int DeploymentSecretValues, int QueuedMails, string KeyId);
 
     public async Task<Outcome> RunAsync(CancellationToken cancellationToken)
     {
@@ -33,7 +33,13 @@ public sealed class SecretsReencryption(NpgsqlDataSource dataSource, AesGcmSecre
             row => DeploymentReads.SecretContext(new OrganizationId(row.GetGuid(4)), new TeamId(row.GetGuid(5)), row.GetString(6), row.GetString(1)),
             "UPDATE deployment_secret_values SET ciphertext = @ciphertext, key_id = @keyId WHERE deployment_id = @a AND name = @b",
             cancellationToken);
-        return new Outcome(secretValues, deploymentValues, cipher.KeyId);
+        var mails = await ReencryptAsync(
+            "SELECT id, recipient, content, key_id FROM mail_outbox WHERE key_id <> @current ORDER BY id LIMIT @batch FOR UPDATE",
+            row => $"mail_outbox ({row.GetGuid(0)})",
+            row => OutboxMailRow.ContentContext(row.GetGuid(0)),
+            "UPDATE mail_outbox SET content = @ciphertext, key_id = @keyId WHERE id = @a AND recipient = @b",
+            cancellationToken);
+        return new Outcome(secretValues, deploymentValues, mails, cipher.KeyId);
     }
 
     private async Task<int> ReencryptAsync(string select, Func<NpgsqlDataReader, string> describe, Func<NpgsqlDataReader, string> context, string update,

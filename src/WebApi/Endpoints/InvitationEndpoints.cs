@@ -18,7 +18,8 @@ public static class InvitationEndpoints
         var orgs = app.MapGroup("/api/orgs/{id:guid}/invitations").WithTags("Invitations").RequireAuthorization();
         orgs.MapPost("/", InviteToOrganizationAsync).WithName("inviteToOrganization")
             .WithSummary("Invite an e-mail address to the organization with an org role (a pending invitation for it is sent again: 200)")
-            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
+            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict, Status429TooManyRequests)
+            .RequireRateLimiting(InvitationLimits.Policy);
         orgs.MapGet("/", ListOrganizationInvitationsAsync).WithName("listOrganizationInvitations")
             .WithSummary("Open invitations of the organization and its teams (pending or expired), with their mail status")
             .WithProblems(Status403Forbidden, Status404NotFound);
@@ -26,15 +27,17 @@ public static class InvitationEndpoints
         var teams = app.MapGroup("/api/teams/{id:guid}/invitations").WithTags("Invitations").RequireAuthorization();
         teams.MapPost("/", InviteToTeamAsync).WithName("inviteToTeam")
             .WithSummary("Invite an e-mail address to the team with a team role, within the plan's members-per-team limit")
-            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
+            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict, Status429TooManyRequests)
+            .RequireRateLimiting(InvitationLimits.Policy);
         teams.MapGet("/", ListTeamInvitationsAsync).WithName("listTeamInvitations")
             .WithSummary("Open invitations of the team (pending or expired), with their mail status")
             .WithProblems(Status403Forbidden, Status404NotFound);
 
         var invitations = app.MapGroup("/api/invitations").WithTags("Invitations").RequireAuthorization();
         invitations.MapPost("/{id:guid}/resend", ResendAsync).WithName("resendInvitation")
-            .WithSummary("Send a pending invitation again: a new link (the old one stops working) valid for 7 days")
-            .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
+            .WithSummary("Send a pending invitation again: a new link (the old one stops working) valid for 7 days; at most once a minute")
+            .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict, Status429TooManyRequests)
+            .RequireRateLimiting(InvitationLimits.Policy);
         invitations.MapDelete("/{id:guid}", RevokeAsync).WithName("revokeInvitation").WithSummary("Withdraw a pending invitation")
             .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
         invitations.MapGet("/by-token/{token}", ByTokenAsync).WithName("getInvitationByToken").AllowAnonymous()

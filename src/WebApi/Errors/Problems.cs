@@ -48,6 +48,7 @@ public static partial class Problems
         AccessDeniedException e => Coded(StatusCodes.Status403Forbidden, "Forbidden", e.Code, e.Message),
         RuleViolationException e => Coded(StatusCodes.Status409Conflict, "Business rule violated", e.Code, e.Message),
         Domain.Invitations.InvitationUnusableException e => Coded(StatusCodes.Status410Gone, "Invitation no longer usable", e.Code, e.Message),
+        Domain.Invitations.InvitationTooSoonException e => Coded(StatusCodes.Status429TooManyRequests, "Too soon", e.Code, e.Message),
         ConstraintViolationException e => Coded(StatusCodes.Status409Conflict, "Conflict", e.Code, e.Message),
         DbUpdateConcurrencyException or WriteConflictException => Coded(StatusCodes.Status409Conflict, "Concurrent update", "concurrency.conflict",
             "Someone else changed this resource at the same time; retry the request."),
@@ -141,6 +142,8 @@ public sealed class ProblemDetailsForExceptions(ILogger<ProblemDetailsForExcepti
         if (exception is OperationCanceledException && http.RequestAborted.IsCancellationRequested)
             return true;   // the client went away; nobody is left to answer
         var problem = Problems.FromException(exception);
+        if (exception is Domain.Invitations.InvitationTooSoonException tooSoon)
+            http.Response.Headers.RetryAfter = Math.Ceiling(tooSoon.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (problem is null && Infrastructure.Persistence.DatabaseErrors.IsUnavailable(exception))
         {
             logger.LogWarning("Database unavailable on {Method} {Path}: {Reason}", http.Request.Method, http.Request.Path, exception.Message);

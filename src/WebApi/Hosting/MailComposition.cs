@@ -18,6 +18,7 @@ public static class MailComposition
         if (delivery.FirstRetryDelay > delivery.MaxRetryDelay) delivery = delivery with { MaxRetryDelay = delivery.FirstRetryDelay };
         services.AddSingleton(delivery);
         services.AddSingleton(new InvitationLinkOptions(settings.BaseUrl));
+        services.AddSingleton(InvitationLimits.Default);
         services.AddScoped<InvitationMailer>();
         services.AddSingleton<MailOutboxSignal>();
         services.AddSingleton<IMailOutbox, MailOutboxStore>();

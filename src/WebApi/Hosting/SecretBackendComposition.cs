@@ -45,8 +45,8 @@ public static class SecretBackendComposition
         try
         {
             var outcome = await app.Services.GetRequiredService<SecretsReencryption>().RunAsync(app.Lifetime.ApplicationStopping);
-            Console.WriteLine($"secrets reencrypt: {outcome.SecretValues} secret value(s) and {outcome.DeploymentSecretValues} deployment secret setting(s) " +
-                $"re-encrypted; every stored value is now under key {outcome.KeyId}, so SECRETS_ENCRYPTION_KEY_PREVIOUS can be removed");
+            Console.WriteLine($"secrets reencrypt: {outcome.SecretValues} secret value(s), {outcome.DeploymentSecretValues} deployment secret setting(s) " +
+                $"and {outcome.QueuedMails} queued mail(s) re-encrypted; every stored value is now under key {outcome.KeyId}, so SECRETS_ENCRYPTION_KEY_PREVIOUS can be removed");
             return 0;
         }
         catch (System.Security.Cryptography.CryptographicException e)

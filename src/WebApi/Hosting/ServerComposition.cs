@@ -4,12 +4,14 @@ using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using CleanScheduler.Application;
 using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Features.Invitations;
 using CleanScheduler.Infrastructure;
 using CleanScheduler.WebApi.Auth;
 using CleanScheduler.WebApi.Configuration;
 using CleanScheduler.WebApi.Endpoints;
 using CleanScheduler.WebApi.Errors;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.RateLimiting;
 using Npgsql;
 using Serilog;
 using Serilog.Extensions.Logging;
@@ -72,8 +74,25 @@ public static class ServerComposition
                     QueueLimit = 0,
                 })
                 : RateLimitPartition.GetNoLimiter(""));   // unreachable: the route needs a signed-in user, and authorization runs first
+            // Invitations and resends (each sends a mail): a fixed window per user.
+            options.AddPolicy(InvitationLimits.Policy, http => http.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } user
+                ? RateLimitPartition.GetFixedWindowLimiter(user, _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = http.RequestServices.GetRequiredService<InvitationLimits>().PerUserPerMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                    QueueLimit = 0,
+                })
+                : RateLimitPartition.GetNoLimiter(""));
             options.OnRejected = (context, _) =>
             {
+                if (context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName == InvitationLimits.Policy)
+                {
+                    var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromMinutes(1);
+                    context.HttpContext.Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+                    var perMinute = context.HttpContext.RequestServices.GetRequiredService<InvitationLimits>().PerUserPerMinute;
+                    return new ValueTask(Problems.WriteAsync(context.HttpContext, Problems.Coded(StatusCodes.Status429TooManyRequests, "Too many invitations",
+                        "invitation.rate_limited", $"You sent {perMinute} invitations or resends within a minute, the most allowed; try again shortly.")));
+                }
                 var limits = context.HttpContext.RequestServices.GetRequiredService<LogStreamLimits>();
                 context.HttpContext.Response.Headers.RetryAfter = ((int)LogStreamLimits.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
                 return new ValueTask(Problems.WriteAsync(context.HttpContext, Problems.Coded(StatusCodes.Status429TooManyRequests, "Too many log streams",

@@ -78,9 +78,23 @@ public sealed class KeyRotationTests(ServicesFixture db) : IClassFixture<Service
         await old.WriteAsync(serviceScope, "PGDATA", "service-value-e09b", CancellationToken.None);
         await StoreWith(_newKey).WriteAsync(orgScope, "ALREADY_NEW", "new-value", CancellationToken.None);
 
+        var mail = new MailMessage("ana@rotation.test", "Invitation", "link-7d0c", "<p>link-7d0c</p>");
+        var queued = OutboxMailRow.Queue(mail, null, new AesGcmSecretCipher(OldKey), DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
+        await using (var context = S.NewContext())
+        {
+            context.MailOutbox.Add(queued);
+            await context.SaveChangesAsync();
+        }
+
         var outcome = await new SecretsReencryption(DataSource, new AesGcmSecretCipher(_newKey, OldKey)).RunAsync(CancellationToken.None);
 
-        Assert.Equal(new SecretsReencryption.Outcome(2, 1, AesGcmSecretCipher.IdOf(_newKey)), outcome);
+        Assert.Equal(new SecretsReencryption.Outcome(2, 1, 1, AesGcmSecretCipher.IdOf(_newKey)), outcome);
+        await using (var context = S.NewContext())
+        {
+            var row = await context.MailOutbox.AsNoTracking().SingleAsync(r => r.Id == queued.Id);
+            Assert.Equal(AesGcmSecretCipher.IdOf(_newKey), row.KeyId);
+            Assert.Equal(mail, OutboxMailRow.Read(row.Content!, row.KeyId!, row.Id, new AesGcmSecretCipher(_newKey)));
+        }
         Assert.All(await KeyIdsAsync(), row => Assert.Equal(AesGcmSecretCipher.IdOf(_newKey), row.KeyId));
         var newOnly = StoreWith(_newKey);
         Assert.Equal(new Dictionary<string, string> { ["SHARED"] = "org-value-51aa", ["ALREADY_NEW"] = "new-value" }, await newOnly.ReadAsync(orgScope, CancellationToken.None));
@@ -93,7 +107,7 @@ public sealed class KeyRotationTests(ServicesFixture db) : IClassFixture<Service
             var context = $"deployment-secret/{org}/{deployment.TeamId}/{deployment.Name}/POSTGRES_PASSWORD";   // DeploymentReads.SecretContext
             Assert.Equal("form-password-7c1e", new AesGcmSecretCipher(_newKey).Decrypt(reader.GetFieldValue<byte[]>(0), reader.GetString(1), context));
         }
-        Assert.Equal(new SecretsReencryption.Outcome(0, 0, AesGcmSecretCipher.IdOf(_newKey)),
+        Assert.Equal(new SecretsReencryption.Outcome(0, 0, 0, AesGcmSecretCipher.IdOf(_newKey)),
             await new SecretsReencryption(DataSource, new AesGcmSecretCipher(_newKey)).RunAsync(CancellationToken.None));
     }
 

@@ -10,6 +10,19 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CleanScheduler.Application.Features.Invitations;
 
+/// <summary>
+/// Bounds against mail flooding: at most <paramref name="PendingPerOrganization"/> pending invitations per organization
+/// (its teams included; 409 <c>invitation.limit</c>), one mail per invitation per <paramref name="ResendCooldown"/> (429
+/// <c>invitation.too_soon</c>), and at most <paramref name="PerUserPerMinute"/> invite or resend requests per user and minute
+/// (429 <c>invitation.rate_limited</c>, the server's rate limiter).
+/// </summary>
+public sealed record InvitationLimits(int PendingPerOrganization, TimeSpan ResendCooldown, int PerUserPerMinute)
+{
+    public static readonly InvitationLimits Default = new(PendingPerOrganization: 100, ResendCooldown: TimeSpan.FromSeconds(60), PerUserPerMinute: 30);
+
+    public const string Policy = "invitations";
+}
+
 /// <summary>The invitation, and whether it is new (201) or an existing pending one sent again (200).</summary>
 public sealed record InvitationSent(InvitationDto Invitation, bool Created);
 
@@ -25,12 +38,13 @@ public sealed class InviteToOrganizationValidator : AbstractValidator<InviteToOr
 {
     public InviteToOrganizationValidator()
     {
-        RuleFor(c => c.Email).ValidEmail();
+        RuleFor(c => c.Email).DeliverableEmail();
         RuleFor(c => c.Role).ValidOrgRole();
     }
 }
 
-public sealed class InviteToOrganizationHandler(IAppDbContext db, ICurrentUser caller, TimeProvider clock, InvitationMailer mailer, MailOutboxSignal signal)
+public sealed class InviteToOrganizationHandler(IAppDbContext db, ICurrentUser caller, TimeProvider clock, InvitationMailer mailer, MailOutboxSignal signal,
+    InvitationLimits limits)
     : IRequestHandler<InviteToOrganizationCommand, InvitationSent>
 {
     public async Task<InvitationSent> Handle(InviteToOrganizationCommand command, CancellationToken cancellationToken)
@@ -45,11 +59,12 @@ public sealed class InviteToOrganizationHandler(IAppDbContext db, ICurrentUser c
         if (pending is not null)
         {
             Invitation.EnsureNotMember(org, existing);
-            pending.Resend(hash, now);
+            pending.Resend(hash, now, limits.ResendCooldown);
             invitation = pending;
         }
         else
         {
+            await Invitations.EnsureRoomAsync(db, org.Id, limits, now, cancellationToken);
             invitation = Invitation.ToOrganization(org, caller.Id, email, existing, RoleCodes.ParseOrgRole(command.Role!), hash, now);
             db.Invitations.Add(invitation);
         }
@@ -71,12 +86,13 @@ public sealed class InviteToTeamValidator : AbstractValidator<InviteToTeamComman
 {
     public InviteToTeamValidator()
     {
-        RuleFor(c => c.Email).ValidEmail();
+        RuleFor(c => c.Email).DeliverableEmail();
         RuleFor(c => c.Role).ValidTeamRole();
     }
 }
 
-public sealed class InviteToTeamHandler(IAppDbContext db, ICurrentUser caller, TimeProvider clock, InvitationMailer mailer, MailOutboxSignal signal)
+public sealed class InviteToTeamHandler(IAppDbContext db, ICurrentUser caller, TimeProvider clock, InvitationMailer mailer, MailOutboxSignal signal,
+    InvitationLimits limits)
     : IRequestHandler<InviteToTeamCommand, InvitationSent>
 {
     public async Task<InvitationSent> Handle(InviteToTeamCommand command, CancellationToken cancellationToken)
@@ -92,11 +108,12 @@ public sealed class InviteToTeamHandler(IAppDbContext db, ICurrentUser caller, T
         if (pending is not null)
         {
             Invitation.EnsureNotMember(team, existing);
-            pending.Resend(hash, now);
+            pending.Resend(hash, now, limits.ResendCooldown);
             invitation = pending;
         }
         else
         {
+            await Invitations.EnsureRoomAsync(db, team.OrganizationId, limits, now, cancellationToken);
             invitation = Invitation.ToTeam(team, subscription, caller.Id, email, existing, RoleCodes.ParseTeamRole(command.Role!), hash, now);
             db.Invitations.Add(invitation);
         }
@@ -111,6 +128,16 @@ internal static class Invitations
 {
     public static async Task<UserId?> ExistingUserAsync(IAppDbContext db, EmailAddress email, CancellationToken cancellationToken) =>
         await db.Users.AsNoTracking().Where(u => u.Email == email.Value).Select(u => (UserId?)u.Id).SingleOrDefaultAsync(cancellationToken);
+
+    public static async Task EnsureRoomAsync(IAppDbContext db, OrganizationId organization, InvitationLimits limits, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var pending = await db.Invitations.CountAsync(
+            i => i.OrganizationId == organization && i.Status == InvitationStatus.Pending && i.ExpiresAt > now, cancellationToken);
+        if (pending >= limits.PendingPerOrganization)
+            throw new RuleViolationException("invitation.limit",
+                $"This organization has {pending} pending invitations, the most it may have; revoke some or wait until they are answered.");
+    }
 
     public static Task<Invitation?> PendingAsync(IAppDbContext db, Guid target, EmailAddress email, CancellationToken cancellationToken) =>
         db.Invitations.SingleOrDefaultAsync(i => i.TargetId == target && i.Email == email.Value && i.Status == InvitationStatus.Pending, cancellationToken);

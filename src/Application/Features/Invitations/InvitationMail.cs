@@ -62,7 +62,7 @@ public sealed class InvitationMailer(IAppDbContext db, ISecretCipher cipher, Inv
         var where = team is null ? $"the organization {organization}" : $"the team {team} of {organization}";
         var who = inviter ?? "Someone";
         var expires = expiresAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
-        var subject = $"{who} invited you to {(team ?? organization)} on {brand.DisplayName}";
+        var subject = $"{who} invited you to {(team is null ? "an organization" : "a team")} on {brand.DisplayName}";   // names chosen by the inviter stay out of the subject
         var text = $"""
             {who} invited you to join {where} on {brand.DisplayName} as {role}.
 

@@ -8,10 +8,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CleanScheduler.Application.Features.Invitations;
 
-/// <summary>Sends a pending invitation again with a new link (the old one stops working) and a fresh 7-day expiry.</summary>
+/// <summary>Sends a pending invitation again with a new link (the old one stops working) and a fresh 7-day expiry, at most once per cooldown.</summary>
 public sealed record ResendInvitationCommand(InvitationId InvitationId) : ICommand<InvitationDto>;
 
-public sealed class ResendInvitationHandler(IAppDbContext db, ResourceAuthorizer authorizer, TimeProvider clock, InvitationMailer mailer, MailOutboxSignal signal)
+public sealed class ResendInvitationHandler(IAppDbContext db, ResourceAuthorizer authorizer, TimeProvider clock, InvitationMailer mailer, MailOutboxSignal signal,
+    InvitationLimits limits)
     : IRequestHandler<ResendInvitationCommand, InvitationDto>
 {
     public async Task<InvitationDto> Handle(ResendInvitationCommand command, CancellationToken cancellationToken)
@@ -19,7 +20,7 @@ public sealed class ResendInvitationHandler(IAppDbContext db, ResourceAuthorizer
         var invitation = await ManagedInvitation.GetAsync(db, authorizer, command.InvitationId, cancellationToken);
         var now = clock.GetUtcNow();
         var (token, hash) = InvitationTokens.New();
-        invitation.Resend(hash, now);
+        invitation.Resend(hash, now, limits.ResendCooldown);
         await mailer.QueueAsync(invitation, token, now, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         signal.Notify();
