@@ -95,9 +95,9 @@ public sealed class SecretApiTests(SecretApiFactory factory) : IClassFixture<Sec
     {
         var (org, team, owner) = await OrgAsync();
         var deployment = await DeployAsync(owner, team, "roles");
-        var admin = factory.As(ApiFactory.NewEmail("admin"));
-        var developer = factory.As(ApiFactory.NewEmail("dev"));
-        var viewer = factory.As(ApiFactory.NewEmail("viewer"));
+        var admin = await factory.SignedUpAsync("admin");
+        var developer = await factory.SignedUpAsync("dev");
+        var viewer = await factory.SignedUpAsync("viewer");
         await owner.ExpectAsync(owner.PostAsync($"/api/orgs/{org}/members", new { email = admin.Email, role = "org_admin" }), HttpStatusCode.Created);
         await owner.ExpectAsync(owner.PostAsync($"/api/teams/{team}/members", new { email = developer.Email, role = "developer" }), HttpStatusCode.Created);
         await owner.ExpectAsync(owner.PostAsync($"/api/teams/{team}/members", new { email = viewer.Email, role = "viewer" }), HttpStatusCode.Created);
