@@ -138,6 +138,8 @@ public sealed class ClusterSecretStoreTests(ClusterSecretStoreApiFactory factory
     {
         var (org, team, owner) = await ClusterSecretScenario.OrgAsync(factory);
         var id = await ClusterSecretScenario.DeployAsync(owner, team, "delta", password: "form-pw");
+        // Published once with the form's value winning (so it is copied to the backend), before the organization's value wins.
+        await Eventually.WaitAsync(() => factory.Kube.Get(CustomResources.ApiVersion, "userdeployments", $"sandbox-{team}", "delta"), "first publish", Patience);
         await owner.ExpectAsync(owner.PutAsync("/api/secrets", new { organizationId = org, key = "POSTGRES_PASSWORD", value = "org-pw" }), HttpStatusCode.OK);
         await owner.ExpectAsync(owner.PutAsync("/api/secrets", new { organizationId = org, deploymentId = id, service = "app", key = "APP_ONLY", value = "app-value" }), HttpStatusCode.OK);
         var ns = $"sandbox-{team}";
