@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using MimeKit;
 using Xunit;
 
@@ -15,32 +13,18 @@ public sealed class SmtpTestServer : IAsyncDisposable
 {
     public const string User = "mailer";
     public const string Password = "smtp-test-password";
-    private readonly Process _process;
+    private readonly NodePeer _peer;
 
-    private SmtpTestServer(Process process, int port, string directory) => (_process, Port, Directory) = (process, port, directory);
+    private SmtpTestServer(NodePeer peer, string directory) => (_peer, Port, Directory) = (peer, peer.Ready.GetProperty("port").GetInt32(), directory);
 
     public int Port { get; }
     public string Directory { get; }
 
     public static async Task<SmtpTestServer> StartAsync(int failFirst = 0)
     {
-        Assert.True(System.IO.Directory.Exists(RepoPaths.Of("frontend", "node_modules", "smtp-server")),
-            "frontend/node_modules/smtp-server is missing: run 'npm ci' in frontend/ (scripts/test.sh does)");
         var directory = Path.Combine(Path.GetTempPath(), $"smtp-{Guid.NewGuid():N}");
-        var info = new ProcessStartInfo("node", [RepoPaths.Of("frontend", "e2e", "smtp-server.mjs"), "--user", User, "--password", Password,
-            "--dir", directory, "--fail-first", failFirst.ToString(CultureInfo.InvariantCulture)])
-        {
-            WorkingDirectory = RepoPaths.Of("frontend"),
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        var process = Process.Start(info)!;
-        _ = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var line = await process.StandardOutput.ReadLineAsync(timeout.Token)
-            ?? throw new InvalidOperationException($"the SMTP server exited with {process.ExitCode} before it listened");
-        return new SmtpTestServer(process, JsonDocument.Parse(line).RootElement.GetProperty("port").GetInt32(), directory);
+        return new SmtpTestServer(await NodePeer.StartAsync("smtp-server.mjs", "smtp-server", "--user", User, "--password", Password,
+            "--dir", directory, "--fail-first", failFirst.ToString(CultureInfo.InvariantCulture)), directory);
     }
 
     /// <summary>The messages received so far, in arrival order.</summary>
@@ -65,10 +49,7 @@ public sealed class SmtpTestServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _process.StandardInput.Close();
-        if (!_process.WaitForExit(TimeSpan.FromSeconds(5))) _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
-        _process.Dispose();
+        await _peer.DisposeAsync();
         if (System.IO.Directory.Exists(Directory)) System.IO.Directory.Delete(Directory, recursive: true);
     }
 }

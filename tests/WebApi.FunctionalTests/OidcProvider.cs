@@ -11,40 +11,19 @@ namespace CleanScheduler.WebApi.FunctionalTests;
 /// </summary>
 public sealed class OidcProvider : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly NodePeer _peer;
 
-    private OidcProvider(Process process, Uri issuer) => (_process, Issuer) = (process, issuer);
+    private OidcProvider(NodePeer peer) => (_peer, Issuer) = (peer, new Uri(peer.Ready.GetProperty("issuer").GetString()!));
 
     public Uri Issuer { get; }
 
     public static async Task<OidcProvider> StartAsync(string clientId, string clientSecret, int port = 0)
     {
-        var script = RepoPaths.Of("frontend", "e2e", "oidc-provider.mjs");
-        Assert.True(Directory.Exists(RepoPaths.Of("frontend", "node_modules", "oauth2-mock-server")),
-            "frontend/node_modules is missing: run 'npm ci' in frontend/ (scripts/test.sh does)");
-        var info = new ProcessStartInfo("node", [script, "--client-id", clientId, "--client-secret", clientSecret, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
-        {
-            WorkingDirectory = RepoPaths.Of("frontend"),
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        var process = Process.Start(info)!;
-        _ = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var line = await process.StandardOutput.ReadLineAsync(timeout.Token)
-            ?? throw new InvalidOperationException($"the OIDC provider exited with {process.ExitCode} before it listened");
-        var issuer = new Uri(JsonDocument.Parse(line).RootElement.GetProperty("issuer").GetString()!);
-        return new OidcProvider(process, issuer);
+        return new OidcProvider(await NodePeer.StartAsync("oidc-provider.mjs", "oauth2-mock-server",
+            "--client-id", clientId, "--client-secret", clientSecret, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _process.StandardInput.Close();
-        if (!_process.WaitForExit(TimeSpan.FromSeconds(5))) _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _peer.DisposeAsync();
 }
 
 /// <summary>What a browser does in a sign-in: follows redirects between our server (a TestServer) and the provider, keeping cookies.</summary>
