@@ -38,6 +38,11 @@ public sealed class FakeVaultServer : IAsyncDisposable
 
     public int CasMismatches { get; private set; }
 
+    private int _tokenLookups;
+
+    /// <summary>Requests to <c>auth/token/lookup-self</c> that reached Vault, answered or refused.</summary>
+    public int TokenLookups => Volatile.Read(ref _tokenLookups);
+
     public static async Task<FakeVaultServer> StartAsync(string mount = "secret", string token = "root-token")
     {
         FakeVaultServer? server = null;
@@ -71,6 +76,7 @@ public sealed class FakeVaultServer : IAsyncDisposable
     private async Task HandleAsync(HttpContext http)
     {
         if (Delay > TimeSpan.Zero) await Task.Delay(Delay, http.RequestAborted);
+        if (http.Request.Path == "/v1/auth/token/lookup-self") Interlocked.Increment(ref _tokenLookups);
         if (Sealed) { await ErrorAsync(http, 503, "Vault is sealed"); return; }
         var path = http.Request.Path.Value ?? "";
         if (!path.StartsWith("/v1/", StringComparison.Ordinal)) { await ErrorAsync(http, 404); return; }
