@@ -19,6 +19,10 @@ public static class ClusterNames
     /// <summary>The single Secret of the secret settings that versions before the three tiers wrote (still removed with the deployment).</summary>
     public static string SecretName(string deployment) => $"{deployment}-secrets";
 
-    /// <summary>The Secret with one service's effective secrets (written by the server, or by an ExternalSecret of that name).</summary>
-    public static string ServiceSecretName(string deployment, string service) => $"{deployment}-{service}-secrets";
+    /// <summary>
+    /// The Secret with one service's effective secrets (written by the server, or by an ExternalSecret of that name):
+    /// <c>&lt;deployment&gt;.&lt;service&gt;.secrets</c>. Both are DNS labels without dots, so no two pairs share a name
+    /// (<c>a</c> + <c>b-c</c> and <c>a-b</c> + <c>c</c> with dashes did), and none is a <see cref="SecretName"/>.
+    /// </summary>
+    public static string ServiceSecretName(string deployment, string service) => $"{deployment}.{service}.secrets";
 }
