@@ -140,14 +140,15 @@ public sealed class SetSecretHandler(IAppDbContext db, ISecretValueStore store, 
         var reached = await SecretChanges.PublishAsync(db, entry, deployment, now, cancellationToken);
         await SecretLimits.RequireWithinAsync(db, store, cipher, specs, reached, entry, command.Value!, cancellationToken);
         var previous = existed ? (await store.ReadAsync(scope, cancellationToken)).GetValueOrDefault(entry.Key) : null;
-        await store.WriteAsync(scope, entry.Key, command.Value!, cancellationToken);
         try
         {
+            await store.WriteAsync(scope, entry.Key, command.Value!, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
         }
         catch
         {
-            // The key and its audit entry were not saved: the backend goes back to what the database says, so no value is live without them.
+            // A write or a save that failed (the write may have landed): the backend goes back to what the database says,
+            // so no value is live without its key and audit entry.
             if (previous is null) await store.DeleteAsync(scope, entry.Key, CancellationToken.None);
             else await store.WriteAsync(scope, entry.Key, previous, CancellationToken.None);
             throw;
