@@ -16,9 +16,11 @@ public static class ClusterNames
     /// <summary>One ConfigMap per template version and namespace; the template id keeps same-named templates of two organizations apart.</summary>
     public static string TemplateRefName(TemplateId template) => template.Value.ToString();
 
-    /// <summary>The single Secret of the secret settings that versions before the three tiers wrote (still removed with the deployment).</summary>
-    public static string SecretName(string deployment) => $"{deployment}-secrets";
-
-    /// <summary>The Secret with one service's effective secrets (written by the server, or by an ExternalSecret of that name).</summary>
-    public static string ServiceSecretName(string deployment, string service) => $"{deployment}-{service}-secrets";
+    /// <summary>
+    /// The Secret with one service's effective secrets (written by the server, or by an ExternalSecret of that name):
+    /// <c>&lt;deployment&gt;.&lt;service&gt;.secrets</c>. Both are DNS labels without dots, so no two pairs share a name
+    /// (<c>a</c> + <c>b-c</c> and <c>a-b</c> + <c>c</c> with dashes did), and none is the <c>&lt;deployment&gt;-secrets</c> of
+    /// the single Secret versions before the three tiers wrote.
+    /// </summary>
+    public static string ServiceSecretName(string deployment, string service) => $"{deployment}.{service}.secrets";
 }

@@ -62,7 +62,7 @@ public sealed class InstallManifestTests
             ["userdeployments"] = "create,delete,get,list,patch,watch",   // server-side apply, delete, the status watch and its re-read
             ["namespaces"] = "create,get",
             ["configmaps"] = "create,patch",                               // template ConfigMaps, server-side apply
-            ["secrets"] = "create,delete,patch",                           // secret values, written and deleted, never read
+            ["secrets"] = "create,patch",                                  // secret values, written (deleted with their UserDeployment), never read
             ["pods"] = "list",
             ["pods/log"] = "get",
         }, rules);

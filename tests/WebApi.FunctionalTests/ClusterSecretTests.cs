@@ -27,14 +27,14 @@ public sealed class ClusterSecretTests(ClusterApiFactory factory) : IClassFixtur
 
         foreach (var name in new[] { "alpha", "beta" })
             foreach (var service in new[] { "app", "db" })
-                await Eventually.WaitAsync(() => SecretValue(ns, $"{name}-{service}-secrets", "SHARED_TOKEN") == "token-one" ? "" : null,
+                await Eventually.WaitAsync(() => SecretValue(ns, $"{name}.{service}.secrets", "SHARED_TOKEN") == "token-one" ? "" : null,
                     $"{name}/{service} holds the organization secret", Patience);
         var afterFirst = await Eventually.WaitAsync(() => ChecksumOf(ns, "beta", "app") is { } c && c != before ? c : null, "checksum moved", Patience);
         var renderedFirst = RenderedChecksum(ns, "beta", "app");
 
         await owner.ExpectAsync(owner.PutAsync("/api/secrets", new { organizationId = org, key = "SHARED_TOKEN", value = "token-two" }), HttpStatusCode.OK);
 
-        await Eventually.WaitAsync(() => SecretValue(ns, "beta-app-secrets", "SHARED_TOKEN") == "token-two" ? "" : null, "new value", Patience);
+        await Eventually.WaitAsync(() => SecretValue(ns, "beta.app.secrets", "SHARED_TOKEN") == "token-two" ? "" : null, "new value", Patience);
         await Eventually.WaitAsync(() => ChecksumOf(ns, "beta", "app") is { } c && c != afterFirst ? c : null, "checksum moved again", Patience);
         var renderedSecond = RenderedChecksum(ns, "beta", "app");
         Assert.NotEqual(renderedFirst, renderedSecond);   // the operator's Deployment changes its pod template: the pods restart
@@ -50,12 +50,12 @@ public sealed class ClusterSecretTests(ClusterApiFactory factory) : IClassFixtur
         var ns = $"sandbox-{team}";
         await owner.ExpectAsync(owner.PutAsync("/api/secrets", new { organizationId = org, deploymentId = id, service = "db", key = "POSTGRES_USER", value = "svc-user" }), HttpStatusCode.OK);
 
-        await Eventually.WaitAsync(() => SecretValue(ns, "gamma-db-secrets", "POSTGRES_USER") == "svc-user" ? "" : null, "service secret written", Patience);
+        await Eventually.WaitAsync(() => SecretValue(ns, "gamma.db.secrets", "POSTGRES_USER") == "svc-user" ? "" : null, "service secret written", Patience);
         var db = Render(ns, "gamma").Single(o => (string?)o["kind"] == "Deployment" && (string?)o["metadata"]!["name"] == "gamma-db");
         var env = db["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]!.AsArray();
         var user = env.Where(e => (string?)e!["name"] == "POSTGRES_USER").ToList();
-        Assert.Equal("gamma-db-secrets", (string?)Assert.Single(user)!["valueFrom"]!["secretKeyRef"]!["name"]);
-        Assert.Null(SecretValue(ns, "gamma-app-secrets", "POSTGRES_USER"));
+        Assert.Equal("gamma.db.secrets", (string?)Assert.Single(user)!["valueFrom"]!["secretKeyRef"]!["name"]);
+        Assert.Null(SecretValue(ns, "gamma.app.secrets", "POSTGRES_USER"));
     }
 
     [Fact]
@@ -158,20 +158,20 @@ public sealed class ClusterSecretStoreTests(ClusterSecretStoreApiFactory factory
         foreach (var externalSecret in externalSecrets)
             await kube.ApplyAsync(KubeResource.ExternalSecrets, externalSecret, "cleanscheduler-operator", force: true);
 
-        Assert.Equal(["delta-app-secrets", "delta-db-secrets"], externalSecrets.Select(e => (string)e["metadata"]!["name"]!).Order());
+        Assert.Equal(["delta.app.secrets", "delta.db.secrets"], externalSecrets.Select(e => (string)e["metadata"]!["name"]!).Order());
         Assert.Equal(warningsBefore, factory.Kube.Warnings.Count);   // nothing pruned: every field is declared by the ExternalSecret schema
-        var app = factory.Kube.Get("external-secrets.io/v1beta1", "externalsecrets", ns, "delta-app-secrets")!;
+        var app = factory.Kube.Get("external-secrets.io/v1beta1", "externalsecrets", ns, "delta.app.secrets")!;
         var refs = app["spec"]!["data"]!.AsArray().ToDictionary(d => (string)d!["secretKey"]!, d => ((string)d!["remoteRef"]!["key"]!, (string)d["remoteRef"]!["property"]!));
         Assert.Equal(($"orgs/{Guid.Parse(org):N}", "POSTGRES_PASSWORD"), refs["POSTGRES_PASSWORD"]);   // the organization wins over the deploy form
         Assert.Equal(($"orgs/{Guid.Parse(org):N}/deployments/{Guid.Parse(id):N}/services/app", "APP_ONLY"), refs["APP_ONLY"]);
         Assert.Equal(ClusterSecretStoreApiFactory.Store, (string?)app["spec"]!["secretStoreRef"]!["name"]);
-        Assert.Equal("delta-app-secrets", (string?)app["spec"]!["target"]!["name"]);
+        Assert.Equal("delta.app.secrets", (string?)app["spec"]!["target"]!["name"]);
 
         // The server wrote the values to the backend, where the ExternalSecrets read them (the deploy form's value too).
         var store = factory.Services.GetRequiredService<ISecretValueStore>();
         Assert.Equal("org-pw", (await store.ReadAsync(SecretScope.ForOrganization(Guid.Parse(org)), default))["POSTGRES_PASSWORD"]);
         Assert.Equal("form-pw", (await store.ReadAsync(SecretScope.ForDeployment(Guid.Parse(org), Guid.Parse(id)), default))["POSTGRES_PASSWORD"]);
-        Assert.Null(factory.Kube.Get("v1", "secrets", ns, "delta-app-secrets"));   // the server writes no Secret with a cluster store
+        Assert.Null(factory.Kube.Get("v1", "secrets", ns, "delta.app.secrets"));   // the server writes no Secret with a cluster store
         Assert.DoesNotContain("pw", resource.ToJsonString().Replace("POSTGRES_PASSWORD", ""));
     }
 

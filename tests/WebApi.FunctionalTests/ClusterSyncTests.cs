@@ -162,7 +162,7 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         Assert.Equal($"{handle}-shop.apps.test", (string?)spec["host"]);
         Assert.Null(spec["secretRefs"]);   // one Secret per service, with the effective set of the three tiers
         var db = spec["serviceSecrets"]!.AsArray().Single(x => (string?)x!["service"] == "db")!;
-        Assert.Equal("shop-db-secrets", (string?)db["secretName"]);
+        Assert.Equal("shop.db.secrets", (string?)db["secretName"]);
         Assert.Equal(["POSTGRES_PASSWORD"], db["keys"]!.AsArray().Select(k => (string)k!["key"]!));
         Assert.Matches("^[0-9a-f]{16}$", (string?)db["checksum"]);
         Assert.DoesNotContain("s3cret-pw", resource.ToJsonString());   // secret values never go into the resource
@@ -170,7 +170,7 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         Assert.NotNull(factory.Kube.Get("v1", "namespaces", null, ns));
         var map = factory.Kube.Get("v1", "configmaps", ns, $"cs-template-{template}-v1");
         Assert.Contains("postgres:16-alpine", (string?)map?["data"]?["template.yaml"]);
-        var secret = factory.Kube.Get("v1", "secrets", ns, "shop-db-secrets")!;
+        var secret = factory.Kube.Get("v1", "secrets", ns, "shop.db.secrets")!;
         Assert.Equal("s3cret-pw", Encoding.UTF8.GetString(Convert.FromBase64String((string)secret["data"]!["POSTGRES_PASSWORD"]!)));
         Assert.Equal((string?)resource["metadata"]!["uid"], (string?)secret["metadata"]!["ownerReferences"]![0]!["uid"]);
 
@@ -669,7 +669,7 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         Assert.True(factory.SyncMetrics.Errors(ClusterSyncErrorKind.SecretUnreadable) > errorsBefore);
         Assert.Contains(factory.Logs.Lines, l => l.Contains(locked, StringComparison.Ordinal) && l.Contains("cannot be decrypted", StringComparison.Ordinal));
         Assert.DoesNotContain(factory.Logs.Lines, l => l.Contains("never-shown-pw", StringComparison.Ordinal));
-        Assert.Null(factory.Kube.List("v1", "secrets").FirstOrDefault(x => (string?)x["metadata"]!["name"] == "locked-db-secrets"));
+        Assert.Null(factory.Kube.List("v1", "secrets").FirstOrDefault(x => (string?)x["metadata"]!["name"] == "locked.db.secrets"));
 
         // The row stays and backs off (it is retried: attempts grow, it is not parked), and its last error names the cause.
         var attempts = await ScalarAsync(Attempts, locked);
@@ -679,7 +679,7 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         // The key is back: the next retry publishes it, and the failure the sync showed is over.
         Assert.Equal(1, await ScalarAsync($"WITH u AS (UPDATE deployment_secret_values SET key_id = '{keyId}' WHERE deployment_id = @id RETURNING 1) SELECT count(*) FROM u", locked));
         await Eventually.WaitAsync(async () => await ScalarAsync("SELECT count(*) FROM cluster_outbox WHERE deployment_id = @id", locked) == 0 ? "" : null, "no row left", Patience);
-        var secret = factory.Kube.List("v1", "secrets").Single(x => (string?)x["metadata"]!["name"] == "locked-db-secrets");
+        var secret = factory.Kube.List("v1", "secrets").Single(x => (string?)x["metadata"]!["name"] == "locked.db.secrets");
         Assert.Equal("never-shown-pw", Encoding.UTF8.GetString(Convert.FromBase64String((string)secret["data"]!["POSTGRES_PASSWORD"]!)));
         Assert.Equal(("Pending", JsonValueKind.Null), await DetailsAsync(owner, locked) is var d ? (d.GetProperty("phase").GetString(), d.GetProperty("phaseMessage").ValueKind) : default);
     }

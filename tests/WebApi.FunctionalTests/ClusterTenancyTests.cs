@@ -112,8 +112,8 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
         Assert.Equal(mine, (string?)first["metadata"]!["labels"]!["scheduler.cleanscheduler.io/deployment-id"]);
         Assert.Equal(theirs, (string?)second["metadata"]!["labels"]!["scheduler.cleanscheduler.io/deployment-id"]);
         Assert.NotEqual((string?)first["spec"]!["host"], (string?)second["spec"]!["host"]);
-        Assert.Equal("mine-pw", Encoding.UTF8.GetString(Convert.FromBase64String((string)factory.Kube.Get("v1", "secrets", NamespaceOf(team), "web-db-secrets")!["data"]!["POSTGRES_PASSWORD"]!)));
-        Assert.Equal("their-pw", Encoding.UTF8.GetString(Convert.FromBase64String((string)factory.Kube.Get("v1", "secrets", NamespaceOf(other), "web-db-secrets")!["data"]!["POSTGRES_PASSWORD"]!)));
+        Assert.Equal("mine-pw", Encoding.UTF8.GetString(Convert.FromBase64String((string)factory.Kube.Get("v1", "secrets", NamespaceOf(team), "web.db.secrets")!["data"]!["POSTGRES_PASSWORD"]!)));
+        Assert.Equal("their-pw", Encoding.UTF8.GetString(Convert.FromBase64String((string)factory.Kube.Get("v1", "secrets", NamespaceOf(other), "web.db.secrets")!["data"]!["POSTGRES_PASSWORD"]!)));
 
         // Deleting one leaves the other.
         await owner.ExpectAsync(owner.DeleteAsync($"/api/deployments/{mine}"), HttpStatusCode.NoContent);
@@ -196,6 +196,37 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
             var revised = await ResourceAsync(ns, name, r => QuotaCpu(r) == "4");
             Assert.Equal(("business", "namespace", "4"), (Tier(revised), Isolation(revised), (string?)RenderedQuota(revised)!["spec"]!["hard"]!["requests.cpu"]));
         }
+    }
+
+    [Fact]
+    public async Task Removing_a_deployment_leaves_another_deployments_Secret_that_carries_its_legacy_Secret_name()
+    {
+        var owner = factory.As(ApiFactory.NewEmail("legacy"));
+        var (_, team) = await OrgAsync(owner, "business");
+        var ns = NamespaceOf(team);
+        var template = await TemplateAsync(owner, team, "Static site");
+        var shop = await DeployAsync(owner, team, template, "shop");
+        var shopDb = await DeployAsync(owner, team, template, "shop-db");
+        await ResourceAsync(ns, "shop-db");
+        // Deployment "shop"'s Secret for its service "db" as the first per-service naming wrote it: the legacy name of "shop-db".
+        await CreateAsync($"/api/v1/namespaces/{ns}/secrets", new JsonObject
+        {
+            ["apiVersion"] = "v1", ["kind"] = "Secret", ["type"] = "Opaque",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = "shop-db-secrets", ["namespace"] = ns,
+                ["labels"] = new JsonObject
+                {
+                    ["app.kubernetes.io/managed-by"] = "cleanscheduler-server", ["scheduler.cleanscheduler.io/deployment-id"] = shop,
+                    ["app.kubernetes.io/instance"] = "shop", ["app.kubernetes.io/component"] = "db",
+                },
+            },
+        });
+
+        await owner.ExpectAsync(owner.DeleteAsync($"/api/deployments/{shopDb}"), HttpStatusCode.NoContent);
+
+        await Eventually.WaitAsync(() => factory.Kube.Get(Ud, "userdeployments", ns, "shop-db") is null ? "" : null, "UserDeployment removed", Patience);
+        Assert.NotNull(factory.Kube.Get("v1", "secrets", ns, "shop-db-secrets"));
     }
 
     [Fact]

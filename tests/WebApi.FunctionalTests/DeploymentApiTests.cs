@@ -168,7 +168,7 @@ public sealed class DeploymentApiTests(ApiFactory factory) : IClassFixture<ApiFa
         Assert.DoesNotContain("hunter2", (await owner.ExpectAsync(owner.GetAsync($"/api/deployments?teamId={team}"), HttpStatusCode.OK)).ToString());
         var forOwner = await owner.Http.GetStringAsync($"/api/deployments/{id}/manifests");
         Assert.DoesNotContain("hunter2", forOwner);
-        Assert.Contains("\"vault-db-secrets\"", forOwner);   // the key is read from the service's Secret, which the cluster gets, not the download
+        Assert.Contains("\"vault.db.secrets\"", forOwner);   // the key is read from the service's Secret, which the cluster gets, not the download
         Assert.DoesNotContain("hunter2", await viewer.Http.GetStringAsync($"/api/deployments/{id}/manifests"));
     }
 

@@ -151,6 +151,7 @@ public sealed class SecretApiTests(SecretApiFactory factory) : IClassFixture<Sec
 
         await ValidationProblemAsync(Set(owner, org, null, null, "1BAD", "x"), "key");
         await ValidationProblemAsync(Set(owner, org, null, null, "BAD-KEY", "x"), "key");
+        await ValidationProblemAsync(Set(owner, org, null, null, "FOO\n", "x"), "key");   // "$" would let the newline through to the database's CHECK
         await ValidationProblemAsync(Set(owner, org, null, null, new string('K', 257), "x"), "key");
         await ValidationProblemAsync(Set(owner, org, null, null, "BIG", new string('é', 32 * 1024 + 1)), "value");
         await ValidationProblemAsync(Set(owner, org, deployment, "nosuch", "KEY", "x"), "service");
@@ -158,6 +159,82 @@ public sealed class SecretApiTests(SecretApiFactory factory) : IClassFixture<Sec
         await ValidationProblemAsync(owner.PutAsync("/api/secrets", new { key = "KEY", value = "x" }), "organizationId");
         await ValidationProblemAsync(owner.GetAsync("/api/secrets"), "organizationId");
         await owner.ExpectAsync(Set(owner, org, null, null, "MAX", new string('v', 64 * 1024)), HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_scope_holds_at_most_100_keys_and_racing_sets_cannot_pass_the_cap()
+    {
+        var (org, team, owner) = await OrgAsync();
+        var deployment = await DeployAsync(owner, team, "many");
+        for (var i = 0; i < 99; i++)
+            await owner.ExpectAsync(Set(owner, org, deployment, "app", $"K{i}", "x"), HttpStatusCode.OK);
+
+        var racing = await Task.WhenAll(Enumerable.Range(0, 5).Select(async i =>
+        {
+            using var response = await Set(owner, org, deployment, "app", $"RACE{i}", "x");
+            return response.StatusCode;
+        }));
+
+        Assert.Single(racing, s => s == HttpStatusCode.OK);
+        Assert.Equal(4, racing.Count(s => s == HttpStatusCode.Conflict));
+        var refused = await ProblemAsync(Set(owner, org, deployment, "app", "ONE_MORE", "x"), HttpStatusCode.Conflict, "secret.limit");
+        Assert.Contains("100", refused.GetProperty("detail").GetString());
+        await owner.ExpectAsync(Set(owner, org, deployment, "app", "K0", "replaced"), HttpStatusCode.OK);   // replacing a key is no new key
+        await owner.ExpectAsync(Set(owner, org, deployment, "db", "ONE_MORE", "x"), HttpStatusCode.OK);     // another scope has its own 100
+        var store = factory.Services.GetRequiredService<ISecretValueStore>();
+        Assert.Equal(100, (await store.ReadAsync(SecretScope.ForService(Guid.Parse(org), Guid.Parse(deployment), "app"), default)).Count);
+    }
+
+    [Fact]
+    public async Task A_set_that_makes_a_services_effective_set_larger_than_512_KiB_is_refused_at_every_tier()
+    {
+        var (org, team, owner) = await OrgAsync();
+        var deployment = await DeployAsync(owner, team, "big");
+        var value = new string('v', 64 * 1024);   // 8 of them and their keys are just over 512 KiB
+        for (var i = 0; i < 4; i++) await owner.ExpectAsync(Set(owner, org, deployment, null, $"DEP{i}", value), HttpStatusCode.OK);
+        for (var i = 0; i < 3; i++) await owner.ExpectAsync(Set(owner, org, deployment, "app", $"SVC{i}", value), HttpStatusCode.OK);
+        await owner.ExpectAsync(Set(owner, org, deployment, "db", "SVC0", value), HttpStatusCode.OK);   // db: 5 x 64 KiB
+
+        var refused = await ProblemAsync(Set(owner, org, deployment, "app", "SVC3", value), HttpStatusCode.Conflict, "secret.limit");
+        Assert.Contains("'app'", refused.GetProperty("detail").GetString());
+        await ProblemAsync(Set(owner, org, null, null, "ORG", value), HttpStatusCode.Conflict, "secret.limit");        // reaches app too
+        await owner.ExpectAsync(Set(owner, org, deployment, "db", "SVC1", value), HttpStatusCode.OK);                 // db still has room
+        await owner.ExpectAsync(Set(owner, org, deployment, "app", "SVC0", "small"), HttpStatusCode.OK);              // shrinking makes room
+        await owner.ExpectAsync(Set(owner, org, deployment, "app", "SVC3", value), HttpStatusCode.OK);
+
+        var store = factory.Services.GetRequiredService<ISecretValueStore>();
+        Assert.False((await store.ReadAsync(SecretScope.ForOrganization(Guid.Parse(org)), default)).ContainsKey("ORG"));   // a refused value is never written
+    }
+
+    [Fact]
+    public async Task A_set_whose_save_fails_leaves_the_backend_value_as_it_was()
+    {
+        var (org, _, owner) = await OrgAsync();
+        await owner.ExpectAsync(Set(owner, org, null, null, "SAVE_FAILS_OLD", "before"), HttpStatusCode.OK);
+        await using var connection = new NpgsqlConnection(factory.ConnectionString);
+        await connection.OpenAsync();
+        await using (var inject = new NpgsqlCommand("""
+            CREATE FUNCTION fail_secret_save() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.key LIKE 'SAVE_FAILS_%' THEN RAISE EXCEPTION 'injected save failure'; END IF; RETURN NEW; END $$;
+            CREATE TRIGGER fail_secret_save BEFORE INSERT OR UPDATE ON secrets FOR EACH ROW EXECUTE FUNCTION fail_secret_save();
+            """, connection))
+            await inject.ExecuteNonQueryAsync();
+        try
+        {
+            using var replaced = await Set(owner, org, null, null, "SAVE_FAILS_OLD", "after");
+            using var created = await Set(owner, org, null, null, "SAVE_FAILS_NEW", "after");
+            Assert.Equal(HttpStatusCode.InternalServerError, replaced.StatusCode);
+            Assert.Equal(HttpStatusCode.InternalServerError, created.StatusCode);
+        }
+        finally
+        {
+            await using var drop = new NpgsqlCommand("DROP TRIGGER fail_secret_save ON secrets; DROP FUNCTION fail_secret_save();", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        var values = await factory.Services.GetRequiredService<ISecretValueStore>().ReadAsync(SecretScope.ForOrganization(Guid.Parse(org)), default);
+        Assert.Equal("before", values["SAVE_FAILS_OLD"]);
+        Assert.False(values.ContainsKey("SAVE_FAILS_NEW"));
     }
 
     [Fact]

@@ -3,7 +3,11 @@ using System.Text.Json;
 using CleanScheduler.Application.Common;
 using CleanScheduler.Infrastructure.Secrets;
 using CleanScheduler.TestSupport.Secrets;
+using CleanScheduler.WebApi.Endpoints;
 using CleanScheduler.WebApi.Errors;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -15,6 +19,9 @@ public sealed class VaultBackendFactory : ApiFactory
 {
     public FakeVaultServer Vault { get; private set; } = null!;
 
+    /// <summary>The clock of the readiness cache only (the rest of the server keeps the real one).</summary>
+    public FakeTimeProvider ReadinessClock { get; } = new(DateTimeOffset.UtcNow);
+
     protected override IDictionary<string, string?> Settings => Production(
         ("SECRETS_BACKEND", "vault"), ("VAULT_ADDR", Vault.Address.ToString()), ("VAULT_TOKEN", "s.server-token"), ("VAULT_MOUNT_PATH", "kv"));
 
@@ -25,6 +32,13 @@ public sealed class VaultBackendFactory : ApiFactory
     }
 
     protected override async Task DisposePeersAsync() => await Vault.DisposeAsync();
+
+    protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureTestServices(services => services.AddSingleton(sp => new SecretBackendReadiness(
+            sp.GetRequiredService<ISecretValueStore>(), ReadinessClock, sp.GetRequiredService<ILogger<SecretBackendReadiness>>())));
+    }
 }
 
 public sealed class VaultBackendTests(VaultBackendFactory factory) : IClassFixture<VaultBackendFactory>
@@ -48,6 +62,7 @@ public sealed class VaultBackendTests(VaultBackendFactory factory) : IClassFixtu
             Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
 
         factory.Vault.Tokens.Clear();
+        factory.ReadinessClock.Advance(SecretBackendReadiness.Lifetime);
         try
         {
             var problem = await Api.ProblemAsync(factory.Anonymous().GetAsync("/readyz"), HttpStatusCode.ServiceUnavailable, "unavailable.secrets");
@@ -59,8 +74,40 @@ public sealed class VaultBackendTests(VaultBackendFactory factory) : IClassFixtu
             factory.Vault.Tokens["s.server-token"] = true;
         }
 
+        factory.ReadinessClock.Advance(SecretBackendReadiness.Lifetime);
         using var again = await factory.Anonymous().GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task Quick_readiness_calls_reach_vault_once_per_lifetime_whether_the_check_passed_or_failed()
+    {
+        async Task<HttpStatusCode[]> ReadyAsync(int calls) => await Task.WhenAll(Enumerable.Range(0, calls).Select(async _ =>
+        {
+            using var response = await factory.Anonymous().GetAsync("/readyz");
+            return response.StatusCode;
+        }));
+        factory.ReadinessClock.Advance(SecretBackendReadiness.Lifetime);   // whatever an earlier test left cached
+        var before = factory.Vault.TokenLookups;
+
+        Assert.All(await ReadyAsync(10), s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.Equal(before + 1, factory.Vault.TokenLookups);
+
+        factory.Vault.Tokens.Clear();
+        try
+        {
+            Assert.All(await ReadyAsync(3), s => Assert.Equal(HttpStatusCode.OK, s));   // still the cached pass
+            factory.ReadinessClock.Advance(SecretBackendReadiness.Lifetime);
+            Assert.All(await ReadyAsync(10), s => Assert.Equal(HttpStatusCode.ServiceUnavailable, s));
+            Assert.Equal(before + 2, factory.Vault.TokenLookups);
+        }
+        finally
+        {
+            factory.Vault.Tokens["s.server-token"] = true;
+        }
+        factory.ReadinessClock.Advance(SecretBackendReadiness.Lifetime);
+        Assert.All(await ReadyAsync(3), s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.Equal(before + 3, factory.Vault.TokenLookups);
     }
 
     [Fact]

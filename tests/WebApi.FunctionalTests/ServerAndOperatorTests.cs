@@ -64,7 +64,7 @@ public sealed class ServerAndOperatorTests(ClusterApiFactory factory) : IClassFi
         Assert.Equal(["shop-app", "shop-db"], deployments.Select(d => (string)d["metadata"]!["name"]!).Order());
         var db = deployments.Single(d => (string?)d["metadata"]!["name"] == "shop-db");
         var password = db["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]!.AsArray().Single(e => (string?)e!["name"] == "POSTGRES_PASSWORD")!;
-        Assert.Equal("shop-db-secrets", (string?)password["valueFrom"]!["secretKeyRef"]!["name"]);   // the Secret the server wrote for the service
+        Assert.Equal("shop.db.secrets", (string?)password["valueFrom"]!["secretKeyRef"]!["name"]);   // the Secret the server wrote for the service
         Assert.NotNull(factory.Kube.Get("networking.k8s.io/v1", "ingresses", ns, "shop"));
 
         await owner.ExpectAsync(owner.PostAsync($"/api/deployments/{id}/stop", new { }), HttpStatusCode.OK);

@@ -44,7 +44,7 @@ public sealed partial class SecretEntry : AggregateRoot<Guid>
 
     public void Remove(DateTimeOffset now) => Raise(new SecretRemoved(OrganizationId, DeploymentId, Service, Key, now));
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    [GeneratedRegex(@"\A[A-Za-z_][A-Za-z0-9_]*\z")]   // \z: "$" would accept a trailing "\n"
     private static partial Regex KeyPattern();
 }
 

@@ -46,11 +46,13 @@ public sealed class KubernetesDeploymentPublisher(IKubernetesClient kube, Render
         }
     });
 
-    public Task RemoveAsync(string @namespace, string name, CancellationToken cancellationToken) => ClusterErrors.Translate(async () =>
-    {
-        await DeleteIfPresentAsync(KubeResource.UserDeployments, @namespace, name, cancellationToken);
-        await DeleteIfPresentAsync(KubeResource.Secrets, @namespace, ClusterNames.SecretName(name), cancellationToken);
-    });
+    /// <summary>
+    /// Deletes the UserDeployment; the Secrets it owns (per service, and the single one older versions wrote) go with it by
+    /// garbage collection. None is deleted by name: <c>&lt;name&gt;-secrets</c> may be another deployment's Secret of the
+    /// first per-service naming (<c>&lt;deployment&gt;-&lt;service&gt;-secrets</c>), and the server never reads one to tell.
+    /// </summary>
+    public Task RemoveAsync(string @namespace, string name, CancellationToken cancellationToken) => ClusterErrors.Translate(() =>
+        DeleteIfPresentAsync(KubeResource.UserDeployments, @namespace, name, cancellationToken));
 
     private async Task DeleteIfPresentAsync(KubeResource kind, string ns, string name, CancellationToken cancellationToken)
     {

@@ -15,7 +15,10 @@ public sealed record VaultSettings(Uri Address, string MountPath, string? Token,
 /// <summary>
 /// SECRETS_BACKEND=vault: one KV v2 secret per scope at <c>&lt;mount&gt;/data/&lt;scope.Path&gt;</c>, its data map holding
 /// the scope's keys. Writes are read-modify-write with check-and-set (<c>options.cas</c> = the version read), retried
-/// when another writer got there first; a scope is deleted with all its versions (<c>&lt;mount&gt;/metadata/&lt;path&gt;</c>).
+/// when another writer got there first. No replaced or deleted value stays behind as an old version: every write first
+/// sets the path to keep one version (<c>max_versions: 1</c> on <c>&lt;mount&gt;/metadata/&lt;path&gt;</c>), so Vault removes
+/// all older versions when it stores the new one (paths written before included). A scope is deleted with all its
+/// versions (DELETE <c>&lt;mount&gt;/metadata/&lt;path&gt;</c>).
 /// A refused token (403), a timeout, an unreachable or sealed Vault all become <see cref="SecretBackendUnavailableException"/>.
 /// </summary>
 public sealed class VaultKv2SecretValueStore : ISecretValueStore
@@ -69,6 +72,7 @@ public sealed class VaultKv2SecretValueStore : ISecretValueStore
         {
             var (data, version) = await ReadVersionAsync(scope, cancellationToken);
             if (!change(data)) return;
+            await KeepOneVersionAsync(scope, cancellationToken);
             var body = new JsonObject
             {
                 ["options"] = new JsonObject { ["cas"] = version },
@@ -82,6 +86,13 @@ public sealed class VaultKv2SecretValueStore : ISecretValueStore
             throw Unexpected(response.StatusCode, "POST data", errors);
         }
         throw new SecretBackendUnavailableException($"The Vault secret {DataPath(scope)} kept changing under {CasAttempts} check-and-set writes; retry.");
+    }
+
+    /// <summary>POST metadata <c>max_versions: 1</c> (creates the metadata of a new path at version 0, which cas=0 still matches).</summary>
+    private async Task KeepOneVersionAsync(SecretScope scope, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"{_mount}/metadata/{scope.Path}", new JsonObject { ["max_versions"] = 1 }, cancellationToken);
+        if (!response.IsSuccessStatusCode) throw await UnexpectedAsync(response, "POST metadata", cancellationToken);
     }
 
     /// <summary>The scope's data and its current version (0: none yet, so cas=0 creates it only if still absent).</summary>

@@ -56,6 +56,7 @@ public static class ServerComposition
         services.AddHttpContextAccessor();
         services.AddScoped<ICurrentUser, HttpCurrentUser>();
         services.AddSingleton<DevUserCache>();
+        services.AddSingleton<Endpoints.SecretBackendReadiness>();
         services.AddScoped<RequestClient>();
         services.AddScoped<ICurrentClient>(sp => sp.GetRequiredService<RequestClient>());
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)

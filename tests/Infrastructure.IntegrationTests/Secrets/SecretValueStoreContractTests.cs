@@ -222,6 +222,33 @@ public sealed class VaultKv2SecretValueStoreTests : SecretValueStoreContract
     }
 
     [Fact]
+    public async Task Replaced_and_deleted_values_are_not_kept_as_old_versions()
+    {
+        var scope = SecretScope.ForDeployment(Guid.NewGuid(), Guid.NewGuid());
+
+        await Store.WriteAsync(scope, "API_KEY", "first", CancellationToken.None);
+        await Store.WriteAsync(scope, "API_KEY", "second", CancellationToken.None);
+        await Store.WriteAsync(scope, "OTHER", "kept", CancellationToken.None);
+        await Store.DeleteAsync(scope, "API_KEY", CancellationToken.None);
+
+        Assert.Equal(1, _vault.MaxVersionsOf(scope.Path));
+        Assert.Equal(4, _vault.VersionOf(scope.Path));
+        var held = Assert.Single(_vault.HeldVersions(scope.Path));
+        Assert.Equal(new Dictionary<string, string> { ["OTHER"] = "kept" }, held);
+    }
+
+    [Fact]
+    public async Task A_path_written_before_with_the_mounts_versions_keeps_only_the_new_one_after_a_change()
+    {
+        var scope = NewOrganization();
+        for (var i = 1; i <= 3; i++) _vault.Put(scope.Path, new Dictionary<string, string> { ["API_KEY"] = $"old-{i}" });   // max_versions unset: the mount's 10
+
+        await Store.WriteAsync(scope, "API_KEY", "new", CancellationToken.None);
+
+        Assert.Equal(new Dictionary<string, string> { ["API_KEY"] = "new" }, Assert.Single(_vault.HeldVersions(scope.Path)));
+    }
+
+    [Fact]
     public async Task A_write_that_loses_a_check_and_set_race_reads_again_and_keeps_the_other_writers_key()
     {
         var scope = NewOrganization();

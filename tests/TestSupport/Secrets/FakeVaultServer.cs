@@ -8,8 +8,10 @@ namespace CleanScheduler.TestSupport.Secrets;
 
 /// <summary>
 /// An in-process Vault with one KV v2 mount, as Vault documents it: <c>/v1/&lt;mount&gt;/data/&lt;path&gt;</c> (GET the latest
-/// version, POST/PUT a new one with optional <c>options.cas</c>, DELETE soft-deletes the latest) and
-/// <c>/v1/&lt;mount&gt;/metadata/&lt;path&gt;</c> (GET, DELETE every version), <c>/v1/auth/token/lookup-self</c>; the token in
+/// version, POST/PUT a new one with optional <c>options.cas</c>, DELETE soft-deletes the latest),
+/// <c>/v1/&lt;mount&gt;/metadata/&lt;path&gt;</c> (GET; POST/PUT sets <c>max_versions</c>, creating the metadata with version 0;
+/// DELETE every version) and <c>/v1/auth/token/lookup-self</c>. A write past a path's <c>max_versions</c> (0: the
+/// mount's, 10) removes the oldest versions, as Vault does. The token in
 /// <c>X-Vault-Token</c>; errors as <c>{"errors":[...]}</c>: 403 "permission denied" for a missing or unknown token, 404
 /// for nothing there, 400 for a cas mismatch, 503 when sealed.
 /// </summary>
@@ -38,6 +40,11 @@ public sealed class FakeVaultServer : IAsyncDisposable
 
     public int CasMismatches { get; private set; }
 
+    private int _tokenLookups;
+
+    /// <summary>Requests to <c>auth/token/lookup-self</c> that reached Vault, answered or refused.</summary>
+    public int TokenLookups => Volatile.Read(ref _tokenLookups);
+
     public static async Task<FakeVaultServer> StartAsync(string mount = "secret", string token = "root-token")
     {
         FakeVaultServer? server = null;
@@ -47,30 +54,48 @@ public sealed class FakeVaultServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>The mount's <c>max_versions</c>, for paths whose metadata sets none (Vault's default).</summary>
+    public const int MountMaxVersions = 10;
+
     /// <summary>What a data path holds now (latest, not deleted), as another Vault client would read it.</summary>
     public IReadOnlyDictionary<string, string>? Latest(string path)
     {
         lock (_gate)
-            return _secrets.TryGetValue(path, out var s) && s.Versions.Count > 0 && s.Versions[^1].DeletedAt is null
-                ? s.Versions[^1].Data.ToDictionary(kv => kv.Key, kv => kv.Value.GetString()!) : null;
+            return _secrets.TryGetValue(path, out var s) && s.Latest is { DeletedAt: null, Data: var data }
+                ? data.ToDictionary(kv => kv.Key, kv => kv.Value.GetString()!) : null;
     }
 
     public int VersionOf(string path)
     {
-        lock (_gate) return _secrets.TryGetValue(path, out var s) ? s.Versions.Count : 0;
+        lock (_gate) return _secrets.TryGetValue(path, out var s) ? (int)s.CurrentVersion : 0;
+    }
+
+    /// <summary>The data of every version Vault still holds for a path, soft-deleted ones too.</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, string>> HeldVersions(string path)
+    {
+        lock (_gate)
+            return _secrets.TryGetValue(path, out var s)
+                ? s.Versions.Values.Select(v => (IReadOnlyDictionary<string, string>)v.Data.ToDictionary(kv => kv.Key, kv => kv.Value.GetString()!)).ToList()
+                : [];
+    }
+
+    public int MaxVersionsOf(string path)
+    {
+        lock (_gate) return _secrets.TryGetValue(path, out var s) ? s.MaxVersions : 0;
     }
 
     /// <summary>Writes a version directly, as another client would (bypassing cas).</summary>
     public void Put(string path, IReadOnlyDictionary<string, string> data)
     {
         lock (_gate)
-            _secrets.GetOrAdd(path, _ => new Secret()).Versions.Add(new Version(
+            _secrets.GetOrAdd(path, _ => new Secret()).Add(new Version(
                 data.ToDictionary(kv => kv.Key, kv => JsonSerializer.SerializeToElement(kv.Value)), DateTimeOffset.UtcNow));
     }
 
     private async Task HandleAsync(HttpContext http)
     {
         if (Delay > TimeSpan.Zero) await Task.Delay(Delay, http.RequestAborted);
+        if (http.Request.Path == "/v1/auth/token/lookup-self") Interlocked.Increment(ref _tokenLookups);
         if (Sealed) { await ErrorAsync(http, 503, "Vault is sealed"); return; }
         var path = http.Request.Path.Value ?? "";
         if (!path.StartsWith("/v1/", StringComparison.Ordinal)) { await ErrorAsync(http, 404); return; }
@@ -100,6 +125,7 @@ public sealed class FakeVaultServer : IAsyncDisposable
             switch (method)
             {
                 case "GET": await MetadataAsync(http, secretPath); return;
+                case "POST" or "PUT": await WriteMetadataAsync(http, secretPath); return;
                 case "DELETE": _secrets.TryRemove(secretPath, out _); http.Response.StatusCode = 204; return;
             }
         }
@@ -117,14 +143,13 @@ public sealed class FakeVaultServer : IAsyncDisposable
         var found = false;
         lock (_gate)
         {
-            if (_secrets.TryGetValue(path, out var secret) && secret.Versions.Count > 0)
+            if (_secrets.TryGetValue(path, out var secret) && secret.Latest is { } latest)
             {
-                var latest = secret.Versions[^1];
                 found = latest.DeletedAt is null;
                 body = new JsonObject
                 {
                     ["data"] = found ? new JsonObject(latest.Data.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonNode.Parse(kv.Value.GetRawText())))) : null,
-                    ["metadata"] = VersionMetadata(latest, secret.Versions.Count),
+                    ["metadata"] = VersionMetadata(latest, secret.CurrentVersion),
                 };
             }
         }
@@ -149,7 +174,7 @@ public sealed class FakeVaultServer : IAsyncDisposable
         {
             var secret = _secrets.GetOrAdd(path, _ => new Secret());
             if (cas is null && CasRequired) { answer = null!; }
-            else if (cas is { } expected && expected != secret.Versions.Count)
+            else if (cas is { } expected && expected != secret.CurrentVersion)
             {
                 CasMismatches++;
                 answer = null!;
@@ -157,8 +182,8 @@ public sealed class FakeVaultServer : IAsyncDisposable
             else
             {
                 var version = new Version(data.ToDictionary(kv => kv.Key, kv => JsonSerializer.SerializeToElement(kv.Value)), DateTimeOffset.UtcNow);
-                secret.Versions.Add(version);
-                answer = VersionMetadata(version, secret.Versions.Count);
+                secret.Add(version);
+                answer = VersionMetadata(version, secret.CurrentVersion);
             }
         }
         if (answer is null)
@@ -172,8 +197,8 @@ public sealed class FakeVaultServer : IAsyncDisposable
     private void SoftDelete(string path)
     {
         lock (_gate)
-            if (_secrets.TryGetValue(path, out var secret) && secret.Versions.Count > 0 && secret.Versions[^1].DeletedAt is null)
-                secret.Versions[^1] = secret.Versions[^1] with { DeletedAt = DateTimeOffset.UtcNow };
+            if (_secrets.TryGetValue(path, out var secret) && secret.Latest is { DeletedAt: null } latest)
+                secret.Versions[secret.CurrentVersion] = latest with { DeletedAt = DateTimeOffset.UtcNow };
     }
 
     private async Task MetadataAsync(HttpContext http, string path)
@@ -183,15 +208,33 @@ public sealed class FakeVaultServer : IAsyncDisposable
             if (_secrets.TryGetValue(path, out var secret))
                 body = new JsonObject
                 {
-                    ["current_version"] = secret.Versions.Count,
+                    ["current_version"] = secret.CurrentVersion,
+                    ["max_versions"] = secret.MaxVersions,
+                    ["oldest_version"] = secret.Versions.Count > 0 ? secret.Versions.Keys.First() : 0,
                     ["cas_required"] = CasRequired,
-                    ["versions"] = new JsonObject(secret.Versions.Select((v, i) => KeyValuePair.Create((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), (JsonNode?)VersionMetadata(v, i + 1)))),
+                    ["versions"] = new JsonObject(secret.Versions.Select(v => KeyValuePair.Create(v.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), (JsonNode?)VersionMetadata(v.Value, v.Key)))),
                 };
         if (body is null) { await ErrorAsync(http, 404); return; }
         await JsonAsync(http, 200, Envelope(body));
     }
 
-    private static JsonObject VersionMetadata(Version version, int number) => new()
+    /// <summary>POST metadata: sets the path's settings (here <c>max_versions</c>), creating its metadata (version 0) if absent; 204.</summary>
+    private async Task WriteMetadataAsync(HttpContext http, string path)
+    {
+        JsonNode? request;
+        try { request = await JsonNode.ParseAsync(http.Request.Body); }
+        catch (JsonException) { await ErrorAsync(http, 400, "failed to parse JSON input"); return; }
+        int? max = request?["max_versions"] is JsonValue value && value.TryGetValue<int>(out var m) ? m : null;
+        if (max < 0) { await ErrorAsync(http, 400, "max_versions must be non-negative"); return; }
+        lock (_gate)
+        {
+            var secret = _secrets.GetOrAdd(path, _ => new Secret());
+            if (max is { } set) secret.MaxVersions = set;
+        }
+        http.Response.StatusCode = 204;
+    }
+
+    private static JsonObject VersionMetadata(Version version, long number) => new()
     {
         ["created_time"] = version.CreatedAt.ToString("O"),
         ["custom_metadata"] = null,
@@ -226,7 +269,18 @@ public sealed class FakeVaultServer : IAsyncDisposable
 
     private sealed class Secret
     {
-        public List<Version> Versions { get; } = [];
+        public SortedDictionary<long, Version> Versions { get; } = [];
+        public long CurrentVersion { get; private set; }
+        public int MaxVersions { get; set; }
+        public Version? Latest => Versions.GetValueOrDefault(CurrentVersion);
+
+        /// <summary>A new version; those past <see cref="MaxVersions"/> (0: the mount's) are removed, data and metadata.</summary>
+        public void Add(Version version)
+        {
+            Versions[++CurrentVersion] = version;
+            var keep = MaxVersions > 0 ? MaxVersions : MountMaxVersions;
+            foreach (var old in Versions.Keys.Where(n => n <= CurrentVersion - keep).ToList()) Versions.Remove(old);
+        }
     }
 
     private sealed record Version(Dictionary<string, JsonElement> Data, DateTimeOffset CreatedAt, DateTimeOffset? DeletedAt = null);

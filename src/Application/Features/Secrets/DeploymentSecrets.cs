@@ -73,7 +73,7 @@ public static class DeploymentSecrets
             await store.DeleteAsync(scope, key, cancellationToken);
     }
 
-    private static Dictionary<string, string> SettingValues(ISecretCipher cipher, Deployment deployment)
+    internal static Dictionary<string, string> SettingValues(ISecretCipher cipher, Deployment deployment)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var secret in deployment.Secrets)

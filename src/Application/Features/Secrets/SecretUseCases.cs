@@ -116,27 +116,44 @@ public sealed class ListSecretsHandler(IAppDbContext db) : IRequestHandler<ListS
     }
 }
 
-public sealed class SetSecretHandler(IAppDbContext db, ISecretValueStore store, TemplateSpecCache specs, ICurrentUser user, TimeProvider clock)
+public sealed class SetSecretHandler(IAppDbContext db, ISecretValueStore store, ISecretCipher cipher, TemplateSpecCache specs, ICurrentUser user, TimeProvider clock)
     : IRequestHandler<SetSecretCommand, SecretKeyDto>
 {
     public async Task<SecretKeyDto> Handle(SetSecretCommand command, CancellationToken cancellationToken)
     {
         var deployment = await SecretRules.DeploymentAsync(db, command.OrganizationId, command.DeploymentId, cancellationToken);
         if (deployment is not null) await SecretRules.RequireServiceAsync(db, specs, deployment, command.Service, cancellationToken);
+        await db.LockSubscriptionAsync(command.OrganizationId, cancellationToken);   // concurrent sets of the organization count one after the other
         var now = clock.GetUtcNow();
         now = now.AddTicks(-(now.Ticks % 10));   // as stored (microseconds): the answer shows what a list shows later
-        var entry = await SecretRules.AtScope(db.Secrets, command.OrganizationId, command.DeploymentId, command.Service)
-            .SingleOrDefaultAsync(s => s.Key == command.Key, cancellationToken);
+        var keys = await SecretRules.AtScope(db.Secrets, command.OrganizationId, command.DeploymentId, command.Service).ToListAsync(cancellationToken);
+        var entry = keys.SingleOrDefault(s => s.Key == command.Key);
+        if (entry is null && keys.Count >= SecretLimits.MaxKeysPerScope)
+            throw new RuleViolationException("secret.limit", $"At most {SecretLimits.MaxKeysPerScope} keys can be set here; delete one first.");
+        var existed = entry is not null;
         if (entry is null)
             db.Secrets.Add(entry = SecretEntry.Set(command.OrganizationId, command.DeploymentId, command.Service, command.Key!, user.Id, now));
         else
             entry.Replaced(user.Id, now);
+        var scope = SecretTiers.ScopeOf(entry);
 
-        // The value first: a failed save leaves a value without its key (set again, it is replaced), never a key without a value.
-        await store.WriteAsync(SecretTiers.ScopeOf(entry), command.Key!, command.Value!, cancellationToken);
-        await SecretChanges.PublishAsync(db, entry, deployment, now, cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
-        return new SecretKeyDto(entry.Key, SecretTiers.ScopeOf(entry).Tier.ToCode(), entry.DeploymentId?.Value, entry.Service, entry.UpdatedAt, user.Email);
+        var reached = await SecretChanges.PublishAsync(db, entry, deployment, now, cancellationToken);
+        await SecretLimits.RequireWithinAsync(db, store, cipher, specs, reached, entry, command.Value!, cancellationToken);
+        var previous = existed ? (await store.ReadAsync(scope, cancellationToken)).GetValueOrDefault(entry.Key) : null;
+        try
+        {
+            await store.WriteAsync(scope, entry.Key, command.Value!, cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch
+        {
+            // A write or a save that failed (the write may have landed): the backend goes back to what the database says,
+            // so no value is live without its key and audit entry.
+            if (previous is null) await store.DeleteAsync(scope, entry.Key, CancellationToken.None);
+            else await store.WriteAsync(scope, entry.Key, previous, CancellationToken.None);
+            throw;
+        }
+        return new SecretKeyDto(entry.Key, scope.Tier.ToCode(), entry.DeploymentId?.Value, entry.Service, entry.UpdatedAt, user.Email);
     }
 }
 
@@ -161,11 +178,12 @@ public sealed class DeleteSecretHandler(IAppDbContext db, ISecretValueStore stor
 internal static class SecretChanges
 {
     /// <summary>Every deployment the key reaches gets a new revision (and with it an outbox row): all of the organization's for an organization secret.</summary>
-    public static async Task PublishAsync(IAppDbContext db, SecretEntry entry, Deployment? deployment, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<Deployment>> PublishAsync(IAppDbContext db, SecretEntry entry, Deployment? deployment, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var reached = deployment is not null ? [deployment]
             : await db.Deployments.Where(d => d.OrganizationId == entry.OrganizationId).ToListAsync(cancellationToken);
         foreach (var d in reached) d.SecretsChanged(now);
+        return reached;
     }
 }
 
