@@ -5,7 +5,7 @@ using CleanScheduler.Operator.Metrics;
 namespace CleanScheduler.Operator;
 
 /// <summary>
-/// The operator without its probe server: campaigns for the leader Lease (unless leader election is off) and, while it
+/// The operator without its web host: campaigns for the leader Lease (unless leader election is off) and, while it
 /// leads, runs the controllers. Losing the Lease stops them; this instance then campaigns again. The controllers speak
 /// through <paramref name="client"/>; the Lease is the package's own (<paramref name="api"/>).
 /// </summary>

@@ -76,7 +76,7 @@ public sealed record OperatorSettings(
         return flags;
     }
 
-    /// <summary>"[host]:port" as an HTTP listener URL: ":8081" listens on every interface.</summary>
+    /// <summary>"[host]:port" as a Kestrel URL: ":8081" listens on every interface.</summary>
     public static string? ListenUrl(string address, string name, List<string> errors)
     {
         var colon = address.LastIndexOf(':');

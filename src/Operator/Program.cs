@@ -1,7 +1,6 @@
 // The CleanScheduler operator: `CleanScheduler.Operator [flags]` runs the controllers (see OperatorSettings for the
 // flags and environment variables); `CleanScheduler.Operator render CR.yaml [--template FILE] [--domain D]` prints
 // the manifests a UserDeployment renders to, without a cluster.
-using System.Runtime.InteropServices;
 using CleanScheduler.Kubernetes;
 using CleanScheduler.Operator;
 using CleanScheduler.Operator.Metrics;
@@ -20,41 +19,28 @@ if (!KubernetesConfiguration.TryDiscover(null, out var configuration, out var co
     return 1;
 }
 
-using var loggers = LoggerFactory.Create(logging => logging
-    .SetMinimumLevel(LogLevel.Information)
-    .AddFilter("System.Net.Http", LogLevel.Warning)
-    .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }));
-var logger = loggers.CreateLogger("CleanScheduler.Operator");
+var builder = WebApplication.CreateSlimBuilder();
+builder.WebHost.UseUrls(settings.MetricsUrl is null ? [settings.HealthProbeUrl] : [settings.HealthProbeUrl, settings.MetricsUrl]);
+builder.Logging.ClearProviders();
+builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
 using var client = new KubernetesApiClient(configuration, "cleanscheduler-operator");
 var metrics = new OperatorMetrics();
-var runtime = new OperatorRuntime(client, client.Api, settings, metrics, loggers);
+var app = builder.Build();
+var runtime = new OperatorRuntime(client, client.Api, settings, metrics, app.Services.GetRequiredService<ILoggerFactory>());
+var metricsPort = settings.MetricsUrl is null ? -1 : new Uri(settings.MetricsUrl.Replace("+", "localhost")).Port;
 
-// SIGTERM (the kubelet) and Ctrl+C stop the controllers, which hand the Lease back, and then the process.
-using var stopping = new CancellationTokenSource();
-void Stop(PosixSignalContext context) { context.Cancel = true; stopping.Cancel(); }
-using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+app.MapGet("/healthz", () => Results.Text("ok"));
+app.MapGet("/readyz", () => runtime.Ready ? Results.Text("ok") : Results.Text("waiting for the Kubernetes API server", statusCode: 503));
+app.MapGet("/metrics", (HttpContext context) => context.Connection.LocalPort == metricsPort
+    ? Results.Text(metrics.Render(), "text/plain; version=0.0.4")
+    : Results.NotFound());
 
-using var probes = new ProbeServer(settings.HealthProbeUrl, settings.MetricsUrl, () => runtime.Ready, metrics.Render);
-try { probes.Start(); }
-catch (System.Net.HttpListenerException e)
-{
-    Console.Error.WriteLine($"configuration error: cannot listen on {probes.ProbeUrl}{(probes.MetricsUrl is null ? "" : $" and {probes.MetricsUrl}")}: {e.Message}");
-    return 1;
-}
-logger.LogInformation("CleanScheduler operator {Identity}: probes on {Probe}, metrics {Metrics}, API server {Server}",
-    settings.Identity, probes.ProbeUrl, probes.MetricsUrl ?? "off", client.Server);
-var serving = probes.RunAsync(stopping.Token);
-
+var stopping = app.Lifetime.ApplicationStopping;
+var work = Task.Run(() => runtime.RunAsync(stopping));
 // Work that ends by a fault stops the process (non-zero exit: the kubelet restarts it) instead of leaving probes green over nothing.
-var exit = 0;
-try { await runtime.RunAsync(stopping.Token); }
-catch (Exception e) when (!stopping.IsCancellationRequested)
-{
-    logger.LogCritical(e, "The controllers stopped on an error");
-    exit = 1;
-}
-stopping.Cancel();
-await serving;
-logger.LogInformation("Stopped");
-return exit;
+_ = work.ContinueWith(_ => app.Lifetime.StopApplication(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+app.Logger.LogInformation("CleanScheduler operator {Identity}: probes on {Probe}, metrics {Metrics}, API server {Server}",
+    settings.Identity, settings.HealthProbeUrl, settings.MetricsUrl ?? "off", client.Server);
+await app.RunAsync();
+await work;
+return 0;

@@ -127,25 +127,6 @@ public sealed class OperatorProcessTests
     }
 
     [Fact]
-    public async Task A_probe_address_in_use_stops_start_up_with_one_line()
-    {
-        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        taken.Start();
-        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
-        var kubeconfig = Kubeconfig.Write(new Uri($"http://127.0.0.1:{Loopback.FreePort()}"));
-        try
-        {
-            using var process = Start(new Dictionary<string, string> { ["KUBECONFIG"] = kubeconfig }, "--health-probe-bind-address", $"127.0.0.1:{port}");
-            var stderr = await process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            Assert.Equal(1, process.ExitCode);
-            Assert.StartsWith($"configuration error: cannot listen on http://127.0.0.1:{port}", stderr.Trim(), StringComparison.Ordinal);
-            Assert.Single(stderr.Trim().Split('\n'));
-        }
-        finally { Kubeconfig.Delete(kubeconfig); }
-    }
-
-    [Fact]
     public async Task It_is_live_but_not_ready_while_the_API_server_cannot_be_reached()
     {
         var kubeconfig = Kubeconfig.Write(new Uri($"http://127.0.0.1:{Loopback.FreePort()}"));
