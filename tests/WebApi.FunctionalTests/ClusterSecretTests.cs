@@ -111,20 +111,33 @@ public sealed class ClusterSecretStoreApiFactory : ClusterApiFactory
 {
     public const string Store = "platform-secrets";
 
+    /// <summary>The backend the ExternalSecrets read (a cluster store needs one outside the server's database).</summary>
+    public TestSupport.Secrets.FakeVaultServer Vault { get; private set; } = null!;
+
     protected override IDictionary<string, string?> Settings
     {
         get
         {
             var settings = base.Settings;
             settings["CLUSTER_SECRET_STORE"] = Store;
+            settings["SECRETS_BACKEND"] = "vault";
+            settings["VAULT_ADDR"] = Vault.Address.ToString();
+            settings["VAULT_TOKEN"] = "s.server-token";
             return settings;
         }
     }
 
     public override async Task InitializeAsync()
     {
+        Vault = await TestSupport.Secrets.FakeVaultServer.StartAsync(token: "s.server-token");
         await base.InitializeAsync();
         Kube.InstallCrds(RepoPaths.ExternalCrds);
+    }
+
+    protected override async Task DisposePeersAsync()
+    {
+        await base.DisposePeersAsync();
+        await Vault.DisposeAsync();
     }
 }
 

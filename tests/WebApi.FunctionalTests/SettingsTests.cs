@@ -36,6 +36,10 @@ public sealed class SettingsTests
     }
 
     [Fact]
+    public void A_cluster_secret_store_needs_a_backend_the_External_Secrets_Operator_can_read() =>
+        Assert.StartsWith("CLUSTER_SECRET_STORE needs SECRETS_BACKEND=vault or aws", OnlyError(("CLUSTER_SECRET_STORE", "platform-secrets")));
+
+    [Fact]
     public void The_seeds_defaults_apply()
     {
         var (settings, errors) = Load(Production);

@@ -173,6 +173,8 @@ public sealed partial class ServerSettings
                 env.Error(name, $"must be a cookie name of letters, digits, '_', '-' or '.', not '{value}'");
 
         var secretsBackend = env.Choice("SECRETS_BACKEND", "database", ("database", "database"), ("vault", "vault"), ("aws", "aws"));
+        if (env.Optional("CLUSTER_SECRET_STORE") is not null && secretsBackend == "database")
+            env.Error("CLUSTER_SECRET_STORE", "needs SECRETS_BACKEND=vault or aws: the External Secrets Operator reads values from the backend, not from the server's database");
         var (key, previousKeys, vault, aws) = SecretBackendSettings(env, secretsBackend, devMode || !devModeKnown);
 
         var billing = env.Bool("BILLING_ENABLED", false);
