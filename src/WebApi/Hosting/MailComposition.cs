@@ -20,6 +20,7 @@ public static class MailComposition
         services.AddSingleton(new InvitationLinkOptions(settings.BaseUrl));
         services.AddSingleton(InvitationLimits.Default);
         services.AddScoped<InvitationMailer>();
+        services.AddScoped<InvitationSender>();
         services.AddSingleton<MailOutboxSignal>();
         services.AddSingleton<IMailOutbox, MailOutboxStore>();
         services.AddSingleton<MailDispatcher>();

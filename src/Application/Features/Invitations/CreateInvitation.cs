@@ -43,35 +43,15 @@ public sealed class InviteToOrganizationValidator : AbstractValidator<InviteToOr
     }
 }
 
-public sealed class InviteToOrganizationHandler(IAppDbContext db, ICurrentUser caller, TimeProvider clock, InvitationMailer mailer, MailOutboxSignal signal,
-    InvitationLimits limits)
+public sealed class InviteToOrganizationHandler(IAppDbContext db, InvitationSender sender, ICurrentUser caller)
     : IRequestHandler<InviteToOrganizationCommand, InvitationSent>
 {
     public async Task<InvitationSent> Handle(InviteToOrganizationCommand command, CancellationToken cancellationToken)
     {
         var org = await db.Organizations.GetAsync(command.OrganizationId, cancellationToken);
-        var email = EmailAddress.From(command.Email!);
-        var now = clock.GetUtcNow();
-        var existing = await Invitations.ExistingUserAsync(db, email, cancellationToken);
-        var pending = await Invitations.PendingAsync(db, org.Id.Value, email, cancellationToken);
-        var (token, hash) = InvitationTokens.New();
-        Invitation invitation;
-        if (pending is not null)
-        {
-            Invitation.EnsureNotMember(org, existing);
-            pending.Resend(hash, now, limits.ResendCooldown);
-            invitation = pending;
-        }
-        else
-        {
-            await Invitations.EnsureRoomAsync(db, org.Id, limits, now, cancellationToken);
-            invitation = Invitation.ToOrganization(org, caller.Id, email, existing, RoleCodes.ParseOrgRole(command.Role!), hash, now);
-            db.Invitations.Add(invitation);
-        }
-        await mailer.QueueAsync(invitation, token, now, cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
-        signal.Notify();
-        return new InvitationSent(await InvitationReads.OneAsync(db, invitation, now, cancellationToken), pending is null);
+        var role = RoleCodes.ParseOrgRole(command.Role!);
+        return await sender.SendAsync(org.Id, org.Id.Value, command.Email!, existing => Invitation.EnsureNotMember(org, existing),
+            (email, existing, hash, now) => Invitation.ToOrganization(org, caller.Id, email, existing, role, hash, now), cancellationToken);
     }
 }
 
@@ -91,30 +71,44 @@ public sealed class InviteToTeamValidator : AbstractValidator<InviteToTeamComman
     }
 }
 
-public sealed class InviteToTeamHandler(IAppDbContext db, ICurrentUser caller, TimeProvider clock, InvitationMailer mailer, MailOutboxSignal signal,
-    InvitationLimits limits)
+public sealed class InviteToTeamHandler(IAppDbContext db, InvitationSender sender, ICurrentUser caller)
     : IRequestHandler<InviteToTeamCommand, InvitationSent>
 {
     public async Task<InvitationSent> Handle(InviteToTeamCommand command, CancellationToken cancellationToken)
     {
         var team = await db.Teams.GetAsync(command.TeamId, cancellationToken);
         var subscription = await db.Subscriptions.OfAsync(team.OrganizationId, cancellationToken);
-        var email = EmailAddress.From(command.Email!);
+        var role = RoleCodes.ParseTeamRole(command.Role!);
+        return await sender.SendAsync(team.OrganizationId, team.Id.Value, command.Email!, existing => Invitation.EnsureNotMember(team, existing),
+            (email, existing, hash, now) => Invitation.ToTeam(team, subscription, caller.Id, email, existing, role, hash, now), cancellationToken);
+    }
+}
+
+/// <summary>
+/// What inviting to an organization and to a team share: a pending invitation for the address is sent again (within the
+/// cooldown), else a new one is made within the organization's pending limit; its mail is queued in the same transaction.
+/// </summary>
+public sealed class InvitationSender(IAppDbContext db, TimeProvider clock, InvitationMailer mailer, MailOutboxSignal signal, InvitationLimits limits)
+{
+    public async Task<InvitationSent> SendAsync(OrganizationId organization, Guid target, string address, Action<UserId?> ensureNotMember,
+        Func<EmailAddress, UserId?, string, DateTimeOffset, Invitation> create, CancellationToken cancellationToken)
+    {
+        var email = EmailAddress.From(address);
         var now = clock.GetUtcNow();
         var existing = await Invitations.ExistingUserAsync(db, email, cancellationToken);
-        var pending = await Invitations.PendingAsync(db, team.Id.Value, email, cancellationToken);
+        var pending = await Invitations.PendingAsync(db, target, email, cancellationToken);
         var (token, hash) = InvitationTokens.New();
         Invitation invitation;
         if (pending is not null)
         {
-            Invitation.EnsureNotMember(team, existing);
+            ensureNotMember(existing);
             pending.Resend(hash, now, limits.ResendCooldown);
             invitation = pending;
         }
         else
         {
-            await Invitations.EnsureRoomAsync(db, team.OrganizationId, limits, now, cancellationToken);
-            invitation = Invitation.ToTeam(team, subscription, caller.Id, email, existing, RoleCodes.ParseTeamRole(command.Role!), hash, now);
+            await Invitations.EnsureRoomAsync(db, organization, limits, now, cancellationToken);
+            invitation = create(email, existing, hash, now);
             db.Invitations.Add(invitation);
         }
         await mailer.QueueAsync(invitation, token, now, cancellationToken);
