@@ -170,7 +170,7 @@ public sealed class ClusterSyncTests(ClusterApiFactory factory) : IClassFixture<
         Assert.NotNull(factory.Kube.Get("v1", "namespaces", null, ns));
         var map = factory.Kube.Get("v1", "configmaps", ns, $"cs-template-{template}-v1");
         Assert.Contains("postgres:16-alpine", (string?)map?["data"]?["template.yaml"]);
-        var secret = factory.Kube.Get("v1", "secrets", ns, "shop.db.secrets")!;
+        var secret = await Eventually.WaitAsync(() => factory.Kube.Get("v1", "secrets", ns, "shop.db.secrets"), "the db's Secret", Patience);   // written after the UserDeployment
         Assert.Equal("s3cret-pw", Encoding.UTF8.GetString(Convert.FromBase64String((string)secret["data"]!["POSTGRES_PASSWORD"]!)));
         Assert.Equal((string?)resource["metadata"]!["uid"], (string?)secret["metadata"]!["ownerReferences"]![0]!["uid"]);
 

@@ -112,8 +112,11 @@ public sealed class ClusterTenancyTests(ClusterApiFactory factory) : IClassFixtu
         Assert.Equal(mine, (string?)first["metadata"]!["labels"]!["scheduler.cleanscheduler.io/deployment-id"]);
         Assert.Equal(theirs, (string?)second["metadata"]!["labels"]!["scheduler.cleanscheduler.io/deployment-id"]);
         Assert.NotEqual((string?)first["spec"]!["host"], (string?)second["spec"]!["host"]);
-        Assert.Equal("mine-pw", Encoding.UTF8.GetString(Convert.FromBase64String((string)factory.Kube.Get("v1", "secrets", NamespaceOf(team), "web.db.secrets")!["data"]!["POSTGRES_PASSWORD"]!)));
-        Assert.Equal("their-pw", Encoding.UTF8.GetString(Convert.FromBase64String((string)factory.Kube.Get("v1", "secrets", NamespaceOf(other), "web.db.secrets")!["data"]!["POSTGRES_PASSWORD"]!)));
+        // The publisher writes the Secrets after the UserDeployment (they are owned by it): wait for them.
+        var mineSecret = await Eventually.WaitAsync(() => factory.Kube.Get("v1", "secrets", NamespaceOf(team), "web.db.secrets"), "mine's Secret", Patience);
+        var theirSecret = await Eventually.WaitAsync(() => factory.Kube.Get("v1", "secrets", NamespaceOf(other), "web.db.secrets"), "their Secret", Patience);
+        Assert.Equal("mine-pw", Encoding.UTF8.GetString(Convert.FromBase64String((string)mineSecret["data"]!["POSTGRES_PASSWORD"]!)));
+        Assert.Equal("their-pw", Encoding.UTF8.GetString(Convert.FromBase64String((string)theirSecret["data"]!["POSTGRES_PASSWORD"]!)));
 
         // Deleting one leaves the other.
         await owner.ExpectAsync(owner.DeleteAsync($"/api/deployments/{mine}"), HttpStatusCode.NoContent);
