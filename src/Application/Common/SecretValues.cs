@@ -32,7 +32,10 @@ public sealed record SecretScope
     };
 
     /// <summary>The associated data a database-stored value of <paramref name="key"/> is encrypted with.</summary>
-    public string CipherContext(string key) => $"secret:{Path}:{key}";
+    public string CipherContext(string key) => CipherContext(Path, key);
+
+    /// <summary>The same, from a stored <see cref="Path"/> (as the value's row keeps it).</summary>
+    public static string CipherContext(string path, string key) => $"secret:{path}:{key}";
 
     public static SecretScope ForOrganization(Guid organization) => new(organization, null, null);
     public static SecretScope ForDeployment(Guid organization, Guid deployment) => new(organization, deployment, null);

@@ -23,7 +23,7 @@ public sealed class SecretsReencryption(NpgsqlDataSource dataSource, AesGcmSecre
         var secretValues = await ReencryptAsync(
             "SELECT path, key, ciphertext, key_id FROM secret_values WHERE key_id <> @current ORDER BY path, key LIMIT @batch FOR UPDATE",
             row => $"secret_values ({row.GetString(0)}, {row.GetString(1)})",
-            row => ScopeOf(row.GetString(0)).CipherContext(row.GetString(1)),
+            row => SecretScope.CipherContext(row.GetString(0), row.GetString(1)),
             "UPDATE secret_values SET ciphertext = @ciphertext, key_id = @keyId WHERE path = @a AND key = @b",
             cancellationToken);
         var deploymentValues = await ReencryptAsync(
@@ -58,16 +58,17 @@ public sealed class SecretsReencryption(NpgsqlDataSource dataSource, AesGcmSecre
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
+                    var associated = context(reader);
                     string plaintext;
                     try
                     {
-                        plaintext = cipher.Decrypt(reader.GetFieldValue<byte[]>(2), reader.GetString(3), context(reader));
+                        plaintext = cipher.Decrypt(reader.GetFieldValue<byte[]>(2), reader.GetString(3), associated);
                     }
                     catch (CryptographicException e)
                     {
                         throw new CryptographicException($"Cannot re-encrypt {describe(reader)}: {e.Message}", e);
                     }
-                    var (ciphertext, keyId) = cipher.Encrypt(plaintext, context(reader));
+                    var (ciphertext, keyId) = cipher.Encrypt(plaintext, associated);
                     rows.Add((reader.GetValue(0), reader.GetString(1), ciphertext, keyId));
                 }
             }
@@ -85,14 +86,4 @@ public sealed class SecretsReencryption(NpgsqlDataSource dataSource, AesGcmSecre
             total += rows.Count;
         }
     }
-
-    /// <summary>The scope a <c>secret_values.path</c> was written for (<see cref="SecretScope.Path"/> read back).</summary>
-    public static SecretScope ScopeOf(string path) => path.Split('/') switch
-    {
-        ["orgs", var org] => SecretScope.ForOrganization(Guid.ParseExact(org, "N")),
-        ["orgs", var org, "deployments", var deployment] => SecretScope.ForDeployment(Guid.ParseExact(org, "N"), Guid.ParseExact(deployment, "N")),
-        ["orgs", var org, "deployments", var deployment, "services", var service] =>
-            SecretScope.ForService(Guid.ParseExact(org, "N"), Guid.ParseExact(deployment, "N"), service),
-        _ => throw new FormatException($"'{path}' is not the path of a secret scope."),
-    };
 }
