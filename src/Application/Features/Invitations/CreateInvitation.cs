@@ -95,7 +95,7 @@ public sealed class InvitationSender(IAppDbContext db, TimeProvider clock, Invit
     {
         var email = EmailAddress.From(address);
         var now = clock.GetUtcNow();
-        var existing = await Invitations.ExistingUserAsync(db, email, cancellationToken);
+        var existing = await Users.UserDirectory.IdOfAsync(db, email, cancellationToken);
         var pending = await Invitations.PendingAsync(db, target, email, cancellationToken);
         var (token, hash) = InvitationTokens.New();
         Invitation invitation;
@@ -120,9 +120,6 @@ public sealed class InvitationSender(IAppDbContext db, TimeProvider clock, Invit
 
 internal static class Invitations
 {
-    public static async Task<UserId?> ExistingUserAsync(IAppDbContext db, EmailAddress email, CancellationToken cancellationToken) =>
-        await db.Users.AsNoTracking().Where(u => u.Email == email.Value).Select(u => (UserId?)u.Id).SingleOrDefaultAsync(cancellationToken);
-
     public static async Task EnsureRoomAsync(IAppDbContext db, OrganizationId organization, InvitationLimits limits, DateTimeOffset now,
         CancellationToken cancellationToken)
     {

@@ -19,6 +19,10 @@ public static class UserDirectory
         ?? throw new RuleViolationException("member.no_account",
             $"Nobody has signed in as '{email}' yet, so they cannot be added directly; send them an invitation instead.");
 
+    /// <summary>The id of the user with this e-mail, if there is one.</summary>
+    public static async Task<UserId?> IdOfAsync(IAppDbContext db, EmailAddress email, CancellationToken cancellationToken) =>
+        await db.Users.AsNoTracking().Where(u => u.Email == email.Value).Select(u => (UserId?)u.Id).SingleOrDefaultAsync(cancellationToken);
+
     /// <summary>
     /// The user with this e-mail, or a new one added to the context (saved with the caller's other changes). Two
     /// requests that register the same address at once collide on the unique e-mail index; the command retry
