@@ -138,3 +138,27 @@ public sealed class RenderLimitException(string code, string field, string messa
 
     public static RenderLimitException For(RenderLimitProblem problem, string field) => new(problem.Code, field, problem.Message);
 }
+
+/// <summary>Where a deployment's workloads are: its namespace and instance (the <c>app.kubernetes.io/instance</c> label).</summary>
+public sealed record DeploymentWorkloads(string Namespace, string Instance);
+
+/// <summary>
+/// One look at a deployment's services. <see cref="PodMetricsAvailable"/> is false when the cluster has no metrics
+/// server (or it does not answer): then every CPU and memory figure is null.
+/// </summary>
+public sealed record DeploymentMetricsSample(DateTimeOffset At, bool PodMetricsAvailable, IReadOnlyList<ServiceMetrics> Services);
+
+/// <summary>
+/// A service: replicas its Deployment asks for and has ready, container restarts of its pods, and the sum of their
+/// CPU (millicores) and memory (bytes) usage.
+/// </summary>
+public sealed record ServiceMetrics(string Service, int DesiredReplicas, int ReadyReplicas, int Restarts, double? CpuMillicores, long? MemoryBytes, IReadOnlyList<PodMetrics> Pods);
+
+public sealed record PodMetrics(string Pod, bool Ready, int Restarts, double? CpuMillicores, long? MemoryBytes);
+
+/// <summary>The replicas, restarts and resource usage of a deployment's services, as the cluster reports them now.</summary>
+public interface IDeploymentMetrics
+{
+    /// <summary>One sample. A failure of the cluster is thrown; a missing metrics server is not a failure.</summary>
+    Task<DeploymentMetricsSample> SampleAsync(DeploymentWorkloads workloads, CancellationToken cancellationToken);
+}

@@ -1,3 +1,5 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using CleanScheduler.Application.Common;
 using CleanScheduler.Application.Features.Deployments;
@@ -35,6 +37,14 @@ public static class DeploymentEndpoints
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status429TooManyRequests, Status503ServiceUnavailable)
             .RequireRateLimiting(LogStreamLimits.Policy);
+        deployments.MapGet("/{id:guid}/metrics", MetricsAsync)
+            .WithName("streamDeploymentMetrics").WithSummary("Live metrics as Server-Sent Events: every few seconds an event 'metrics' (id: its time in Unix ms; data: " +
+                "per service desired/ready replicas, restarts, and CPU millicores and memory bytes per pod and in sum). Without a metrics server in the cluster " +
+                "one event 'unavailable' says so and CPU and memory are null. Last-Event-ID: the next sample comes no sooner than one interval after it. " +
+                "Streams per user and lifetime as for logs ('reconnect' at the end)")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status429TooManyRequests, Status503ServiceUnavailable)
+            .RequireRateLimiting(MetricsStreamLimits.Policy);
         deployments.MapDelete("/{id:guid}", DeleteAsync).WithName("deleteDeployment").WithSummary("Delete a deployment and free its slot")
             .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
         return app;
@@ -83,8 +93,51 @@ public static class DeploymentEndpoints
             check => StillAllowedAsync(http, new GetDeploymentLogSourceQuery(new DeploymentId(id), service), check), limits.AccessCheck);
     }
 
-    /// <summary>The caller, authenticated again now, is the stream's caller and may still read the deployment's logs.</summary>
-    private static async Task<bool> StillAllowedAsync(HttpContext http, GetDeploymentLogSourceQuery access, CancellationToken ct)
+    private static async Task MetricsAsync(Guid id, IMediator mediator, HttpContext http, MetricsStreamLimits limits, TimeProvider clock, CancellationToken ct)
+    {
+        DateTimeOffset? after = null;
+        if (http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } lastId)
+            after = long.TryParse(lastId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms) && ms <= MaxUnixMilliseconds
+                ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+                : throw new FluentValidation.ValidationException([new FluentValidation.Results.ValidationFailure("lastEventId", "The Last-Event-ID header must be the id of a metrics event (a time in Unix milliseconds).")]);
+        var access = new GetDeploymentWorkloadsQuery(new DeploymentId(id));
+        var workloads = await mediator.Send(access, ct);
+        var metrics = http.RequestServices.GetRequiredService<IDeploymentMetrics>();
+        var wait = after is { } last ? last + limits.Interval - clock.GetUtcNow() : TimeSpan.Zero;
+        var first = wait > TimeSpan.Zero ? null : await metrics.SampleAsync(workloads, ct);   // an unreachable cluster is a 503 before the stream begins
+        await ServerSentEvents.StreamAsync(http, MetricsEventsAsync(metrics, workloads, first, wait, limits.Interval, clock, ct), limits.Streams.Lifetime, ct,
+            check => StillAllowedAsync(http, access, check), limits.Streams.AccessCheck);
+    }
+
+    /// <summary>
+    /// A sample every <paramref name="interval"/> (a cluster that does not answer skips one), and an <c>unavailable</c>
+    /// event whenever the pod metrics stop being available (once, not at every sample).
+    /// </summary>
+    private static async IAsyncEnumerable<SseItem<object>> MetricsEventsAsync(IDeploymentMetrics metrics, DeploymentWorkloads workloads,
+        DeploymentMetricsSample? first, TimeSpan wait, TimeSpan interval, TimeProvider clock, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (wait > TimeSpan.Zero) await Task.Delay(wait < interval ? wait : interval, clock, ct);
+        using var timer = new PeriodicTimer(interval, clock);
+        var available = true;
+        do
+        {
+            DeploymentMetricsSample? sample;
+            try { sample = first ?? await metrics.SampleAsync(workloads, ct); }
+            catch (ClusterUnavailableException) { sample = null; }   // a blip: the next tick tries again
+            first = null;
+            if (sample is null) continue;
+            if (available && !sample.PodMetricsAvailable)
+                yield return new SseItem<object>(new { message = "CPU and memory are not available: this cluster has no metrics server (metrics.k8s.io)." }, "unavailable");
+            available = sample.PodMetricsAvailable;
+            yield return new SseItem<object>(sample, "metrics") { EventId = sample.At.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        }
+        while (await timer.WaitForNextTickAsync(ct));
+    }
+
+    private const long MaxUnixMilliseconds = 253_402_300_799_999;   // 9999-12-31
+
+    /// <summary>The caller, authenticated again now, is the stream's caller and may still read the deployment (its logs, its metrics).</summary>
+    private static async Task<bool> StillAllowedAsync<T>(HttpContext http, IRequest<T> access, CancellationToken ct)
     {
         var now = await http.AuthenticateAsync();
         if (!now.Succeeded || now.Principal.FindFirstValue(ClaimTypes.NameIdentifier) != http.User.FindFirstValue(ClaimTypes.NameIdentifier)) return false;

@@ -20,7 +20,7 @@ namespace CleanScheduler.TestSupport.Kubernetes;
 /// event for an expired resourceVersion), CRD schemas (every write checked: a server-side apply of a field the schema
 /// does not declare is the 500 "failed to create typed patch object" and stores nothing; other writes prune it with a
 /// Warning header, or answer 400 with fieldValidation=Strict; violations are 422 with causes), garbage collection by ownerReferences,
-/// Lease MicroTime, and pod logs (204 while a pod has none).
+/// Lease MicroTime, pod logs (204 while a pod has none), and a metrics server's PodMetrics when asked for (<see cref="MetricsServer"/>).
 /// Not modelled: keyed lists of built-in types in apply (lists are atomic), defaulting of built-in types,
 /// field selectors, protobuf, and the Deployment controller (see <see cref="AutoReadyDeployments"/>).
 /// </summary>
@@ -213,6 +213,7 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
             await WriteAsync(context, new Response(200, new JsonObject { ["major"] = "1", ["minor"] = "25", ["gitVersion"] = "v1.25.0-cleanscheduler-test-double" }));
             return;
         }
+        if (await MetricsApiAsync(context, path)) return;
         var route = Route.Parse(path);
         ResourceInfo? resource = null;
         lock (_gate)
