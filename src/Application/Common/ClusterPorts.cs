@@ -90,17 +90,23 @@ public interface IDeploymentReports
     Task<IReadOnlyList<DeploymentReport>> ListAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>Where a deployment's pods are: its namespace and instance, optionally one service.</summary>
-public sealed record DeploymentLogSource(string Namespace, string Instance, string? Service);
+/// <summary>Where a deployment's pods are: its namespace and instance, optionally one service or one pod.</summary>
+public sealed record DeploymentLogSource(string Namespace, string Instance, string? Service, string? Pod = null);
 
-/// <summary>One line of a pod's log.</summary>
-public sealed record LogLine(string Pod, string? Service, string Line);
+/// <summary>
+/// Which lines: the last <see cref="TailLines"/> (null: all) of those written after <see cref="After"/> (null: since
+/// the pod started), then, with <see cref="Follow"/>, the new ones as they come.
+/// </summary>
+public sealed record LogWindow(int? TailLines, DateTimeOffset? After, bool Follow);
+
+/// <summary>One line of a pod's log, with the time the container wrote it (null when the cluster did not say).</summary>
+public sealed record LogLine(string Pod, string? Service, string Line, DateTimeOffset? Time = null);
 
 /// <summary>The log lines of a deployment's pods.</summary>
 public interface IDeploymentLogs
 {
     /// <summary>Finds the pods (a failure here is thrown, before anything is streamed), then streams their lines merged.</summary>
-    Task<IAsyncEnumerable<LogLine>> OpenAsync(DeploymentLogSource source, int tailLines, bool follow, CancellationToken cancellationToken);
+    Task<IAsyncEnumerable<LogLine>> OpenAsync(DeploymentLogSource source, LogWindow window, CancellationToken cancellationToken);
 }
 
 /// <summary>The cluster cannot be reached, or is overloaded (5xx, 429, a timeout): try again later.</summary>
