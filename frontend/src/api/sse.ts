@@ -53,7 +53,7 @@ export async function followSse(open: SseOpen, onEvent: (e: SseEvent) => void, s
   let lastEventId: string | undefined;
   let delay = firstDelayMs;
   while (!signal.aborted) {
-    let outcome: "finished" | "reconnect" | "dropped" = "dropped";
+    let outcome = "dropped" as "finished" | "reconnect" | "dropped";   // set in the callback
     try {
       const stream = await open(lastEventId, signal);
       await readSse(stream, (e) => {
