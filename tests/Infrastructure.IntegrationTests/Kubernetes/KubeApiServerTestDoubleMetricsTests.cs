@@ -54,6 +54,34 @@ public sealed class KubeApiServerTestDoubleMetricsTests : IAsyncLifetime
             new JsonObject { ["apiVersion"] = "metrics.k8s.io/v1beta1", ["kind"] = "PodMetrics", ["metadata"] = new JsonObject { ["name"] = "x", ["namespace"] = "ns" } }))).StatusCode);
     }
 
+    [Theory]
+    [InlineData(false, false)]   // no metrics server: 404
+    [InlineData(true, true)]     // its APIService does not answer: 503
+    [InlineData(true, false)]
+    public async Task The_adapter_samples_replicas_always_and_cpu_and_memory_only_from_a_metrics_server_that_answers(bool metricsServer, bool down)
+    {
+        (_api.MetricsServer, _api.MetricsServerDown) = (metricsServer, down);
+        var labels = new JsonObject { ["app.kubernetes.io/instance"] = "shop", ["app.kubernetes.io/component"] = "web" };
+        await _client.CreateAsync(KubeResource.Deployments, new JsonObject
+        {
+            ["apiVersion"] = "apps/v1", ["kind"] = "Deployment", ["metadata"] = new JsonObject { ["name"] = "shop-web", ["namespace"] = "ns", ["labels"] = labels.DeepClone() },
+            ["spec"] = new JsonObject { ["replicas"] = 1, ["selector"] = new JsonObject { ["matchLabels"] = labels.DeepClone() }, ["template"] = new JsonObject() },
+        });
+        _api.SetStatus("apps/v1", "deployments", "ns", "shop-web", new JsonObject { ["readyReplicas"] = 1 });
+        _api.AddPod("ns", "shop-web-1", labels, ["up"]);
+        _api.SetStatus("v1", "pods", "ns", "shop-web-1", new JsonObject { ["phase"] = "Running" });
+        _api.SetPodUsage("ns", "shop-web-1", "100m", "1Mi");
+
+        var sample = await new KubernetesDeploymentMetrics(_client, TimeProvider.System).SampleAsync(new Application.Common.DeploymentWorkloads("ns", "shop"), CancellationToken.None);
+
+        var web = Assert.Single(sample.Services);
+        Assert.Equal((1, 1), (web.DesiredReplicas, web.ReadyReplicas));
+        var answers = metricsServer && !down;
+        Assert.Equal(answers, sample.PodMetricsAvailable);
+        Assert.Equal(answers ? 100.0 : null, web.CpuMillicores);
+        Assert.Equal(answers ? 1024L * 1024 : null, Assert.Single(web.Pods).MemoryBytes);
+    }
+
     [Fact]
     public async Task Logs_carry_their_times_and_since_seconds_leaves_out_older_lines()
     {

@@ -15,6 +15,9 @@ public sealed partial class KubeApiServerTestDouble
     /// <summary>Whether the cluster has a metrics server: metrics.k8s.io/v1beta1 is served.</summary>
     public bool MetricsServer { get; set; }
 
+    /// <summary>The metrics server's APIService is registered but its pods do not answer: every request to it is 503.</summary>
+    public bool MetricsServerDown { get; set; }
+
     /// <summary>
     /// The usage of a running pod that <see cref="SetPodUsage"/> did not set; null (the default) leaves such pods out, as
     /// a metrics-server that has not scraped them yet does.
@@ -30,6 +33,11 @@ public sealed partial class KubeApiServerTestDouble
     private async Task<bool> MetricsApiAsync(HttpContext context, string path)
     {
         if (!MetricsServer || !path.StartsWith("/apis/" + MetricsGroupVersion, StringComparison.Ordinal)) return false;
+        if (MetricsServerDown)
+        {
+            await WriteAsync(context, Failure(503, "ServiceUnavailable", "the server is currently unable to handle the request", null));
+            return true;
+        }
         if (path.TrimEnd('/') == "/apis/" + MetricsGroupVersion)
         {
             await WriteAsync(context, new Response(200, new JsonObject
