@@ -72,7 +72,7 @@ public static class DependencyInjection
     }
 
     /// <summary>
-    /// KUBERNETES_ENABLED=true: the cluster adapters (publish, reports, logs) over the Kubernetes client, the cluster
+    /// KUBERNETES_ENABLED=true: the cluster adapters (publish, reports, logs, metrics) over the Kubernetes client, the cluster
     /// outbox (rows written with deployment changes, worked off by <see cref="Application.Features.Deployments.DeploymentClusterSync"/>)
     /// and its wake-up signal.
     /// </summary>
@@ -82,6 +82,7 @@ public static class DependencyInjection
         services.AddSingleton<IDeploymentPublisher, Cluster.KubernetesDeploymentPublisher>();
         services.AddSingleton<IDeploymentReports, Cluster.KubernetesDeploymentReports>();
         services.AddSingleton<IDeploymentLogs, Cluster.KubernetesDeploymentLogs>();
+        services.AddSingleton<IDeploymentMetrics, Cluster.KubernetesDeploymentMetrics>();
         services.AddSingleton<Application.Features.Deployments.ClusterSyncSignal>();
         services.AddSingleton<Application.Features.Deployments.ClusterSyncMetrics>();
         services.AddSingleton<ClusterOutboxWriter>();

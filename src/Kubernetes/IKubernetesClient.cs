@@ -49,6 +49,10 @@ public interface IKubernetesClient
     /// </summary>
     IAsyncEnumerable<WatchEvent> WatchAsync(KubeResource resource, string? @namespace, WatchOptions options, CancellationToken cancellationToken = default);
 
-    /// <summary>A pod's log as a stream of text, or null when there is none yet (204: the pod is not running).</summary>
-    Task<Stream?> GetLogsAsync(string @namespace, string pod, string? container, bool follow, int? tailLines = null, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// A pod's log as a stream of text, or null when there is none yet (204: the pod is not running). With
+    /// <paramref name="timestamps"/> each line starts with its RFC 3339 time and a space.
+    /// </summary>
+    Task<Stream?> GetLogsAsync(string @namespace, string pod, string? container, bool follow, int? tailLines = null,
+        int? sinceSeconds = null, bool timestamps = false, CancellationToken cancellationToken = default);
 }

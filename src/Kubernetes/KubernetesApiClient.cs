@@ -150,12 +150,14 @@ public sealed class KubernetesApiClient : IKubernetesClient, IDisposable
             throw Translate(failure, $"watch of {resource.Plural}", cancellationToken) ?? new KubeUnavailableException($"watch of {resource.Plural} broke: {failure.Message}", failure);
     }
 
-    public async Task<Stream?> GetLogsAsync(string @namespace, string pod, string? container, bool follow, int? tailLines = null, CancellationToken cancellationToken = default)
+    public async Task<Stream?> GetLogsAsync(string @namespace, string pod, string? container, bool follow, int? tailLines = null,
+        int? sinceSeconds = null, bool timestamps = false, CancellationToken cancellationToken = default)
     {
         HttpOperationResponse<Stream> response;
         try
         {
-            response = await _api.CoreV1.ReadNamespacedPodLogWithHttpMessagesAsync(pod, @namespace, container, follow ? true : null, tailLines: tailLines, cancellationToken: cancellationToken);
+            response = await _api.CoreV1.ReadNamespacedPodLogWithHttpMessagesAsync(pod, @namespace, container, follow ? true : null,
+                sinceSeconds: sinceSeconds, tailLines: tailLines, timestamps: timestamps ? true : null, cancellationToken: cancellationToken);
         }
         catch (Exception e) when (Translate(e, $"log of pod {@namespace}/{pod}", cancellationToken) is { } translated)
         {

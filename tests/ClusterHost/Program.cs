@@ -6,7 +6,8 @@ using CleanScheduler.TestSupport.Kubernetes;
 //   dotnet CleanScheduler.ClusterHost.dll <kubeconfig path>
 // serves the repo's CRDs, writes a kubeconfig pointing at itself, prints "ready <address>" and runs until its standard
 // input closes (the test process ended) or it is stopped. Nothing here runs containers: Deployments report all their
-// replicas ready, and FakeJobRunner stands in for the Job controller and the kubelet.
+// replicas ready, FakeJobRunner stands in for the Job controller and the kubelet, FakeKubelet gives Deployments their
+// pods and a metrics server their usage.
 if (args.Length != 1)
 {
     Console.Error.WriteLine("usage: CleanScheduler.ClusterHost <kubeconfig path>");
@@ -22,12 +23,14 @@ Kubeconfig.Delete(written);
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 var jobs = new FakeJobRunner(api).RunAsync(stop.Token);
+var pods = new FakeKubelet(api).RunAsync(stop.Token);
 Console.WriteLine($"ready {api.Address}");
 
 try { await Console.In.ReadToEndAsync(stop.Token); }
 catch (OperationCanceledException) { }   // Ctrl+C
 await stop.CancelAsync();
 await jobs;
+await pods;
 return 0;
 
 /// <summary>

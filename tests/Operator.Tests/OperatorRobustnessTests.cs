@@ -148,7 +148,8 @@ public sealed class OperatorRobustnessTests : IAsyncLifetime
         public Task<JsonObject?> DeleteAsync(KubeResource resource, string? @namespace, string name, string? propagationPolicy = null, CancellationToken cancellationToken = default) =>
             inner.DeleteAsync(resource, @namespace, name, propagationPolicy, cancellationToken);
 
-        public Task<Stream?> GetLogsAsync(string @namespace, string pod, string? container, bool follow, int? tailLines = null, CancellationToken cancellationToken = default) =>
-            inner.GetLogsAsync(@namespace, pod, container, follow, tailLines, cancellationToken);
+        public Task<Stream?> GetLogsAsync(string @namespace, string pod, string? container, bool follow, int? tailLines = null,
+            int? sinceSeconds = null, bool timestamps = false, CancellationToken cancellationToken = default) =>
+            inner.GetLogsAsync(@namespace, pod, container, follow, tailLines, sinceSeconds, timestamps, cancellationToken);
     }
 }

@@ -234,13 +234,15 @@ public sealed class DeploymentApiTests(ApiFactory factory) : IClassFixture<ApiFa
     }
 
     [Fact]
-    public async Task Logs_without_a_cluster_answer_503_cluster_disabled()
+    public async Task Logs_and_metrics_without_a_cluster_answer_503_cluster_disabled()
     {
         var (_, team, owner) = await OrgAsync();
         var template = await SystemTemplateAsync(owner, team, "Static site");
         var id = (await owner.ExpectAsync(Deploy(owner, team, template, "nologs"), HttpStatusCode.Created)).GetProperty("id").GetString();
 
         var problem = await ProblemAsync(owner.GetAsync($"/api/deployments/{id}/logs"), HttpStatusCode.ServiceUnavailable, "cluster.disabled");
+        Assert.Contains("KUBERNETES_ENABLED", problem.GetProperty("detail").GetString());
+        problem = await ProblemAsync(owner.GetAsync($"/api/deployments/{id}/metrics"), HttpStatusCode.ServiceUnavailable, "cluster.disabled");
         Assert.Contains("KUBERNETES_ENABLED", problem.GetProperty("detail").GetString());
     }
 

@@ -97,7 +97,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The pods' log lines as Server-Sent Events (event 'log', data {pod, service, line}); ?service=, ?tailLines= (default 100), ?follow= (default true). At most 5 streams per user at once (429 with Retry-After past that); a stream ends after 30 minutes with event 'reconnect': open a new one (tailLines=0 for only the lines from then on) */
+        /** The pods' log lines as Server-Sent Events (event 'log', id: the line's time, data {pod, service, line, time}); ?service= or ?pod= (one service's or one pod's), ?since= (a duration such as 90s, 15m, 2h, or an RFC 3339 time), ?tailLines= (default 100), ?follow= (default true). Last-Event-ID: only the lines written after that one, all of them (a reconnect). At most 5 streams per user at once (429 with Retry-After past that); a stream ends after 30 minutes with event 'reconnect': open a new one with Last-Event-ID */
         get: operations["streamDeploymentLogs"];
         put?: never;
         post?: never;
@@ -116,6 +116,23 @@ export interface paths {
         };
         /** The deployment's Kubernetes objects as multi-document YAML (?download=true for a file) */
         get: operations["getDeploymentManifests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live metrics as Server-Sent Events: every few seconds an event 'metrics' (id: its time in Unix ms; data: per service desired/ready replicas, restarts, and CPU millicores and memory bytes per pod and in sum). Without a metrics server in the cluster one event 'unavailable' says so and CPU and memory are null. Last-Event-ID: the next sample comes no sooner than one interval after it. Streams per user and lifetime as for logs ('reconnect' at the end) */
+        get: operations["streamDeploymentMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2036,7 +2053,9 @@ export interface operations {
         parameters: {
             query?: {
                 follow?: boolean;
+                pod?: string;
                 service?: string;
+                since?: string;
                 tailLines?: number;
             };
             header?: never;
@@ -2161,6 +2180,80 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    streamDeploymentMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

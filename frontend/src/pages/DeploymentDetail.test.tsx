@@ -36,13 +36,14 @@ const template = (version: number) => ({
   settings: version === 2 ? [...settings, added] : settings, services: [],
 });
 
-type Call = { method: string; path: string; body: unknown };
+type Call = { method: string; path: string; body: unknown; lastEventId?: string };
 
 function renderWith(permissions: string[], answer?: (call: Call) => Response | undefined) {
   const calls: Call[] = [];
   vi.stubGlobal("fetch", vi.fn(async (request: Request) => {
     const url = new URL(request.url, "http://x");
-    const call = { method: request.method, path: url.pathname + url.search, body: request.method === "GET" ? undefined : await request.json() };
+    const call = { method: request.method, path: url.pathname + url.search, body: request.method === "GET" ? undefined : await request.json(),
+      lastEventId: request.headers.get("Last-Event-ID") ?? undefined };
     calls.push(call);
     const json = (body: unknown, status = 200) =>
       new Response(JSON.stringify(body), { status, headers: { "content-type": status < 400 ? "application/json" : "application/problem+json" } });
@@ -170,11 +171,11 @@ describe("Deployment detail", () => {
     expect(await screen.findByText("The cluster stopped answering.")).toBeInTheDocument();
   });
 
-  it("opens a new log stream when the server ends one at its time limit, for the lines from then on", async () => {
+  it("opens a new log stream when the server ends one at its time limit, with the last line's id as Last-Event-ID", async () => {
     const user = userEvent.setup();
     const streams = [
-      'event: log\ndata: {"pod":"shop-app-1","service":"app","line":"before the limit"}\n\nevent: reconnect\ndata: {"message":"time limit"}\n\n',
-      'event: log\ndata: {"pod":"shop-app-1","service":"app","line":"after reconnecting"}\n\nevent: end\ndata: {}\n\n',
+      'event: log\nid: 2026-11-30T12:00:00.0000001Z\ndata: {"pod":"shop-app-1","service":"app","line":"before the limit"}\n\nevent: reconnect\ndata: {"message":"time limit"}\n\n',
+      'event: log\nid: 2026-11-30T12:00:01.0000001Z\ndata: {"pod":"shop-app-1","service":"app","line":"after reconnecting"}\n\nevent: end\ndata: {}\n\n',
     ];
     const calls = renderWith(["deploy:read"], (call) => call.path.startsWith("/api/deployments/d1/logs")
       ? new Response(streams.shift() ?? "", { headers: { "content-type": "text/event-stream" } }) : undefined);
@@ -184,8 +185,24 @@ describe("Deployment detail", () => {
     expect(await within(log).findByText(/after reconnecting/)).toBeInTheDocument();
     expect(within(log).getByText(/before the limit/)).toBeInTheDocument();
     expect(await screen.findByText("ended")).toBeInTheDocument();
-    expect(calls.filter((c) => c.path.startsWith("/api/deployments/d1/logs")).map((c) => c.path))
-      .toEqual(["/api/deployments/d1/logs?tailLines=200&follow=true", "/api/deployments/d1/logs?tailLines=0&follow=true"]);
+    expect(calls.filter((c) => c.path.startsWith("/api/deployments/d1/logs")).map((c) => [c.path, c.lastEventId]))
+      .toEqual([["/api/deployments/d1/logs?tailLines=200&follow=true", undefined], ["/api/deployments/d1/logs?tailLines=200&follow=true", "2026-11-30T12:00:00.0000001Z"]]);
+  });
+
+  it("asks for one service's and one pod's lines since a time when chosen", async () => {
+    const user = userEvent.setup();
+    const calls = renderWith(["deploy:read"], (call) => call.path.startsWith("/api/deployments/d1/logs")
+      ? new Response('event: log\ndata: {"pod":"shop-app-1","service":"app","line":"hello"}\n\nevent: end\ndata: {}\n\n', { headers: { "content-type": "text/event-stream" } })
+      : undefined);
+    await user.click(await screen.findByRole("tab", { name: "logs" }));
+    expect(await within(await screen.findByRole("log")).findByText(/hello/)).toBeInTheDocument();
+
+    await user.selectOptions(screen.getByLabelText("Service"), "app");
+    await user.selectOptions(screen.getByLabelText("Pod"), "shop-app-1");
+    await user.selectOptions(screen.getByLabelText("Show"), "15m");
+
+    await vi.waitFor(() => expect(calls.filter((c) => c.path.startsWith("/api/deployments/d1/logs")).at(-1)?.path)
+      .toBe("/api/deployments/d1/logs?tailLines=10000&follow=true&service=app&pod=shop-app-1&since=15m"));
   });
 });
 

@@ -1,10 +1,10 @@
 import { zodResolver } from "@hookform/resolvers/zod";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { Suspense, lazy, useEffect, useMemo, useRef, useState } from "react";
 import { useForm, type Resolver } from "react-hook-form";
 import { useNavigate, useParams } from "react-router";
 import { api, messageOf, unwrap } from "../api/client";
 import { keys, useAction, useDeployment, useManifests, useTemplate, type DeploymentDetails, type Setting } from "../api/hooks";
-import { readSse } from "../api/sse";
+import { followSse } from "../api/sse";
 import { useOrgContext } from "../app/org";
 import { useToast } from "../app/toast";
 import { Badge, Button, Card, ConfirmDialog, DataTable, ErrorPanel, Loading, PageHeader, PhaseBadge, Spinner, cellClass, formatTime } from "../components/ui";
@@ -14,6 +14,9 @@ import { SettingFields, placeFieldErrors } from "./SettingFields";
 import { DeploymentSecrets } from "./Secrets";
 
 type Action = "stop" | "start" | "delete";
+
+// Recharts is loaded with the tab that draws the charts, not with the first page.
+const DeploymentMetrics = lazy(() => import("./DeploymentMetrics"));
 
 export function DeploymentDetail() {
   const { id = "" } = useParams();
@@ -29,7 +32,7 @@ function Details({ orgId, d, can }: { orgId: string; d: DeploymentDetails; can: 
   const navigate = useNavigate();
   const notify = useToast();
   const [confirm, setConfirm] = useState<Action | null>(null);
-  const [tab, setTab] = useState<"overview" | "secrets" | "manifests" | "logs">("overview");
+  const [tab, setTab] = useState<"overview" | "metrics" | "secrets" | "manifests" | "logs">("overview");
   const act = useAction(
     async (action: Action) => {
       const path = { params: { path: { id: d.id } } };
@@ -64,11 +67,12 @@ function Details({ orgId, d, can }: { orgId: string; d: DeploymentDetails; can: 
         subtitle={<span className="inline-flex flex-wrap items-center gap-2"><PhaseBadge phase={d.phase} /> {d.templateName} · v{d.templateVersion} · changed {formatTime(d.updatedAt)}</span>}
         actions={actions}
       />
-      <Tabs tabs={["overview", "secrets", "manifests", "logs"] as const} current={tab} onChange={setTab} label="Deployment">
+      <Tabs tabs={["overview", "metrics", "secrets", "manifests", "logs"] as const} current={tab} onChange={setTab} label="Deployment">
         {tab === "overview" && <Overview orgId={orgId} d={d} canEdit={can("deploy:manage")} />}
+        {tab === "metrics" && <Suspense fallback={<Loading what="the charts" />}><DeploymentMetrics id={d.id} /></Suspense>}
         {tab === "secrets" && <DeploymentSecrets organizationId={orgId} deploymentId={d.id} services={d.services.map((s) => s.name)} canWrite={can("secrets:write")} />}
         {tab === "manifests" && <Manifests id={d.id} name={d.name} />}
-        {tab === "logs" && <Logs id={d.id} />}
+        {tab === "logs" && <Logs id={d.id} services={d.services.map((s) => s.name)} />}
       </Tabs>
       <ConfirmDialog
         open={confirm !== null}
@@ -260,42 +264,67 @@ function Manifests({ id, name }: { id: string; name: string }) {
 
 type LogLine = { pod: string; service: string; line: string };
 
-function Logs({ id }: { id: string }) {
+const sinceChoices = [["", "from the last 200 lines"], ["15m", "last 15 minutes"], ["1h", "last hour"], ["24h", "last day"]] as const;
+
+function Logs({ id, services }: { id: string; services: string[] }) {
   const [lines, setLines] = useState<LogLine[]>([]);
   const [state, setState] = useState<"connecting" | "live" | "ended" | { error: string }>("connecting");
+  const [service, setService] = useState("");
+  const [pod, setPod] = useState("");
+  const [since, setSince] = useState("");
+  const [pods, setPods] = useState<string[]>([]);
   const bottom = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const controller = new AbortController();
     setLines([]);
     setState("connecting");
-    // One stream, then another each time the server ends one at its time limit (event "reconnect"): the first brings
-    // the last 200 lines, the later ones only what is written from then on.
-    const follow = async (tailLines: number): Promise<void> => {
-      let reconnect = false;
-      const stream = await unwrap(api.GET("/api/deployments/{id}/logs", {
-        params: { path: { id }, query: { tailLines, follow: true } },
-        headers: { Accept: "text/event-stream" },
+    // Followed across the server's time limit and dropped connections: a reopened stream carries Last-Event-ID and
+    // brings every line after the last one seen, none twice.
+    const open = (lastEventId: string | undefined, signal: AbortSignal) =>
+      unwrap(api.GET("/api/deployments/{id}/logs", {
+        params: { path: { id }, query: { tailLines: since ? 10_000 : 200, follow: true, ...(service && { service }), ...(pod && { pod }), ...(since && { since }) } },
+        headers: lastEventId === undefined ? { Accept: "text/event-stream" } : { Accept: "text/event-stream", "Last-Event-ID": lastEventId },
         parseAs: "stream",
-        signal: controller.signal,
+        signal,
       }));
-      await readSse(stream, (e) => {
-        if (e.event === "log") { setState("live"); setLines((all) => [...all.slice(-1999), JSON.parse(e.data) as LogLine]); }
-        else if (e.event === "error") setState({ error: (JSON.parse(e.data) as { message?: string }).message ?? "The log stream failed." });
-        else if (e.event === "reconnect") reconnect = true;
-      });
-      if (reconnect && !controller.signal.aborted) return follow(0);
-      setState((s) => (typeof s === "object" ? s : "ended"));
-    };
-    follow(200).catch((e) => { if (!controller.signal.aborted) setState({ error: messageOf(e) }); });
+    followSse(open, (e) => {
+      if (e.event === "log") {
+        const line = JSON.parse(e.data) as LogLine;
+        setState("live");
+        setLines((all) => [...all.slice(-1999), line]);
+        setPods((known) => (known.includes(line.pod) ? known : [...known, line.pod].sort()));
+      } else if (e.event === "error") setState({ error: (JSON.parse(e.data) as { message?: string }).message ?? "The log stream failed." });
+    }, controller.signal)
+      .then(() => setState((s) => (typeof s === "object" ? s : "ended")))
+      .catch((e) => { if (!controller.signal.aborted) setState({ error: messageOf(e) }); });
     return () => controller.abort();
-  }, [id]);
+  }, [id, service, pod, since]);
   useEffect(() => {
     bottom.current?.scrollIntoView?.({ block: "nearest" });
   }, [lines.length]);
+  const select = "rounded-md border border-slate-300 bg-white px-2 py-1 text-sm";
   return (
     <Card className="overflow-hidden">
-      <div className="flex items-center justify-between border-b border-slate-200 px-4 py-2.5 text-sm">
-        <span className="text-slate-600">Live logs of every service</span>
+      <div className="flex flex-wrap items-center justify-between gap-2 border-b border-slate-200 px-4 py-2.5 text-sm">
+        <div className="flex flex-wrap items-center gap-2">
+          <label className="text-slate-600">Service{" "}
+            <select className={select} value={service} onChange={(e) => { setService(e.target.value); setPod(""); }}>
+              <option value="">all</option>
+              {services.map((s) => <option key={s} value={s}>{s}</option>)}
+            </select>
+          </label>
+          <label className="text-slate-600">Pod{" "}
+            <select className={select} value={pod} onChange={(e) => setPod(e.target.value)}>
+              <option value="">all</option>
+              {pods.filter((p) => !service || lines.some((l) => l.pod === p && l.service === service) || p === pod).map((p) => <option key={p} value={p}>{p}</option>)}
+            </select>
+          </label>
+          <label className="text-slate-600">Show{" "}
+            <select className={select} value={since} onChange={(e) => setSince(e.target.value)}>
+              {sinceChoices.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
+            </select>
+          </label>
+        </div>
         {state === "connecting" ? <Spinner small label="Connecting…" /> : state === "live" ? <Badge tone="green">live</Badge> : state === "ended" ? <Badge>ended</Badge> : null}
       </div>
       {typeof state === "object" ? (

@@ -90,17 +90,23 @@ public interface IDeploymentReports
     Task<IReadOnlyList<DeploymentReport>> ListAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>Where a deployment's pods are: its namespace and instance, optionally one service.</summary>
-public sealed record DeploymentLogSource(string Namespace, string Instance, string? Service);
+/// <summary>Where a deployment's pods are: its namespace and instance, optionally one service or one pod.</summary>
+public sealed record DeploymentLogSource(string Namespace, string Instance, string? Service, string? Pod = null);
 
-/// <summary>One line of a pod's log.</summary>
-public sealed record LogLine(string Pod, string? Service, string Line);
+/// <summary>
+/// Which lines: the last <see cref="TailLines"/> (null: all) of those written after <see cref="After"/> (null: since
+/// the pod started), then, with <see cref="Follow"/>, the new ones as they come.
+/// </summary>
+public sealed record LogWindow(int? TailLines, DateTimeOffset? After, bool Follow);
+
+/// <summary>One line of a pod's log, with the time the container wrote it (null when the cluster did not say).</summary>
+public sealed record LogLine(string Pod, string? Service, string Line, DateTimeOffset? Time = null);
 
 /// <summary>The log lines of a deployment's pods.</summary>
 public interface IDeploymentLogs
 {
     /// <summary>Finds the pods (a failure here is thrown, before anything is streamed), then streams their lines merged.</summary>
-    Task<IAsyncEnumerable<LogLine>> OpenAsync(DeploymentLogSource source, int tailLines, bool follow, CancellationToken cancellationToken);
+    Task<IAsyncEnumerable<LogLine>> OpenAsync(DeploymentLogSource source, LogWindow window, CancellationToken cancellationToken);
 }
 
 /// <summary>The cluster cannot be reached, or is overloaded (5xx, 429, a timeout): try again later.</summary>
@@ -137,4 +143,28 @@ public sealed class RenderLimitException(string code, string field, string messa
     public string Field { get; } = field;
 
     public static RenderLimitException For(RenderLimitProblem problem, string field) => new(problem.Code, field, problem.Message);
+}
+
+/// <summary>Where a deployment's workloads are: its namespace and instance (the <c>app.kubernetes.io/instance</c> label).</summary>
+public sealed record DeploymentWorkloads(string Namespace, string Instance);
+
+/// <summary>
+/// One look at a deployment's services. <see cref="PodMetricsAvailable"/> is false when the cluster has no metrics
+/// server (or it does not answer): then every CPU and memory figure is null.
+/// </summary>
+public sealed record DeploymentMetricsSample(DateTimeOffset At, bool PodMetricsAvailable, IReadOnlyList<ServiceMetrics> Services);
+
+/// <summary>
+/// A service: replicas its Deployment asks for and has ready, container restarts of its pods, and the sum of their
+/// CPU (millicores) and memory (bytes) usage.
+/// </summary>
+public sealed record ServiceMetrics(string Service, int DesiredReplicas, int ReadyReplicas, int Restarts, double? CpuMillicores, long? MemoryBytes, IReadOnlyList<PodMetrics> Pods);
+
+public sealed record PodMetrics(string Pod, bool Ready, int Restarts, double? CpuMillicores, long? MemoryBytes);
+
+/// <summary>The replicas, restarts and resource usage of a deployment's services, as the cluster reports them now.</summary>
+public interface IDeploymentMetrics
+{
+    /// <summary>One sample. A failure of the cluster is thrown; a missing metrics server is not a failure.</summary>
+    Task<DeploymentMetricsSample> SampleAsync(DeploymentWorkloads workloads, CancellationToken cancellationToken);
 }

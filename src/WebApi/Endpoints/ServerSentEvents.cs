@@ -1,3 +1,4 @@
+using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
@@ -25,7 +26,18 @@ public sealed record LogStreamLimits(int PerUser, TimeSpan Lifetime, TimeSpan Ac
 }
 
 /// <summary>
-/// Writes a stream as Server-Sent Events: one <c>event: TYPE</c> with a JSON <c>data:</c> line per item, a comment every
+/// Bounds on live metrics streams, as <see cref="LogStreamLimits"/> for logs (their own count per user), and how often
+/// a stream takes a sample (<paramref name="Interval"/>).
+/// </summary>
+public sealed record MetricsStreamLimits(LogStreamLimits Streams, TimeSpan Interval)
+{
+    public static readonly MetricsStreamLimits Default = new(LogStreamLimits.Default, Interval: TimeSpan.FromSeconds(5));
+
+    public const string Policy = "metrics-streams";
+}
+
+/// <summary>
+/// Writes a stream as Server-Sent Events: one <c>event: TYPE</c> (with its <c>id:</c> when it has one) and a JSON <c>data:</c> line per item, a comment every
 /// <see cref="Heartbeat"/> so that proxies keep an idle stream open, and a final <c>end</c> event when the stream is
 /// complete (or an <c>error</c> event with a message when the source failed after the response began). A stream that
 /// reaches its <c>lifetime</c> ends with a <c>reconnect</c> event instead: nothing failed, the client opens a new one.
@@ -34,8 +46,13 @@ internal static class ServerSentEvents
 {
     public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
 
+    /// <summary>Every item as an event of one type, without ids.</summary>
+    public static Task StreamAsync<T>(HttpContext http, IAsyncEnumerable<T> items, string eventType, TimeSpan lifetime, CancellationToken cancellationToken,
+        Func<CancellationToken, Task<bool>>? stillAllowed = null, TimeSpan? checkEvery = null) =>
+        StreamAsync(http, items.Select(item => new SseItem<T>(item, eventType)), lifetime, cancellationToken, stillAllowed, checkEvery);
+
     /// <param name="stillAllowed">Asked every <paramref name="checkEvery"/>: false ends the stream with an <c>error</c> event.</param>
-    public static async Task StreamAsync<T>(HttpContext http, IAsyncEnumerable<T> items, string eventType, TimeSpan lifetime, CancellationToken cancellationToken,
+    public static async Task StreamAsync<T>(HttpContext http, IAsyncEnumerable<SseItem<T>> items, TimeSpan lifetime, CancellationToken cancellationToken,
         Func<CancellationToken, Task<bool>>? stillAllowed = null, TimeSpan? checkEvery = null)
     {
         var response = http.Response;
@@ -85,7 +102,7 @@ internal static class ServerSentEvents
         try
         {
             await foreach (var item in items.WithCancellation(reading.Token))
-                await WriteAsync($"event: {eventType}\ndata: {JsonSerializer.Serialize(item, json)}\n\n");
+                await WriteAsync($"event: {item.EventType}\n{(item.EventId is { } id ? $"id: {id}\n" : "")}data: {JsonSerializer.Serialize(item.Data, json)}\n\n");
             await WriteAsync("event: end\ndata: {}\n\n");
         }
         catch (OperationCanceledException) when (denied.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

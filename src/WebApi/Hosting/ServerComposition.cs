@@ -64,6 +64,7 @@ public static class ServerComposition
         if (settings.GoogleRedirectUrl is not null) services.AddAuthentication().AddOidcSignIn(settings, secretsKey);   // outside DEV_MODE
         services.AddBearerTokenAuthorization();
         services.AddSingleton(LogStreamLimits.Default);
+        services.AddSingleton(MetricsStreamLimits.Default);
         services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -75,6 +76,13 @@ public static class ServerComposition
                     QueueLimit = 0,
                 })
                 : RateLimitPartition.GetNoLimiter(""));   // unreachable: the route needs a signed-in user, and authorization runs first
+            options.AddPolicy(MetricsStreamLimits.Policy, http => http.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } user
+                ? RateLimitPartition.GetConcurrencyLimiter(user, _ => new ConcurrencyLimiterOptions
+                {
+                    PermitLimit = http.RequestServices.GetRequiredService<MetricsStreamLimits>().Streams.PerUser,
+                    QueueLimit = 0,
+                })
+                : RateLimitPartition.GetNoLimiter(""));
             // Invitations and resends (each sends a mail): a fixed window per user.
             options.AddPolicy(InvitationLimits.Policy, http => http.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } user
                 ? RateLimitPartition.GetFixedWindowLimiter(user, _ => new FixedWindowRateLimiterOptions
@@ -94,8 +102,11 @@ public static class ServerComposition
                     return new ValueTask(Problems.WriteAsync(context.HttpContext, Problems.Coded(StatusCodes.Status429TooManyRequests, "Too many invitations",
                         "invitation.rate_limited", $"You sent {perMinute} invitations or resends within a minute, the most allowed; try again shortly.")));
                 }
-                var limits = context.HttpContext.RequestServices.GetRequiredService<LogStreamLimits>();
                 context.HttpContext.Response.Headers.RetryAfter = ((int)LogStreamLimits.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+                if (context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName == MetricsStreamLimits.Policy)
+                    return new ValueTask(Problems.WriteAsync(context.HttpContext, Problems.Coded(StatusCodes.Status429TooManyRequests, "Too many metrics streams",
+                        "metrics.too_many_streams", $"You have {context.HttpContext.RequestServices.GetRequiredService<MetricsStreamLimits>().Streams.PerUser} metrics streams open already; close one (another tab or window) and try again.")));
+                var limits = context.HttpContext.RequestServices.GetRequiredService<LogStreamLimits>();
                 return new ValueTask(Problems.WriteAsync(context.HttpContext, Problems.Coded(StatusCodes.Status429TooManyRequests, "Too many log streams",
                     "logs.too_many_streams", $"You have {limits.PerUser} log streams open already; close one (another tab or window) and try again.")));
             };

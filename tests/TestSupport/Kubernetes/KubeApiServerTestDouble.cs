@@ -20,7 +20,7 @@ namespace CleanScheduler.TestSupport.Kubernetes;
 /// event for an expired resourceVersion), CRD schemas (every write checked: a server-side apply of a field the schema
 /// does not declare is the 500 "failed to create typed patch object" and stores nothing; other writes prune it with a
 /// Warning header, or answer 400 with fieldValidation=Strict; violations are 422 with causes), garbage collection by ownerReferences,
-/// Lease MicroTime, and pod logs (204 while a pod has none).
+/// Lease MicroTime, pod logs (204 while a pod has none), and a metrics server's PodMetrics when asked for (<see cref="MetricsServer"/>).
 /// Not modelled: keyed lists of built-in types in apply (lists are atomic), defaulting of built-in types,
 /// field selectors, protobuf, and the Deployment controller (see <see cref="AutoReadyDeployments"/>).
 /// </summary>
@@ -213,6 +213,7 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
             await WriteAsync(context, new Response(200, new JsonObject { ["major"] = "1", ["minor"] = "25", ["gitVersion"] = "v1.25.0-cleanscheduler-test-double" }));
             return;
         }
+        if (await MetricsApiAsync(context, path)) return;
         var route = Route.Parse(path);
         ResourceInfo? resource = null;
         lock (_gate)
@@ -400,12 +401,18 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
         }
     }
 
-    private sealed class PodLog(IEnumerable<string> lines)
+    /// <summary>A pod's log: each line with the time it was written (strictly rising, as the kubelet's nanosecond times are in practice).</summary>
+    private sealed class PodLog
     {
-        private readonly List<string> _lines = [.. lines];
+        private readonly List<(DateTimeOffset Time, string Line)> _lines = [];
         private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public (IReadOnlyList<string> Lines, Task Appended) Snapshot(int from)
+        public PodLog(IEnumerable<string> lines)
+        {
+            foreach (var line in lines) Add(line);
+        }
+
+        public (IReadOnlyList<(DateTimeOffset Time, string Line)> Lines, Task Appended) Snapshot(int from)
         {
             lock (_lines) return (_lines.Skip(from).ToList(), _appended.Task);
         }
@@ -413,29 +420,51 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
         public void Append(string line)
         {
             TaskCompletionSource old;
-            lock (_lines) { _lines.Add(line); old = _appended; _appended = new(TaskCreationOptions.RunContinuationsAsynchronously); }
+            lock (_lines) { Add(line); old = _appended; _appended = new(TaskCreationOptions.RunContinuationsAsynchronously); }
             old.TrySetResult();
+        }
+
+        private void Add(string line)
+        {
+            var now = DateTimeOffset.UtcNow;
+            _lines.Add((_lines.Count > 0 && _lines[^1].Time >= now ? _lines[^1].Time.AddTicks(1) : now, line));
         }
     }
 
+    /// <summary>
+    /// GET pods/NAME/log as the kubelet answers it: ?tailLines= (the last N of the lines within ?sinceSeconds= or
+    /// ?sinceTime=), ?timestamps=true (each line prefixed by its RFC 3339 time and a space), ?follow=true.
+    /// </summary>
     private async Task LogAsync(HttpContext context, string ns, string pod)
     {
         if (Get("v1", "pods", ns, pod) is not { } stored) { await WriteAsync(context, NotFound(_resources[("", "v1", "pods")], pod)); return; }
         var containers = (stored["spec"]?["containers"] as JsonArray ?? []).Select(c => (string?)c?["name"]).ToList();
-        if (context.Request.Query["container"].ToString() is { Length: > 0 } container && !containers.Contains(container))
+        var query = context.Request.Query;
+        if (query["container"].ToString() is { Length: > 0 } container && !containers.Contains(container))
         {
             await WriteAsync(context, Failure(400, "BadRequest", $"container {container} is not valid for pod {pod}", null));
             return;
         }
+        if (query["sinceSeconds"].Count > 0 && query["sinceTime"].Count > 0)
+        {
+            await WriteAsync(context, Failure(422, "Invalid", "PodLogOptions.meta.k8s.io \"\" is invalid: sinceSeconds: Forbidden: at most one of sinceTime or sinceSeconds may be specified", null));
+            return;
+        }
         if (!_logs.TryGetValue((ns, pod), out var log)) { context.Response.StatusCode = 204; return; }
-        var follow = context.Request.Query["follow"] == "true";
+        var follow = query["follow"] == "true";
+        var timestamps = query["timestamps"] == "true";
+        DateTimeOffset? since = int.TryParse(query["sinceSeconds"], CultureInfo.InvariantCulture, out var seconds) ? DateTimeOffset.UtcNow.AddSeconds(-seconds)
+            : DateTimeOffset.TryParse(query["sinceTime"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null;
         context.Response.ContentType = "text/plain";
-        var sent = int.TryParse(context.Request.Query["tailLines"], out var tail) ? Math.Max(0, log.Snapshot(0).Lines.Count - tail) : 0;
+        var all = log.Snapshot(0).Lines;
+        var sent = since is { } from ? all.Count(l => l.Time < from) : 0;
+        if (int.TryParse(query["tailLines"], out var tail)) sent = Math.Max(sent, all.Count - tail);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _breakWatches.Token);
         while (true)
         {
             var (lines, appended) = log.Snapshot(sent);
-            foreach (var line in lines) await context.Response.WriteAsync(line + "\n");
+            foreach (var (at, line) in lines)
+                await context.Response.WriteAsync(timestamps ? $"{at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)} {line}\n" : line + "\n");
             sent += lines.Count;
             await context.Response.Body.FlushAsync();
             if (!follow) return;

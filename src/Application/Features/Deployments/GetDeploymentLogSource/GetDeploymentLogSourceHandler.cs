@@ -17,6 +17,6 @@ public sealed class GetDeploymentLogSourceHandler(IAppDbContext db, DeploymentOp
         if (services.GetService<IDeploymentLogs>() is null)
             throw new ServiceUnavailableException("cluster.disabled",
                 "This server runs without a Kubernetes cluster (KUBERNETES_ENABLED=false), so there are no logs to show. The manifests can still be downloaded.");
-        return new DeploymentLogSource(options.NamespaceFor(deployment.TeamId), deployment.Name, query.Service);
+        return new DeploymentLogSource(options.NamespaceFor(deployment.TeamId), deployment.Name, query.Service, query.Pod);
     }
 }
