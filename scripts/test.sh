@@ -80,9 +80,10 @@ else
   count_vitest web-ui
 
   log "running the end-to-end tests (real server, PostgreSQL, Chromium)"
-  psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "CREATE DATABASE e2e" >/dev/null
+  psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "CREATE DATABASE e2e" -c "CREATE DATABASE e2e_cluster" >/dev/null
   rm -rf artifacts/e2e
   (cd frontend && E2E_DATABASE_DSN="postgres://postgres@127.0.0.1:$port/e2e?sslmode=disable" \
+    E2E_CLUSTER_DATABASE_DSN="postgres://postgres@127.0.0.1:$port/e2e_cluster?sslmode=disable" \
     npx vitest run --config vitest.e2e.config.ts --reporter=default --reporter=json --outputFile.json="$results/e2e.json") || true
   count_vitest e2e
   log "screenshots of the main screens: artifacts/e2e/screenshots/"

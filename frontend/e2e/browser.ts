@@ -15,10 +15,10 @@ export function launch(): Promise<Browser> {
   });
 }
 
-/** A browser context acting as one user (X-Dev-User, as DEV_MODE allows), at desktop or phone width. */
-export function contextFor(browser: Browser, email?: string, width = 1280): Promise<BrowserContext> {
+/** A browser context acting as one user (X-Dev-User, as DEV_MODE allows), at desktop or phone width, on the e2e server or another. */
+export function contextFor(browser: Browser, email?: string, width = 1280, baseURL: string = inject("baseUrl")): Promise<BrowserContext> {
   return browser.newContext({
-    baseURL: inject("baseUrl"),
+    baseURL,
     viewport: { width, height: width < 500 ? 812 : 860 },
     extraHTTPHeaders: email ? { "X-Dev-User": email } : {},
   });

@@ -95,41 +95,12 @@ public sealed class OperatorHarness : IAsyncDisposable
 
     public JsonObject? Job(string name) => Api.Get("batch/v1", "jobs", Namespace, name);
 
-    // The test API server runs no Job controller: these stand in for it, as it would report a Job and its pod.
+    // The test API server runs no Job controller: FakeJobs stands in for it, as it would report a Job and its pod.
 
-    public void JobStarted(string job, DateTimeOffset? at = null) =>
-        Api.SetStatus("batch/v1", "jobs", Namespace, job, new JsonObject { ["active"] = 1, ["startTime"] = Rfc3339(at ?? DateTimeOffset.UtcNow) }, "kube-controller-manager");
+    public void JobStarted(string job, DateTimeOffset? at = null) => FakeJobs.Started(Api, Namespace, job, at);
 
-    public void JobFinished(string job, bool succeeded, string? terminationMessage, string? reason = null)
-    {
-        var pod = $"{job}-x7k2p";
-        Api.AddPod(Namespace, pod, new JsonObject { ["job-name"] = job }, [], container: "task");
-        Api.SetStatus("v1", "pods", Namespace, pod, new JsonObject
-        {
-            ["phase"] = succeeded ? "Succeeded" : "Failed",
-            ["containerStatuses"] = new JsonArray(new JsonObject
-            {
-                ["name"] = "task",
-                ["state"] = new JsonObject
-                {
-                    ["terminated"] = new JsonObject { ["exitCode"] = succeeded ? 0 : 1, ["reason"] = succeeded ? "Completed" : "Error", ["message"] = terminationMessage },
-                },
-            }),
-        }, "kubelet");
-        var now = Rfc3339(DateTimeOffset.UtcNow);
-        Api.SetStatus("batch/v1", "jobs", Namespace, job, new JsonObject
-        {
-            ["startTime"] = now,
-            [succeeded ? "succeeded" : "failed"] = 1,
-            ["completionTime"] = succeeded ? now : null,
-            ["conditions"] = new JsonArray(new JsonObject
-            {
-                ["type"] = succeeded ? "Complete" : "Failed", ["status"] = "True", ["reason"] = reason ?? (succeeded ? "Completed" : "BackoffLimitExceeded"),
-            }),
-        }, "kube-controller-manager");
-    }
-
-    private static string Rfc3339(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+    public void JobFinished(string job, bool succeeded, string? terminationMessage, string? reason = null) =>
+        FakeJobs.Finished(Api, Namespace, job, succeeded, terminationMessage, reason);
 
     public async ValueTask DisposeAsync()
     {
