@@ -142,7 +142,7 @@ public sealed class TaskRun : AggregateRoot<TaskRunId>
             throw new RuleViolationException("task.finished", $"The {KindName} has finished ({Phase}); there is nothing to cancel.");
         (Phase, Message, FinishedAt, UpdatedAt) = (TaskPhase.Cancelled, "cancelled by a user", now, now);
         Revision++;
-        Raise(new TaskCancelled(OrganizationId, Id, now));
+        Raise(new TaskCancelled(OrganizationId, Id, Kind, now));
     }
 
     /// <summary>
@@ -177,7 +177,7 @@ public sealed class TaskRun : AggregateRoot<TaskRunId>
 }
 
 public sealed record TaskStarted(OrganizationId Organization, TaskRunId Task, TeamId Team, TaskKind Kind, DateTimeOffset OccurredAt) : IDomainEvent;
-public sealed record TaskCancelled(OrganizationId Organization, TaskRunId Task, DateTimeOffset OccurredAt) : IDomainEvent;
+public sealed record TaskCancelled(OrganizationId Organization, TaskRunId Task, TaskKind Kind, DateTimeOffset OccurredAt) : IDomainEvent;
 
 public static class TaskCodes
 {
