@@ -280,4 +280,40 @@ public sealed class TaskClusterTests(ClusterApiFactory factory) : IClassFixture<
         await Task.Delay(1000);   // the sync and the watch had their chance
         Assert.Equal("Cancelled", (await owner.ExpectAsync(owner.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK)).GetProperty("phase").GetString());
     }
+
+    [Fact]
+    public async Task A_resource_of_another_name_or_namespace_carrying_a_tasks_label_does_not_speak_for_it()
+    {
+        var (owner, team) = await BusinessOrgAsync();
+        var (_, otherTeam) = await BusinessOrgAsync();
+        var task = await owner.ExpectAsync(owner.PostAsync("/api/tasks", new { teamId = team, image = "busybox:1.36" }), HttpStatusCode.Created);
+        var (id, name) = (task.GetProperty("id").GetString()!, task.GetProperty("name").GetString()!);
+        await JobAsync($"sandbox-{team}", name);
+        using var kube = KubeClient.For(factory.Kube.Address);
+
+        await kube.CreateAsync(CleanScheduler.Kubernetes.KubeResource.Namespaces, new JsonObject
+        {
+            ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = $"sandbox-{otherTeam}" },
+        });
+        foreach (var (ns, forged) in new[] { ($"sandbox-{otherTeam}", name), ($"sandbox-{team}", "task-forged") })
+        {
+            await kube.CreateAsync(CleanScheduler.Kubernetes.KubeResource.AgentTasks, new JsonObject
+            {
+                ["apiVersion"] = "scheduler.cleanscheduler.io/v1alpha1", ["kind"] = "AgentTask",
+                ["metadata"] = new JsonObject
+                {
+                    ["name"] = forged, ["namespace"] = ns,
+                    ["labels"] = new JsonObject { ["app.kubernetes.io/managed-by"] = "cleanscheduler-server", ["scheduler.cleanscheduler.io/task-id"] = id },
+                },
+                ["spec"] = new JsonObject { ["image"] = "busybox:1.36" },
+            });
+            factory.Kube.SetStatus("scheduler.cleanscheduler.io/v1alpha1", "agenttasks", ns, forged,
+                new JsonObject { ["phase"] = "Succeeded", ["output"] = new JsonObject { ["forged"] = "yes" } });
+        }
+        await Task.Delay(1500);   // the watch delivered both
+
+        var stored = await owner.ExpectAsync(owner.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK);
+        Assert.NotEqual("Succeeded", stored.GetProperty("phase").GetString());
+        Assert.Equal(JsonValueKind.Null, stored.GetProperty("output").ValueKind);
+    }
 }
