@@ -15,7 +15,7 @@ if [[ -z ${DATABASE_DSN:-} ]]; then
     port=$(free_port "${PGPORT:-54329}")
     pg_start "$pgdir" "$port"
     own_pg=1
-    trap 'log "stopping PostgreSQL"; pg_stop "$pgdir"' EXIT
+    trap 'trap "" INT TERM; log "stopping PostgreSQL"; pg_stop "$pgdir"' EXIT
   fi
   pg_ensure_database "$port" cleanscheduler
   export DATABASE_DSN="postgres://postgres@127.0.0.1:$port/cleanscheduler?sslmode=disable"
@@ -46,6 +46,7 @@ dotnet build src/WebApi -c Release -v quiet -nologo -clp:ErrorsOnly
 log "starting on $BASE_URL (Ctrl-C stops it)"
 dotnet src/WebApi/bin/Release/net10.0/CleanScheduler.WebApi.dll &
 server=$!
-trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; if [[ -n ${own_pg:-} ]]; then log "stopping PostgreSQL"; pg_stop "$pgdir"; fi' EXIT
+# A second Ctrl-C or TERM during the clean-up is ignored, so the clean-up always ends with PostgreSQL stopped.
+trap 'trap "" INT TERM; kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; if [[ -n ${own_pg:-} ]]; then log "stopping PostgreSQL"; pg_stop "$pgdir"; fi' EXIT
 trap 'exit 130' INT TERM
 wait $server

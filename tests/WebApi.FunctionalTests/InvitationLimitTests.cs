@@ -37,6 +37,20 @@ public sealed class InvitationLimitTests(InvitationLimitFactory factory) : IClas
     }
 
     [Fact]
+    public async Task Concurrent_invitations_never_pass_the_limit_together()
+    {
+        var owner = factory.As(ApiFactory.NewEmail("owner"));
+        var (org, _) = await owner.CreateOrgAsync();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 5).Select(i => owner.PostAsync($"/api/orgs/{org}/invitations", Invite($"race{i}"))));
+
+        Assert.Equal(InvitationLimitFactory.Limits.PendingPerOrganization, answers.Count(a => a.StatusCode == HttpStatusCode.Created));
+        Assert.All(answers.Where(a => a.StatusCode != HttpStatusCode.Created), a => Assert.Equal(HttpStatusCode.Conflict, a.StatusCode));
+        var listed = await owner.ExpectAsync(owner.GetAsync($"/api/orgs/{org}/invitations"), HttpStatusCode.OK);
+        Assert.Equal(InvitationLimitFactory.Limits.PendingPerOrganization, listed.GetArrayLength());
+    }
+
+    [Fact]
     public async Task An_invitation_is_sent_again_at_most_once_per_cooldown()
     {
         var owner = factory.As(ApiFactory.NewEmail("owner"));

@@ -94,6 +94,7 @@ public sealed class InvitationSender(IAppDbContext db, TimeProvider clock, Invit
         Func<EmailAddress, UserId?, string, DateTimeOffset, Invitation> create, CancellationToken cancellationToken)
     {
         var email = EmailAddress.From(address);
+        await db.LockSubscriptionAsync(organization, cancellationToken);   // invitations of one organization count one after the other
         var now = clock.GetUtcNow();
         var existing = await Users.UserDirectory.IdOfAsync(db, email, cancellationToken);
         var pending = await Invitations.PendingAsync(db, target, email, cancellationToken);

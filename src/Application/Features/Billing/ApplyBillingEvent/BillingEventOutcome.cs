@@ -1,0 +1,8 @@
+namespace CleanScheduler.Application.Features.Billing;
+
+public enum BillingEventOutcome
+{
+    Applied,
+    Duplicate,
+    Ignored,
+}
