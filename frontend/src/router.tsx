@@ -27,6 +27,7 @@ export const router = createBrowserRouter([{ element: <Root />, children: [
       { index: true, element: <Dashboard /> },
       { path: "deploy", ...page(() => import("./pages/Deploy").then((m) => ({ Component: m.Deploy }))) },
       { path: "deployments/:id", ...page(() => import("./pages/DeploymentDetail").then((m) => ({ Component: m.DeploymentDetail }))) },
+      { path: "tasks", ...page(() => import("./pages/Tasks").then((m) => ({ Component: m.Tasks }))) },
       { path: "templates", ...page(() => import("./pages/Templates").then((m) => ({ Component: m.Templates }))) },
       { path: "templates/new", ...page(() => import("./pages/TemplateEditor").then((m) => ({ Component: m.TemplateEditor }))) },
       { path: "templates/:templateId", ...page(() => import("./pages/TemplateEditor").then((m) => ({ Component: m.TemplateEditor }))) },

@@ -88,6 +88,11 @@ public static class DependencyInjection
         services.AddSingleton<ClusterOutboxWriter>();
         services.AddSingleton<Application.Features.Deployments.IClusterOutbox, ClusterOutboxStore>();
         services.AddScoped<Application.Features.Deployments.DeploymentClusterSync>();
+        services.AddSingleton<Cluster.TeamNamespaces>();
+        services.AddSingleton<Application.Features.Tasks.ITaskPublisher, Cluster.KubernetesTaskPublisher>();
+        services.AddSingleton<Application.Features.Tasks.ITaskReports, Cluster.KubernetesTaskReports>();
+        services.AddSingleton<Application.Features.Tasks.ITaskOutbox, TaskOutboxStore>();
+        services.AddScoped<Application.Features.Tasks.TaskClusterSync>();
         return services;
     }
 

@@ -18,6 +18,15 @@ public static class TenantResources
         return (template.GetProperty("id").GetString()!, deployment.GetProperty("id").GetString()!);
     }
 
+    /// <summary>An unfinished task and workflow of the team (on a plan with room for two).</summary>
+    public static async Task<(string Task, string Workflow)> TaskAndWorkflowAsync(Api owner, string team)
+    {
+        var task = await owner.ExpectAsync(owner.PostAsync("/api/tasks", new { teamId = team, image = "busybox:1.36" }), HttpStatusCode.Created);
+        var workflow = await owner.ExpectAsync(owner.PostAsync("/api/workflows",
+            new { teamId = team, steps = new[] { new { name = "one", task = new { image = "busybox:1.36" } } } }), HttpStatusCode.Created);
+        return (task.GetProperty("id").GetString()!, workflow.GetProperty("id").GetString()!);
+    }
+
     /// <summary>A pending invitation to the team (on a plan with room in it).</summary>
     public static async Task<string> InvitationAsync(Api owner, string team) =>
         (await owner.ExpectAsync(owner.PostAsync($"/api/teams/{team}/invitations", new { email = ApiFactory.NewEmail("invited"), role = "viewer" }),
@@ -40,7 +49,8 @@ public sealed class CrossTenantTests(ApiFactory factory) : IClassFixture<ApiFact
         var stranger = factory.As(ApiFactory.NewEmail("attacker"));
         await stranger.CreateOrgAsync("Attacker Inc");   // a tenant of their own, with roles that must not carry over
         var before = await owner.ExpectAsync(owner.GetAsync($"/api/orgs/{org}/members"), HttpStatusCode.OK);
-        var ids = new Ids(org, team, ownerId, template, deployment, invitation);
+        var (task, workflow) = await TenantResources.TaskAndWorkflowAsync(owner, team);
+        var ids = new Ids(org, team, ownerId, template, deployment, invitation, task, workflow);
 
         var routes = RouteCatalog.ApiRoutes(factory.Services).Where(r => r.IsTenantResource).ToList();
         Assert.True(routes.Count >= 27, $"expected the tenant routes, found: {string.Join(", ", routes)}");
@@ -61,6 +71,8 @@ public sealed class CrossTenantTests(ApiFactory factory) : IClassFixture<ApiFact
         Assert.DoesNotContain(org, mine.ToString());
         Assert.DoesNotContain(team, mine.ToString());
         Assert.Equal("running", (await owner.ExpectAsync(owner.GetAsync($"/api/deployments/{deployment}"), HttpStatusCode.OK)).GetProperty("state").GetString());
+        Assert.Equal("Pending", (await owner.ExpectAsync(owner.GetAsync($"/api/tasks/{task}"), HttpStatusCode.OK)).GetProperty("phase").GetString());
+        Assert.Equal("Pending", (await owner.ExpectAsync(owner.GetAsync($"/api/workflows/{workflow}"), HttpStatusCode.OK)).GetProperty("phase").GetString());
         var theirTemplates = await stranger.ExpectAsync(stranger.GetAsync("/api/templates"), HttpStatusCode.OK);
         Assert.DoesNotContain(template, theirTemplates.ToString());
         await Api.ProblemAsync(stranger.GetAsync($"/api/templates?teamId={team}"), HttpStatusCode.NotFound);
@@ -78,7 +90,8 @@ public sealed class CrossTenantTests(ApiFactory factory) : IClassFixture<ApiFact
         await owner.ExpectAsync(owner.PostAsync($"/api/teams/{team}/members", new { email = viewer.Email, role = "viewer" }), HttpStatusCode.Created);
         var ownerId = await owner.UserIdAsync();
         var (template, deployment) = await TenantResources.TemplateAndDeploymentAsync(owner, team);
-        var ids = new Ids(org, team, ownerId, template, deployment, await TenantResources.InvitationAsync(owner, team));
+        var (task, workflow) = await TenantResources.TaskAndWorkflowAsync(owner, team);
+        var ids = new Ids(org, team, ownerId, template, deployment, await TenantResources.InvitationAsync(owner, team), task, workflow);
         var routes = RouteCatalog.ApiRoutes(factory.Services).Where(r => r.IsTenantResource).ToList();
 
         foreach (var route in routes)

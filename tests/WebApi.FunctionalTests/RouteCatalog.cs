@@ -5,7 +5,8 @@ namespace CleanScheduler.WebApi.FunctionalTests;
 
 /// <summary>Every /api endpoint the server maps, read from the running app so that a new endpoint is covered without editing tests.</summary>
 /// <summary>The ids a route sweep fills in.</summary>
-public sealed record Ids(string Org, string Team, string User, string? Template = null, string? Deployment = null, string? Invitation = null);
+public sealed record Ids(string Org, string Team, string User, string? Template = null, string? Deployment = null, string? Invitation = null,
+    string? Task = null, string? Workflow = null);
 
 public static class RouteCatalog
 {
@@ -25,6 +26,8 @@ public static class RouteCatalog
                 "templates" => ids.Template ?? Guid.NewGuid().ToString(),
                 "deployments" => ids.Deployment ?? Guid.NewGuid().ToString(),
                 "invitations" => ids.Invitation ?? Guid.NewGuid().ToString(),
+                "tasks" => ids.Task ?? Guid.NewGuid().ToString(),
+                "workflows" => ids.Workflow ?? Guid.NewGuid().ToString(),
                 _ => Guid.NewGuid().ToString(),
             })
             .Replace("{userId:guid}", ids.User);

@@ -33,6 +33,7 @@ export function OrgLayout() {
   const nav = (
     <>
       <Tab to={base} end>Deployments</Tab>
+      <Tab to={`${base}/tasks`}>Tasks</Tab>
       <Tab to={`${base}/templates`}>Templates</Tab>
       <Tab to={`${base}/teams`}>Teams</Tab>
       <Tab to={`${base}/usage`}>Usage</Tab>

@@ -89,7 +89,7 @@ describe("UsageBanners", () => {
   const usage = {
     organizationId: "o1", plan: { id: "p-free", name: "Free", tier: "free" }, status: "canceled", graceEndsAt: null,
     deployments: { used: 3, limit: 1 }, membersPerTeam: [{ teamId: "t1", name: "Default", members: 1, limit: 1 }],
-    customTemplates: false, orgTemplates: false, networkIsolation: "shared", namespaceQuota: null,
+    customTemplates: false, orgTemplates: false, networkIsolation: "shared", namespaceQuota: null, unfinishedTasks: { used: 0, limit: 1 },
   };
 
   it("says why new creations are refused after a downgrade, and links to billing when it is on", () => {

@@ -21,6 +21,7 @@ export function Usage() {
       <div className="grid gap-6 lg:grid-cols-2">
         <Card className="space-y-5 p-6">
           <UsageBar label="Deployments" used={u.deployments.used} limit={u.deployments.limit} />
+          <UsageBar label="Unfinished tasks" used={u.unfinishedTasks.used} limit={u.unfinishedTasks.limit} />
           {u.membersPerTeam.map((t) => <UsageBar key={t.teamId} label={`Members of ${t.name}`} used={t.members} limit={t.limit} />)}
         </Card>
         <Card className="p-6">

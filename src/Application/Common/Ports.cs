@@ -23,6 +23,7 @@ public interface IAppDbContext
     DbSet<Template> Templates { get; }
     DbSet<Deployment> Deployments { get; }
     DbSet<Invitation> Invitations { get; }
+    DbSet<Domain.Tasks.TaskRun> Tasks { get; }
 
     /// <summary>Mail to send, queued with the change it announces.</summary>
     DbSet<OutboxMailRow> MailOutbox { get; }

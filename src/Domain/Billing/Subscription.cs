@@ -105,6 +105,22 @@ public sealed class Subscription : AggregateRoot<SubscriptionId>
         return Deployment.Launch(OrganizationId, team, name, owner, ownerHandle, deploymentDomain, template, templateVersion, values, secrets, now);
     }
 
+    /// <summary>
+    /// Starts a task or workflow for <paramref name="team"/> (of <paramref name="teamOrganization"/>) while the organization
+    /// has <paramref name="unfinished"/> tasks not yet finished, or refuses with <c>tier.task_limit</c> at the plan's limit.
+    /// The caller counts under this subscription's row lock, so racing starts cannot both pass the limit.
+    /// </summary>
+    public Tasks.TaskRun StartTask(
+        TeamId team, OrganizationId teamOrganization, UserId owner, Tasks.TaskKind kind, IReadOnlyList<Tasks.TaskStep> steps, int unfinished, DateTimeOffset now)
+    {
+        if (teamOrganization != OrganizationId)
+            throw new InvalidOperationException("The team belongs to another organization.");
+        if (LimitsAt(now).MaxConcurrentTasks is int max && unfinished >= max)
+            throw new RuleViolationException("tier.task_limit",
+                $"The {LimitsNameAt(now)} allows {max} unfinished task{(max == 1 ? "" : "s")} or workflow{(max == 1 ? "" : "s")} at a time; wait for one to finish, cancel one or upgrade the plan.");
+        return Tasks.TaskRun.Start(OrganizationId, team, owner, kind, steps, now);
+    }
+
     public void ReleaseDeployment(DateTimeOffset now)
     {
         if (ActiveDeployments > 0) ActiveDeployments--;

@@ -61,11 +61,12 @@ public sealed record TierLimits(
     bool CustomTemplates,
     bool OrgTemplates,
     NetworkIsolation Isolation,
-    ResourceQuotaLimits? Quota)
+    ResourceQuotaLimits? Quota,
+    int? MaxConcurrentTasks)
 {
-    public static readonly TierLimits Free = new(1, 1, false, false, NetworkIsolation.Shared, new("1", "1Gi", 5));
-    public static readonly TierLimits Business = new(5, 10, true, false, NetworkIsolation.Namespace, new("8", "16Gi", 50));
-    public static readonly TierLimits Enterprise = new(null, null, true, true, NetworkIsolation.Dedicated, null);
+    public static readonly TierLimits Free = new(1, 1, false, false, NetworkIsolation.Shared, new("1", "1Gi", 5), 1);
+    public static readonly TierLimits Business = new(5, 10, true, false, NetworkIsolation.Namespace, new("8", "16Gi", 50), 10);
+    public static readonly TierLimits Enterprise = new(null, null, true, true, NetworkIsolation.Dedicated, null, null);
 
     public static TierLimits For(Tier tier) => tier switch
     {

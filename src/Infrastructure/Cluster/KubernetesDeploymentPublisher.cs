@@ -4,7 +4,6 @@ using CleanScheduler.Application.Common;
 using CleanScheduler.Domain.Deployments;
 using CleanScheduler.Domain.Tenancy;
 using CleanScheduler.Kubernetes;
-using Microsoft.Extensions.Logging;
 
 namespace CleanScheduler.Infrastructure.Cluster;
 
@@ -14,12 +13,9 @@ namespace CleanScheduler.Infrastructure.Cluster;
 /// them), each by server-side apply; removing deletes the UserDeployment (its finalizer lets the operator remove what it
 /// owns; the Secrets go with it by garbage collection) and the single Secret earlier versions wrote.
 /// </summary>
-public sealed class KubernetesDeploymentPublisher(IKubernetesClient kube, RenderOptions render, ILogger<KubernetesDeploymentPublisher> logger)
+public sealed class KubernetesDeploymentPublisher(IKubernetesClient kube, RenderOptions render, TeamNamespaces namespaces)
     : IDeploymentPublisher
 {
-    /// <summary>Namespaces this process already made sure exist (forgotten when a write into one answers 404).</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _namespaces = new(StringComparer.Ordinal);
-
     public bool PublishesSecretValues => render.ClusterSecretStore is null;
 
     public Task<DeploymentReport> PublishAsync(DesiredDeployment desired, CancellationToken cancellationToken) => ClusterErrors.Translate(async () =>
@@ -27,7 +23,7 @@ public sealed class KubernetesDeploymentPublisher(IKubernetesClient kube, Render
         var (deployment, ns) = (desired.Deployment, desired.Namespace);
         try
         {
-            await EnsureNamespaceAsync(ns, deployment, cancellationToken);
+            await namespaces.EnsureAsync(ns, deployment.OrganizationId, deployment.TeamId, cancellationToken);
             var templateRef = new TemplateRef(ClusterNames.TemplateRefName(deployment.TemplateId), deployment.TemplateVersion);
             await PublishTemplateAsync(ns, templateRef, desired.TemplateSpec, cancellationToken);   // every time: cheap, and heals a deleted ConfigMap
 
@@ -41,7 +37,7 @@ public sealed class KubernetesDeploymentPublisher(IKubernetesClient kube, Render
         }
         catch (KubeNotFoundException)
         {
-            _namespaces.TryRemove(ns, out _);   // the namespace went away: create it again on the retry
+            namespaces.Forget(ns);   // the namespace went away: create it again on the retry
             throw;
         }
     });
@@ -58,43 +54,6 @@ public sealed class KubernetesDeploymentPublisher(IKubernetesClient kube, Render
     {
         try { await kube.DeleteAsync(kind, ns, name, cancellationToken: cancellationToken); }
         catch (KubeNotFoundException) { }
-    }
-
-    /// <summary>
-    /// Creates the team's namespace, labelled with its organization's and its own id. One that already exists must not
-    /// be labelled with another organization (made by hand, or a KUBERNETES_NAMESPACE that does not name one namespace
-    /// per team): the deployment is then refused rather than put beside another tenant's.
-    /// </summary>
-    private async Task EnsureNamespaceAsync(string ns, Deployment deployment, CancellationToken cancellationToken)
-    {
-        if (_namespaces.ContainsKey(ns)) return;
-        var organization = deployment.OrganizationId.Value.ToString();
-        var body = new JsonObject
-        {
-            ["apiVersion"] = "v1",
-            ["kind"] = "Namespace",
-            ["metadata"] = new JsonObject
-            {
-                ["name"] = ns,
-                ["labels"] = new JsonObject
-                {
-                    ["app.kubernetes.io/part-of"] = "cleanscheduler", [ClusterNames.OrganizationLabel] = organization,
-                    [ClusterNames.TeamLabel] = deployment.TeamId.Value.ToString(),
-                },
-            },
-        };
-        try { await kube.CreateAsync(KubeResource.Namespaces, body, cancellationToken); }
-        catch (KubeConflictException e) when (e.AlreadyExists)
-        {
-            var existing = await kube.GetAsync(KubeResource.Namespaces, null, ns, cancellationToken);
-            if ((string?)existing?["metadata"]?["labels"]?[ClusterNames.OrganizationLabel] is { } other && other != organization)
-            {
-                logger.LogError("Namespace {Namespace} is labelled {Label}={Other}, not organization {Organization}: not putting a deployment into it",
-                    ns, ClusterNames.OrganizationLabel, other, organization);
-                throw new NamespaceOfAnotherOrganizationException(ns);
-            }
-        }
-        _namespaces.TryAdd(ns, 0);
     }
 
     private async Task PublishTemplateAsync(string ns, TemplateRef templateRef, string specText, CancellationToken cancellationToken)

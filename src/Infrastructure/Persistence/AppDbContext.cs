@@ -34,6 +34,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<Deployment> Deployments => Set<Deployment>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<Invitation> Invitations => Set<Invitation>();
+    public DbSet<Domain.Tasks.TaskRun> Tasks => Set<Domain.Tasks.TaskRun>();
     public DbSet<OutboxMailRow> MailOutbox => Set<OutboxMailRow>();
     public DbSet<Application.Features.Billing.BillingEventRecord> BillingEvents => Set<Application.Features.Billing.BillingEventRecord>();
     public DbSet<Domain.Secrets.SecretEntry> Secrets => Set<Domain.Secrets.SecretEntry>();
@@ -258,6 +259,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             row.Property(r => r.Seq).UseIdentityAlwaysColumn();
         });
 
+        model.ApplyConfiguration(new TaskRunConfiguration());
         model.ApplyConfiguration<Invitation>(new InvitationConfiguration()).ApplyConfiguration<OutboxMailRow>(new InvitationConfiguration());
         model.ApplyConfiguration(new Billing.BillingEventConfiguration());
         model.ApplyConfiguration(new Configurations.SecretEntryConfiguration());

@@ -6,6 +6,7 @@ using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Deployments;
 using CleanScheduler.Domain.Invitations;
 using CleanScheduler.Domain.Organizations;
+using CleanScheduler.Domain.Tasks;
 using CleanScheduler.Domain.Teams;
 using CleanScheduler.Domain.Templates;
 using CleanScheduler.Domain.Tenancy;
@@ -62,6 +63,8 @@ public static class AuditTrail
         Domain.Secrets.SecretSet x => new(x.Organization, "secret.set", "secret", x.Deployment?.Value ?? x.Organization.Value, SecretDetails(x.Key, x.Deployment, x.Service)),
         Domain.Secrets.SecretRemoved x => new(x.Organization, "secret.removed", "secret", x.Deployment?.Value ?? x.Organization.Value, SecretDetails(x.Key, x.Deployment, x.Service)),
         UserRegistered x => new(null, "user.registered", "user", x.User.Value, new()),
+        TaskStarted x => new(x.Organization, $"{x.Kind.ToCode()}.started", x.Kind.ToCode(), x.Task.Value, new() { ["team"] = x.Team.Value.ToString() }),
+        TaskCancelled x => new(x.Organization, $"{x.Kind.ToCode()}.cancelled", x.Kind.ToCode(), x.Task.Value, new()),
         _ => null,
     };
 

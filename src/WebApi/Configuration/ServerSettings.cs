@@ -55,6 +55,9 @@ public sealed partial class ServerSettings
     public required string DeploymentDomain { get; init; }
     public required bool KubernetesEnabled { get; init; }
     public required string KubernetesNamespace { get; init; }
+
+    /// <summary>TASK_NAMESPACE: the one namespace of every task and workflow; null: each team's (KUBERNETES_NAMESPACE's).</summary>
+    public string? TaskNamespace { get; init; }
     public string? ClusterSecretStore { get; init; }
     public required bool DisableNetworkPolicies { get; init; }
     public required TimeSpan KubernetesReconcileInterval { get; init; }
@@ -138,6 +141,9 @@ public sealed partial class ServerSettings
         var kubernetesNamespace = env.String("KUBERNETES_NAMESPACE", Application.Features.Deployments.DeploymentOptions.DefaultNamespacePattern);
         if (Application.Features.Deployments.DeploymentOptions.NamespacePatternProblem(kubernetesNamespace) is { } namespaceProblem)
             env.Error("KUBERNETES_NAMESPACE", $"{namespaceProblem}, not '{kubernetesNamespace}'");
+        var taskNamespace = env.Optional("TASK_NAMESPACE");
+        if (taskNamespace is not null && (taskNamespace.Length > 63 || !System.Text.RegularExpressions.Regex.IsMatch(taskNamespace, "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")))
+            env.Error("TASK_NAMESPACE", $"must be a namespace name (a DNS-1123 label of at most 63 characters), not '{taskNamespace}'");
 
         var reactUi = env.Bool("REACT_UI", false);
         var reactUiDirectory = Path.GetFullPath(env.Optional("REACT_UI_DIR") ?? Path.Combine(AppContext.BaseDirectory, "wwwroot"));
@@ -250,6 +256,7 @@ public sealed partial class ServerSettings
             KubernetesEnabled = kubernetesEnabled,
             Kubernetes = kubernetes,
             KubernetesNamespace = kubernetesNamespace,
+            TaskNamespace = taskNamespace,
             ClusterSecretStore = env.Optional("CLUSTER_SECRET_STORE"),
             DisableNetworkPolicies = env.Bool("DISABLE_NETWORK_POLICIES", false),
             KubernetesReconcileInterval = reconcileInterval,

@@ -38,6 +38,7 @@ public static class ServerComposition
         var services = builder.Services;
         services.AddSingleton(settings);
         services.AddSingleton(new Application.Features.Deployments.DeploymentOptions(settings.DeploymentDomain, settings.KubernetesNamespace));
+        services.AddSingleton(sp => new Application.Features.Tasks.TaskOptions(sp.GetRequiredService<Application.Features.Deployments.DeploymentOptions>(), settings.TaskNamespace));
         services.AddApplication();
         var secretsKey = SecretsKey(settings);
         services.AddInfrastructure(settings.ConnectionString,
@@ -51,6 +52,7 @@ public static class ServerComposition
         {
             services.AddKubernetesCluster(cluster);
             services.AddHostedService<ClusterSyncService>();
+            services.AddHostedService<TaskSyncService>();
         }
 
         services.AddHttpContextAccessor();
@@ -163,6 +165,7 @@ public static class ServerComposition
         app.MapClientEndpoints();
         app.MapTemplateEndpoints();
         app.MapDeploymentEndpoints();
+        app.MapTaskEndpoints();
         app.MapTokenEndpoints();
         app.MapInvitationEndpoints();
         if (settings.BillingEnabled) app.MapBillingEndpoints();

@@ -24,7 +24,8 @@ public sealed record UsageDto(
     bool CustomTemplates,
     bool OrgTemplates,
     string NetworkIsolation,
-    QuotaDto? NamespaceQuota);
+    QuotaDto? NamespaceQuota,
+    LimitUse UnfinishedTasks);
 
 /// <summary>What the organization's plan allows, beside what it uses.</summary>
 public sealed record GetUsageQuery(OrganizationId Id) : IRequest<UsageDto>, IAuthorizedRequest
@@ -43,6 +44,8 @@ public sealed class GetUsageHandler(IAppDbContext db) : IRequestHandler<GetUsage
             .Select(t => new { t.Id, t.Name, t.MemberCount })
             .ToListAsync(cancellationToken);
         var limits = subscription.Limits;
+        var unfinishedTasks = await db.Tasks.CountAsync(
+            t => t.OrganizationId == query.Id && (t.Phase == Domain.Tasks.TaskPhase.Pending || t.Phase == Domain.Tasks.TaskPhase.Running), cancellationToken);
         return new UsageDto(
             query.Id.Value,
             new PlanRef(subscription.PlanId.Value, subscription.PlanName, subscription.Tier.ToCode()),
@@ -53,6 +56,7 @@ public sealed class GetUsageHandler(IAppDbContext db) : IRequestHandler<GetUsage
             limits.CustomTemplates,
             limits.OrgTemplates,
             limits.Isolation.ToCode(),
-            limits.Quota is { } q ? new QuotaDto(q.Cpu, q.Memory, q.Pods) : null);
+            limits.Quota is { } q ? new QuotaDto(q.Cpu, q.Memory, q.Pods) : null,
+            new LimitUse(unfinishedTasks, limits.MaxConcurrentTasks));
     }
 }

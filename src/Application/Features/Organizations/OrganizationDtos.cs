@@ -7,10 +7,10 @@ using Microsoft.EntityFrameworkCore;
 namespace CleanScheduler.Application.Features.Organizations;
 
 public sealed record TierLimitsDto(
-    int? MaxDeployments, int? MaxMembersPerTeam, bool CustomTemplates, bool OrgTemplates, string NetworkIsolation)
+    int? MaxDeployments, int? MaxMembersPerTeam, bool CustomTemplates, bool OrgTemplates, string NetworkIsolation, int? MaxConcurrentTasks)
 {
     public static TierLimitsDto From(TierLimits limits) => new(
-        limits.MaxDeployments, limits.MaxMembersPerTeam, limits.CustomTemplates, limits.OrgTemplates, limits.Isolation.ToCode());
+        limits.MaxDeployments, limits.MaxMembersPerTeam, limits.CustomTemplates, limits.OrgTemplates, limits.Isolation.ToCode(), limits.MaxConcurrentTasks);
 }
 
 /// <summary>The plan an organization is subscribed to.</summary>

@@ -15,7 +15,7 @@ public sealed record PlanDto(Guid Id, string Code, string Name, string Tier, Tie
 public sealed record QuotaDto(string Cpu, string Memory, int Pods);
 
 /// <summary>Optional overrides of a tier's limits; a missing or null field keeps the tier's default.</summary>
-public sealed record PlanLimitsInput(int? MaxDeployments, int? MaxMembersPerTeam, bool? CustomTemplates, bool? OrgTemplates, QuotaDto? Quota);
+public sealed record PlanLimitsInput(int? MaxDeployments, int? MaxMembersPerTeam, bool? CustomTemplates, bool? OrgTemplates, QuotaDto? Quota, int? MaxConcurrentTasks = null);
 
 public static class PlanCatalog
 {
@@ -56,6 +56,7 @@ public static class PlanCatalog
             CustomTemplates = input.CustomTemplates ?? defaults.CustomTemplates,
             OrgTemplates = input.OrgTemplates ?? defaults.OrgTemplates,
             Quota = input.Quota is { } q ? new ResourceQuotaLimits(q.Cpu, q.Memory, q.Pods) : defaults.Quota,
+            MaxConcurrentTasks = input.MaxConcurrentTasks ?? defaults.MaxConcurrentTasks,
         };
     }
 
@@ -65,6 +66,8 @@ public static class PlanCatalog
             .OverridePropertyName("limits.maxDeployments");
         validator.RuleFor(c => limits(c)!.MaxMembersPerTeam).InclusiveBetween(1, 100_000).When(c => limits(c)?.MaxMembersPerTeam is not null)
             .OverridePropertyName("limits.maxMembersPerTeam");
+        validator.RuleFor(c => limits(c)!.MaxConcurrentTasks).InclusiveBetween(0, 100_000).When(c => limits(c)?.MaxConcurrentTasks is not null)
+            .OverridePropertyName("limits.maxConcurrentTasks");
         validator.RuleFor(c => limits(c)!.Quota!.Cpu).Must(Quantity.IsCpu).When(c => limits(c)?.Quota is not null)
             .OverridePropertyName("limits.quota.cpu").WithMessage("Must be a CPU quantity such as 500m, 2 or 1.5.");
         validator.RuleFor(c => limits(c)!.Quota!.Memory).Must(Quantity.IsMemory).When(c => limits(c)?.Quota is not null)

@@ -1,0 +1,17 @@
+using CleanScheduler.Application.Common;
+using CleanScheduler.Domain.Common;
+using CleanScheduler.Domain.Tasks;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+
+namespace CleanScheduler.Application.Features.Tasks;
+
+public sealed class ListTaskRunsHandler(IAppDbContext db) : IRequestHandler<ListTaskRunsQuery, Paged<TaskRun>>
+{
+    public async Task<Paged<TaskRun>> Handle(ListTaskRunsQuery query, CancellationToken cancellationToken)
+    {
+        var tasks = db.Tasks.AsNoTracking().Where(t => t.TeamId == query.TeamId && t.Kind == query.Kind);
+        if (TaskCodes.TryParsePhase(query.Phase, out var phase)) tasks = tasks.Where(t => t.Phase == phase);
+        return await tasks.OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Id).ToPageAsync(query, cancellationToken);
+    }
+}
