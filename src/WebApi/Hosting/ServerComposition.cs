@@ -47,6 +47,7 @@ public static class ServerComposition
         services.AddHostedService<SessionCleanupService>();
         services.AddMail(settings);
         services.AddBilling(settings);
+        services.AddTemplateDrafts(settings);
         if (settings.Kubernetes is { } cluster)
         {
             services.AddKubernetesCluster(cluster);
@@ -151,6 +152,7 @@ public static class ServerComposition
         app.MapPlanEndpoints();
         app.MapClientEndpoints();
         app.MapTemplateEndpoints();
+        if (settings.Anthropic is not null) app.MapTemplateDraftEndpoints();
         app.MapDeploymentEndpoints();
         app.MapTokenEndpoints();
         app.MapInvitationEndpoints();
