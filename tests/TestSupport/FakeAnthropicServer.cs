@@ -7,8 +7,10 @@ using Microsoft.AspNetCore.Http;
 namespace CleanScheduler.TestSupport;
 
 /// <summary>
-/// Anthropic's Messages API (<c>POST /v1/messages</c>) on loopback, as strict as the service: <c>x-api-key</c> with the
-/// right key (else 401 <c>authentication_error</c>), <c>anthropic-version: 2023-06-01</c> (else 400), a JSON body with
+/// Anthropic's Messages API (<c>POST /v1/messages</c>) on loopback, as strict as the service: the right key, as
+/// <c>x-api-key</c> or as <c>Authorization: Bearer</c> (how the Anthropic package 13.x sends an API key), else 401
+/// <c>authentication_error</c>; an <c>anthropic-version</c> the service knows (2023-06-01, or 2026-10-21 that the
+/// package 13.14 sends), else 400; a JSON body with
 /// <c>model</c>, a positive <c>max_tokens</c>, <c>messages</c> that start with the user and alternate roles, content as
 /// a string or text blocks, an optional <c>system</c>, and no unknown fields (else 400 <c>invalid_request_error</c>
 /// naming the field, as the service does). Answers a <c>message</c> object with one text block, in the service's
@@ -17,7 +19,7 @@ namespace CleanScheduler.TestSupport;
 /// </summary>
 public sealed class FakeAnthropicServer : IAsyncDisposable
 {
-    public const string Version = "2023-06-01";
+    private static readonly HashSet<string> Versions = ["2023-06-01", "2026-10-21"];
     private static readonly HashSet<string> KnownFields =
     [
         "model", "max_tokens", "messages", "system", "metadata", "stop_sequences", "stream", "temperature", "top_k", "top_p",
@@ -59,12 +61,12 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
             await ErrorAsync(http, 404, "not_found_error", "Not found");
             return;
         }
-        if (http.Request.Headers["x-api-key"].ToString() != _apiKey)
+        if (http.Request.Headers["x-api-key"].ToString() != _apiKey && http.Request.Headers.Authorization.ToString() != $"Bearer {_apiKey}")
         {
             await ErrorAsync(http, 401, "authentication_error", "invalid x-api-key");
             return;
         }
-        if (http.Request.Headers["anthropic-version"].ToString() is var version && version != Version)
+        if (http.Request.Headers["anthropic-version"].ToString() is var version && !Versions.Contains(version))
         {
             await ErrorAsync(http, 400, "invalid_request_error",
                 version.Length == 0 ? "anthropic-version: header is required" : $"anthropic-version: invalid version {version}");

@@ -19,7 +19,7 @@ public sealed class AnthropicTemplateDraftModel(IAnthropicClient client, string 
         {
             ApiKey = settings.ApiKey,
             BaseUrl = settings.BaseUrl?.ToString().TrimEnd('/') ?? "https://api.anthropic.com",
-            Timeout = timeout,
+            Timeout = timeout + TimeSpan.FromSeconds(10),   // the draft's own deadline (the use case's) ends the call first
             MaxRetries = 1,   // the user waits: one retry of a 429/5xx, then the answer
         };
 

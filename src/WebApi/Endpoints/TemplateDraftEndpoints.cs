@@ -1,3 +1,4 @@
+using CleanScheduler.Application.Features.Me;
 using CleanScheduler.Application.Features.Templates;
 using CleanScheduler.Domain.Common;
 using MediatR;
@@ -10,7 +11,7 @@ public sealed record DraftTemplateRequest(Guid TeamId, string? Prompt);
 
 public static class TemplateDraftEndpoints
 {
-    /// <summary>Mapped only when ANTHROPIC_API_KEY is set: otherwise POST /api/templates/drafts answers 404.</summary>
+    /// <summary>Always in the API document; without ANTHROPIC_API_KEY the route answers 404 <c>template_drafts.disabled</c>.</summary>
     public static IEndpointRouteBuilder MapTemplateDraftEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/templates/drafts", DraftAsync).WithTags("Templates").RequireAuthorization()
@@ -22,6 +23,10 @@ public static class TemplateDraftEndpoints
         return app;
     }
 
-    private static async Task<Ok<TemplateDraft>> DraftAsync(DraftTemplateRequest body, IMediator mediator, CancellationToken ct) =>
-        TypedResults.Ok(await mediator.Send(new DraftTemplateCommand(new TeamId(body.TeamId), body.Prompt), ct));
+    private static async Task<Results<Ok<TemplateDraft>, ProblemHttpResult>> DraftAsync(
+        DraftTemplateRequest body, IMediator mediator, MeCapabilities capabilities, CancellationToken ct) =>
+        capabilities.TemplateDrafts
+            ? TypedResults.Ok(await mediator.Send(new DraftTemplateCommand(new TeamId(body.TeamId), body.Prompt), ct))
+            : TypedResults.Problem(Errors.Problems.Coded(Status404NotFound, "Not found", "template_drafts.disabled",
+                "AI template drafts are not enabled on this server."));
 }

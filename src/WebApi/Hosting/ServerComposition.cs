@@ -152,7 +152,7 @@ public static class ServerComposition
         app.MapPlanEndpoints();
         app.MapClientEndpoints();
         app.MapTemplateEndpoints();
-        if (settings.Anthropic is not null) app.MapTemplateDraftEndpoints();
+        app.MapTemplateDraftEndpoints();
         app.MapDeploymentEndpoints();
         app.MapTokenEndpoints();
         app.MapInvitationEndpoints();

@@ -13,17 +13,17 @@ namespace CleanScheduler.WebApi.Hosting;
 public static class TemplateDraftComposition
 {
     /// <summary>
-    /// AI template drafts when ANTHROPIC_API_KEY is set: the Anthropic client, the draft model over it and the per-user
-    /// rate limit. Without the key none of it exists, and /api/me says <c>templateDrafts: false</c>.
+    /// AI template drafts: the per-user rate limit, and with ANTHROPIC_API_KEY the Anthropic client and the draft model
+    /// over it. Without the key /api/me says <c>templateDrafts: false</c> and the draft endpoint answers 404.
     /// </summary>
     public static IServiceCollection AddTemplateDrafts(this IServiceCollection services, ServerSettings settings)
     {
         services.AddSingleton(new MeCapabilities(TemplateDrafts: settings.Anthropic is not null));
-        if (settings.Anthropic is not { } anthropic) return services;
         services.AddSingleton(settings.TemplateDrafts);
+        services.Configure<RateLimiterOptions>(options => options.AddPolicy<string, TemplateDraftRateLimit>(TemplateDraftOptions.RateLimitPolicy));
+        if (settings.Anthropic is not { } anthropic) return services;
         services.AddSingleton(AnthropicTemplateDraftModel.CreateClient(anthropic, settings.TemplateDrafts.Timeout));
         services.AddSingleton<ITemplateDraftModel>(sp => new AnthropicTemplateDraftModel(sp.GetRequiredService<Anthropic.IAnthropicClient>(), anthropic.Model));
-        services.Configure<RateLimiterOptions>(options => options.AddPolicy<string, TemplateDraftRateLimit>(TemplateDraftOptions.RateLimitPolicy));
         return services;
     }
 }
