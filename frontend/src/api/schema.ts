@@ -754,6 +754,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/templates/drafts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Draft a template spec with Claude from a description; the draft is checked by the spec parser, repaired at most twice, and not stored */
+        post: operations["draftTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tokens": {
         parameters: {
             query?: never;
@@ -1109,6 +1126,11 @@ export interface components {
             updatedAt: string;
             url: string;
         };
+        DraftTemplateRequest: {
+            prompt: null | string;
+            /** Format: uuid */
+            teamId: string;
+        };
         EffectiveSecretDto: {
             key: string;
             service: string;
@@ -1183,7 +1205,11 @@ export interface components {
             /** Format: int32 */
             used: number;
         };
+        MeCapabilities: {
+            templateDrafts: boolean;
+        };
         MeDto: {
+            capabilities: components["schemas"]["MeCapabilities"];
             organizations: components["schemas"]["OrganizationSummary"][];
             teams: components["schemas"]["MeTeam"][];
             user: components["schemas"]["MeUser"];
@@ -1415,6 +1441,14 @@ export interface components {
             secret: boolean;
             services: string[];
         };
+        SpecError: {
+            /** Format: int32 */
+            column: number;
+            /** Format: int32 */
+            line: number;
+            message: string;
+            path: string;
+        };
         TeamDto: {
             /** Format: date-time */
             createdAt: string;
@@ -1465,6 +1499,13 @@ export interface components {
             version: number;
             versions: components["schemas"]["TemplateVersionInfo"][];
             visibility: string;
+        };
+        TemplateDraft: {
+            errors: components["schemas"]["SpecError"][];
+            /** Format: int32 */
+            repairRounds: number;
+            spec: string;
+            valid: boolean;
         };
         TemplateSummary: {
             /** Format: date-time */
@@ -5338,6 +5379,102 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    draftTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftTemplateRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateDraft"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
