@@ -2,6 +2,7 @@ using Anthropic;
 using Anthropic.Exceptions;
 using Anthropic.Models.Messages;
 using CleanScheduler.Application.Features.Templates;
+using Microsoft.Extensions.Logging;
 
 namespace CleanScheduler.Infrastructure.Ai;
 
@@ -9,7 +10,7 @@ namespace CleanScheduler.Infrastructure.Ai;
 public sealed record AnthropicSettings(string ApiKey, string Model, Uri? BaseUrl);
 
 /// <summary>Template drafts from Claude through the official Anthropic package (Messages API, one text reply).</summary>
-public sealed class AnthropicTemplateDraftModel(IAnthropicClient client, string model) : ITemplateDraftModel
+public sealed class AnthropicTemplateDraftModel(IAnthropicClient client, string model, ILogger<AnthropicTemplateDraftModel> logger) : ITemplateDraftModel
 {
     /// <summary>Enough for a template of several services; the spec parser refuses anything near 64 KiB anyway.</summary>
     public const int MaxTokens = 4_096;
@@ -41,6 +42,7 @@ public sealed class AnthropicTemplateDraftModel(IAnthropicClient client, string 
         }
         catch (AnthropicException e) when (!cancellationToken.IsCancellationRequested)
         {
+            logger.LogWarning("The Anthropic API refused a template draft: {Error} {Reason}", e.GetType().Name, e.Message);
             throw new TemplateDraftUnavailableException($"The model could not answer: {e.Message}", e);
         }
         var text = string.Concat(reply.Content.Select(block => block.TryPickText(out var t) ? t.Text : ""));

@@ -23,7 +23,8 @@ public static class TemplateDraftComposition
         services.Configure<RateLimiterOptions>(options => options.AddPolicy<string, TemplateDraftRateLimit>(TemplateDraftOptions.RateLimitPolicy));
         if (settings.Anthropic is not { } anthropic) return services;
         services.AddSingleton(AnthropicTemplateDraftModel.CreateClient(anthropic, settings.TemplateDrafts.Timeout));
-        services.AddSingleton<ITemplateDraftModel>(sp => new AnthropicTemplateDraftModel(sp.GetRequiredService<Anthropic.IAnthropicClient>(), anthropic.Model));
+        services.AddSingleton<ITemplateDraftModel>(sp => new AnthropicTemplateDraftModel(sp.GetRequiredService<Anthropic.IAnthropicClient>(), anthropic.Model,
+            sp.GetRequiredService<ILogger<AnthropicTemplateDraftModel>>()));
         return services;
     }
 }

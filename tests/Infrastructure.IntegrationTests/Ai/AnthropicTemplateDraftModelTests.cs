@@ -15,7 +15,8 @@ public sealed class AnthropicTemplateDraftModelTests : IAsyncLifetime
     public async Task DisposeAsync() => await _claude.DisposeAsync();
 
     private AnthropicTemplateDraftModel Model(string key = Key) =>
-        new(AnthropicTemplateDraftModel.CreateClient(new AnthropicSettings(key, "claude-test-1", _claude.Address), TimeSpan.FromSeconds(10)), "claude-test-1");
+        new(AnthropicTemplateDraftModel.CreateClient(new AnthropicSettings(key, "claude-test-1", _claude.Address), TimeSpan.FromSeconds(10)), "claude-test-1",
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<AnthropicTemplateDraftModel>.Instance);
 
     [Fact]
     public async Task Sends_the_instructions_as_system_and_the_turns_in_order_and_returns_the_text()
