@@ -7,6 +7,14 @@ import { EditorView, keymap, lineNumbers } from "@codemirror/view";
 import { useEffect, useRef } from "react";
 import type { SpecError } from "../api/client";
 
+/** Between 12 and 28 rem high (it scrolls past that), monospace, with the gutter as tall as the text area. */
+const sizing = EditorView.theme({
+  "&": { maxHeight: "28rem" },
+  "&.cm-focused": { outline: "none" },
+  ".cm-scroller": { fontFamily: "ui-monospace, SFMono-Regular, Menlo, monospace" },
+  ".cm-content, .cm-gutter": { minHeight: "12rem" },
+});
+
 /** Marks changes that come from the `value` prop, so they are not reported back through `onChange`. */
 const fromProps = Annotation.define<boolean>();
 
@@ -39,6 +47,7 @@ export function YamlEditor({ id, value, onChange, errors, readOnly, describedBy,
       state: EditorState.create({
         doc: value,
         extensions: [
+          sizing,
           lineNumbers(),
           history(),
           keymap.of([...defaultKeymap, ...historyKeymap]),
@@ -88,7 +97,7 @@ export function YamlEditor({ id, value, onChange, errors, readOnly, describedBy,
     <div>
       <div
         ref={host}
-        className="overflow-auto rounded-md bg-white text-xs ring-1 ring-inset ring-slate-300 focus-within:ring-2 focus-within:ring-brand [&_.cm-editor]:max-h-[28rem] [&_.cm-editor]:min-h-[12rem] [&_.cm-editor.cm-focused]:outline-none [&_.cm-scroller]:font-mono"
+        className="overflow-auto rounded-md bg-white text-xs ring-1 ring-inset ring-slate-300 focus-within:ring-2 focus-within:ring-brand"
       />
       {errors.length > 0 && (
         <div role="alert">
