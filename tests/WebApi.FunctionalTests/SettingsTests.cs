@@ -109,12 +109,29 @@ public sealed class SettingsTests
     [InlineData("SESSION_COOKIE_NAME", "bad name;")]
     [InlineData("SMTP_PORT", "seventy")]
     [InlineData("EMAIL_PROVIDER", "pigeon")]
+    [InlineData("ANTHROPIC_MODEL", "claude sonnet; rm")]
+    [InlineData("ANTHROPIC_BASE_URL", "ftp://x")]
+    [InlineData("ANTHROPIC_TIMEOUT", "0s")]
+    [InlineData("ANTHROPIC_DRAFTS_PER_HOUR", "many")]
+    [InlineData("ANTHROPIC_DRAFTS_PER_HOUR", "0")]
     public void A_bad_value_gives_one_line_naming_the_variable(string variable, string? value)
     {
         var error = OnlyError((variable, value));
 
         Assert.StartsWith(variable, error, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error);
+    }
+
+    [Fact]
+    public void Ai_drafts_are_off_without_a_key_and_take_their_defaults_with_one()
+    {
+        var (off, _) = Load();
+        var (on, errors) = Load(("ANTHROPIC_API_KEY", "sk-ant-x"));
+
+        Assert.Null(off!.Anthropic);
+        Assert.Empty(errors);
+        Assert.Equal(("sk-ant-x", "claude-sonnet-4-5", null), (on!.Anthropic!.ApiKey, on.Anthropic.Model, on.Anthropic.BaseUrl));
+        Assert.Equal(new Application.Features.Templates.TemplateDraftOptions(TimeSpan.FromSeconds(60), 20), on.TemplateDrafts);
     }
 
     [Theory]

@@ -1,7 +1,8 @@
-import { useEffect, useId, useState } from "react";
+import { useMutation } from "@tanstack/react-query";
+import { useId, useState } from "react";
 import { useNavigate, useParams, useSearchParams } from "react-router";
 import { api, ApiError, type SpecError, unwrap } from "../api/client";
-import { keys, useAction, useTemplate } from "../api/hooks";
+import { keys, useAction, useMe, useTemplate } from "../api/hooks";
 import { useOrgContext } from "../app/org";
 import { useToast } from "../app/toast";
 import { YamlEditor } from "../components/YamlEditor";
@@ -38,7 +39,7 @@ function Editor({ existing, onVersion }: { existing?: import("../api/hooks").Tem
   const [spec, setSpec] = useState(existing?.spec ?? starter);
   const [specErrors, setSpecErrors] = useState<SpecError[]>([]);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  useEffect(() => setSpecErrors([]), [spec]);
+  const drafts = useMe().data?.capabilities?.templateDrafts ?? false;
   const historic = existing && existing.version !== existing.currentVersion;
   const editable = existing ? existing.canEdit && !historic : can("templates:create");
 
@@ -97,9 +98,19 @@ function Editor({ existing, onVersion }: { existing?: import("../api/hooks").Tem
               {(props) => <input {...props} value={description} readOnly={!editable} onChange={(e) => setDescription(e.target.value)} className={inputClass} />}
             </Field>
             <div>
-              <label htmlFor={editorId} className="block text-sm font-medium text-slate-800">Spec (YAML)</label>
+              <span id={`${editorId}-label`} className="block text-sm font-medium text-slate-800">Spec (YAML)</span>
+              {drafts && editable && team && (
+                <DraftWithAi teamId={team.id} onDraft={(draft) => {
+                  setSpec(draft.spec);
+                  setSpecErrors(draft.valid ? [] : draft.errors);
+                  notify(draft.valid ? "success" : "error", draft.valid
+                    ? "Draft ready: review it, then save. Undo (Ctrl+Z in the editor) brings back the previous spec."
+                    : "The draft still has problems after two repair rounds; they are marked in the editor.");
+                }} />
+              )}
               <div className="mt-1">
-                <YamlEditor id={editorId} value={spec} onChange={setSpec} errors={specErrors} readOnly={!editable} />
+                <YamlEditor id={editorId} labelledBy={`${editorId}-label`} value={spec} onChange={(v) => { setSpec(v); setSpecErrors([]); }}
+                  errors={specErrors} readOnly={!editable} />
               </div>
               {fieldErrors.spec && specErrors.length === 0 && <p role="alert" className="mt-1 text-sm text-red-700">{fieldErrors.spec}</p>}
             </div>
@@ -138,5 +149,30 @@ function Editor({ existing, onVersion }: { existing?: import("../api/hooks").Tem
         )}
       </div>
     </>
+  );
+}
+
+type TemplateDraft = import("../api/client").Schemas["TemplateDraft"];
+
+/** "Draft with AI" (only when the server has it on): a description in, a spec out, checked by the server's parser. */
+function DraftWithAi({ teamId, onDraft }: { teamId: string; onDraft: (draft: TemplateDraft) => void }) {
+  const notify = useToast();
+  const [prompt, setPrompt] = useState("");
+  const draft = useMutation({
+    mutationFn: () => unwrap(api.POST("/api/templates/drafts", { body: { teamId, prompt } })),
+    onSuccess: onDraft,
+    onError: (error) => notify("error", error.message),
+  });
+  return (
+    <div className="mt-2 rounded-md bg-slate-50 p-3">
+      <Field label="Describe the app" hint="For example: a web app with PostgreSQL and Redis. Only this text is sent to the AI model; review the draft before saving.">
+        {(props) => <textarea {...props} value={prompt} rows={2} maxLength={2000} onChange={(e) => setPrompt(e.target.value)} className={inputClass} />}
+      </Field>
+      <div className="mt-2 flex justify-end">
+        <Button variant="secondary" busy={draft.isPending} disabled={prompt.trim().length === 0} onClick={() => draft.mutate()}>
+          {draft.isPending ? "Drafting…" : "Draft with AI"}
+        </Button>
+      </div>
+    </div>
   );
 }

@@ -100,7 +100,9 @@ public sealed partial class ServerSettings
     public string? SmtpUsername { get; init; }
     public string? SmtpPassword { get; init; }
     public string? SendGridApiKey { get; init; }
-    public string? AnthropicApiKey { get; init; }
+    /// <summary>With ANTHROPIC_API_KEY: AI template drafts (the key is never logged); otherwise the feature is absent.</summary>
+    public Infrastructure.Ai.AnthropicSettings? Anthropic { get; init; }
+    public required Application.Features.Templates.TemplateDraftOptions TemplateDrafts { get; init; }
     public string? GoogleClientId { get; init; }
     public string? GoogleClientSecret { get; init; }
     public Uri? GoogleRedirectUrl { get; init; }
@@ -241,6 +243,8 @@ public sealed partial class ServerSettings
             else env.Error("PLATFORM_ADMINS", $"must be a comma-separated list of e-mail addresses; '{entry}' is not one");
         }
 
+        var (anthropic, drafts) = AnthropicSettings(env);
+
         var logLevel = env.Choice("LOG_LEVEL", "information",
             ("debug", "debug"), ("information", "information"), ("info", "information"), ("warning", "warning"), ("warn", "warning"), ("error", "error"));
 
@@ -289,7 +293,8 @@ public sealed partial class ServerSettings
             EmailFrom = emailFrom,
             EmailGiveUpAfter = mailGiveUp,
             EmailRetryDelay = mailRetry,
-            AnthropicApiKey = env.Optional("ANTHROPIC_API_KEY"),
+            Anthropic = anthropic,
+            TemplateDrafts = drafts,
             GoogleClientId = googleId,
             GoogleClientSecret = googleSecret,
             GoogleRedirectUrl = googleRedirect,
@@ -355,6 +360,23 @@ public sealed partial class ServerSettings
             if (region is not null) aws = new Infrastructure.Secrets.AwsSecretsManagerSettings(region, endpoint);
         }
         return (key, previous, vault, aws);
+    }
+
+    /// <summary>ANTHROPIC_API_KEY turns AI template drafts on; ANTHROPIC_MODEL, ANTHROPIC_BASE_URL, ANTHROPIC_TIMEOUT, ANTHROPIC_DRAFTS_PER_HOUR tune them.</summary>
+    private static (Infrastructure.Ai.AnthropicSettings?, Application.Features.Templates.TemplateDraftOptions) AnthropicSettings(EnvironmentReader env)
+    {
+        var key = env.Optional("ANTHROPIC_API_KEY");
+        var model = env.String("ANTHROPIC_MODEL", "claude-sonnet-4-5");
+        if (!model.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '@'))
+            env.Error("ANTHROPIC_MODEL", $"must be a model name such as claude-sonnet-4-5, not '{model}'");
+        var baseUrl = env.Optional("ANTHROPIC_BASE_URL") is null ? null : env.AbsoluteUrl("ANTHROPIC_BASE_URL", "");
+        var timeout = env.Duration("ANTHROPIC_TIMEOUT", TimeSpan.FromSeconds(60));
+        var perHourText = env.Optional("ANTHROPIC_DRAFTS_PER_HOUR");
+        var perHour = 20;
+        if (perHourText is not null && !(int.TryParse(perHourText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out perHour) && perHour is > 0 and <= 10_000))
+            env.Error("ANTHROPIC_DRAFTS_PER_HOUR", $"must be a whole number of drafts per user and hour between 1 and 10000, not '{perHourText}'");
+        return (key is null ? null : new Infrastructure.Ai.AnthropicSettings(key, model, baseUrl),
+            new Application.Features.Templates.TemplateDraftOptions(timeout, perHour));
     }
 
     private static byte[]? EncryptionKey(string text)

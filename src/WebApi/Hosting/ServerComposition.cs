@@ -48,6 +48,7 @@ public static class ServerComposition
         services.AddHostedService<SessionCleanupService>();
         services.AddMail(settings);
         services.AddBilling(settings);
+        services.AddTemplateDrafts(settings);
         if (settings.Kubernetes is { } cluster)
         {
             services.AddKubernetesCluster(cluster);
@@ -164,6 +165,7 @@ public static class ServerComposition
         app.MapPlanEndpoints();
         app.MapClientEndpoints();
         app.MapTemplateEndpoints();
+        app.MapTemplateDraftEndpoints();
         app.MapDeploymentEndpoints();
         app.MapTaskEndpoints();
         app.MapTokenEndpoints();

@@ -17,11 +17,14 @@ public sealed record MeUser(Guid Id, string Email, string Handle, string Display
 /// </summary>
 public sealed record MeTeam(Guid Id, Guid OrganizationId, string Name, bool IsDefault, string Role, bool Inherited);
 
-public sealed record MeDto(MeUser User, IReadOnlyList<OrganizationSummary> Organizations, IReadOnlyList<MeTeam> Teams);
+/// <summary>Optional features this server has turned on (<c>templateDrafts</c>: AI drafts, with ANTHROPIC_API_KEY).</summary>
+public sealed record MeCapabilities(bool TemplateDrafts);
+
+public sealed record MeDto(MeUser User, IReadOnlyList<OrganizationSummary> Organizations, IReadOnlyList<MeTeam> Teams, MeCapabilities Capabilities);
 
 public sealed record GetMeQuery : IRequest<MeDto>;
 
-public sealed class GetMeHandler(IAppDbContext db, ICurrentUser caller, ICurrentClient client) : IRequestHandler<GetMeQuery, MeDto>
+public sealed class GetMeHandler(IAppDbContext db, ICurrentUser caller, ICurrentClient client, MeCapabilities capabilities) : IRequestHandler<GetMeQuery, MeDto>
 {
     public async Task<MeDto> Handle(GetMeQuery query, CancellationToken cancellationToken)
     {
@@ -57,7 +60,8 @@ public sealed class GetMeHandler(IAppDbContext db, ICurrentUser caller, ICurrent
             {
                 var effective = Permissions.EffectiveTeamRole(orgRoles.TryGetValue(t.OrganizationId, out var orgRole) ? orgRole : null, t.Own)!.Value;
                 return new MeTeam(t.Id.Value, t.OrganizationId.Value, t.Name, t.IsDefault, effective.ToCode(), Inherited: effective != t.Own);
-            }).ToList());
+            }).ToList(),
+            capabilities);
     }
 
     private sealed record TeamLine(TeamId Id, OrganizationId OrganizationId, string Name, bool IsDefault, TeamRole? Own);
