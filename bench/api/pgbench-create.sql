@@ -29,4 +29,4 @@ VALUES (gen_random_uuid(), now(), :user, 'pg' || :r || '.apps.bench.test', 'pg' 
     'Pending', NULL, 1, 'running', :team, :template, 1, now(), '{"PAGE_TITLE": "Bench"}')
 RETURNING xmin;
 UPDATE subscriptions SET active_deployments = active_deployments + 1, updated_at = now() WHERE organization_id = :org RETURNING xmin;
-RELEASE COMMIT;
+COMMIT;

@@ -146,7 +146,7 @@ run_pgbench() {   # run_pgbench LABEL SCRIPT VAR=VALUE,... [...] : several sets:
         -T "$duration" -M prepared -l "${defines[@]}" -f "$OLDPWD/$script" bench >>"$dir/out" 2>&1 ) &
     pids+=($!)
   done
-  wait "${pids[@]}" || { cat "$dir/out"; die "pgbench failed ($label)"; }
+  wait "${pids[@]}" || { cat "$dir/out" >&2; die "pgbench failed ($label)"; }
   local tx tps p50 p99
   tx=$(cat "$dir"/pgbench_log.* | wc -l)
   tps=$(awk -v n="$tx" -v s="$duration" 'BEGIN {printf "%.0f", n / s}')
