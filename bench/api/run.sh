@@ -6,7 +6,8 @@
 # Usage: bash bench/api/run.sh [DURATION_SECONDS=20] [CONNECTIONS=8]
 # Environment: BENCH_PG_PORT / BENCH_API_PORT / BENCH_BARE_PORT (default: free ports), BENCH_QUICK=1 (only creation and
 # the list, with their baselines), BENCH_SERVER_DLL (a server built elsewhere, e.g. an older commit; default: build
-# this tree), SERVER_DOTNET_X=v (passes DOTNET_X=v to the server alone, e.g. SERVER_DOTNET_gcServer=0).
+# this tree), SERVER_DOTNET_X=v (passes DOTNET_X=v to the server alone, e.g. SERVER_DOTNET_gcServer=1), BENCH_NPGSQL
+# (more Npgsql connection string settings for the server, e.g. "No Reset On Close=true").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
@@ -36,14 +37,14 @@ log "building the bare Kestrel baseline (Release)"
 dotnet build bench/api/bare -c Release -v quiet -nologo -clp:ErrorsOnly -o "$work/bare"
 server_env=()
 while IFS='=' read -r name value; do server_env+=("${name#SERVER_}=$value"); done < <(env | grep '^SERVER_DOTNET_' || true)
-env "${server_env[@]}" DATABASE_DSN="postgres://postgres@127.0.0.1:$pgport/bench?sslmode=disable" DEV_MODE=true SERVER_ADDR="127.0.0.1:$apiport" \
+env "${server_env[@]}" DATABASE_DSN="Host=127.0.0.1;Port=$pgport;Username=postgres;Database=bench${BENCH_NPGSQL:+;$BENCH_NPGSQL}" DEV_MODE=true SERVER_ADDR="127.0.0.1:$apiport" \
   PLATFORM_ADMINS=admin@bench.test DEPLOYMENT_DOMAIN=apps.bench.test \
   LOG_LEVEL=${LOG_LEVEL:-warning} dotnet "$server_dll" >"$work/server.log" 2>&1 &
 server=$!
 base="http://127.0.0.1:$apiport"
 for _ in $(seq 150); do curl -sf "$base/readyz" >/dev/null && break; sleep 0.2; done
 curl -sf "$base/readyz" >/dev/null || { cat "$work/server.log"; die "server did not start"; }
-log "server pid $server${server_env:+ with ${server_env[*]}}, PostgreSQL on port $pgport"
+log "server pid $server${server_env:+ with ${server_env[*]}}${BENCH_NPGSQL:+ and $BENCH_NPGSQL}, PostgreSQL on port $pgport"
 
 id_of() { sed -E 's/^\{"id":"([^"]+)".*/\1/' <<<"$1"; }   # the response's own id: its first field
 org=$(curl -sf -X POST "$base/api/orgs" -H 'content-type: application/json' -H 'X-Dev-User: bench@bench.test' -d '{"name":"Bench","slug":"bench"}')
@@ -181,7 +182,7 @@ if [[ $quick != 1 && $connections != 16 ]]; then
 fi
 
 echo
-echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $connections connections, $duration s per row; server: $server_dll ${server_env[*]:-}"
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $connections connections, $duration s per row; server: $server_dll ${server_env[*]:-} ${BENCH_NPGSQL:-}"
 printf '%-38s %14s %10s %10s %8s %12s %12s\n' "workload" "throughput" "p50" "p99" "non-2xx" "server ms/req" "pg ms/req"
 for row in "${rows[@]}"; do
   IFS='|' read -r a b c d e f g <<<"$row"
