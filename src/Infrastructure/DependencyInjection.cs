@@ -110,9 +110,12 @@ public static class DependencyInjection
     /// </summary>
     public static string WithStatementPreparation(string connectionString)
     {
+        // NpgsqlConnectionStringBuilder.ContainsKey is true for every keyword it knows, set or not: ask the string itself.
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(key => key.Replace(" ", "", StringComparison.Ordinal)).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!builder.ContainsKey("Max Auto Prepare")) builder.MaxAutoPrepare = 64;
-        if (!builder.ContainsKey("Auto Prepare Min Usages")) builder.AutoPrepareMinUsages = 2;
+        if (!given.Contains("MaxAutoPrepare")) builder.MaxAutoPrepare = 64;
+        if (!given.Contains("AutoPrepareMinUsages")) builder.AutoPrepareMinUsages = 2;
         return builder.ConnectionString;
     }
 }

@@ -54,4 +54,16 @@ public sealed class DatabaseDsnTests
         Assert.False(DatabaseDsn.TryParse(dsn, out _, out var error));
         Assert.Contains(expected, error);
     }
+
+    [Fact]
+    public void Statements_are_auto_prepared_unless_the_connection_string_says_otherwise()
+    {
+        var prepared = new NpgsqlConnectionStringBuilder(DependencyInjection.WithStatementPreparation("Host=db;Username=app"));
+        var behindPgBouncer = new NpgsqlConnectionStringBuilder(DependencyInjection.WithStatementPreparation("Host=db;Max Auto Prepare=0"));
+        var ownSettings = new NpgsqlConnectionStringBuilder(DependencyInjection.WithStatementPreparation("Host=db;maxautoprepare=10;Auto Prepare Min Usages=5"));
+
+        Assert.Equal((64, 2), (prepared.MaxAutoPrepare, prepared.AutoPrepareMinUsages));
+        Assert.Equal(0, behindPgBouncer.MaxAutoPrepare);
+        Assert.Equal((10, 5), (ownSettings.MaxAutoPrepare, ownSettings.AutoPrepareMinUsages));
+    }
 }

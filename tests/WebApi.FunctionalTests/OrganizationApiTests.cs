@@ -76,9 +76,11 @@ public sealed class OrganizationApiTests(ApiFactory factory) : IClassFixture<Api
         await factory.As(ApiFactory.NewEmail("someone")).CreateOrgAsync("Not mine");
 
         var page = await me.ExpectAsync(me.GetAsync("/api/orgs?page=2&pageSize=2"), HttpStatusCode.OK);
+        var full = await me.ExpectAsync(me.GetAsync("/api/orgs?page=1&pageSize=2"), HttpStatusCode.OK);   // a full page with more after it
 
         Assert.Equal((3, 2, 2), (page.GetProperty("total").GetInt32(), page.GetProperty("page").GetInt32(), page.GetProperty("pageSize").GetInt32()));
         Assert.Equal("Org 2", Assert.Single(page.GetProperty("items").EnumerateArray()).GetProperty("name").GetString());
+        Assert.Equal((3, 2), (full.GetProperty("total").GetInt32(), full.GetProperty("items").GetArrayLength()));
         await ValidationProblemAsync(me.GetAsync("/api/orgs?pageSize=1000"), "pageSize");
         await ValidationProblemAsync(me.GetAsync("/api/orgs?page=zero"), "page");
     }

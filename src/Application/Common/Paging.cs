@@ -18,12 +18,19 @@ public static class Paging
     public const int MaxPageSize = 100;
     public const int MaxPage = 1_000_000;
 
+    /// <summary>
+    /// One page and the total. The page is read with one row more than it holds: when that row is missing the page is
+    /// the last one and the total follows from it, so the count query runs only for a full page that has more after it
+    /// (or a page past the end).
+    /// </summary>
     public static async Task<Paged<T>> ToPageAsync<T>(this IQueryable<T> ordered, IPagedQuery query, CancellationToken cancellationToken)
     {
+        var skip = (query.Page - 1) * query.PageSize;
+        var items = await ordered.Skip(skip).Take(query.PageSize + 1).ToListAsync(cancellationToken);
+        if (items.Count <= query.PageSize && (items.Count > 0 || skip == 0))
+            return new Paged<T>(items, query.Page, query.PageSize, skip + items.Count);
         var total = await ordered.CountAsync(cancellationToken);
-        var items = total <= (query.Page - 1) * query.PageSize
-            ? []
-            : await ordered.Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(cancellationToken);
+        if (items.Count > query.PageSize) items.RemoveAt(query.PageSize);
         return new Paged<T>(items, query.Page, query.PageSize, total);
     }
 

@@ -28,19 +28,23 @@ public sealed class AccessReader(AppDbContext db, ICurrentClient client, ICurren
 
     public async Task<ResourceAccess?> ForTeamAsync(TeamId team, UserId user, CancellationToken cancellationToken)
     {
-        var only = caller.OrganizationLimit;
-        var row = await db.Teams.AsNoTracking()
-            .Where(t => t.Id == team && db.Organizations.Any(o => o.Id == t.OrganizationId && o.ClientId == client.Id && (only == null || o.Id == only)))
-            .Select(t => new
-            {
-                t.OrganizationId,
-                OrgRole = db.Organizations.Where(o => o.Id == t.OrganizationId).SelectMany(o => o.Members)
-                    .Where(m => m.UserId == user).Select(m => (OrgRole?)m.Role).FirstOrDefault(),
-                TeamRole = t.Members.Where(m => m.UserId == user).Select(m => (TeamRole?)m.Role).FirstOrDefault(),
-            })
-            .SingleOrDefaultAsync(cancellationToken);
-        return row is null ? null : new ResourceAccess(row.OrganizationId, row.OrgRole, row.TeamRole, team);
+        var row = await TeamAccess(db, team, user, client.Id, caller.OrganizationLimit, cancellationToken);
+        return row is null ? null : new ResourceAccess(row.Organization, row.OrgRole, row.TeamRole, team);
     }
+
+    private sealed record AccessRow(OrganizationId Organization, OrgRole? OrgRole, TeamRole? TeamRole);
+
+    /// <summary>Compiled once: nearly every request reads it, and EF's per-call query preparation showed in the profile.</summary>
+    private static readonly Func<AppDbContext, TeamId, UserId, ClientId?, OrganizationId?, CancellationToken, Task<AccessRow?>> TeamAccess =
+        EF.CompileAsyncQuery((AppDbContext db, TeamId team, UserId user, ClientId? client, OrganizationId? only, CancellationToken _) => db.Teams
+            .AsNoTracking()
+            .Where(t => t.Id == team && db.Organizations.Any(o => o.Id == t.OrganizationId && o.ClientId == client && o.Id == (only ?? o.Id)))
+            .Select(t => new AccessRow(
+                t.OrganizationId,
+                db.Organizations.Where(o => o.Id == t.OrganizationId).SelectMany(o => o.Members)
+                    .Where(m => m.UserId == user).Select(m => (OrgRole?)m.Role).FirstOrDefault(),
+                t.Members.Where(m => m.UserId == user).Select(m => (TeamRole?)m.Role).FirstOrDefault()))
+            .SingleOrDefault());
 
     public async Task<ResourceAccess?> ForDeploymentAsync(DeploymentId deployment, UserId user, CancellationToken cancellationToken)
     {

@@ -67,6 +67,9 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public async Task<Subscription> LockSubscriptionAsync(OrganizationId organization, CancellationToken cancellationToken)
     {
         if (Database.CurrentTransaction is null) await Database.BeginTransactionAsync(cancellationToken);
+        // A failed save rolls the whole transaction back (EndLockAsync), so EF's savepoint around the save would only
+        // cost two more round trips.
+        Database.AutoSavepointsEnabled = false;
         var rows = await Subscriptions
             .FromSql($"SELECT *, xmin FROM subscriptions WHERE organization_id = {organization.Value} FOR UPDATE")
             .ToListAsync(cancellationToken);

@@ -19,20 +19,23 @@ public sealed class CreateDeploymentHandler(
     {
         var name = DeploymentName.From(command.Name!);
         var organization = (await authorizer.MembershipAsync(new ResourceRef.Team(command.TeamId), cancellationToken)).Organization;
-        if (await db.Deployments.AnyAsync(d => d.TeamId == command.TeamId && d.Name == name.Value, cancellationToken))
-            throw new RuleViolationException("deployment.name_taken", $"This team already has a deployment named '{name}'.");
-
+        // One round trip: the template version's spec and whether the name is taken (the usual answer: it is not).
         var wanted = command.TemplateVersion;
         var template = await db.Templates.AsNoTracking().WithSpecification(new TemplatesUsableInTeam(organization, command.TeamId, user.Id))
             .Where(t => t.Id == command.TemplateId)
             .Select(t => new
             {
                 t.Name,
-                Version = t.Versions.Where(v => v.Number == (wanted ?? t.CurrentVersion)).Select(v => new { v.Number, v.Spec }).FirstOrDefault(),
+                Number = wanted ?? t.CurrentVersion,
+                Spec = t.Versions.Where(v => v.Number == (wanted ?? t.CurrentVersion)).Select(v => v.Spec).FirstOrDefault(),
+                NameTaken = db.Deployments.Any(d => d.TeamId == command.TeamId && d.Name == name.Value),
             })
-            .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("template", command.TemplateId.Value);
-        var version = template.Version ?? throw new NotFoundException("template_version", wanted!.Value);
-        var spec = specs.Get(command.TemplateId, version.Number, version.Spec);
+            .SingleOrDefaultAsync(cancellationToken);
+        if (template?.NameTaken ?? await db.Deployments.AnyAsync(d => d.TeamId == command.TeamId && d.Name == name.Value, cancellationToken))
+            throw new RuleViolationException("deployment.name_taken", $"This team already has a deployment named '{name}'.");
+        if (template is null) throw new NotFoundException("template", command.TemplateId.Value);
+        if (template.Spec is null) throw new NotFoundException("template_version", wanted!.Value);
+        var spec = specs.Get(command.TemplateId, template.Number, template.Spec);
         var resolved = DeploymentValueRules.ResolveOrThrow(spec, command.Values ?? new Dictionary<string, string?>());
 
         var handle = await handles.OfAsync(db, user.Id, cancellationToken);
@@ -44,7 +47,7 @@ public sealed class CreateDeploymentHandler(
 
         var subscription = await db.LockSubscriptionAsync(organization, cancellationToken);   // last read: the lock is held until the save
         var deployment = subscription.LaunchDeployment(command.TeamId, organization, name, user.Id, handle, options.Domain,
-            command.TemplateId, version.Number, resolved.Plain, secrets, clock.GetUtcNow());
+            command.TemplateId, template.Number, resolved.Plain, secrets, clock.GetUtcNow());
         specs.EnsureRenderable(spec, deployment.Values, deployment.Name, deployment.Host);
         db.Deployments.Add(deployment);
         await db.SaveChangesAsync(cancellationToken);
