@@ -245,8 +245,9 @@ public abstract class ResourceController
                 var before = ownerKind is null ? null : cache.Get(key);
                 var newer = cache.SetIfNewer(key, item);
                 if (ownerKind is null) controller.OnResourceChanged(key, item);
-                // A version of the resource the cache holds already is one of our writes, which its reconcile saw.
-                if (ownerKind is null ? newer : before is null || !SameButVersion(before, item)) Enqueue(item);
+                // A version the cache holds already (or an older one) is one of our writes, which its reconcile saw, or an
+                // event that arrives after the answer to a later write.
+                if (newer && (before is null || !SameButVersion(before, item))) Enqueue(item);
             }
             return Task.CompletedTask;
         }
