@@ -132,6 +132,8 @@ while (Running() < count)
 }
 var converged = clock.Elapsed;
 var firstPass = api.Requests.ToList();
+var reconcilesAtConvergence = (await probe.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics")).Split('\n')
+    .FirstOrDefault(l => l.StartsWith("cleanscheduler_reconcile_total{controller=\"userdeployment\"}", StringComparison.Ordinal))?.Split(' ')[1];
 api.ClearRequests();
 
 // A resync (every 30 s) re-queues every resource: with nothing changed, it must send nothing.
@@ -153,7 +155,7 @@ Console.WriteLine($"  operator: converged (all Running) in {converged.TotalSecon
 Console.WriteLine($"  first pass: {firstPass.Count} requests ({writes} writes), {firstPass.Count / (double)count:0.0} per resource; owned objects per resource: {owned:0}");
 Console.WriteLine($"  first pass by request: {string.Join(", ", firstPass.GroupBy(Kind).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}"))}");
 Console.WriteLine($"  resync with nothing changed: {resync.Count} requests");
-Console.WriteLine($"  reconciles: {string.Join(", ", metrics.Where(l => l.StartsWith("cleanscheduler_reconcile_total{controller=\"userdeployment\"}", StringComparison.Ordinal) || l.StartsWith("cleanscheduler_reconcile_errors_total{controller=\"userdeployment\"}", StringComparison.Ordinal)))}");
+Console.WriteLine($"  reconciles until converged: {reconcilesAtConvergence}; after the resync: {string.Join(", ", metrics.Where(l => l.StartsWith("cleanscheduler_reconcile_total{controller=\"userdeployment\"}", StringComparison.Ordinal) || l.StartsWith("cleanscheduler_reconcile_errors_total{controller=\"userdeployment\"}", StringComparison.Ordinal)))}");
 Console.WriteLine($"  operator peak RSS: {peakKb / 1024.0:0} MB (goal < 150 MB); at rest: RSS {Metric("process_resident_memory_bytes"):0} MB, managed heap {Metric("dotnet_gc_heap_size_bytes"):0} MB, GC committed {Metric("dotnet_gc_committed_bytes"):0} MB (peak seen {peakCommitted:0} MB)");
 return 0;
 

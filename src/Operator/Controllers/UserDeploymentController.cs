@@ -14,7 +14,7 @@ public sealed record ControllerOptions(
     string DeploymentDomain,
     RenderOptions Render,
     TimeSpan ResyncPeriod,
-    int Workers = 2,
+    int Workers = 4,
     string FieldManager = UserDeploymentController.FieldManager);
 
 /// <summary>
