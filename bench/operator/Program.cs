@@ -15,7 +15,7 @@ const int Users = 50;
 var latency = Environment.GetEnvironmentVariable("BENCH_LATENCY_MS") is { Length: > 0 } ms
     ? ms.Split('-') is [var min, var max] ? (double.Parse(min, CultureInfo.InvariantCulture), double.Parse(max, CultureInfo.InvariantCulture)) : (double.Parse(ms, CultureInfo.InvariantCulture), double.Parse(ms, CultureInfo.InvariantCulture))
     : ((double, double)?)null;
-// BENCH_WORKERS: the operator's WORKERS, and as many writers for the baseline (default 2).
+// BENCH_WORKERS: the operator's WORKERS, and as many writers for the baseline (default 2, the operator's default).
 var workers = int.Parse(Environment.GetEnvironmentVariable("BENCH_WORKERS") is { Length: > 0 } w ? w : "2", CultureInfo.InvariantCulture);
 
 await using var api = await KubeApiServerTestDouble.StartAsync(RepoPaths.Crds);

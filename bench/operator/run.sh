@@ -2,7 +2,7 @@
 # Operator benchmark: bash bench/operator/run.sh [COUNT]  (default 1000 UserDeployments)
 # Runs the operator as it ships, the Native AOT executable; BENCH_OPERATOR=jit runs the IL build on the dotnet host,
 # BENCH_OPERATOR=/path/CleanScheduler.Operator an executable published before (another commit: before/after runs).
-# BENCH_LATENCY_MS=10 or 5-20 adds that latency to every request but watches; BENCH_WORKERS=N (default 2).
+# BENCH_LATENCY_MS=10 or 5-20 adds that latency to every request but watches; BENCH_WORKERS=N (default 2, as the operator).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh

@@ -14,7 +14,7 @@ public sealed record ControllerOptions(
     string DeploymentDomain,
     RenderOptions Render,
     TimeSpan ResyncPeriod,
-    int Workers = 4,
+    int Workers = 2,
     string FieldManager = UserDeploymentController.FieldManager);
 
 /// <summary>
