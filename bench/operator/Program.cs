@@ -11,6 +11,12 @@ using CleanScheduler.TestSupport.Kubernetes;
 var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
 var operatorDll = args.Length > 1 ? args[1] : RepoPaths.Of("src", "Operator", "bin", "Release", "net10.0", "CleanScheduler.Operator.dll");
 const int Users = 50;
+// BENCH_LATENCY_MS=10 or 5-20: every request but watches waits that long (uniform) before the test API server serves it.
+var latency = Environment.GetEnvironmentVariable("BENCH_LATENCY_MS") is { Length: > 0 } ms
+    ? ms.Split('-') is [var min, var max] ? (double.Parse(min, CultureInfo.InvariantCulture), double.Parse(max, CultureInfo.InvariantCulture)) : (double.Parse(ms, CultureInfo.InvariantCulture), double.Parse(ms, CultureInfo.InvariantCulture))
+    : ((double, double)?)null;
+// BENCH_WORKERS: the operator's WORKERS, and as many writers for the baseline (default 2, the operator's default).
+var workers = int.Parse(Environment.GetEnvironmentVariable("BENCH_WORKERS") is { Length: > 0 } w ? w : "2", CultureInfo.InvariantCulture);
 
 await using var api = await KubeApiServerTestDouble.StartAsync(RepoPaths.Crds);
 api.AutoReadyDeployments = true;
@@ -32,7 +38,7 @@ JsonObject Resource(int i) => new()
     },
 };
 
-// Baseline: the objects the operator renders for each resource, applied directly (2 concurrent writers, like its workers).
+// Baseline: the objects the operator renders for each resource, applied directly (as many concurrent writers as its workers).
 var baselineObjects = Enumerable.Range(0, count).SelectMany(i =>
 {
     var r = Resource(i);
@@ -41,9 +47,10 @@ var baselineObjects = Enumerable.Range(0, count).SelectMany(i =>
     return ManifestRenderer.Render(input with { Owner = null, Name = "base" + input.Name, Namespace = "bench-system" }, new RenderOptions())
         .Where(o => (string?)o["kind"] is not ("Namespace" or "ResourceQuota" or "LimitRange"));
 }).ToList();
+if (latency is var (low, high)) api.RequestLatency = (TimeSpan.FromMilliseconds(low), TimeSpan.FromMilliseconds(high));
 var baselineClock = Stopwatch.StartNew();
 var next = -1;
-await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
 {
     int k;
     while ((k = Interlocked.Increment(ref next)) < baselineObjects.Count)
@@ -75,11 +82,15 @@ start.RedirectStandardError = true;
 start.Environment["KUBECONFIG"] = kubeconfig;
 start.Environment["KUBERNETES_SERVICE_HOST"] = "";
 start.Environment["DOTNET_gcServer"] = "0";
+start.Environment["WORKERS"] = workers.ToString(CultureInfo.InvariantCulture);
 // Runtime settings for the operator alone (not this process, which hosts the test API server): OPERATOR_DOTNET_X=v -> DOTNET_X=v.
 foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
     if (variable.Key is string key && key.StartsWith("OPERATOR_DOTNET_", StringComparison.Ordinal))
         start.Environment[key["OPERATOR_".Length..]] = (string?)variable.Value;
+var latencySetting = api.RequestLatency;
+api.RequestLatency = null;   // the resources are there before the operator starts
 for (var i = 0; i < count; i++) await client.CreateAsync(KubeResource.UserDeployments, Resource(i));
+api.RequestLatency = latencySetting;
 api.ClearRequests();
 
 var clock = Stopwatch.StartNew();
@@ -121,6 +132,8 @@ while (Running() < count)
 }
 var converged = clock.Elapsed;
 var firstPass = api.Requests.ToList();
+var reconcilesAtConvergence = (await probe.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics")).Split('\n')
+    .FirstOrDefault(l => l.StartsWith("cleanscheduler_reconcile_total{controller=\"userdeployment\"}", StringComparison.Ordinal))?.Split(' ')[1];
 api.ClearRequests();
 
 // A resync (every 30 s) re-queues every resource: with nothing changed, it must send nothing.
@@ -135,14 +148,27 @@ await op.WaitForExitAsync();
 
 var writes = firstPass.Count(r => !r.StartsWith("GET ", StringComparison.Ordinal));
 var owned = baselineObjects.Count / (double)count;
-Console.WriteLine($"operator benchmark: {count} UserDeployments in {Users} namespaces, 2 services each ({owned:0} owned objects + namespace-wide ones per resource)");
+Console.WriteLine($"operator benchmark: {count} UserDeployments in {Users} namespaces, 2 services each ({owned:0} owned objects + namespace-wide ones per resource), {workers} workers, "
+    + (latency is var (lo, hi) ? $"request latency {lo}-{hi} ms" : "no added request latency"));
 Console.WriteLine($"  baseline: {baselineObjects.Count} objects applied directly: {baseline.TotalSeconds:0.00} s ({baselineObjects.Count / baseline.TotalSeconds:0} applies/s)");
 Console.WriteLine($"  operator: converged (all Running) in {converged.TotalSeconds:0.00} s, including process start");
 Console.WriteLine($"  first pass: {firstPass.Count} requests ({writes} writes), {firstPass.Count / (double)count:0.0} per resource; owned objects per resource: {owned:0}");
+Console.WriteLine($"  first pass by request: {string.Join(", ", firstPass.GroupBy(Kind).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}"))}");
 Console.WriteLine($"  resync with nothing changed: {resync.Count} requests");
-Console.WriteLine($"  reconciles: {string.Join(", ", metrics.Where(l => l.StartsWith("cleanscheduler_reconcile_total{controller=\"userdeployment\"}", StringComparison.Ordinal) || l.StartsWith("cleanscheduler_reconcile_errors_total{controller=\"userdeployment\"}", StringComparison.Ordinal)))}");
+Console.WriteLine($"  reconciles until converged: {reconcilesAtConvergence}; after the resync: {string.Join(", ", metrics.Where(l => l.StartsWith("cleanscheduler_reconcile_total{controller=\"userdeployment\"}", StringComparison.Ordinal) || l.StartsWith("cleanscheduler_reconcile_errors_total{controller=\"userdeployment\"}", StringComparison.Ordinal)))}");
 Console.WriteLine($"  operator peak RSS: {peakKb / 1024.0:0} MB (goal < 150 MB); at rest: RSS {Metric("process_resident_memory_bytes"):0} MB, managed heap {Metric("dotnet_gc_heap_size_bytes"):0} MB, GC committed {Metric("dotnet_gc_committed_bytes"):0} MB (peak seen {peakCommitted:0} MB)");
 return 0;
+
+// "METHOD plural[/subresource]" of a request line ("PATCH userdeployments/status", "GET deployments?watch").
+static string Kind(string request)
+{
+    var (method, url) = (request[..request.IndexOf(' ', StringComparison.Ordinal)], request[(request.IndexOf(' ', StringComparison.Ordinal) + 1)..]);
+    var query = url.IndexOf('?', StringComparison.Ordinal);
+    var segments = (query < 0 ? url : url[..query]).Split('/', StringSplitOptions.RemoveEmptyEntries);
+    var version = segments[0] == "api" ? 2 : 3;   // /api/v1/... or /apis/group/version/...
+    var rest = segments.Length > version + 1 && segments[version] == "namespaces" && segments.Length > version + 2 ? segments[(version + 2)..] : segments[version..];
+    return $"{method} {rest[0]}{(rest.Length > 2 ? "/" + rest[2] : "")}{(query >= 0 && url.Contains("watch=", StringComparison.Ordinal) ? "?watch" : "")}";
+}
 
 static int FreePort()
 {

@@ -15,6 +15,10 @@ namespace CleanScheduler.Kubernetes;
 public static class CustomResources
 {
     public const string ApiVersion = KubeResource.SchedulerGroup + "/" + KubeResource.SchedulerVersion;
+    /// <summary>
+    /// The finalizer earlier operators put on every UserDeployment. No longer added (what a resource owns carries its
+    /// ownerReference and goes with it by garbage collection); the operator still removes it from resources that carry it.
+    /// </summary>
     public const string Finalizer = KubeResource.SchedulerGroup + "/cleanup";
 
     /// <summary>The resources' JSON options, from the source-generated <see cref="CustomResourceJson"/> (no reflection: the operator ships as a Native AOT binary).</summary>

@@ -38,7 +38,7 @@ public sealed class UserDeploymentControllerTests : IAsyncLifetime
         }
         Assert.NotNull(_h.Api.Get("v1", "resourcequotas", Namespace, "cleanscheduler-quota"));
         var resource = _h.Resource("shop")!;
-        Assert.Contains(CustomResources.Finalizer, resource["metadata"]!["finalizers"]!.AsArray().Select(f => (string?)f));
+        Assert.Null(resource["metadata"]!["finalizers"]);   // what it owns goes with it by garbage collection
         Assert.Equal("False", Condition(resource, "Ready"));
         Assert.Equal("True", Condition(resource, "Progressing"));
 
@@ -113,11 +113,28 @@ public sealed class UserDeploymentControllerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Deleting_removes_the_owned_objects_then_the_finalizer()
+    public async Task Deleting_removes_the_resource_at_once_and_the_owned_objects_go_with_it_by_garbage_collection()
     {
         _h.Api.AutoReadyDeployments = true;
         _h.StartOperator();
         await _h.Client.CreateAsync(KubeResource.UserDeployments, UserDeployment("shop"));
+        await Eventually.WaitAsync(() => Phase(_h.Resource("shop")) == "Running" ? "" : null, "phase Running");
+
+        await _h.Client.DeleteAsync(KubeResource.UserDeployments, Namespace, "shop");
+
+        Assert.Null(_h.Resource("shop"));   // no finalizer holds it
+        foreach (var plural in OwnedPlurals)
+            Assert.Empty(_h.Api.List(plural is "deployments" ? "apps/v1" : plural == "services" ? "v1" : "networking.k8s.io/v1", plural, Namespace));
+    }
+
+    [Fact]
+    public async Task A_resource_with_the_finalizer_of_an_earlier_operator_is_cleaned_up_and_released_when_deleted()
+    {
+        _h.Api.AutoReadyDeployments = true;
+        _h.StartOperator();
+        var resource = UserDeployment("shop");
+        resource["metadata"]!["finalizers"] = new JsonArray(CustomResources.Finalizer);
+        await _h.Client.CreateAsync(KubeResource.UserDeployments, resource);
         await Eventually.WaitAsync(() => Phase(_h.Resource("shop")) == "Running" ? "" : null, "phase Running");
 
         var kept = await _h.Client.DeleteAsync(KubeResource.UserDeployments, Namespace, "shop");

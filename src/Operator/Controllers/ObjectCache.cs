@@ -27,11 +27,20 @@ public sealed class ObjectCache
     /// <summary>Stores <paramref name="item"/> as it is (a full list is the truth, whatever was known before).</summary>
     public void Set(string key, JsonObject item) => _entries[key] = Compact(item);
 
-    /// <summary>Stores <paramref name="item"/> unless the cache already holds a copy with a higher resourceVersion.</summary>
-    public void SetIfNewer(string key, JsonObject item)
+    /// <summary>
+    /// Stores <paramref name="item"/> unless the cache already holds a copy with a higher resourceVersion; false when it
+    /// held that version or a newer one already (the watch event of our own write, whose answer was cached).
+    /// </summary>
+    public bool SetIfNewer(string key, JsonObject item)
     {
         var entry = Compact(item);
-        _entries.AddOrUpdate(key, entry, (_, existing) => existing.ResourceVersion > entry.ResourceVersion ? existing : entry);
+        var newer = true;
+        _entries.AddOrUpdate(key, entry, (_, existing) =>
+        {
+            newer = existing.ResourceVersion < entry.ResourceVersion || entry.ResourceVersion == 0;
+            return existing.ResourceVersion > entry.ResourceVersion ? existing : entry;
+        });
+        return newer;
     }
 
     public JsonObject? Remove(string key) => _entries.TryRemove(key, out var entry) ? Parse(entry) : null;

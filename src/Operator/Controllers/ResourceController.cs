@@ -154,8 +154,8 @@ public abstract class ResourceController
             }
             finally
             {
+                Metrics.Observe(Name, clock.Elapsed, failed);   // counted before the key is done: an idle queue has counted every reconcile
                 Queue.Done(key);
-                Metrics.Observe(Name, clock.Elapsed, failed);
             }
         }
     }
@@ -168,9 +168,23 @@ public abstract class ResourceController
         var patchStatus = (JsonObject)status.DeepClone();
         foreach (var (field, _) in current ?? []) if (!patchStatus.ContainsKey(field)) patchStatus[field] = null;   // merge patch: null removes
         var metadata = resource["metadata"]!;
-        var updated = await Client.MergePatchAsync(Primary, (string)metadata["namespace"]!, (string)metadata["name"]!,
-            new JsonObject { ["status"] = patchStatus }, "status", cancellationToken);
-        Resources.SetIfNewer(key, ResourceWatcher.Slim(updated));
+        var updated = ResourceWatcher.Slim(await Client.MergePatchAsync(Primary, (string)metadata["namespace"]!, (string)metadata["name"]!,
+            new JsonObject { ["status"] = patchStatus }, "status", cancellationToken));
+        Resources.SetIfNewer(key, updated);
+        // The watch does not queue the versions cached here; one that changed more than our status (the resource was
+        // edited since this reconcile read it) is reconciled again.
+        if (!SameButStatus(resource, updated)) Queue.Add(key);
+    }
+
+    /// <summary>The two versions of a resource are equal but for status and metadata.resourceVersion.</summary>
+    private static bool SameButStatus(JsonObject before, JsonObject after)
+    {
+        foreach (var (name, value) in after)
+            if (name != "status" && name != "metadata" && !JsonNode.DeepEquals(value, before[name])) return false;
+        foreach (var (name, _) in before)
+            if (name != "status" && !after.ContainsKey(name)) return false;
+        var (a, b) = (before["metadata"] as JsonObject ?? [], after["metadata"] as JsonObject ?? []);
+        return a.Count == b.Count && a.All(field => field.Key == "resourceVersion" || (b.TryGetPropertyValue(field.Key, out var other) && JsonNode.DeepEquals(field.Value, other)));
     }
 
     /// <summary>An ownerReference making <paramref name="owner"/> the controller of what carries it (deleted with it by the GC).</summary>
@@ -229,9 +243,11 @@ public abstract class ResourceController
             else
             {
                 var before = ownerKind is null ? null : cache.Get(key);
-                cache.SetIfNewer(key, item);
+                var newer = cache.SetIfNewer(key, item);
                 if (ownerKind is null) controller.OnResourceChanged(key, item);
-                if (before is null || !SameButVersion(before, item)) Enqueue(item);
+                // A version the cache holds already (or an older one) is one of our writes, which its reconcile saw, or an
+                // event that arrives after the answer to a later write.
+                if (newer && (before is null || !SameButVersion(before, item))) Enqueue(item);
             }
             return Task.CompletedTask;
         }

@@ -19,10 +19,12 @@ public sealed record ControllerOptions(
 
 /// <summary>
 /// The UserDeployment controller (DESIGN.md §6): watches UserDeployments and every kind of object they own, queues the
-/// resource on every change (of an owned object: its owner) and on each resync, and reconciles it: finalizer, template,
+/// resource on every change (of an owned object: its owner) and on each resync, and reconciles it: template,
 /// every owned object by server-side apply (only when what we would apply differs from what we last applied, or the
 /// object differs from what that apply left: deleted or edited by hand), pruning of objects no longer rendered, and
-/// status from the owned Deployments. A reconcile with nothing changed sends no request.
+/// status from the owned Deployments. A reconcile with nothing changed sends no request. No finalizer: every owned object
+/// carries an ownerReference, so the API server's garbage collector removes it with the resource (a finalizer would cost
+/// a write and a second reconcile of every new resource); one an earlier operator put on is still removed on deletion.
 /// </summary>
 public sealed class UserDeploymentController(IKubernetesClient client, ControllerOptions options, OperatorMetrics metrics, ILogger logger)
     : ResourceController(client, KubeResource.UserDeployments, Name, options, metrics, logger)
@@ -55,6 +57,7 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
     private readonly ConcurrentDictionary<string, string> _templates = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, HostClaim> _hosts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _namespaces = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _sharedGates = new(StringComparer.Ordinal);
 
     /// <summary>The host a live resource claims, and when the resource was created (the first claim keeps the host).</summary>
     private sealed record HostClaim(string Host, DateTimeOffset Created, bool ServerMade);
@@ -148,20 +151,6 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
             await CleanUpAsync(key, resource, ns, name, finalizers, deleting: metadata["deletionTimestamp"] is not null, cancellationToken);
             return;
         }
-        if (!finalizers.Contains(CustomResources.Finalizer))
-        {
-            var patch = new JsonObject
-            {
-                ["metadata"] = new JsonObject
-                {
-                    ["finalizers"] = new JsonArray([.. finalizers.Select(f => (JsonNode?)JsonValue.Create(f)), JsonValue.Create(CustomResources.Finalizer)]),
-                    ["resourceVersion"] = (string?)metadata["resourceVersion"],
-                },
-            };
-            resource = ResourceWatcher.Slim(await Client.MergePatchAsync(KubeResource.UserDeployments, ns, name, patch, cancellationToken: cancellationToken));
-            Resources.SetIfNewer(key, resource);
-        }
-
         RenderInput input;
         IReadOnlyList<JsonObject> rendered;
         try
@@ -193,15 +182,24 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
         {
             var target = KubeResource.For((string)obj["apiVersion"]!, (string)obj["kind"]!);
             var objectKey = ObjectKey(target, (string?)obj["metadata"]!["namespace"], (string)obj["metadata"]!["name"]!);
-            if (obj["metadata"]!["ownerReferences"] is not null) owned.Add(objectKey);
+            var shared = obj["metadata"]!["ownerReferences"] is null;   // namespace-wide: rendered alike for every resource of the namespace
+            if (!shared) owned.Add(objectKey);
             var hash = Hash(obj);
             // Applied before, unchanged since, and the object as the watch last saw it is what our apply left: nothing to do.
             // Missing (deleted by hand) or edited (its hash differs), it is applied again.
-            if (_applied.TryGetValue(objectKey, out var last) && last.Rendered == hash && !Drifted(target, KeyOf(obj), last)) continue;
-            var live = await Client.ApplyAsync(target, obj, Options.FieldManager, force: true, cancellationToken: cancellationToken);
-            _applied[objectKey] = new Applied(hash, DriftHash(live));
-            if (_caches.TryGetValue(target, out var cache))
-                cache.SetIfNewer(KeyOf(live), target == KubeResource.Deployments ? DeploymentSummary(live) : Summary(live));
+            if (Current(objectKey, target, obj, hash)) continue;
+            // A namespace-wide object is applied by one reconcile at a time, so the resources of a new namespace write it once.
+            var gate = shared ? _sharedGates.GetOrAdd(objectKey, _ => new SemaphoreSlim(1)) : null;
+            if (gate is not null) await gate.WaitAsync(cancellationToken);
+            try
+            {
+                if (gate is not null && Current(objectKey, target, obj, hash)) continue;
+                var live = await Client.ApplyAsync(target, obj, Options.FieldManager, force: true, cancellationToken: cancellationToken);
+                _applied[objectKey] = new Applied(hash, DriftHash(live));
+                if (_caches.TryGetValue(target, out var cache))
+                    cache.SetIfNewer(KeyOf(live), target == KubeResource.Deployments ? DeploymentSummary(live) : Summary(live));
+            }
+            finally { gate?.Release(); }
         }
         if (_owned.TryGetValue(key, out var before))
             foreach (var stale in before.Where(k => !owned.Contains(k)))
@@ -284,6 +282,10 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
         if (!keepResource) Resources.Remove(key);
     }
 
+    /// <summary>Applied before as rendered now, and the object as the watch last saw it is what that apply left.</summary>
+    private bool Current(string objectKey, KubeResource kind, JsonObject obj, string hash) =>
+        _applied.TryGetValue(objectKey, out var last) && last.Rendered == hash && !Drifted(kind, KeyOf(obj), last);
+
     /// <summary>Whether the object differs from what our last apply left (or is gone); a kind we do not watch never has.</summary>
     private bool Drifted(KubeResource kind, string key, Applied last) =>
         _caches.TryGetValue(kind, out var cache) && (string?)cache.Get(key)?["hash"] != last.Observed;
@@ -305,13 +307,27 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
         };
     }
 
-    /// <summary>What the controller reads of an owned Deployment (name, owner, resourceVersion, replicas, status, hash): a fraction of the object.</summary>
+    /// <summary>
+    /// What the controller reads of an owned Deployment (name, owner, resourceVersion, replicas, hash, and of its status
+    /// what <see cref="UserDeploymentStatuses"/> reads): a fraction of the object. The Deployment controller's other status
+    /// updates (updated/available replicas, a condition's lastUpdateTime) leave the summary as it was and queue nothing.
+    /// </summary>
     private static JsonObject DeploymentSummary(JsonObject deployment)
     {
         var summary = Summary(deployment);
         summary["metadata"]!["generation"] = deployment["metadata"]?["generation"]?.DeepClone();
         summary["spec"] = new JsonObject { ["replicas"] = deployment["spec"]?["replicas"]?.DeepClone() };
-        summary["status"] = deployment["status"]?.DeepClone();
+        if (deployment["status"] is JsonObject status)
+            summary["status"] = new JsonObject
+            {
+                ["observedGeneration"] = status["observedGeneration"]?.DeepClone(),
+                ["replicas"] = status["replicas"]?.DeepClone(),
+                ["readyReplicas"] = status["readyReplicas"]?.DeepClone(),
+                ["conditions"] = new JsonArray(UserDeploymentStatuses.FailureConditions(status).Select(c => (JsonNode?)new JsonObject
+                {
+                    ["type"] = c["type"]?.DeepClone(), ["status"] = c["status"]?.DeepClone(), ["reason"] = c["reason"]?.DeepClone(), ["message"] = c["message"]?.DeepClone(),
+                }).ToArray()),
+            };
         return summary;
     }
 

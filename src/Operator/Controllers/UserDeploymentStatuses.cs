@@ -71,18 +71,13 @@ public static class UserDeploymentStatuses
             Condition("Degraded", true, reason, message, spec, previous, now),
         ]);
 
-    private static string? Failure(JsonObject? deployment, ServiceSpec service)
-    {
-        foreach (var condition in deployment?["status"]?["conditions"] as JsonArray ?? [])
-        {
-            var type = (string?)condition?["type"];
-            var status = (string?)condition?["status"];
-            var reason = (string?)condition?["reason"];
-            if ((type == "Progressing" && status == "False" && reason == "ProgressDeadlineExceeded") || (type == "ReplicaFailure" && status == "True"))
-                return $"Service {service.Name}: {(string?)condition?["message"] ?? reason}";
-        }
-        return null;
-    }
+    private static string? Failure(JsonObject? deployment, ServiceSpec service) =>
+        FailureConditions(deployment?["status"]).Select(c => $"Service {service.Name}: {(string?)c["message"] ?? (string?)c["reason"]}").FirstOrDefault();
+
+    /// <summary>The conditions of a Deployment's status that make it Failed: its progress deadline exceeded, or a replica failure.</summary>
+    public static IEnumerable<JsonNode> FailureConditions(JsonNode? deploymentStatus) =>
+        (deploymentStatus?["conditions"] as JsonArray ?? []).OfType<JsonNode>().Where(c =>
+            ((string?)c["type"], (string?)c["status"], (string?)c["reason"]) is ("Progressing", "False", "ProgressDeadlineExceeded") or ("ReplicaFailure", "True", _));
 
     private static Condition Condition(string type, bool on, string reason, string message, Of spec, UserDeploymentStatus? previous, DateTimeOffset now)
     {

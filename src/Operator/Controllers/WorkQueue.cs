@@ -24,6 +24,9 @@ public sealed class WorkQueue
 
     public int Depth { get { lock (_gate) return _queued.Count; } }
 
+    /// <summary>No key queued or being reconciled.</summary>
+    public bool Idle { get { lock (_gate) return _queued.Count == 0 && _processing.Count == 0; } }
+
     public void Add(string key)
     {
         lock (_gate)

@@ -54,6 +54,12 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
     /// <summary>False: every connection is dropped at once, as if the API server were down.</summary>
     public bool Available { get; set; } = true;
 
+    /// <summary>
+    /// Added to every request but watches before it is served, uniform in [min, max] (none by default): a real API server
+    /// under load answers in milliseconds, so time on the double means something (the operator benchmark).
+    /// </summary>
+    public (TimeSpan Min, TimeSpan Max)? RequestLatency { get; set; }
+
     public Uri Address { get; private set; } = null!;
 
     public static async Task<KubeApiServerTestDouble> StartAsync(string? crdDirectory = null)
@@ -188,6 +194,8 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
         if (!Available) { context.Abort(); return; }
         var request = context.Request;
         _requests.Enqueue($"{request.Method} {request.Path}{request.QueryString}");
+        if (RequestLatency is var (min, max) && request.Query["watch"].ToString() is not ("1" or "true"))
+            await Task.Delay(min + (max - min) * Random.Shared.NextDouble(), context.RequestAborted);
         if (RequiredToken is not null)
         {
             var header = request.Headers.Authorization.ToString();
