@@ -54,17 +54,22 @@ public sealed class InstallManifestTests
     public void The_server_role_grants_exactly_the_verbs_the_server_calls_and_never_reads_secrets()
     {
         var rules = One("ClusterRole", "cleanscheduler-server")["rules"]!.AsArray()
-            .SelectMany(r => r!["resources"]!.AsArray().Select(resource => (Resource: (string)resource!, Verbs: r["verbs"]!.AsArray().Select(v => (string)v!).Order().ToArray())))
+            .SelectMany(r => r!["apiGroups"]!.AsArray().SelectMany(group => r["resources"]!.AsArray().Select(resource =>
+                (Resource: $"{(string)group!}/{(string)resource!}", Verbs: r["verbs"]!.AsArray().Select(v => (string)v!).Order().ToArray()))))
             .ToDictionary(r => r.Resource, r => string.Join(",", r.Verbs));
 
         Assert.Equal(new Dictionary<string, string>
         {
-            ["userdeployments"] = "create,delete,get,list,patch,watch",   // server-side apply, delete, the status watch and its re-read
-            ["namespaces"] = "create,get",
-            ["configmaps"] = "create,patch",                               // template ConfigMaps, server-side apply
-            ["secrets"] = "create,patch",                                  // secret values, written (deleted with their UserDeployment), never read
-            ["pods"] = "list",
-            ["pods/log"] = "get",
+            ["scheduler.cleanscheduler.io/userdeployments"] = "create,delete,get,list,patch,watch",   // server-side apply, delete, the status watch and its re-read
+            ["scheduler.cleanscheduler.io/agenttasks"] = "create,delete,list,patch,watch",           // tasks: apply, cancel, the status watch
+            ["scheduler.cleanscheduler.io/workflows"] = "create,delete,list,patch,watch",
+            ["/namespaces"] = "create,get",
+            ["/configmaps"] = "create,patch",                               // template ConfigMaps, server-side apply
+            ["/secrets"] = "create,patch",                                  // secret values, written (deleted with their UserDeployment), never read
+            ["/pods"] = "list",
+            ["/pods/log"] = "get",
+            ["apps/deployments"] = "list",                                  // the metrics stream's ready/desired replicas
+            ["metrics.k8s.io/pods"] = "list",                               // the metrics stream's CPU and memory, when a metrics server runs
         }, rules);
     }
 

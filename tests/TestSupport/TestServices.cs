@@ -40,6 +40,7 @@ public sealed class TestServices : IAsyncDisposable
         services.AddScoped<TestCurrentUser>();
         services.AddScoped<ICurrentClient, PlatformClient>();
         services.AddSingleton(new Application.Features.Deployments.DeploymentOptions("apps.test"));
+        services.AddSingleton(new Application.Features.Me.MeCapabilities(TemplateDrafts: false));
         services.AddScoped<ICurrentUser>(sp => sp.GetRequiredService<TestCurrentUser>());
         services.AddSingleton<ISecretValueStore, Infrastructure.Secrets.DatabaseSecretValueStore>();   // SECRETS_BACKEND=database, as the server's default
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });

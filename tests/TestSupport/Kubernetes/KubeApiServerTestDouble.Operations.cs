@@ -126,7 +126,9 @@ public sealed partial class KubeApiServerTestDouble
         TakeOwnershipOfChanges(stored, new JsonObject(), obj, manager, "");
         Commit(stored, "ADDED");
         if (resource.Kind == "CustomResourceDefinition") InstallLocked(stored.Object);
-        return new Response(201, (JsonObject)stored.Object.DeepClone(), warnings);
+        var answer = new Response(201, (JsonObject)stored.Object.DeepClone(), warnings);
+        if (Orphaned(stored)) DeleteLocked(resource, ns, name);   // the garbage collector, a moment after the create
+        return answer;
     }
 
     /// <summary>CRD schema: prune unknown fields (warnings, or 400 when strict) and validate (422).</summary>
@@ -444,6 +446,13 @@ public sealed partial class KubeApiServerTestDouble
             if (_objects.ContainsKey(Key(inside.Resource, inside.Namespace, inside.Name))) DeleteLocked(inside.Resource, inside.Namespace, inside.Name);
         if (!_objects.Values.Any(o => o.Resource.Namespaced && o.Namespace == ns.Name)) Commit(ns, "DELETED");
     }
+
+    /// <summary>
+    /// Every owner of the object is gone (no stored object has its uid): the garbage collector deletes it, as it deletes
+    /// an object created with an ownerReference to an owner already deleted (say, by a controller that had not seen the delete).
+    /// </summary>
+    private bool Orphaned(Stored stored) => stored.Object["metadata"]?["ownerReferences"] is JsonArray { Count: > 0 } owners
+        && owners.All(o => (string?)o?["uid"] is not { } uid || !_uids.Contains(uid));
 
     /// <summary>The garbage collector: dependents whose owner is gone are deleted (in the real cluster ~0.1 s later).</summary>
     private void CollectGarbage(Stored owner)

@@ -41,8 +41,16 @@ public sealed partial class KubeApiServerTestDouble
         RenderManagedFields(stored);
         // As stored in etcd: plain JSON (numbers readable as any numeric type, no shared nodes).
         stored.Object = (JsonObject)JsonNode.Parse(stored.Object.ToJsonString())!;
-        if (type == "DELETED") _objects.Remove(Key(stored.Resource, stored.Namespace, stored.Name));
-        else _objects[Key(stored.Resource, stored.Namespace, stored.Name)] = stored;
+        if (type == "DELETED")
+        {
+            _objects.Remove(Key(stored.Resource, stored.Namespace, stored.Name));
+            _uids.Remove(stored.Uid);
+        }
+        else
+        {
+            _objects[Key(stored.Resource, stored.Namespace, stored.Name)] = stored;
+            _uids.Add(stored.Uid);
+        }
         _events.Add(new StoredEvent(_resourceVersion, type, stored.Resource, stored.Namespace, (JsonObject)stored.Object.DeepClone()));
         if (_events.Count > MaxEventHistory)
         {

@@ -28,6 +28,7 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Stored> _objects = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _uids = new(StringComparer.Ordinal);   // of the stored objects, for the garbage collector
     private readonly Dictionary<(string Group, string Version, string Plural), ResourceInfo> _resources = [];
     private readonly List<StoredEvent> _events = [];
     private readonly ConcurrentQueue<string> _requests = new();
