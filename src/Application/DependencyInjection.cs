@@ -35,6 +35,7 @@ public static class DependencyInjection
         services.AddSingleton<Features.Templates.TemplateSpecCache>();
         services.AddScoped<Features.Secrets.SecretScopeCleanup>();
         services.AddSingleton<Features.Templates.UserHandles>();
+        services.AddSingleton<Features.Deployments.DeploymentMetrics>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(Common.Mapping.Create());
         return services;
