@@ -138,6 +138,14 @@ public sealed class MetricsTests(MetricsFactory factory) : IClassFixture<Metrics
     }
 
     [Fact]
+    public async Task The_grafana_dashboard_reads_only_metrics_the_server_serves_besides_the_operators()
+    {
+        var scrape = await factory.ScrapeAsync();
+
+        Assert.DoesNotContain(GrafanaDashboard.MetricNames(), n => !n.StartsWith("cleanscheduler_", StringComparison.Ordinal) && !scrape.Types.ContainsKey(n));
+    }
+
+    [Fact]
     public async Task The_api_port_has_no_metrics_and_the_metrics_port_serves_nothing_else()
     {
         var user = await factory.SignedUpAsync("ports");
