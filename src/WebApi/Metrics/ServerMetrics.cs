@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using CleanScheduler.Application.Common;
 using CleanScheduler.Application.Features.Deployments;
@@ -36,6 +37,7 @@ public sealed class ServerMetrics
     private DateTimeOffset _lastDatabaseRead = DateTimeOffset.MinValue;
 
     private readonly Histogram _requestDuration;
+    private readonly ConcurrentDictionary<(string Route, string Method, int StatusClass), Histogram.Child> _requestSeries = new();
     private readonly Counter _deploymentsCreated;
     private readonly Gauge _deploymentsByState;
     private readonly Gauge _outboxDepth;
@@ -65,8 +67,11 @@ public sealed class ServerMetrics
 
     public CollectorRegistry Registry { get; } = Prometheus.Metrics.NewCustomRegistry();
 
+    /// <summary>Per request: one lookup in a cache of the (bounded) series, and the observation.</summary>
     public void ObserveRequest(string route, string method, int status, TimeSpan duration) =>
-        _requestDuration.WithLabels(route, KnownMethod(method), StatusClasses[Math.Clamp(status / 100, 1, 5) - 1]).Observe(duration.TotalSeconds);
+        _requestSeries.GetOrAdd((route, KnownMethod(method), Math.Clamp(status / 100, 1, 5)),
+            static (series, histogram) => histogram.WithLabels(series.Route, series.Method, StatusClasses[series.StatusClass - 1]), _requestDuration)
+        .Observe(duration.TotalSeconds);
 
     /// <summary>A hostile client can send any method: only the standard ones become label values.</summary>
     private static string KnownMethod(string method) => method switch
