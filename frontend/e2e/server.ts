@@ -50,6 +50,7 @@ export async function startServer(settings: Record<string, string> | ((baseUrl: 
       ...process.env,
       DATABASE_DSN: dsn, REACT_UI: "true", REACT_UI_DIR: ui, SERVER_ADDR: `127.0.0.1:${port}`, BASE_URL: baseUrl,
       SECRETS_ENCRYPTION_KEY: randomBytes(32).toString("base64"), KUBERNETES_ENABLED: "false", LOG_LEVEL: "warning",
+      METRICS_ADDR: "",   // no metrics listener on :9090: e2e servers run side by side
       ...(typeof settings === "function" ? settings(baseUrl) : settings),
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -36,6 +36,7 @@ public static class DependencyInjection
         services.AddScoped<Features.Secrets.SecretScopeCleanup>();
         services.AddSingleton<Features.Templates.UserHandles>();
         services.AddSingleton<Features.Tasks.TaskSyncSignal>();
+        services.AddSingleton<Features.Deployments.DeploymentMetrics>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(Common.Mapping.Create());
         return services;

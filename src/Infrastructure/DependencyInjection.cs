@@ -38,6 +38,7 @@ public static class DependencyInjection
             return db;
         });
         services.AddScoped<IAccessReader, AccessReader>();
+        services.AddSingleton<IPlatformStatisticsReader, PlatformStatisticsReader>();
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<IClientDirectory, ClientDirectory>();
         services.AddSingleton<Application.Features.Tokens.IApiTokenStore, Tokens.PostgresApiTokenStore>();

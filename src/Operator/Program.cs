@@ -31,9 +31,16 @@ var metricsPort = settings.MetricsUrl is null ? -1 : new Uri(settings.MetricsUrl
 
 app.MapGet("/healthz", () => Results.Text("ok"));
 app.MapGet("/readyz", () => runtime.Ready ? Results.Text("ok") : Results.Text("waiting for the Kubernetes API server", statusCode: 503));
-app.MapGet("/metrics", (HttpContext context) => context.Connection.LocalPort == metricsPort
-    ? Results.Text(metrics.Render(), "text/plain; version=0.0.4")
-    : Results.NotFound());
+app.MapGet("/metrics", async (HttpContext context) =>
+{
+    if (context.Connection.LocalPort != metricsPort)
+    {
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        return;
+    }
+    context.Response.ContentType = Prometheus.PrometheusConstants.TextContentTypeWithVersionAndEncoding;
+    await metrics.WriteAsync(context.Response.Body, context.RequestAborted);
+});
 
 var stopping = app.Lifetime.ApplicationStopping;
 var work = Task.Run(() => runtime.RunAsync(stopping));

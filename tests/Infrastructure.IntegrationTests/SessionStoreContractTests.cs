@@ -203,6 +203,30 @@ public abstract class SessionStoreContract
     }
 
     [Fact]
+    public async Task The_live_count_leaves_out_deleted_idle_and_expired_sessions()
+    {
+        var (alice, bob) = (await UserAsync(), await UserAsync());
+        var deleted = await CreateAsync(alice);
+        var idle = await CreateAsync(alice);
+        var shortLived = await CreateAsync(bob, lifetime: TimeSpan.FromMinutes(30));
+        await CreateAsync(bob, client: new ClientId(Guid.NewGuid()));
+        var used = await CreateAsync(bob);
+        var before = await Store.CountLiveAsync(Now, CancellationToken.None);
+
+        await Store.DeleteAsync(deleted.Id, CancellationToken.None);
+        Clock.Advance(TimeSpan.FromHours(1));
+        await GetAsync(used.Id);
+        Clock.Advance(TimeSpan.FromMinutes(61));   // idle and the 30-minute one are over; used was seen 61 minutes ago
+        var after = await Store.CountLiveAsync(Now, CancellationToken.None);
+
+        Assert.Equal(5, before);
+        Assert.Equal(1, after);
+        Assert.NotNull(await GetAsync(used.Id));
+        Assert.Null(await GetAsync(idle.Id));
+        Assert.Null(await GetAsync(shortLived.Id));
+    }
+
+    [Fact]
     public async Task The_store_holds_a_hash_never_the_cookie_value()
     {
         var session = await CreateAsync(await UserAsync());

@@ -41,12 +41,17 @@ public sealed class OperatorProcessTests
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{probe}/healthz")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{probe}/readyz")).StatusCode);
             Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"http://127.0.0.1:{probe}/metrics")).StatusCode);
-            var text = await http.GetStringAsync($"http://127.0.0.1:{metrics}/metrics");
-            Assert.Matches(@"cleanscheduler_reconcile_total\{controller=""userdeployment""\} [1-9]", text);
-            Assert.Contains("cleanscheduler_reconcile_duration_seconds_bucket{controller=\"userdeployment\",le=\"+Inf\"}", text);
-            Assert.Contains("cleanscheduler_leader 1", text);
-            Assert.Matches(@"\nprocess_resident_memory_bytes [1-9][0-9]{6,}\n", text);   // at least a MB: the process's real figure
-            Assert.Matches(@"\ndotnet_gc_heap_size_bytes [1-9][0-9]*\n", text);
+            var scrape = await PrometheusScrape.ReadAsync(new Uri($"http://127.0.0.1:{metrics}/metrics"));   // parsed by parse-prometheus-text-format
+            Assert.True(scrape.Value("cleanscheduler_reconcile_total", ("controller", "userdeployment")) >= 1);
+            Assert.Equal(0, scrape.Value("cleanscheduler_reconcile_errors_total", ("controller", "userdeployment")));
+            Assert.Equal(scrape.Value("cleanscheduler_reconcile_duration_seconds_count", ("controller", "userdeployment")),
+                scrape.Value("cleanscheduler_reconcile_duration_seconds_bucket", ("controller", "userdeployment"), ("le", "+Inf")));
+            Assert.Equal(("HISTOGRAM", "COUNTER", "GAUGE"), (scrape.Types["cleanscheduler_reconcile_duration_seconds"], scrape.Types["cleanscheduler_reconcile_total"], scrape.Types["cleanscheduler_leader"]));
+            Assert.Equal(1, scrape.Value("cleanscheduler_leader"));
+            Assert.Single(scrape.Of("cleanscheduler_workqueue_depth"));
+            Assert.InRange(scrape.Value("process_resident_memory_bytes"), 1e6, 1e10);   // at least a MB: the process's real figure
+            Assert.True(scrape.Value("dotnet_gc_heap_size_bytes") > 0);
+            Assert.DoesNotContain(GrafanaDashboard.MetricNames(), n => n.StartsWith("cleanscheduler_", StringComparison.Ordinal) && !scrape.Types.ContainsKey(n));   // what the dashboard reads
             Assert.Equal("cleanscheduler-operator-leader", (string?)h.Api.List("coordination.k8s.io/v1", "leases", OperatorHarness.Namespace).Single()["metadata"]!["name"]);
         }
         finally

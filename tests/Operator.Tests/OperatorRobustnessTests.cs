@@ -46,7 +46,7 @@ public sealed class OperatorRobustnessTests : IAsyncLifetime
         Assert.True(times.Count <= 10, "attempts are rate-limited (gaps in ms: " + gaps + ")");
         Assert.True(faulty.Attempts("bad2-web").Count >= 5, "the NullReferenceException is retried as well");
         Assert.True(metrics.Errors("userdeployment") >= 10, $"errors counted: {metrics.Errors("userdeployment")}");
-        Assert.Matches(@"cleanscheduler_reconcile_errors_total\{controller=""userdeployment""\} ([1-9][0-9]+)", metrics.Render());
+        Assert.Matches(@"cleanscheduler_reconcile_errors_total\{controller=""userdeployment""\} ([1-9][0-9]+)", await metrics.RenderAsync());
         Assert.True(runtime.Ready, "still ready");
         Assert.False(runtime.Broken);
 

@@ -59,6 +59,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseEnvironment("Production");
         builder.UseSetting("DATABASE_DSN", ConnectionString);
         builder.UseSetting("SECRETS_ENCRYPTION_KEY", Convert.ToBase64String(TestServices.SecretsKey));
+        builder.UseSetting("METRICS_ADDR", "");   // no listener on :9090 unless a test asks for one (test servers run side by side)
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureServices(services => services.AddTransient<IStartupFilter, PeerAddressFilter>());
     }

@@ -62,6 +62,9 @@ public sealed class InstallTests
         environment["GOOGLE_CLIENT_ID"] = "client.apps.googleusercontent.com";
         environment["GOOGLE_CLIENT_SECRET"] = "client-secret";
         environment["SERVER_ADDR"] = $"127.0.0.1:{port}";   // the pod's 0.0.0.0:8080, on a free loopback port here
+        var metricsPort = Loopback.FreePort();
+        Assert.Equal(":9090", environment["METRICS_ADDR"]);
+        environment["METRICS_ADDR"] = $"127.0.0.1:{metricsPort}";   // ...and so is the metrics listener
         environment["KUBERNETES_ENABLED"] = "false";          // no cluster here
         environment["REACT_UI"] = "false";                    // the web UI build is the image's business, not this test's
         Assert.False(environment.ContainsKey("DEV_MODE"));
@@ -75,6 +78,8 @@ public sealed class InstallTests
             var exited = server.WaitForExitAsync();
             if (await Task.WhenAny(ready, exited) == exited) Assert.Fail($"the server exited with {server.ExitCode}: {await stderr}");
             await ready;
+            var scrape = await PrometheusScrape.ReadAsync(new Uri($"http://127.0.0.1:{metricsPort}/metrics"));
+            Assert.True(scrape.Value("scheduler_api_request_duration_seconds_count", ("route", "/readyz"), ("method", "GET"), ("status_class", "2xx")) >= 1);
         }
         finally
         {

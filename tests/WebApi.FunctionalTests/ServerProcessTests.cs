@@ -29,6 +29,7 @@ public sealed class ServerProcessTests
         };
         foreach (var key in info.Environment.Keys.Where(k => k is "DATABASE_DSN" or "DEV_MODE" or "BASE_URL" or "SERVER_ADDR").ToList())
             info.Environment.Remove(key);
+        info.Environment["METRICS_ADDR"] = "";   // no listener on :9090 unless the test asks for one (servers run side by side)
         foreach (var (key, value) in environment) info.Environment[key] = value;
         return Process.Start(info)!;
     }

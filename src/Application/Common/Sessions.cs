@@ -78,6 +78,9 @@ public interface ISessionStore
 
     /// <summary>Removes every session expired or idle too long at <paramref name="now"/>; returns how many.</summary>
     Task<int> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>How many sessions are live at <paramref name="now"/>, of every user and client (a metric).</summary>
+    Task<long> CountLiveAsync(DateTimeOffset now, CancellationToken cancellationToken);
 }
 
 public static class SessionIds

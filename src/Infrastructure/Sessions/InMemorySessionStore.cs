@@ -51,6 +51,9 @@ public sealed class InMemorySessionStore(SessionIdleTimeout idle) : ISessionStor
     public Task<int> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
         Task.FromResult(_sessions.ToList().Count(s => !IsLive(s.Value, now) && _sessions.TryRemove(s)));
 
+    public Task<long> CountLiveAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        Task.FromResult((long)_sessions.Count(s => IsLive(s.Value, now)));
+
     private List<KeyValuePair<string, Entry>> Of(UserId user, ClientId? client) =>
         _sessions.Where(s => s.Value.User == user && s.Value.Client == client).ToList();
 

@@ -83,6 +83,12 @@ public sealed class PostgresSessionStore(NpgsqlDataSource dataSource, SessionIdl
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<long> CountLiveAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = Command($"SELECT count(*) FROM sessions WHERE {Live}", ("now", now), ("idle", idle.Value));
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     private NpgsqlCommand Command(string sql, params (string Name, object Value)[] parameters)
     {
         var command = dataSource.CreateCommand(sql);

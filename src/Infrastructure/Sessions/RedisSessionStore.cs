@@ -95,6 +95,10 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, SessionIdleT
         return ended.Length;
     }
 
+    /// <summary>The index entries that end after <paramref name="now"/> (one ZCOUNT, logarithmic in the number of sessions).</summary>
+    public Task<long> CountLiveAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        Db.SortedSetLengthAsync(ByEnd, Ms(now), double.PositiveInfinity, Exclude.Start);
+
     private async Task<List<(string Handle, Session Session)>> LiveAsync(UserId user, ClientId? client, DateTimeOffset now)
     {
         var handles = (await Db.SortedSetRangeByScoreAsync(UserKey(user), Ms(now), double.PositiveInfinity, Exclude.Start)).Select(h => (string)h!).ToList();

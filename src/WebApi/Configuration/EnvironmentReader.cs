@@ -24,6 +24,9 @@ public sealed partial class EnvironmentReader(IConfiguration configuration)
 
     public string String(string name, string fallback) => Optional(name) ?? fallback;
 
+    /// <summary>The value; <paramref name="fallback"/> when unset; null when set empty (the setting turned off).</summary>
+    public string? StringOrOff(string name, string fallback) => configuration[name] is null ? fallback : Optional(name);
+
     public string? Required(string name, string meaning)
     {
         var value = Optional(name);

@@ -51,6 +51,9 @@ public sealed partial class ServerSettings
     /// <summary>With REACT_UI=true: the built web UI (index.html and assets/), by default wwwroot beside the server's assembly.</summary>
     public string? ReactUiDirectory { get; init; }
     public required ListenAddress ServerAddr { get; init; }
+
+    /// <summary>METRICS_ADDR: the Prometheus listener (/metrics, no authentication: keep it cluster-internal); null when off.</summary>
+    public ListenAddress? MetricsAddr { get; init; }
     public required Uri BaseUrl { get; init; }
     public required string DeploymentDomain { get; init; }
     public required bool KubernetesEnabled { get; init; }
@@ -130,6 +133,12 @@ public sealed partial class ServerSettings
         var serverAddrKnown = ListenAddress.TryParse(serverAddrText, out var serverAddr);
         if (!serverAddrKnown)
             env.Error("SERVER_ADDR", $"must be [host]:port with an IP address or localhost as host (':8081', '127.0.0.1:8081'), not '{serverAddrText}'");
+        var metricsAddrText = env.StringOrOff("METRICS_ADDR", ":9090");
+        ListenAddress? metricsAddr = null;
+        if (metricsAddrText is not null && !ListenAddress.TryParse(metricsAddrText, out metricsAddr))
+            env.Error("METRICS_ADDR", $"must be [host]:port with an IP address or localhost as host (':9090', '127.0.0.1:9090'), or empty to turn metrics off, not '{metricsAddrText}'");
+        else if (metricsAddr is not null && serverAddrKnown && metricsAddr.Port == serverAddr.Port)
+            env.Error("METRICS_ADDR", $"must use another port than SERVER_ADDR ({serverAddr.Port}): the metrics listener is separate from the API");
         var baseUrl = env.AbsoluteUrl("BASE_URL", "http://localhost:8081");
         if (devMode && devModeKnown && baseUrl is not null && !IsLocalhost(baseUrl))
             env.Error("BASE_URL", $"must be a localhost URL when DEV_MODE=true (DEV_MODE signs everyone in without a password), not '{baseUrl}'");
@@ -255,6 +264,7 @@ public sealed partial class ServerSettings
             ReactUi = reactUi,
             ReactUiDirectory = reactUi ? reactUiDirectory : null,
             ServerAddr = serverAddr,
+            MetricsAddr = metricsAddr,
             BaseUrl = baseUrl!,
             DeploymentDomain = deploymentDomain,
             KubernetesEnabled = kubernetesEnabled,

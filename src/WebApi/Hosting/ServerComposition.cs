@@ -10,6 +10,7 @@ using CleanScheduler.WebApi.Auth;
 using CleanScheduler.WebApi.Configuration;
 using CleanScheduler.WebApi.Endpoints;
 using CleanScheduler.WebApi.Errors;
+using CleanScheduler.WebApi.Metrics;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.RateLimiting;
 using Npgsql;
@@ -132,12 +133,14 @@ public static class ServerComposition
             options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;   // a number is a number: "5" is refused, and the document says integer
         });
         services.AddCleanSchedulerOpenApi(settings.SessionCookieName);
+        services.AddServerMetrics(settings);
         return builder;
     }
 
     public static WebApplication UseCleanScheduler(this WebApplication app, ServerSettings settings)
     {
         app.UseRequestLogging();   // outermost: it logs the status the client finally gets
+        app.UseRequestMetrics(settings);   // ...and so does the request duration histogram
         app.UseExceptionHandler();
         app.UseStatusCodePages(context => Problems.WriteAsync(context.HttpContext, Problems.ForStatus(context.HttpContext)));
         if (settings.DevMode) app.UseMiddleware<LocalOnlyMiddleware>();   // before anything answers: DEV_MODE is for this machine only

@@ -12,7 +12,7 @@ namespace CleanScheduler.Application.Features.Deployments;
 
 public sealed class CreateDeploymentHandler(
     IAppDbContext db, ICurrentUser user, ResourceAuthorizer authorizer, ISecretCipher cipher, TemplateSpecCache specs,
-    UserHandles handles, DeploymentOptions options, TimeProvider clock)
+    UserHandles handles, DeploymentOptions options, DeploymentMetrics metrics, TimeProvider clock)
     : IRequestHandler<CreateDeploymentCommand, DeploymentDetails>
 {
     public async Task<DeploymentDetails> Handle(CreateDeploymentCommand command, CancellationToken cancellationToken)
@@ -51,6 +51,7 @@ public sealed class CreateDeploymentHandler(
         specs.EnsureRenderable(spec, deployment.Values, deployment.Name, deployment.Host);
         db.Deployments.Add(deployment);
         await db.SaveChangesAsync(cancellationToken);
+        metrics.Created(subscription.Tier);
         return DeploymentReads.ToDetails(deployment, template.Name, spec);
     }
 }
