@@ -4,7 +4,7 @@
 # shape, same rows, same connections) and a bare Kestrel app (bench/api/bare) serving the same response bytes.
 # Prints throughput, p50/p99, the server's and PostgreSQL's CPU per request, and API/pgbench and API/bare.
 # Usage: bash bench/api/run.sh [DURATION_SECONDS=20] [CONNECTIONS=8]
-# Environment: BENCH_PG_PORT / BENCH_API_PORT / BENCH_BARE_PORT (default: free ports), BENCH_QUICK=1 (only creation and
+# Environment: BENCH_PG_PORT / BENCH_API_PORT / BENCH_BARE_PORT / BENCH_METRICS_PORT (default: free ports), BENCH_QUICK=1 (only creation and
 # the list, with their baselines), BENCH_SERVER_DLL (a server built elsewhere, e.g. an older commit; default: build
 # this tree), SERVER_DOTNET_X=v (passes DOTNET_X=v to the server alone, e.g. SERVER_DOTNET_gcServer=1), BENCH_NPGSQL
 # (more Npgsql connection string settings for the server, e.g. "No Reset On Close=true").
@@ -23,6 +23,7 @@ work=$(mktemp -d /tmp/cleanscheduler-bench.XXXXXX); chmod 755 "$work"
 pgport=${BENCH_PG_PORT:-$(free_port)}
 apiport=${BENCH_API_PORT:-$(free_port $((pgport + 1)))}
 bareport=${BENCH_BARE_PORT:-$(free_port $((apiport + 1)))}
+metricsport=${BENCH_METRICS_PORT:-$(free_port $((bareport + 1)))}   # the metrics listener on, as in production, on a free port
 pg_start "$work/pg" "$pgport"
 server="" bare=""
 trap '[[ -n $server ]] && kill $server 2>/dev/null; [[ -n $bare ]] && kill $bare 2>/dev/null; pg_stop "$work/pg"; rm -rf "$work"' EXIT
@@ -38,7 +39,7 @@ dotnet build bench/api/bare -c Release -v quiet -nologo -clp:ErrorsOnly -o "$wor
 server_env=()
 while IFS='=' read -r name value; do server_env+=("${name#SERVER_}=$value"); done < <(env | grep '^SERVER_DOTNET_' || true)
 env "${server_env[@]}" DATABASE_DSN="Host=127.0.0.1;Port=$pgport;Username=postgres;Database=bench${BENCH_NPGSQL:+;$BENCH_NPGSQL}" DEV_MODE=true SERVER_ADDR="127.0.0.1:$apiport" \
-  PLATFORM_ADMINS=admin@bench.test DEPLOYMENT_DOMAIN=apps.bench.test \
+  METRICS_ADDR="127.0.0.1:$metricsport" PLATFORM_ADMINS=admin@bench.test DEPLOYMENT_DOMAIN=apps.bench.test \
   LOG_LEVEL=${LOG_LEVEL:-warning} dotnet "$server_dll" >"$work/server.log" 2>&1 &
 server=$!
 base="http://127.0.0.1:$apiport"
