@@ -24,6 +24,7 @@ fi
 
 export DEV_MODE=${DEV_MODE:-true}
 export SERVER_ADDR=${SERVER_ADDR:-localhost:8081}
+export METRICS_ADDR=${METRICS_ADDR-localhost:9090}   # Prometheus metrics; empty turns them off
 export BASE_URL=${BASE_URL:-http://localhost:8081}
 export DEPLOYMENT_DOMAIN=${DEPLOYMENT_DOMAIN:-localhost}
 export KUBERNETES_ENABLED=${KUBERNETES_ENABLED:-false}
