@@ -166,8 +166,13 @@ public sealed class TaskRun : AggregateRoot<TaskRunId>
 
     private static string? Bounded(string? text, int max) => text is { } t && t.Length > max ? t[..max] : text;
 
-    private static Dictionary<string, string> Bounded(IReadOnlyDictionary<string, string> output) =>
-        output.Take(MaxOutputs).ToDictionary(kv => Bounded(kv.Key, 128)!, kv => Bounded(kv.Value, MaxOutputLength)!, StringComparer.Ordinal);
+    /// <summary>The first <see cref="MaxOutputs"/> members, keys and values cut; of keys equal once cut, the first stays.</summary>
+    private static Dictionary<string, string> Bounded(IReadOnlyDictionary<string, string> output)
+    {
+        var bounded = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in output.Take(MaxOutputs)) bounded.TryAdd(Bounded(key, 128)!, Bounded(value, MaxOutputLength)!);
+        return bounded;
+    }
 
     private static bool Same(IReadOnlyDictionary<string, string>? a, IReadOnlyDictionary<string, string>? b) =>
         a is null || b is null ? a is null && b is null : a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
