@@ -121,6 +121,9 @@ public sealed class TaskApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         { """{"image":"busybox","input":{"1bad":"x"}}""", "task.Input[0]" },
         { """{"image":"busybox","input":{"ok":null}}""", "task.Input[0]" },
         { "{\"image\":\"busybox\",\"input\":{\"big\":\"" + new string('x', 8193) + "\"}}", "task.Input[0]" },
+        { """{"image":"busybox","input":{"a":"x","A":"y"}}""", "task.Input" },
+        { """{"image":"busybox","input":{"a.b":"x","a_b":"y"}}""", "task.Input" },
+        { """{"image":"busybox","input":{"a-b":"x","A.B":"y"}}""", "task.Input" },
         { "{\"image\":\"busybox\",\"input\":{" + string.Join(',', Enumerable.Range(0, 33).Select(i => $"\"k{i}\":\"v\"")) + "}}", "task.Input" },
     };
 
@@ -145,6 +148,10 @@ public sealed class TaskApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
     [InlineData("""{"steps":[{"name":"a"}]}""", "Steps[0].Task")]
     [InlineData("""{"steps":[null]}""", "Steps[0]")]
     [InlineData("""{"steps":[{"name":"a","task":{"image":"busybox","timeoutSeconds":5}}]}""", "Steps[0].Task.TimeoutSeconds")]
+    [InlineData("""{"steps":[{"name":"a","task":{"image":"busybox","command":["${steps.0.output.x}"]}}]}""", "Steps[0].Task.Command[0]")]
+    [InlineData("""{"steps":[{"name":"a","task":{"image":"busybox","command":["${steps.b.output.x}"]}},{"name":"b","task":{"image":"busybox"}}]}""", "Steps[0].Task.Command[0]")]
+    [InlineData("""{"steps":[{"name":"a","task":{"image":"busybox"}},{"name":"b","task":{"image":"busybox","input":{"k":"v","x":"${steps.2.output.x}"}}}]}""", "Steps[1].Task.Input[1]")]
+    [InlineData("""{"steps":[{"name":"a","task":{"image":"busybox"}},{"name":"b","task":{"image":"busybox","command":["ok ${steps.a.output.x}","${steps.nope.output.x}"]}}]}""", "Steps[1].Task.Command[1]")]
     public async Task Hostile_workflows_are_refused_with_a_validation_problem(string fields, string field)
     {
         var (_, team, owner) = await OrgAsync();
