@@ -77,6 +77,23 @@ public sealed class TaskRunTests
         Assert.False(task.Report(TaskPhase.Succeeded, new string('m', 5000), output, [], Now));
     }
 
+    [Fact]
+    public void Output_keys_equal_once_cut_keep_the_first_value_and_the_task_finishes()
+    {
+        var (subscription, team) = Start(Tier.Business);
+        var task = subscription.StartTask(team, subscription.OrganizationId, Owner, TaskKind.Task, [Step], 0, Now);
+        var prefix = new string('k', 128);
+        var output = new Dictionary<string, string> { [prefix + "a"] = "first", [prefix + "b"] = "second", ["short"] = "s" };
+        var steps = new List<StepReport> { new(TaskRun.SingleStep, "Succeeded", output) };
+
+        Assert.True(task.Report(TaskPhase.Succeeded, null, output, steps, Now));
+
+        Assert.Equal(TaskPhase.Succeeded, task.Phase);
+        var kept = new Dictionary<string, string> { [prefix] = "first", ["short"] = "s" };
+        Assert.Equal(kept, task.Output!.ToDictionary());
+        Assert.Equal(kept, task.StepReports[0].Output!.ToDictionary());
+    }
+
     [Theory]
     [InlineData("busybox", true)]
     [InlineData("busybox:1.36", true)]

@@ -70,6 +70,18 @@ public sealed class LogStreamTests(ClusterApiFactory factory) : IClassFixture<Cl
     }
 
     [Fact]
+    public async Task A_reconnect_with_a_forged_old_last_event_id_keeps_the_tail_cap()
+    {
+        var (owner, id, ns) = await DeploymentAsync("flood");
+        factory.Kube.AddPod(ns, "flood-web-1", Labels("flood"), Enumerable.Range(0, 10_005).Select(i => $"line-{i}"), container: "web");
+
+        var lines = await LinesAsync(owner, $"/api/deployments/{id}/logs?follow=false", lastEventId: "0001-01-01T00:00:00.0000000Z");
+
+        Assert.Equal(10_000, lines.Count);
+        Assert.Equal(("line-5", "line-10004"), (lines[0].Line, lines[^1].Line));
+    }
+
+    [Fact]
     public async Task Since_and_pod_select_the_recent_lines_of_one_pod()
     {
         var (owner, id, ns) = await DeploymentAsync("picky");

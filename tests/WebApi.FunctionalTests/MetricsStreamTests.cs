@@ -166,6 +166,21 @@ public sealed class MetricsStreamTests(MetricsStreamFactory factory) : IClassFix
         Assert.True(gap >= MetricsStreamFactory.Limits.Interval.TotalMilliseconds - 20, $"the next sample came {gap} ms after the last one");
     }
 
+    [Theory]
+    [InlineData("253402300795000")]
+    [InlineData("253402300799999")]
+    public async Task A_last_event_id_at_the_end_of_time_waits_one_interval_and_streams(string lastEventId)
+    {
+        var (owner, id, _) = await DeploymentAsync();
+        var opened = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        using var response = await OpenAsync(owner, id, lastEventId);
+        var first = (await ReadEventsAsync(response, e => e.Any(x => x.Event == "metrics"))).First(e => e.Event == "metrics");
+
+        var gap = long.Parse(first.Id!) - opened;
+        Assert.True(gap >= MetricsStreamFactory.Limits.Interval.TotalMilliseconds - 20, $"the first sample came {gap} ms after the stream opened");
+    }
+
     [Fact]
     public async Task Metrics_refuse_other_tenants_a_malformed_last_event_id_and_more_streams_than_the_limit()
     {

@@ -40,9 +40,36 @@ public sealed class TaskApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Assert.Equal(120, task.GetProperty("spec").GetProperty("timeoutSeconds").GetInt32());
         var id = task.GetProperty("id").GetString();
         var list = await owner.ExpectAsync(owner.GetAsync($"/api/tasks?teamId={team}"), HttpStatusCode.OK);
-        Assert.Equal(id, Assert.Single(list.GetProperty("items").EnumerateArray()).GetProperty("id").GetString());
+        var listed = Assert.Single(list.GetProperty("items").EnumerateArray());
+        Assert.Equal((id, "Pending"), (listed.GetProperty("id").GetString(), listed.GetProperty("phase").GetString()));
+        Assert.False(listed.TryGetProperty("spec", out _), "a list leaves the spec to GET by id");
         Assert.Empty((await owner.ExpectAsync(owner.GetAsync($"/api/workflows?teamId={team}"), HttpStatusCode.OK)).GetProperty("items").EnumerateArray());
         await ProblemAsync(owner.GetAsync($"/api/workflows/{id}"), HttpStatusCode.NotFound, "workflow.not_found");   // a task is not a workflow
+    }
+
+    [Fact]
+    public async Task A_workflow_list_gives_each_steps_name_and_phase_and_leaves_what_it_runs_to_GET_by_id()
+    {
+        var (_, team, owner) = await OrgAsync();
+        var big = new string('x', 8000);
+        var created = await owner.ExpectAsync(owner.PostAsync("/api/workflows", new
+        {
+            teamId = team,
+            steps = new object[]
+            {
+                new { name = "one", task = new { image = "busybox:1.36", input = new Dictionary<string, string> { ["big"] = big } } },
+                new { name = "two", task = new { image = "busybox:1.36", command = new[] { "${steps.one.output.x}" } } },
+            },
+        }), HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetString()!;
+
+        var listed = Assert.Single((await owner.ExpectAsync(owner.GetAsync($"/api/workflows?teamId={team}"), HttpStatusCode.OK)).GetProperty("items").EnumerateArray());
+        var one = await owner.ExpectAsync(owner.GetAsync($"/api/workflows/{id}"), HttpStatusCode.OK);
+
+        Assert.Equal([("one", "Pending"), ("two", "Pending")], listed.GetProperty("steps").EnumerateArray().Select(s => (s.GetProperty("name").GetString(), s.GetProperty("phase").GetString())));
+        Assert.All(listed.GetProperty("steps").EnumerateArray(), s => Assert.False(s.TryGetProperty("task", out _), "a list leaves the steps' specs to GET by id"));
+        Assert.DoesNotContain(big, listed.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(big, one.GetProperty("steps")[0].GetProperty("task").GetProperty("input").GetProperty("big").GetString());
     }
 
     [Fact]
@@ -121,6 +148,9 @@ public sealed class TaskApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         { """{"image":"busybox","input":{"1bad":"x"}}""", "task.Input[0]" },
         { """{"image":"busybox","input":{"ok":null}}""", "task.Input[0]" },
         { "{\"image\":\"busybox\",\"input\":{\"big\":\"" + new string('x', 8193) + "\"}}", "task.Input[0]" },
+        { """{"image":"busybox","input":{"a":"x","A":"y"}}""", "task.Input" },
+        { """{"image":"busybox","input":{"a.b":"x","a_b":"y"}}""", "task.Input" },
+        { """{"image":"busybox","input":{"a-b":"x","A.B":"y"}}""", "task.Input" },
         { "{\"image\":\"busybox\",\"input\":{" + string.Join(',', Enumerable.Range(0, 33).Select(i => $"\"k{i}\":\"v\"")) + "}}", "task.Input" },
     };
 
@@ -145,6 +175,10 @@ public sealed class TaskApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
     [InlineData("""{"steps":[{"name":"a"}]}""", "Steps[0].Task")]
     [InlineData("""{"steps":[null]}""", "Steps[0]")]
     [InlineData("""{"steps":[{"name":"a","task":{"image":"busybox","timeoutSeconds":5}}]}""", "Steps[0].Task.TimeoutSeconds")]
+    [InlineData("""{"steps":[{"name":"a","task":{"image":"busybox","command":["${steps.0.output.x}"]}}]}""", "Steps[0].Task.Command[0]")]
+    [InlineData("""{"steps":[{"name":"a","task":{"image":"busybox","command":["${steps.b.output.x}"]}},{"name":"b","task":{"image":"busybox"}}]}""", "Steps[0].Task.Command[0]")]
+    [InlineData("""{"steps":[{"name":"a","task":{"image":"busybox"}},{"name":"b","task":{"image":"busybox","input":{"k":"v","x":"${steps.2.output.x}"}}}]}""", "Steps[1].Task.Input[1]")]
+    [InlineData("""{"steps":[{"name":"a","task":{"image":"busybox"}},{"name":"b","task":{"image":"busybox","command":["ok ${steps.a.output.x}","${steps.nope.output.x}"]}}]}""", "Steps[1].Task.Command[1]")]
     public async Task Hostile_workflows_are_refused_with_a_validation_problem(string fields, string field)
     {
         var (_, team, owner) = await OrgAsync();

@@ -668,7 +668,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A team's tasks, newest first (?teamId=, optionally &phase=) */
+        /** A team's tasks, newest first, without what they run (?teamId=, optionally &phase=) */
         get: operations["listTasks"];
         put?: never;
         /** Start a task for a team, within the plan's limit on unfinished tasks */
@@ -686,7 +686,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One task, with its phase and output */
+        /** One task, with what it runs, its phase and output */
         get: operations["getTask"];
         put?: never;
         post?: never;
@@ -882,7 +882,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A team's workflows, newest first (?teamId=, optionally &phase=) */
+        /** A team's workflows, newest first, with each step's phase and output but not what it runs (?teamId=, optionally &phase=) */
         get: operations["listWorkflows"];
         put?: never;
         /** Start a workflow for a team, within the plan's limit on unfinished tasks */
@@ -900,7 +900,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One workflow, with each step's phase and output */
+        /** One workflow, with what each step runs, its phase and output */
         get: operations["getWorkflow"];
         put?: never;
         post?: never;
@@ -1450,8 +1450,8 @@ export interface components {
             /** Format: int32 */
             total: number;
         };
-        PagedOfTaskDto: {
-            items: components["schemas"]["TaskDto"][];
+        PagedOfTaskSummaryDto: {
+            items: components["schemas"]["TaskSummaryDto"][];
             /** Format: int32 */
             page: number;
             /** Format: int32 */
@@ -1477,8 +1477,8 @@ export interface components {
             /** Format: int32 */
             total: number;
         };
-        PagedOfWorkflowDto: {
-            items: components["schemas"]["WorkflowDto"][];
+        PagedOfWorkflowSummaryDto: {
+            items: components["schemas"]["WorkflowSummaryDto"][];
             /** Format: int32 */
             page: number;
             /** Format: int32 */
@@ -1652,6 +1652,26 @@ export interface components {
             /** Format: int32 */
             timeoutSeconds: number;
         };
+        TaskSummaryDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            createdBy: string;
+            /** Format: date-time */
+            finishedAt: null | string;
+            /** Format: uuid */
+            id: string;
+            message: null | string;
+            name: string;
+            output: null | {
+                [key: string]: string;
+            };
+            phase: string;
+            /** Format: uuid */
+            teamId: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         TeamDto: {
             /** Format: date-time */
             createdAt: string;
@@ -1809,6 +1829,31 @@ export interface components {
         WorkflowStepInput: {
             name: null | string;
             task: null | components["schemas"]["TaskInput"];
+        };
+        WorkflowStepSummaryDto: {
+            name: string;
+            output: null | {
+                [key: string]: string;
+            };
+            phase: string;
+        };
+        WorkflowSummaryDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            createdBy: string;
+            /** Format: date-time */
+            finishedAt: null | string;
+            /** Format: uuid */
+            id: string;
+            message: null | string;
+            name: string;
+            phase: string;
+            steps: components["schemas"]["WorkflowStepSummaryDto"][];
+            /** Format: uuid */
+            teamId: string;
+            /** Format: date-time */
+            updatedAt: string;
         };
     };
     responses: never;
@@ -4828,7 +4873,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PagedOfTaskDto"];
+                    "application/json": components["schemas"]["PagedOfTaskSummaryDto"];
                 };
             };
             /** @description Bad Request */
@@ -6207,7 +6252,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PagedOfWorkflowDto"];
+                    "application/json": components["schemas"]["PagedOfWorkflowSummaryDto"];
                 };
             };
             /** @description Bad Request */

@@ -11,14 +11,15 @@ const org = { id: "o1", name: "Acme", permissions: ["org:read"], defaultTeamId: 
 const team = { id: "t1", name: "Default", role: "developer", permissions: [] } as unknown as Team;
 const now = new Date().toISOString();
 const spec = { image: "busybox:1.36", command: ["sh", "-c", "build"], input: {}, timeoutSeconds: 600 };
+// Lists carry summaries (no spec); GET by id adds what the task or each step runs.
 const task = (phase: string, output: Record<string, string> | null = null) => ({
-  id: `id-${phase}`, teamId: "t1", name: `task-${phase}`, spec, phase, message: null, output, createdBy: "u", createdAt: now, updatedAt: now, finishedAt: null,
+  id: `id-${phase}`, teamId: "t1", name: `task-${phase}`, phase, message: null, output, createdBy: "u", createdAt: now, updatedAt: now, finishedAt: null,
 });
 const workflow = {
   id: "w1", teamId: "t1", name: "wf-1", phase: "Running", message: null, createdBy: "u", createdAt: now, updatedAt: now, finishedAt: null,
   steps: [
-    { name: "fetch", task: spec, phase: "Succeeded", output: { commit: "c0ffee" } },
-    { name: "build", task: spec, phase: "Running", output: null },
+    { name: "fetch", phase: "Succeeded", output: { commit: "c0ffee" } },
+    { name: "build", phase: "Running", output: null },
   ],
 };
 
@@ -31,7 +32,11 @@ function serve(tasks: unknown[], workflows: unknown[]): Sent[] {
     const url = new URL(request.url, "http://x");
     sent.push({ method: request.method, url, body: text ? JSON.parse(text) : undefined });
     const items = url.pathname === "/api/workflows" ? workflows : tasks;
-    const body = request.method === "POST" ? task("Pending") : { items, page: 1, pageSize: 50, total: items.length };
+    const byId = /^\/api\/(tasks|workflows)\/([^/]+)$/.exec(url.pathname);
+    const body = request.method === "POST" ? task("Pending")
+      : byId?.[1] === "tasks" ? { ...task("Succeeded"), id: byId[2], spec }
+      : byId ? { ...workflow, steps: workflow.steps.map((s) => ({ ...s, task: { ...spec, command: [s.name] } })) }
+      : { items, page: 1, pageSize: 50, total: items.length };
     return new Response(JSON.stringify(body), { status: request.method === "POST" ? 201 : 200, headers: { "content-type": "application/json" } });
   }));
   return sent;
@@ -79,6 +84,40 @@ describe("Tasks", () => {
     expect(sent.find((s) => s.method === "POST")!.body).toEqual({
       teamId: "t1", image: "busybox:1.36", command: ["sh", "-c", "echo a=b"], input: { greeting: "hello=world", "repo.url": "https://x" }, timeoutSeconds: 120,
     });
+  });
+
+  it("reads what a task or workflow runs by id only when asked", async () => {
+    const sent = serve([task("Succeeded")], [workflow]);
+    renderPage(["deploy:read"]);
+    const tasks = await screen.findByRole("list", { name: "Tasks" });
+    await screen.findByRole("list", { name: "Steps of wf-1" });
+    expect(sent.filter((s) => /\/api\/(tasks|workflows)\/./.test(s.url.pathname))).toEqual([]);
+
+    fireEvent.click(within(tasks).getByText("What it runs"));
+    fireEvent.click(within(screen.getByRole("list", { name: "Workflows" })).getByText("What it runs"));
+
+    await waitFor(() => expect(within(tasks).getByLabelText("Spec").textContent).toContain("sh -c build"));
+    const steps = await within(screen.getByRole("list", { name: "Workflows" })).findByLabelText("Spec");
+    expect(steps.textContent).toContain("fetch: busybox:1.36");
+    expect(steps.textContent).toContain("build: busybox:1.36");
+    expect(sent.map((s) => s.url.pathname)).toEqual(expect.arrayContaining(["/api/tasks/id-Succeeded", "/api/workflows/w1"]));
+  });
+
+  it("sends an input named __proto__ as a member of its own", async () => {
+    const { input } = parseInput("__proto__=x\nconstructor=y");
+    expect(Object.keys(input)).toEqual(["__proto__", "constructor"]);
+    expect(JSON.stringify(input)).toBe('{"__proto__":"x","constructor":"y"}');
+
+    const sent = serve([], []);
+    renderPage(["deploy:read", "deploy:create"]);
+    await screen.findByText("No tasks yet");
+    fireEvent.change(screen.getByLabelText("Image"), { target: { value: "busybox:1.36" } });
+    fireEvent.change(screen.getByLabelText("Input"), { target: { value: "__proto__=x" } });
+    fireEvent.click(screen.getByRole("button", { name: "Start task" }));
+
+    await waitFor(() => expect(sent.some((s) => s.method === "POST")).toBe(true));
+    const body = sent.find((s) => s.method === "POST")!.body as { input: Record<string, string> };
+    expect(Object.entries(body.input)).toEqual([["__proto__", "x"]]);
   });
 
   it("refuses an input line without a name before sending, and offers viewers no form and no Cancel", async () => {

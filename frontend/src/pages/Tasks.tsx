@@ -7,8 +7,9 @@ import { useOrgContext } from "../app/org";
 import { useToast } from "../app/toast";
 import { Badge, Button, Card, EmptyState, ErrorPanel, Field, Loading, PageHeader, formatTime, inputClass } from "../components/ui";
 
-type TaskDto = Schemas["TaskDto"];
-type WorkflowDto = Schemas["WorkflowDto"];
+type TaskSummary = Schemas["TaskSummaryDto"];
+type WorkflowSummary = Schemas["WorkflowSummaryDto"];
+type TaskSpec = Schemas["TaskSpecDto"];
 
 const taskKeys = {
   tasks: (teamId: string) => ["tasks", teamId] as const,
@@ -28,17 +29,20 @@ export function TaskPhaseBadge({ phase }: { phase: string }) {
   );
 }
 
-/** Reads "NAME=value" lines into the task's input (a value may contain '='; blank lines are skipped). */
+/**
+ * Reads "NAME=value" lines into the task's input (a value may contain '='; blank lines are skipped). Built with
+ * Object.fromEntries: every name, __proto__ too, becomes a member of its own.
+ */
 export function parseInput(text: string): { input: Record<string, string>; error?: string } {
-  const input: Record<string, string> = {};
+  const entries: [string, string][] = [];
   for (const [index, line] of text.split("\n").entries()) {
     if (!line.trim()) continue;
     const at = line.indexOf("=");
     const name = at < 0 ? "" : line.slice(0, at).trim();
-    if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,62}$/.test(name)) return { input, error: `Line ${index + 1}: write NAME=value (a name of letters, digits, _, . or -).` };
-    input[name] = line.slice(at + 1);
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,62}$/.test(name)) return { input: Object.fromEntries(entries), error: `Line ${index + 1}: write NAME=value (a name of letters, digits, _, . or -).` };
+    entries.push([name, line.slice(at + 1)]);
   }
-  return { input };
+  return { input: Object.fromEntries(entries) };
 }
 
 /** The team's tasks (start one, follow its phase, read its output) and workflows (each step with its phase and output). */
@@ -153,15 +157,45 @@ function CancelButton({ path, id, invalidate }: { path: "/api/tasks/{id}/cancel"
   );
 }
 
-function TaskCard({ task: t, teamId, canCancel }: { task: TaskDto; teamId: string; canCancel: boolean }) {
+/** What a task or a workflow's steps run: read by id when opened (lists leave the specs out). */
+function SpecDetails({ path, id }: { path: "/api/tasks/{id}" | "/api/workflows/{id}"; id: string }) {
+  const [open, setOpen] = useState(false);
+  const detail = useQuery({
+    queryKey: [path, id] as const,
+    enabled: open,
+    staleTime: Infinity,   // a spec does not change
+    queryFn: async (): Promise<{ name: string; task: TaskSpec }[]> => {
+      if (path === "/api/tasks/{id}") return [{ name: "", task: (await unwrap(api.GET(path, { params: { path: { id } } }))).spec }];
+      return (await unwrap(api.GET(path, { params: { path: { id } } }))).steps.map((s) => ({ name: s.name, task: s.task }));
+    },
+  });
+  return (
+    <details className="mt-2" onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary className="cursor-pointer text-xs font-medium text-slate-600">What it runs</summary>
+      {detail.error ? <ErrorPanel error={detail.error} retry={() => void detail.refetch()} />
+        : !detail.data ? (open ? <Loading what="the spec" /> : null)
+        : (
+          <dl className="mt-1 space-y-1 font-mono text-xs text-slate-700" aria-label="Spec">
+            {detail.data.map(({ name, task }) => (
+              <div key={name}>
+                <dt className="font-semibold">{name ? `${name}: ` : ""}{task.image}</dt>
+                <dd>{task.command.join(" ") || "(the image's command)"}</dd>
+                {Object.keys(task.input).length > 0 && <dd>input: {Object.keys(task.input).join(", ")}</dd>}
+                <dd>timeout {task.timeoutSeconds}s</dd>
+              </div>
+            ))}
+          </dl>
+        )}
+    </details>
+  );
+}
+
+function TaskCard({ task: t, teamId, canCancel }: { task: TaskSummary; teamId: string; canCancel: boolean }) {
   return (
     <li>
       <Card className="p-4">
         <div className="flex flex-wrap items-start justify-between gap-3">
-          <div className="min-w-0">
-            <h3 className="truncate font-mono text-sm font-semibold text-slate-900">{t.spec.image}</h3>
-            <p className="truncate font-mono text-xs text-slate-600">{t.spec.command.join(" ") || "(the image's command)"}</p>
-          </div>
+          <h3 className="min-w-0 truncate font-mono text-sm font-semibold text-slate-900">{t.name}</h3>
           <div className="flex items-center gap-2">
             <TaskPhaseBadge phase={t.phase} />
             {canCancel && !finished(t.phase) && <CancelButton path="/api/tasks/{id}/cancel" id={t.id} invalidate={taskKeys.tasks(teamId)} />}
@@ -169,13 +203,14 @@ function TaskCard({ task: t, teamId, canCancel }: { task: TaskDto; teamId: strin
         </div>
         {t.message && <p className="mt-2 text-sm text-slate-700">{t.message}</p>}
         <Output output={t.output} label="Output" />
-        <p className="mt-2 text-xs text-slate-500">{t.name} · started {formatTime(t.createdAt)}{t.finishedAt ? ` · finished ${formatTime(t.finishedAt)}` : ""}</p>
+        <SpecDetails path="/api/tasks/{id}" id={t.id} />
+        <p className="mt-2 text-xs text-slate-500">started {formatTime(t.createdAt)}{t.finishedAt ? ` · finished ${formatTime(t.finishedAt)}` : ""}</p>
       </Card>
     </li>
   );
 }
 
-function WorkflowCard({ workflow: w, teamId, canCancel }: { workflow: WorkflowDto; teamId: string; canCancel: boolean }) {
+function WorkflowCard({ workflow: w, teamId, canCancel }: { workflow: WorkflowSummary; teamId: string; canCancel: boolean }) {
   return (
     <li>
       <Card className="p-4">
@@ -191,13 +226,14 @@ function WorkflowCard({ workflow: w, teamId, canCancel }: { workflow: WorkflowDt
           {w.steps.map((s, i) => (
             <li key={s.name} className="rounded-md border border-slate-200 p-2">
               <div className="flex items-center justify-between gap-2">
-                <span className="text-sm font-medium text-slate-800">{i + 1}. {s.name} <span className="font-mono text-xs text-slate-500">{s.task.image}</span></span>
+                <span className="text-sm font-medium text-slate-800">{i + 1}. {s.name}</span>
                 <TaskPhaseBadge phase={s.phase} />
               </div>
               <Output output={s.output} label={`Output of ${s.name}`} />
             </li>
           ))}
         </ol>
+        <SpecDetails path="/api/workflows/{id}" id={w.id} />
         <p className="mt-2 text-xs text-slate-500">started {formatTime(w.createdAt)}{w.finishedAt ? ` · finished ${formatTime(w.finishedAt)}` : ""}</p>
       </Card>
     </li>

@@ -63,6 +63,13 @@ public static partial class TaskRules
 
     public static bool IsStepName(string? name) => name is { Length: > 0 and <= MaxStepNameLength } && StepName().IsMatch(name);
 
+    /// <summary>The variable an input becomes in the container: <c>INPUT_</c> and its name upper-cased, other characters as <c>_</c>.</summary>
+    public static string InputVariable(string key) => "INPUT_" + NotEnvSafe().Replace(key.ToUpperInvariant(), "_");
+
+    /// <summary>The steps a workflow step's string refers to with <c>${steps.N.output.KEY}</c> (N an index or a name).</summary>
+    public static IEnumerable<string> StepReferences(string? text) =>
+        text is null ? [] : StepReference().Matches(text).Select(m => m.Groups["step"].Value);
+
     /// <summary>A string the container may be given: no NUL (the container runtime refuses it).</summary>
     public static bool IsPlainText(string? text) => text is not null && !text.Contains('\0');
 
@@ -74,6 +81,13 @@ public static partial class TaskRules
 
     [GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
     private static partial Regex StepName();
+
+    [GeneratedRegex("[^A-Z0-9_]", RegexOptions.CultureInvariant)]
+    private static partial Regex NotEnvSafe();
+
+    // The operator's reference (WorkflowController.Reference).
+    [GeneratedRegex(@"\$\{steps\.(?<step>[A-Za-z0-9_-]+)\.output\.(?<key>[A-Za-z0-9_.-]+)\}", RegexOptions.CultureInvariant)]
+    private static partial Regex StepReference();
 }
 
 /// <summary>
@@ -166,8 +180,13 @@ public sealed class TaskRun : AggregateRoot<TaskRunId>
 
     private static string? Bounded(string? text, int max) => text is { } t && t.Length > max ? t[..max] : text;
 
-    private static Dictionary<string, string> Bounded(IReadOnlyDictionary<string, string> output) =>
-        output.Take(MaxOutputs).ToDictionary(kv => Bounded(kv.Key, 128)!, kv => Bounded(kv.Value, MaxOutputLength)!, StringComparer.Ordinal);
+    /// <summary>The first <see cref="MaxOutputs"/> members, keys and values cut; of keys equal once cut, the first stays.</summary>
+    private static Dictionary<string, string> Bounded(IReadOnlyDictionary<string, string> output)
+    {
+        var bounded = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in output.Take(MaxOutputs)) bounded.TryAdd(Bounded(key, 128)!, Bounded(value, MaxOutputLength)!);
+        return bounded;
+    }
 
     private static bool Same(IReadOnlyDictionary<string, string>? a, IReadOnlyDictionary<string, string>? b) =>
         a is null || b is null ? a is null && b is null : a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);

@@ -89,10 +89,10 @@ public static partial class DeploymentEndpoints
     {
         if (tailLines is < 0 or > MaxTailLines) throw Invalid("tailLines", $"Must be between 0 and {MaxTailLines}.");
         var window = new LogWindow(tailLines ?? 100, Since(since, clock), follow ?? true);
-        if (http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } lastId)   // a reconnect: every line after the last one seen
+        if (http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } lastId)   // a reconnect: the lines after the last one seen, at most MaxTailLines per pod
             window = window with
             {
-                TailLines = null,
+                TailLines = MaxTailLines,
                 After = DateTimeOffset.TryParseExact(lastId, "O", CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var last)
                     ? last : throw Invalid("lastEventId", "The Last-Event-ID header must be the id of a log event (the line's time)."),
             };
@@ -134,7 +134,7 @@ public static partial class DeploymentEndpoints
         var access = new GetDeploymentWorkloadsQuery(new DeploymentId(id));
         var workloads = await mediator.Send(access, ct);
         var metrics = http.RequestServices.GetRequiredService<IDeploymentMetrics>();
-        var wait = after is { } last ? last + limits.Interval - clock.GetUtcNow() : TimeSpan.Zero;
+        var wait = after is { } last ? last - clock.GetUtcNow() + limits.Interval : TimeSpan.Zero;   // subtract first: last + Interval overflows near 9999-12-31
         var first = wait > TimeSpan.Zero ? null : await metrics.SampleAsync(workloads, ct);   // an unreachable cluster is a 503 before the stream begins
         await ServerSentEvents.StreamAsync(http, MetricsEventsAsync(metrics, workloads, first, wait, limits.Interval, clock, ct), limits.Streams.Lifetime, ct,
             check => StillAllowedAsync(http, access, check), limits.Streams.AccessCheck);

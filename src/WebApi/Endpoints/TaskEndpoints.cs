@@ -31,18 +31,18 @@ public static class TaskEndpoints
         var tasks = app.MapGroup("/api/tasks").WithTags("Tasks").RequireAuthorization();
         tasks.MapPost("/", CreateTaskAsync).WithName("createTask").WithSummary("Start a task for a team, within the plan's limit on unfinished tasks")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
-        tasks.MapGet("/", ListTasksAsync).WithName("listTasks").WithSummary("A team's tasks, newest first (?teamId=, optionally &phase=)")
+        tasks.MapGet("/", ListTasksAsync).WithName("listTasks").WithSummary("A team's tasks, newest first, without what they run (?teamId=, optionally &phase=)")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound);
-        tasks.MapGet("/{id:guid}", GetTaskAsync).WithName("getTask").WithSummary("One task, with its phase and output").WithProblems(Status403Forbidden, Status404NotFound);
+        tasks.MapGet("/{id:guid}", GetTaskAsync).WithName("getTask").WithSummary("One task, with what it runs, its phase and output").WithProblems(Status403Forbidden, Status404NotFound);
         tasks.MapPost("/{id:guid}/cancel", CancelTaskAsync).WithName("cancelTask").WithSummary("Cancel an unfinished task")
             .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
 
         var workflows = app.MapGroup("/api/workflows").WithTags("Tasks").RequireAuthorization();
         workflows.MapPost("/", CreateWorkflowAsync).WithName("createWorkflow").WithSummary("Start a workflow for a team, within the plan's limit on unfinished tasks")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound, Status409Conflict);
-        workflows.MapGet("/", ListWorkflowsAsync).WithName("listWorkflows").WithSummary("A team's workflows, newest first (?teamId=, optionally &phase=)")
+        workflows.MapGet("/", ListWorkflowsAsync).WithName("listWorkflows").WithSummary("A team's workflows, newest first, with each step's phase and output but not what it runs (?teamId=, optionally &phase=)")
             .WithProblems(Status400BadRequest, Status403Forbidden, Status404NotFound);
-        workflows.MapGet("/{id:guid}", GetWorkflowAsync).WithName("getWorkflow").WithSummary("One workflow, with each step's phase and output")
+        workflows.MapGet("/{id:guid}", GetWorkflowAsync).WithName("getWorkflow").WithSummary("One workflow, with what each step runs, its phase and output")
             .WithProblems(Status403Forbidden, Status404NotFound);
         workflows.MapPost("/{id:guid}/cancel", CancelWorkflowAsync).WithName("cancelWorkflow").WithSummary("Cancel an unfinished workflow")
             .WithProblems(Status403Forbidden, Status404NotFound, Status409Conflict);
@@ -56,10 +56,10 @@ public static class TaskEndpoints
         return TypedResults.Created($"/api/tasks/{task.Id}", task);
     }
 
-    private static async Task<Ok<Paged<TaskDto>>> ListTasksAsync(IMediator mediator, CancellationToken ct, Guid? teamId, string? phase, int? page, int? pageSize)
+    private static async Task<Ok<Paged<TaskSummaryDto>>> ListTasksAsync(IMediator mediator, CancellationToken ct, Guid? teamId, string? phase, int? page, int? pageSize)
     {
         var found = await mediator.Send(new ListTaskRunsQuery(new TeamId(teamId ?? Guid.Empty), TaskKind.Task, phase, page ?? 1, pageSize ?? Paging.DefaultPageSize), ct);
-        return TypedResults.Ok(new Paged<TaskDto>(found.Items.Select(TaskMapping.ToTaskDto).ToList(), found.Page, found.PageSize, found.Total));
+        return TypedResults.Ok(new Paged<TaskSummaryDto>(found.Items.Select(TaskMapping.ToTaskSummary).ToList(), found.Page, found.PageSize, found.Total));
     }
 
     private static async Task<Ok<TaskDto>> GetTaskAsync(Guid id, IMediator mediator, CancellationToken ct) =>
@@ -74,10 +74,10 @@ public static class TaskEndpoints
         return TypedResults.Created($"/api/workflows/{workflow.Id}", workflow);
     }
 
-    private static async Task<Ok<Paged<WorkflowDto>>> ListWorkflowsAsync(IMediator mediator, CancellationToken ct, Guid? teamId, string? phase, int? page, int? pageSize)
+    private static async Task<Ok<Paged<WorkflowSummaryDto>>> ListWorkflowsAsync(IMediator mediator, CancellationToken ct, Guid? teamId, string? phase, int? page, int? pageSize)
     {
         var found = await mediator.Send(new ListTaskRunsQuery(new TeamId(teamId ?? Guid.Empty), TaskKind.Workflow, phase, page ?? 1, pageSize ?? Paging.DefaultPageSize), ct);
-        return TypedResults.Ok(new Paged<WorkflowDto>(found.Items.Select(TaskMapping.ToWorkflowDto).ToList(), found.Page, found.PageSize, found.Total));
+        return TypedResults.Ok(new Paged<WorkflowSummaryDto>(found.Items.Select(TaskMapping.ToWorkflowSummary).ToList(), found.Page, found.PageSize, found.Total));
     }
 
     private static async Task<Ok<WorkflowDto>> GetWorkflowAsync(Guid id, IMediator mediator, CancellationToken ct) =>

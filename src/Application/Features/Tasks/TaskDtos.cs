@@ -1,3 +1,4 @@
+using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Tasks;
 
 namespace CleanScheduler.Application.Features.Tasks;
@@ -24,8 +25,33 @@ public sealed record WorkflowDto(
     Guid Id, Guid TeamId, string Name, IReadOnlyList<WorkflowStepDto> Steps, string Phase, string? Message,
     Guid CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt);
 
+/// <summary>A list's task: its phase, message and output, not what it runs (GET by id has that).</summary>
+public sealed record TaskSummaryDto(
+    Guid Id, Guid TeamId, string Name, string Phase, string? Message, IReadOnlyDictionary<string, string>? Output,
+    Guid CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt);
+
+public sealed record WorkflowStepSummaryDto(string Name, string Phase, IReadOnlyDictionary<string, string>? Output);
+
+/// <summary>A list's workflow: each step's phase and output, not what the steps run (GET by id has that).</summary>
+public sealed record WorkflowSummaryDto(
+    Guid Id, Guid TeamId, string Name, IReadOnlyList<WorkflowStepSummaryDto> Steps, string Phase, string? Message,
+    Guid CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt);
+
+/// <summary>The columns of a task's row a list reads: all but the steps' specs.</summary>
+public sealed record TaskRunSummary(
+    TaskRunId Id, TeamId TeamId, string Name, TaskPhase Phase, string? Message, IReadOnlyDictionary<string, string>? Output,
+    IReadOnlyList<StepReport> StepReports, UserId CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt);
+
 public static class TaskMapping
 {
+    public static TaskSummaryDto ToTaskSummary(TaskRunSummary task) => new(
+        task.Id.Value, task.TeamId.Value, task.Name, task.Phase.ToCode(), task.Message, task.Output,
+        task.CreatedBy.Value, task.CreatedAt, task.UpdatedAt, task.FinishedAt);
+
+    public static WorkflowSummaryDto ToWorkflowSummary(TaskRunSummary workflow) => new(
+        workflow.Id.Value, workflow.TeamId.Value, workflow.Name, workflow.StepReports.Select(s => new WorkflowStepSummaryDto(s.Name, s.Phase, s.Output)).ToList(),
+        workflow.Phase.ToCode(), workflow.Message, workflow.CreatedBy.Value, workflow.CreatedAt, workflow.UpdatedAt, workflow.FinishedAt);
+
     public static TaskDto ToTaskDto(TaskRun task) => new(
         task.Id.Value, task.TeamId.Value, task.Name, TaskSpecDto.From(task.Steps[0].Task), task.Phase.ToCode(), task.Message, task.Output,
         task.CreatedBy.Value, task.CreatedAt, task.UpdatedAt, task.FinishedAt);

@@ -20,6 +20,9 @@ public sealed class TaskInputValidator : AbstractValidator<TaskInput>
             .WithMessage($"The inputs together are at most {TaskRules.MaxInputTotal} characters.");
         RuleForEach(t => t.Input).Must(kv => TaskRules.IsInputKey(kv.Key))
             .WithMessage($"Input names are {TaskRules.InputKeyRule}.");
+        RuleFor(t => t.Input).Must(i => i is null || i.Keys.Where(TaskRules.IsInputKey).GroupBy(TaskRules.InputVariable).All(g => g.Count() == 1))
+            .WithMessage(t => "Input names must give different variables; " + string.Join(", ", t.Input!.Keys.Where(TaskRules.IsInputKey)
+                .GroupBy(TaskRules.InputVariable).Where(g => g.Count() > 1).Select(g => $"{string.Join(" and ", g)} all become {g.Key}")) + ".");
         RuleForEach(t => t.Input).Must(kv => TaskRules.IsPlainText(kv.Value) && kv.Value!.Length <= TaskRules.MaxInputValueLength)
             .WithMessage($"Input values are strings of at most {TaskRules.MaxInputValueLength} characters without NUL.");
         RuleFor(t => t.TimeoutSeconds).InclusiveBetween(TaskRules.MinTimeoutSeconds, TaskRules.MaxTimeoutSeconds).When(t => t.TimeoutSeconds is not null);
