@@ -123,13 +123,13 @@ public static partial class ManifestRenderer
     /// namespaces, hostPath volumes or added dangerous capabilities, whatever created the pod) and warns and audits
     /// against <c>restricted</c>, at the cluster's own version of the profiles.
     /// </summary>
-    private static V1Namespace Namespace(RenderInput input) => New<V1Namespace>(Metadata(input.Namespace, null, new Dictionary<string, string>(PodSecurityLabels)
+    private static V1Namespace Namespace(RenderInput input) => New<V1Namespace>(Metadata(input.Namespace, null, new Dictionary<string, string>
     {
         ["app.kubernetes.io/managed-by"] = ManagedBy,
         [LabelPrefix + "organization"] = input.OrganizationId.ToString(),
         [LabelPrefix + "tier"] = input.Tier.ToCode(),
         [LabelPrefix + "isolation"] = input.Limits.Isolation.ToCode(),
-    }));
+    }.Concat(PodSecurityLabels).ToDictionary()));
 
     /// <summary>The Pod Security Admission labels of every tenant namespace (see <see cref="Namespace(RenderInput)"/>).</summary>
     public static readonly IReadOnlyDictionary<string, string> PodSecurityLabels = new Dictionary<string, string>
