@@ -129,13 +129,18 @@ public static partial class ManifestRenderer
         [LabelPrefix + "organization"] = input.OrganizationId.ToString(),
         [LabelPrefix + "tier"] = input.Tier.ToCode(),
         [LabelPrefix + "isolation"] = input.Limits.Isolation.ToCode(),
+    }.Concat(PodSecurityLabels).ToDictionary()));
+
+    /// <summary>The Pod Security Admission labels of every tenant namespace (see <see cref="Namespace(RenderInput)"/>).</summary>
+    public static readonly IReadOnlyDictionary<string, string> PodSecurityLabels = new Dictionary<string, string>
+    {
         ["pod-security.kubernetes.io/enforce"] = "baseline",
         ["pod-security.kubernetes.io/enforce-version"] = "latest",
         ["pod-security.kubernetes.io/warn"] = "restricted",
         ["pod-security.kubernetes.io/warn-version"] = "latest",
         ["pod-security.kubernetes.io/audit"] = "restricted",
         ["pod-security.kubernetes.io/audit-version"] = "latest",
-    }));
+    };
 
     private static V1ResourceQuota ResourceQuota(RenderInput input, ResourceQuotaLimits quota)
     {
@@ -153,6 +158,12 @@ public static partial class ManifestRenderer
         return resource;
     }
 
+    /// <summary>The limits a container without its own gets (the LimitRange's default; every tier alike).</summary>
+    public static readonly IReadOnlyDictionary<string, string> DefaultLimits = new Dictionary<string, string> { ["cpu"] = "500m", ["memory"] = "256Mi" };
+
+    /// <summary>The requests a container without its own gets (the LimitRange's default request).</summary>
+    public static readonly IReadOnlyDictionary<string, string> DefaultRequests = new Dictionary<string, string> { ["cpu"] = "100m", ["memory"] = "128Mi" };
+
     /// <summary>Defaults for containers without resources, so that the quota can always be enforced.</summary>
     private static V1LimitRange LimitRange(RenderInput input)
     {
@@ -164,8 +175,8 @@ public static partial class ManifestRenderer
                 new V1LimitRangeItem
                 {
                     Type = "Container",
-                    DefaultProperty = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("500m"), ["memory"] = new("256Mi") },
-                    DefaultRequest = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m"), ["memory"] = new("128Mi") },
+                    DefaultProperty = DefaultLimits.ToDictionary(kv => kv.Key, kv => new ResourceQuantity(kv.Value)),
+                    DefaultRequest = DefaultRequests.ToDictionary(kv => kv.Key, kv => new ResourceQuantity(kv.Value)),
                 },
             ],
         };
@@ -227,21 +238,7 @@ public static partial class ManifestRenderer
             Ingress = [new V1NetworkPolicyIngressRule { FromProperty = [peers, ingressController] }],
             Egress =
             [
-                new V1NetworkPolicyEgressRule
-                {
-                    // The cluster's DNS (kube-dns/CoreDNS pods; their Service address is translated to them before the
-                    // policy is checked) and the usual node-local DNS cache address; nothing else on port 53.
-                    To =
-                    [
-                        new V1NetworkPolicyPeer
-                        {
-                            NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = "kube-system" } },
-                            PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["k8s-app"] = "kube-dns" } },
-                        },
-                        new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = NodeLocalDns } },
-                    ],
-                    Ports = [new V1NetworkPolicyPort { Protocol = "UDP", Port = 53 }, new V1NetworkPolicyPort { Protocol = "TCP", Port = 53 }],
-                },
+                DnsEgress(),
                 new V1NetworkPolicyEgressRule { To = [peers] },
                 new V1NetworkPolicyEgressRule
                 {
@@ -250,18 +247,60 @@ public static partial class ManifestRenderer
                     To = [ingressController],
                     Ports = [new V1NetworkPolicyPort { Protocol = "TCP", Port = 80 }, new V1NetworkPolicyPort { Protocol = "TCP", Port = 443 }],
                 },
-                new V1NetworkPolicyEgressRule
-                {
-                    To =
-                    [
-                        new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = "0.0.0.0/0", Except = BlockedIPv4 } },
-                        new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = "::/0", Except = BlockedIPv6 } },
-                    ],
-                },
+                InternetEgress(),
             ],
         };
         return policy;
     }
+
+    /// <summary>The name of the NetworkPolicy of a namespace's task pods (<see cref="TaskNetworkPolicy"/>).</summary>
+    public const string TaskNetworkPolicyName = "cleanscheduler-task-isolation";
+
+    /// <summary>
+    /// Traffic isolation of the task pods of a namespace (the pods labelled with <paramref name="podLabels"/>): nothing
+    /// comes in; out only DNS and the internet as for deployments (<see cref="NetworkPolicy"/>), never another pod,
+    /// the Kubernetes API or the metadata service.
+    /// </summary>
+    public static JsonObject TaskNetworkPolicy(string ns, IReadOnlyDictionary<string, string> podLabels)
+    {
+        var policy = New<V1NetworkPolicy>(Metadata(TaskNetworkPolicyName, ns, new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = ManagedBy }));
+        policy.Spec = new V1NetworkPolicySpec
+        {
+            PodSelector = new V1LabelSelector { MatchLabels = podLabels.ToDictionary() },
+            PolicyTypes = ["Ingress", "Egress"],
+            Ingress = [],
+            Egress = [DnsEgress(), InternetEgress()],
+        };
+        return ToJson(policy);
+    }
+
+    /// <summary>
+    /// The cluster's DNS (kube-dns/CoreDNS pods; their Service address is translated to them before the policy is
+    /// checked) and the usual node-local DNS cache address; nothing else on port 53.
+    /// </summary>
+    private static V1NetworkPolicyEgressRule DnsEgress() => new()
+    {
+        To =
+        [
+            new V1NetworkPolicyPeer
+            {
+                NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = "kube-system" } },
+                PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["k8s-app"] = "kube-dns" } },
+            },
+            new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = NodeLocalDns } },
+        ],
+        Ports = [new V1NetworkPolicyPort { Protocol = "UDP", Port = 53 }, new V1NetworkPolicyPort { Protocol = "TCP", Port = 53 }],
+    };
+
+    /// <summary>Every address but <see cref="BlockedIPv4"/> and <see cref="BlockedIPv6"/>.</summary>
+    private static V1NetworkPolicyEgressRule InternetEgress() => new()
+    {
+        To =
+        [
+            new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = "0.0.0.0/0", Except = BlockedIPv4 } },
+            new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = "::/0", Except = BlockedIPv6 } },
+        ],
+    };
 
     private static V1Secret Secret(RenderInput input, IReadOnlyList<string> names)
     {
@@ -622,6 +661,9 @@ public static partial class ManifestRenderer
     public static readonly string[] KeptCapabilities = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_SERVICE", "SETGID", "SETUID"];
 
     /// <summary>Every container: no privilege escalation (setuid binaries, no_new_privs), the runtime's default seccomp profile, only <see cref="KeptCapabilities"/>.</summary>
+    /// <summary>The securityContext every container gets, as the API's JSON.</summary>
+    public static JsonObject ContainerSecurityJson() => ToJson(ContainerSecurity());
+
     private static V1SecurityContext ContainerSecurity() => new()
     {
         AllowPrivilegeEscalation = false,

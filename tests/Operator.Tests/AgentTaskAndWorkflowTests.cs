@@ -55,6 +55,49 @@ public sealed class AgentTaskAndWorkflowTests
     }
 
     [Fact]
+    public async Task Task_pods_are_isolated_before_their_Job_exists_and_run_with_limits_and_the_deployments_securityContext()
+    {
+        await using var h = await StartAsync();
+        h.StartOperator();
+        await h.Client.CreateAsync(KubeResource.AgentTasks, NewTask("isolated"));
+        var job = await Eventually.WaitAsync(() => h.Job("isolated"), "Job isolated");
+
+        var policy = h.Api.Get("networking.k8s.io/v1", "networkpolicies", Namespace, ManifestRenderer.TaskNetworkPolicyName);
+        Assert.NotNull(policy);
+        Assert.True(DateTimeOffset.Parse((string)policy["metadata"]!["creationTimestamp"]!) <= DateTimeOffset.Parse((string)job["metadata"]!["creationTimestamp"]!));
+        var podLabels = job["spec"]!["template"]!["metadata"]!["labels"]!.AsObject();
+        foreach (var (label, value) in policy["spec"]!["podSelector"]!["matchLabels"]!.AsObject())
+            Assert.Equal((string?)value, (string?)podLabels[label]);
+        Assert.Equal(["Ingress", "Egress"], policy["spec"]!["policyTypes"]!.AsArray().Select(t => (string?)t));
+        Assert.Empty(policy["spec"]!["ingress"]?.AsArray() ?? []);
+        var egress = policy["spec"]!["egress"]!.AsArray();
+        Assert.Equal(2, egress.Count);   // DNS and the internet: no pod or namespace peer besides the DNS pods
+        Assert.Equal([53, 53], egress[0]!["ports"]!.AsArray().Select(p => (int)p!["port"]!));
+        var internet = egress[1]!["to"]![0]!["ipBlock"]!;
+        Assert.Equal("0.0.0.0/0", (string?)internet["cidr"]);
+        Assert.Contains("169.254.0.0/16", internet["except"]!.AsArray().Select(c => (string?)c));
+        Assert.Contains("10.0.0.0/8", internet["except"]!.AsArray().Select(c => (string?)c));
+
+        var ns = h.Api.Get("v1", "namespaces", null, Namespace);
+        Assert.Equal("baseline", (string?)ns!["metadata"]!["labels"]!["pod-security.kubernetes.io/enforce"]);
+
+        var container = job["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        Assert.Equal("256Mi", (string?)container["resources"]!["limits"]!["memory"]);
+        Assert.Equal("100m", (string?)container["resources"]!["requests"]!["cpu"]);
+        Assert.False((bool)container["securityContext"]!["allowPrivilegeEscalation"]!);
+        Assert.Equal("ALL", (string?)container["securityContext"]!["capabilities"]!["drop"]![0]);
+        Assert.Equal("RuntimeDefault", (string?)container["securityContext"]!["seccompProfile"]!["type"]);
+    }
+
+    [Fact]
+    public void A_termination_message_naming_a_member_twice_is_no_output_and_does_not_throw()
+    {
+        Assert.Null(CleanScheduler.Operator.Controllers.AgentTaskController.ParseOutput("""{"a":1,"a":2}"""));
+        Assert.Null(CleanScheduler.Operator.Controllers.AgentTaskController.ParseOutput("""{"a":{"b":1,"b":2}}"""));
+        Assert.Equal("{\"b\":1}", CleanScheduler.Operator.Controllers.AgentTaskController.ParseOutput("""{"a":{"b":1},"c":"x"}""")!["a"]);
+    }
+
+    [Fact]
     public async Task A_failed_Job_fails_the_task_with_the_containers_message_and_a_deadline_is_a_Timeout()
     {
         await using var h = await StartAsync();

@@ -101,6 +101,22 @@ public sealed class TaskApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task Teams_and_organizations_with_unfinished_tasks_are_not_deleted_and_a_cancel_lets_them_go()
+    {
+        var (org, _, owner) = await OrgAsync("business");
+        var other = (await owner.ExpectAsync(owner.PostAsync($"/api/orgs/{org}/teams", new { name = "Runners" }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var task = await owner.ExpectAsync(StartTask(owner, other), HttpStatusCode.Created);
+
+        await ProblemAsync(owner.DeleteAsync($"/api/teams/{other}"), HttpStatusCode.Conflict, "team.has_tasks");
+        await ProblemAsync(owner.DeleteAsync($"/api/orgs/{org}"), HttpStatusCode.Conflict, "org.has_tasks");
+        Assert.Equal("Pending", (await owner.ExpectAsync(owner.GetAsync($"/api/tasks/{task.GetProperty("id").GetString()}"), HttpStatusCode.OK)).GetProperty("phase").GetString());
+
+        await owner.ExpectAsync(owner.PostAsync($"/api/tasks/{task.GetProperty("id").GetString()}/cancel", new { }), HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"/api/teams/{other}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"/api/orgs/{org}")).StatusCode);
+    }
+
+    [Fact]
     public async Task Another_tenant_gets_404_for_a_task_a_workflow_and_the_team_list()
     {
         var (_, team, owner) = await OrgAsync();
@@ -261,6 +277,11 @@ public sealed class TaskClusterTests(ClusterApiFactory factory) : IClassFixture<
         Assert.Equal("abc123", done.GetProperty("output").GetProperty("commit").GetString());
         Assert.Equal("3", done.GetProperty("output").GetProperty("files").GetString());
         Assert.NotEqual(JsonValueKind.Null, done.GetProperty("finishedAt").ValueKind);
+
+        // Finished and stored: the AgentTask leaves the cluster (its Job with it); the task keeps its result.
+        await Eventually.WaitAsync(() => factory.Kube.Get("scheduler.cleanscheduler.io/v1alpha1", "agenttasks", ns, name) is null ? "" : null, "finished AgentTask deleted", Patience);
+        var kept = await owner.ExpectAsync(owner.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK);
+        Assert.Equal(("Succeeded", "abc123"), (kept.GetProperty("phase").GetString(), kept.GetProperty("output").GetProperty("commit").GetString()));
     }
 
     [Fact]
@@ -294,6 +315,9 @@ public sealed class TaskClusterTests(ClusterApiFactory factory) : IClassFixture<
         var done = await WhenAsync(owner, $"/api/workflows/{id}", w => w.GetProperty("phase").GetString() == "Succeeded", "phase Succeeded");
         Assert.Equal(["Succeeded", "Succeeded"], done.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("phase").GetString()));
         Assert.Equal("registry.test/app:1", done.GetProperty("steps")[1].GetProperty("output").GetProperty("image").GetString());
+        await Eventually.WaitAsync(() => factory.Kube.Get("scheduler.cleanscheduler.io/v1alpha1", "workflows", ns, name) is null ? "" : null, "finished Workflow deleted", Patience);
+        var kept = await owner.ExpectAsync(owner.GetAsync($"/api/workflows/{id}"), HttpStatusCode.OK);
+        Assert.Equal("c0ffee", kept.GetProperty("steps")[0].GetProperty("output").GetProperty("commit").GetString());
     }
 
     [Fact]

@@ -21,9 +21,21 @@ public sealed partial class AgentTaskController(IKubernetesClient client, Contro
     public const string ContainerName = "task";
     private static readonly string JobSelector = $"app.kubernetes.io/managed-by={ManifestRenderer.ManagedBy},{TaskUidLabel}";
 
+    public const string NamespaceFieldManager = "cleanscheduler-operator-tasks";
+
+    /// <summary>The labels every task pod carries (what the namespace's task NetworkPolicy selects).</summary>
+    public static readonly IReadOnlyDictionary<string, string> PodLabels = new Dictionary<string, string>
+    {
+        ["app.kubernetes.io/managed-by"] = ManifestRenderer.ManagedBy,
+        ["app.kubernetes.io/component"] = "agent-task",
+    };
+
     private readonly ObjectCache _jobs = new();
+    private readonly ConcurrentDictionary<string, byte> _preparedNamespaces = new(StringComparer.Ordinal);
 
     protected override IEnumerable<OwnedWatch> Owned => [new(KubeResource.Jobs, JobSelector, _jobs)];
+
+    private static readonly JsonDocumentOptions StrictJson = new() { AllowDuplicateProperties = false };
 
     public static bool IsFinished(string? phase) => phase is "Succeeded" or "Failed" or "Timeout";
 
@@ -51,6 +63,7 @@ public sealed partial class AgentTaskController(IKubernetesClient client, Contro
                 await WriteStatusAsync(key, task, Status("Failed", generation, status, message: $"Job {jobName} was deleted before it finished"), cancellationToken);
                 return;
             }
+            await PrepareNamespaceAsync(ns, cancellationToken);
             job = await Client.ApplyAsync(KubeResource.Jobs, Job(task, spec, jobName), Options.FieldManager, force: true, cancellationToken: cancellationToken);
             _jobs.SetIfNewer($"{ns}/{jobName}", job);
         }
@@ -70,6 +83,23 @@ public sealed partial class AgentTaskController(IKubernetesClient client, Contro
         await WriteStatusAsync(key, task, next, cancellationToken);
         if (!IsFinished((string?)next["phase"]) && spec.TimeoutSeconds is { } timeout && started is { } since)
             Queue.AddAfter(key, since.AddSeconds(timeout) - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(50));   // check the deadline ourselves too
+    }
+
+    /// <summary>
+    /// Before the first Job of a namespace: the task pods' NetworkPolicy and the namespace's Pod Security labels (a team
+    /// without deployments has no UserDeployment to write them). The labels are applied by their own field manager so
+    /// that the UserDeployment controller's labels on the same Namespace stay its own.
+    /// </summary>
+    private async Task PrepareNamespaceAsync(string ns, CancellationToken cancellationToken)
+    {
+        if (_preparedNamespaces.ContainsKey(ns)) return;
+        if (!Options.Render.DisableNetworkPolicies)
+            await Client.ApplyAsync(KubeResource.NetworkPolicies, ManifestRenderer.TaskNetworkPolicy(ns, PodLabels), Options.FieldManager, force: true, cancellationToken: cancellationToken);
+        var labels = new JsonObject();
+        foreach (var (name, value) in ManifestRenderer.PodSecurityLabels) labels[name] = value;
+        var body = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = ns, ["labels"] = labels } };
+        await Client.ApplyAsync(KubeResource.Namespaces, body, NamespaceFieldManager, force: true, cancellationToken: cancellationToken);
+        _preparedNamespaces.TryAdd(ns, 0);
     }
 
     private static bool? Overdue(AgentTaskSpec spec, DateTimeOffset? started) =>
@@ -111,12 +141,15 @@ public sealed partial class AgentTaskController(IKubernetesClient client, Contro
         return ParseOutput(text) is { } output ? (output, null) : (null, text.Length > 1000 ? text[..1000] : text);
     }
 
-    /// <summary>A JSON object's members as strings (strings as they are, other values as their JSON); null when it is not one.</summary>
+    /// <summary>
+    /// A JSON object's members as strings (strings as they are, other values as their JSON); null when it is not one, or
+    /// names a member twice at any depth (a JsonObject holding a duplicate throws ArgumentException once enumerated).
+    /// </summary>
     public static IReadOnlyDictionary<string, string>? ParseOutput(string text)
     {
         try
         {
-            if (JsonNode.Parse(text.Trim()) is not JsonObject json) return null;
+            if (JsonNode.Parse(text.Trim(), documentOptions: StrictJson) is not JsonObject json) return null;
             return json.ToDictionary(kv => kv.Key, kv => kv.Value is JsonValue v && v.TryGetValue<string>(out var s) ? s : kv.Value?.ToJsonString() ?? "", StringComparer.Ordinal);
         }
         catch (JsonException) { return null; }
@@ -141,12 +174,8 @@ public sealed partial class AgentTaskController(IKubernetesClient client, Contro
     public static JsonObject Job(JsonObject task, AgentTaskSpec spec, string jobName)
     {
         var uid = (string?)task["metadata"]?["uid"] ?? "";
-        var labels = new JsonObject
-        {
-            ["app.kubernetes.io/managed-by"] = ManifestRenderer.ManagedBy,
-            ["app.kubernetes.io/component"] = "agent-task",
-            [TaskUidLabel] = uid,
-        };
+        var labels = new JsonObject { [TaskUidLabel] = uid };
+        foreach (var (name, value) in PodLabels) labels[name] = value;
         var env = new JsonArray();
         foreach (var variable in spec.Env ?? []) env.Add((JsonNode)new JsonObject { ["name"] = variable.Name, ["value"] = variable.Value ?? "" });
         if (spec.Input is { Count: > 0 } input)
@@ -168,10 +197,11 @@ public sealed partial class AgentTaskController(IKubernetesClient client, Contro
             ["image"] = spec.Image,
             ["env"] = env,
             ["terminationMessagePolicy"] = "FallbackToLogsOnError",
+            ["resources"] = ContainerResources(spec.Resources),
+            ["securityContext"] = ManifestRenderer.ContainerSecurityJson(),
         };
         if (spec.Command is { Count: > 0 } command) container["command"] = new JsonArray(command.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray());
         if (spec.Args is { Count: > 0 } args) container["args"] = new JsonArray(args.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray());
-        if (spec.Resources is { } resources) container["resources"] = CustomResources.ToJson(resources);
 
         var jobSpec = new JsonObject
         {
@@ -202,6 +232,20 @@ public sealed partial class AgentTaskController(IKubernetesClient client, Contro
             },
             ["spec"] = jobSpec,
         };
+    }
+
+    /// <summary>The task's resources, each of requests and limits it leaves out the deployments' default.</summary>
+    private static JsonObject ContainerResources(ResourcesSpec? resources)
+    {
+        var json = resources is null ? new JsonObject() : CustomResources.ToJson(resources);
+        foreach (var (part, defaults) in new[] { ("requests", ManifestRenderer.DefaultRequests), ("limits", ManifestRenderer.DefaultLimits) })
+        {
+            if (json[part] is JsonObject { Count: > 0 }) continue;
+            var amounts = new JsonObject();
+            foreach (var (name, value) in defaults) amounts[name] = value;
+            json[part] = amounts;
+        }
+        return json;
     }
 
     [GeneratedRegex("[^A-Z0-9_]")]

@@ -2,6 +2,7 @@ using CleanScheduler.Application.Common;
 using CleanScheduler.Application.Common.Behaviors;
 using CleanScheduler.Domain.Authorization;
 using CleanScheduler.Domain.Common;
+using CleanScheduler.Domain.Tasks;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 
@@ -21,6 +22,9 @@ public sealed class DeleteOrganizationHandler(IAppDbContext db, ICurrentUser use
         var org = await db.Organizations.GetAsync(command.Id, cancellationToken);
         if (await db.Deployments.AnyAsync(d => d.OrganizationId == command.Id, cancellationToken))
             throw new RuleViolationException("org.has_deployments", "The organization still has deployments; delete them first.");
+        await db.LockSubscriptionAsync(command.Id, cancellationToken);   // a start counts under this lock: none slips in after the check
+        if (await db.Tasks.AnyAsync(t => t.OrganizationId == command.Id && (t.Phase == TaskPhase.Pending || t.Phase == TaskPhase.Running), cancellationToken))
+            throw new RuleViolationException("org.has_tasks", "The organization still has unfinished tasks or workflows; cancel them first.");
         db.Teams.RemoveRange(await db.Teams.Where(t => t.OrganizationId == command.Id).ToListAsync(cancellationToken));
         org.MarkDeleted(user.Id, clock.GetUtcNow());
         db.Organizations.Remove(org);

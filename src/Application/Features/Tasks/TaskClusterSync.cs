@@ -62,10 +62,20 @@ public sealed class TaskClusterSync(
     {
         var id = new TaskRunId(item.TaskId);
         var task = await db.Tasks.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id, cancellationToken);
-        if (task is null) return;   // its team or organization was deleted: so was its namespace
+        if (task is null) return;   // deleted with its team or organization, which refuse deletion while a task is unfinished
         var ns = options.NamespaceFor(task.TeamId);
         if (task.Phase == TaskPhase.Cancelled) await publisher.RemoveAsync(task.Kind, ns, task.Name, cancellationToken);
         else if (!task.IsFinished) await publisher.PublishAsync(new DesiredTask(task, ns), cancellationToken);
+    }
+
+    /// <summary>A failure is logged: the next list of the resources reports it again, and the removal is retried then.</summary>
+    private async Task RemoveFinishedAsync(TaskReport report, CancellationToken cancellationToken)
+    {
+        try { await publisher.RemoveAsync(report.Kind, report.Namespace, report.Name, cancellationToken); }
+        catch (Exception e) when (e is ClusterUnavailableException or ClusterRefusedException)
+        {
+            logger.LogWarning("Could not delete the finished {Kind} {Namespace}/{Name}: {Error}", report.Kind, report.Namespace, report.Name, e.Message);
+        }
     }
 
     private async Task FailAsync(Guid id, string message, CancellationToken cancellationToken)
@@ -79,7 +89,8 @@ public sealed class TaskClusterSync(
     /// <summary>
     /// Copies a report onto its task when it comes from the task's own resource: the server's label names the task, and the
     /// resource has the task's name and kind in the task's namespace (a label alone can be copied onto anything).
-    /// Returns whether the task changed.
+    /// A resource that reports its end is deleted once the task has it (its Jobs and pods go with it; the row keeps the
+    /// result). Returns whether the task changed.
     /// </summary>
     public async Task<bool> ObserveAsync(TaskReport report, CancellationToken cancellationToken)
     {
@@ -89,10 +100,15 @@ public sealed class TaskClusterSync(
         {
             var task = await db.Tasks.SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken);
             if (task is null || task.Kind != report.Kind || task.Name != report.Name || options.NamespaceFor(task.TeamId) != report.Namespace) return false;
-            if (!task.Report(phase, report.Message, report.Output, report.Steps, clock.GetUtcNow())) return false;
+            if (!task.Report(phase, report.Message, report.Output, report.Steps, clock.GetUtcNow()))
+            {
+                if (task.IsFinished && TaskRun.IsFinal(phase)) await RemoveFinishedAsync(report, cancellationToken);   // stored before (a relist)
+                return false;
+            }
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
+                if (task.IsFinished) await RemoveFinishedAsync(report, cancellationToken);
                 return true;
             }
             catch (DbUpdateConcurrencyException) when (attempt < 3)
