@@ -202,7 +202,9 @@ describe("the web UI, end to end in Chromium", () => {
     expect(await keyboard.evaluate(() => document.activeElement?.id)).toBe("main");
 
     await tabTo(/^overview$/);
-    await keyboard.keyboard.press("ArrowRight");                      // overview -> secrets -> manifests
+    await keyboard.keyboard.press("ArrowRight");                      // overview -> metrics -> secrets -> manifests
+    await expect.poll(() => keyboard.evaluate(() => document.activeElement?.textContent)).toBe("metrics");
+    await keyboard.keyboard.press("ArrowRight");
     await expect.poll(() => keyboard.evaluate(() => document.activeElement?.textContent)).toBe("secrets");
     await keyboard.keyboard.press("ArrowRight");
     await expect.poll(() => keyboard.getByLabel("Manifest YAML").textContent()).toContain("by-keyboard");
