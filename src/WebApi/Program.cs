@@ -14,7 +14,15 @@ var app = builder.Build();
 if (args is ["secrets", "reencrypt"]) return await app.ReencryptSecretsAsync(settings);
 app.UseCleanScheduler(settings);
 if (!await app.PrepareDatabaseAsync()) return 1;
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (Exception e) when (AddressInUseException.LineFor(e, $"{settings.ServerAddr.Host}:{settings.ServerAddr.Port}") is { } line)
+{
+    Console.Error.WriteLine($"start-up error: {line}");
+    return 1;
+}
 return 0;
 
 public partial class Program;

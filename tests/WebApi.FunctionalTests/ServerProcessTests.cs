@@ -84,6 +84,31 @@ public sealed class ServerProcessTests
         Assert.StartsWith("configuration error: SERVER_ADDR must be a loopback address", line, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("SERVER_ADDR")]
+    [InlineData("METRICS_ADDR")]
+    public async Task A_listen_address_another_process_holds_stops_the_start_with_one_line_naming_it(string variable)
+    {
+        var database = await TestPostgres.CreateEmptyAsync("busy");
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var busy = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        var environment = new Dictionary<string, string>
+        {
+            ["DATABASE_DSN"] = TestPostgres.ConnectionStringFor(database),
+            ["DEV_MODE"] = "true",
+            ["SERVER_ADDR"] = $"127.0.0.1:{Loopback.FreePort()}",
+            ["LOG_LEVEL"] = "warning",
+        };
+        environment[variable] = $"127.0.0.1:{busy}";
+
+        var (code, stderr) = await RunToExitAsync(environment);
+
+        Assert.NotEqual(0, code);
+        Assert.Equal($"start-up error: {variable} 127.0.0.1:{busy} is in use by another process", stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        Assert.DoesNotContain("   at ", stderr);   // no stack trace (DEV_MODE's warning about the random secrets key may come first)
+    }
+
     [Fact]
     public async Task Two_servers_starting_on_an_empty_database_both_come_up_and_migrate_it_once()
     {

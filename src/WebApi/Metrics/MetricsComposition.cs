@@ -24,7 +24,7 @@ public static class MetricsComposition
     public static IApplicationBuilder UseRequestMetrics(this IApplicationBuilder app, ServerSettings settings) =>
         settings.MetricsAddr is null ? app : app.UseMiddleware<RequestDurationMiddleware>();
 
-    /// <summary>Starts at host start (a port in use stops the server) and stops with it.</summary>
+    /// <summary>Starts at host start (a port in use stops the server with one line naming METRICS_ADDR) and stops with it.</summary>
     private sealed class MetricsListener(ListenAddress address, ServerMetrics metrics) : IHostedService
     {
         private KestrelMetricServer? _server;
@@ -38,7 +38,11 @@ public static class MetricsComposition
                 var name => name,
             };
             _server = new KestrelMetricServer(host, address.Port, "/metrics", metrics.Registry);
-            _server.Start();
+            try { _server.Start(); }
+            catch (Exception e) when (Hosting.AddressInUseException.IsBindRefusal(e))
+            {
+                throw new Hosting.AddressInUseException("METRICS_ADDR", $"{address.Host ?? ""}:{address.Port}", e);
+            }
             return Task.CompletedTask;
         }
 
