@@ -12,23 +12,17 @@ public sealed class AddressInUseException(string variable, string address, Excep
     public string Variable { get; } = variable;
 
     /// <summary>The line to print when <paramref name="error"/> (or one of its causes) is a refused bind; else null.</summary>
-    public static string? LineFor(Exception error, string serverAddress)
-    {
-        for (var e = error; e is not null; e = e.InnerException)
-        {
-            if (e is AddressInUseException ours) return ours.Message;
-            if (e is Microsoft.AspNetCore.Connections.AddressInUseException || e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
-                return $"SERVER_ADDR {serverAddress} is in use by another process";
-        }
-        return null;
-    }
+    public static string? LineFor(Exception error, string serverAddress) =>
+        Causes(error).OfType<AddressInUseException>().FirstOrDefault() is { } ours ? ours.Message
+        : IsBindRefusal(error) ? $"SERVER_ADDR {serverAddress} is in use by another process"
+        : null;
 
     /// <summary>Whether <paramref name="error"/> or one of its causes is a refused bind.</summary>
-    public static bool IsBindRefusal(Exception error)
+    public static bool IsBindRefusal(Exception error) => Causes(error).Any(e =>
+        e is Microsoft.AspNetCore.Connections.AddressInUseException || e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse });
+
+    private static IEnumerable<Exception> Causes(Exception error)
     {
-        for (var e = error; e is not null; e = e.InnerException)
-            if (e is Microsoft.AspNetCore.Connections.AddressInUseException || e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
-                return true;
-        return false;
+        for (var e = error; e is not null; e = e.InnerException) yield return e;
     }
 }

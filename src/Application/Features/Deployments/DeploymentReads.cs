@@ -24,6 +24,21 @@ internal static class DeploymentReads
         d.Observed.Conditions.Select(c => new DeploymentCondition(c.Type, c.Status, c.Reason, c.Message, c.LastTransitionTime)).ToList(),
         d.CreatedBy.Value, d.CreatedAt, d.UpdatedAt);
 
+    /// <summary>
+    /// Where a deployment's workloads live in the cluster: its team's namespace and its name (404 for no such deployment).
+    /// Without the cluster port <typeparamref name="TPort"/> (KUBERNETES_ENABLED=false): 503 <c>cluster.disabled</c>, saying
+    /// there is <paramref name="nothingToShow"/>.
+    /// </summary>
+    public static async Task<(string Namespace, string Name)> PlacementAsync<TPort>(IAppDbContext db, DeploymentOptions options, IServiceProvider services,
+        DeploymentId id, string nothingToShow, CancellationToken cancellationToken) where TPort : class
+    {
+        var deployment = await db.Deployments.AsNoTracking().Where(d => d.Id == id)
+            .Select(d => new { d.TeamId, d.Name }).SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("deployment", id.Value);
+        if (services.GetService(typeof(TPort)) is null)
+            throw new ServiceUnavailableException("cluster.disabled", $"This server runs without a Kubernetes cluster (KUBERNETES_ENABLED=false), so {nothingToShow}");
+        return (options.NamespaceFor(deployment.TeamId), deployment.Name);
+    }
+
     /// <summary>A template version's name and parsed spec; 404 <c>template_version.not_found</c> when there is no such version.</summary>
     public static async Task<(string Name, TemplateSpec Spec)> TemplateOfAsync(
         IAppDbContext db, TemplateSpecCache specs, TemplateId template, int version, CancellationToken cancellationToken)

@@ -1,8 +1,5 @@
 using CleanScheduler.Application.Common;
-using CleanScheduler.Domain.Common;
 using MediatR;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CleanScheduler.Application.Features.Deployments;
 
@@ -11,11 +8,8 @@ public sealed class GetDeploymentWorkloadsHandler(IAppDbContext db, DeploymentOp
 {
     public async Task<DeploymentWorkloads> Handle(GetDeploymentWorkloadsQuery query, CancellationToken cancellationToken)
     {
-        var deployment = await db.Deployments.AsNoTracking().Where(d => d.Id == query.Id)
-            .Select(d => new { d.TeamId, d.Name }).SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("deployment", query.Id.Value);
-        if (services.GetService<IDeploymentMetrics>() is null)
-            throw new ServiceUnavailableException("cluster.disabled",
-                "This server runs without a Kubernetes cluster (KUBERNETES_ENABLED=false), so there are no live metrics to show.");
-        return new DeploymentWorkloads(options.NamespaceFor(deployment.TeamId), deployment.Name);
+        var (ns, name) = await DeploymentReads.PlacementAsync<IDeploymentMetrics>(db, options, services, query.Id,
+            "there are no live metrics to show.", cancellationToken);
+        return new DeploymentWorkloads(ns, name);
     }
 }
