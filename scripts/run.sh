@@ -24,7 +24,10 @@ fi
 
 export DEV_MODE=${DEV_MODE:-true}
 export SERVER_ADDR=${SERVER_ADDR:-localhost:8081}
-export METRICS_ADDR=${METRICS_ADDR-localhost:9090}   # Prometheus metrics; empty turns them off
+if [[ -z ${METRICS_ADDR+set} ]]; then   # Prometheus metrics on 9090 or the next free port (a local Prometheus often holds 9090); empty turns them off
+  METRICS_ADDR="localhost:$(free_port 9090)"
+  export METRICS_ADDR
+fi
 export BASE_URL=${BASE_URL:-http://localhost:8081}
 export DEPLOYMENT_DOMAIN=${DEPLOYMENT_DOMAIN:-localhost}
 export KUBERNETES_ENABLED=${KUBERNETES_ENABLED:-false}
@@ -44,7 +47,7 @@ fi
 
 log "building the server"
 dotnet build src/WebApi -c Release -v quiet -nologo -clp:ErrorsOnly
-log "starting on $BASE_URL (Ctrl-C stops it)"
+log "starting on $BASE_URL (Ctrl-C stops it)${METRICS_ADDR:+; Prometheus metrics on http://$METRICS_ADDR/metrics}"
 dotnet src/WebApi/bin/Release/net10.0/CleanScheduler.WebApi.dll &
 server=$!
 # A second Ctrl-C or TERM during the clean-up is ignored, so the clean-up always ends with PostgreSQL stopped.
