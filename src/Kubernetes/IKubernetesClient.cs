@@ -26,8 +26,13 @@ public interface IKubernetesClient
     /// <summary>The object, or null when the server answers 404.</summary>
     Task<JsonObject?> GetAsync(KubeResource resource, string? @namespace, string name, CancellationToken cancellationToken = default);
 
-    /// <summary>All items, following <c>continue</c> tokens when <see cref="ListOptions.Limit"/> pages the list.</summary>
-    Task<KubeList> ListAsync(KubeResource resource, string? @namespace, ListOptions? options = null, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// All items, following <c>continue</c> tokens when <see cref="ListOptions.Limit"/> pages the list. With
+    /// <paramref name="select"/>, each item is replaced by what it returns as its page arrives, so only one page of
+    /// full objects is held at a time (a cache that keeps a summary of each).
+    /// </summary>
+    Task<KubeList> ListAsync(KubeResource resource, string? @namespace, ListOptions? options = null, CancellationToken cancellationToken = default,
+        Func<JsonObject, JsonObject>? select = null);
 
     Task<JsonObject> CreateAsync(KubeResource resource, JsonObject body, CancellationToken cancellationToken = default);
 

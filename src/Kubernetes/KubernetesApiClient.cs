@@ -56,7 +56,8 @@ public sealed class KubernetesApiClient : IKubernetesClient, IDisposable
         catch (KubeNotFoundException) { return null; }
     }
 
-    public async Task<KubeList> ListAsync(KubeResource resource, string? @namespace, ListOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<KubeList> ListAsync(KubeResource resource, string? @namespace, ListOptions? options = null, CancellationToken cancellationToken = default,
+        Func<JsonObject, JsonObject>? select = null)
     {
         var items = new List<JsonObject>();
         string? next = null;
@@ -74,7 +75,7 @@ public sealed class KubernetesApiClient : IKubernetesClient, IDisposable
                 if (item is not JsonObject obj) continue;
                 obj["apiVersion"] ??= resource.ApiVersion; // list items of built-in types come without apiVersion/kind
                 obj["kind"] ??= resource.Kind;
-                items.Add(obj);
+                items.Add(select is null ? obj : select(obj));
             }
             resourceVersion = (string?)list["metadata"]?["resourceVersion"] ?? "";
             next = (string?)list["metadata"]?["continue"];

@@ -44,8 +44,19 @@ public sealed class ResourceWatcher(
     }
 
     /// <summary>
-    /// Shared by watches that should not list at the same time (a controller's): a list holds every page of full objects
-    /// until it is trimmed, and nine of them at once made the operator's peak memory.
+    /// A copy of <paramref name="item"/> that no longer points into the response it was parsed from: a node read from a
+    /// response keeps the whole response's document alive.
+    /// </summary>
+    public static JsonObject Detached(JsonObject item)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer)) item.WriteTo(writer);
+        return (JsonObject)JsonNode.Parse(buffer.WrittenSpan)!;
+    }
+
+    /// <summary>
+    /// Shared by watches that should not list at the same time (a controller's): nine lists at once made the operator's
+    /// peak memory.
     /// </summary>
     public SemaphoreSlim? ListGate { get; init; }
 
@@ -65,9 +76,11 @@ public sealed class ResourceWatcher(
                     if (ListGate is not null) await ListGate.WaitAsync(cancellationToken);
                     try
                     {
-                        var list = await client.ListAsync(resource, @namespace, new ListOptions(labelSelector, Limit: 100), cancellationToken);
+                        // Each page trimmed and copied out of its response as it arrives: one page of full objects at a time.
+                        var list = await client.ListAsync(resource, @namespace, new ListOptions(labelSelector, Limit: 100), cancellationToken,
+                            item => Detached(Trim(item)));
                         Lists++;
-                        await handler.OnListAsync(list.Items.Select(Trim).ToList(), cancellationToken);
+                        await handler.OnListAsync(list.Items, cancellationToken);
                         resourceVersion = list.ResourceVersion;
                     }
                     finally { ListGate?.Release(); }

@@ -125,16 +125,16 @@ public sealed class OperatorRobustnessTests : IAsyncLifetime
 
         private int _lists, _maxLists;
 
-        public async Task<KubeList> ListAsync(KubeResource resource, string? @namespace, ListOptions? options = null, CancellationToken cancellationToken = default)
+        public async Task<KubeList> ListAsync(KubeResource resource, string? @namespace, ListOptions? options = null, CancellationToken cancellationToken = default, Func<JsonObject, JsonObject>? select = null)
         {
-            if (ListDelay(resource) is not { } delay) return await inner.ListAsync(resource, @namespace, options, cancellationToken);
+            if (ListDelay(resource) is not { } delay) return await inner.ListAsync(resource, @namespace, options, cancellationToken, select);
             var now = Interlocked.Increment(ref _lists);
             int max;
             while (now > (max = Volatile.Read(ref _maxLists)) && Interlocked.CompareExchange(ref _maxLists, now, max) != max) { }
             try
             {
                 await Task.Delay(delay, cancellationToken);
-                return await inner.ListAsync(resource, @namespace, options, cancellationToken);
+                return await inner.ListAsync(resource, @namespace, options, cancellationToken, select);
             }
             finally { Interlocked.Decrement(ref _lists); }
         }

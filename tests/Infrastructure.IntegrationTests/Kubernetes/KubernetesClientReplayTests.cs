@@ -98,6 +98,28 @@ public sealed class KubernetesClientReplayTests
     }
 
     [Fact]
+    public async Task A_paged_list_with_a_selector_replaces_each_item_as_its_page_arrives()
+    {
+        var first = At("03-userdeployment-create-409-422-get-list.txt", 8);
+        var second = At("03-userdeployment-create-409-422-get-list.txt", 9);
+        var last = second.ResponseJson!;
+        last["metadata"]!.AsObject().Remove("continue");
+        var server = await TranscriptReplayServer.StartAsync(first, second with { ResponseBody = last.ToJsonString() });
+        await using var _ = server;
+        using var client = KubeClient.For(server.Address, token: "secret-token");
+        var requestsWhenSelected = new List<int>();
+        var list = await client.ListAsync(KubeResource.UserDeployments, "kt-sandbox-alice", new ListOptions(Limit: 1), select: item =>
+        {
+            requestsWhenSelected.Add(server.Received.Count);
+            return new JsonObject { ["name"] = (string?)item["metadata"]!["name"] };
+        });
+        // The first page's item is replaced before the second page is asked for: a whole list of full objects is never held.
+        Assert.Equal([1, 2], requestsWhenSelected);
+        Assert.Equal([(string?)first.ResponseJson!["items"]![0]!["metadata"]!["name"], (string?)second.ResponseJson!["items"]![0]!["metadata"]!["name"]],
+            list.Items.Select(i => (string?)i["name"]));
+    }
+
+    [Fact]
     public async Task Server_side_apply_sends_apply_patch_yaml_with_the_field_manager_and_force_and_a_conflict_names_its_fields()
     {
         var create = At("04-server-side-apply-deployment.txt", 0);
