@@ -102,9 +102,11 @@ op.BeginErrorReadLine();
 // The RSS high-water mark (BENCH_TRACE=1: printed as it rises) and the GC's committed memory as seen on /metrics.
 long peakKb = 0;
 double peakCommitted = 0;
+var inFlight = new List<int>();   // requests the API server was serving at each sample, until converged
 using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
 void Sample()
 {
+    inFlight.Add(api.RequestsInFlight);
     try
     {
         var status = File.ReadAllLines($"/proc/{op.Id}/status");
@@ -131,6 +133,7 @@ while (Running() < count)
     await Task.Delay(200);
 }
 var converged = clock.Elapsed;
+var busy = inFlight.Count > 0 ? inFlight.Average() : 0;
 var firstPass = api.Requests.ToList();
 var reconcilesAtConvergence = (await probe.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics")).Split('\n')
     .FirstOrDefault(l => l.StartsWith("cleanscheduler_reconcile_total{controller=\"userdeployment\"}", StringComparison.Ordinal))?.Split(' ')[1];
@@ -153,6 +156,7 @@ Console.WriteLine($"operator benchmark: {count} UserDeployments in {Users} names
 Console.WriteLine($"  baseline: {baselineObjects.Count} objects applied directly: {baseline.TotalSeconds:0.00} s ({baselineObjects.Count / baseline.TotalSeconds:0} applies/s)");
 Console.WriteLine($"  operator: converged (all Running) in {converged.TotalSeconds:0.00} s, including process start");
 Console.WriteLine($"  first pass: {firstPass.Count} requests ({writes} writes), {firstPass.Count / (double)count:0.0} per resource; owned objects per resource: {owned:0}");
+Console.WriteLine($"  API server busy until converged: {busy:0.0} requests in flight on average (sampled every 200 ms; {workers} workers)");
 Console.WriteLine($"  first pass by request: {string.Join(", ", firstPass.GroupBy(Kind).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}"))}");
 Console.WriteLine($"  resync with nothing changed: {resync.Count} requests");
 Console.WriteLine($"  reconciles until converged: {reconcilesAtConvergence}; after the resync: {string.Join(", ", metrics.Where(l => l.StartsWith("cleanscheduler_reconcile_total{controller=\"userdeployment\"}", StringComparison.Ordinal) || l.StartsWith("cleanscheduler_reconcile_errors_total{controller=\"userdeployment\"}", StringComparison.Ordinal)))}");

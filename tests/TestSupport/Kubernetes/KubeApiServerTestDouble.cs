@@ -85,7 +85,7 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
                  })
             server._resources[(r.G, r.V, r.P)] = new ResourceInfo(r.G, r.V, r.P, r.K, r.Ns, r.Status, r.Generation, Custom: false, null);
 
-        (server._app, server.Address) = await Loopback.ServeAsync(server.HandleAsync);
+        (server._app, server.Address) = await Loopback.ServeAsync(server.CountedAsync);
         if (crdDirectory is not null) server.InstallCrds(crdDirectory);
         return server;
     }
@@ -189,6 +189,19 @@ public sealed partial class KubeApiServerTestDouble : IAsyncDisposable
     public void AppendLog(string ns, string pod, string line) => _logs.GetOrAdd((ns, pod), _ => new PodLog([])).Append(line);
 
     // --- request handling ------------------------------------------------------------------------------------------
+
+    private int _inFlight;
+
+    /// <summary>Requests being served now, watches not counted (the operator benchmark samples it: are its workers keeping the server busy?).</summary>
+    public int RequestsInFlight => Volatile.Read(ref _inFlight);
+
+    private async Task CountedAsync(HttpContext context)
+    {
+        if (context.Request.Query["watch"].ToString() is "1" or "true") { await HandleAsync(context); return; }
+        Interlocked.Increment(ref _inFlight);
+        try { await HandleAsync(context); }
+        finally { Interlocked.Decrement(ref _inFlight); }
+    }
 
     private async Task HandleAsync(HttpContext context)
     {
