@@ -47,12 +47,8 @@ public sealed class ResourceWatcher(
     /// A copy of <paramref name="item"/> that no longer points into the response it was parsed from: a node read from a
     /// response keeps the whole response's document alive.
     /// </summary>
-    public static JsonObject Detached(JsonObject item)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer)) item.WriteTo(writer);
-        return (JsonObject)JsonNode.Parse(buffer.WrittenSpan)!;
-    }
+    public static JsonObject Detached(JsonObject item) =>
+        ScratchJson.Write(item, static (w, i) => i.WriteTo(w), static bytes => (JsonObject)JsonNode.Parse(bytes)!);
 
     /// <summary>
     /// Shared by watches that should not list at the same time (a controller's): nine lists at once made the operator's

@@ -1,3 +1,4 @@
+using CleanScheduler.Kubernetes;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -48,12 +49,7 @@ public sealed class ObjectCache
     private static Entry Compact(JsonObject item) =>
         new(long.TryParse((string?)item["metadata"]?["resourceVersion"], out var version) ? version : 0, Utf8(item));
 
-    private static byte[] Utf8(JsonObject item)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer)) item.WriteTo(writer);
-        return buffer.WrittenSpan.ToArray();
-    }
+    private static byte[] Utf8(JsonObject item) => ScratchJson.ToUtf8(item);
 
     private static JsonObject Parse(Entry entry) => (JsonObject)JsonNode.Parse(entry.Json)!;
 }

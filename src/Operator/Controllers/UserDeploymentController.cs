@@ -55,6 +55,7 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
     private readonly ConcurrentDictionary<string, Applied> _applied = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IReadOnlySet<string>> _owned = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _templates = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ParsedSpec> _specs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, HostClaim> _hosts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _namespaces = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _sharedGates = new(StringComparer.Ordinal);
@@ -155,8 +156,7 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
         IReadOnlyList<JsonObject> rendered;
         try
         {
-            var spec = CustomResources.From<UserDeploymentSpec>(resource["spec"]);
-            var template = UserDeploymentInput.Spec(spec, spec.Services is { Count: > 0 } ? null : await TemplateAsync(ns, spec.TemplateRef, cancellationToken));
+            var template = await TemplateSpecAsync(key, resource, ns, cancellationToken);
             input = UserDeploymentInput.From(resource, template, Options.DeploymentDomain);
             rendered = ManifestRenderer.Render(input, Options.Render);   // past the render limits: Degraded, RenderLimitExceeded
         }
@@ -221,6 +221,20 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
         catch (JsonException) { return null; }
     }
 
+    /// <summary>The services to render: parsed once per generation of the resource (its spec changes only with a new one).</summary>
+    private async Task<TemplateSpec> TemplateSpecAsync(string key, JsonObject resource, string ns, CancellationToken cancellationToken)
+    {
+        var (uid, generation) = ((string?)resource["metadata"]?["uid"], (long?)resource["metadata"]?["generation"]);
+        if (_specs.TryGetValue(key, out var known) && uid is not null && known.Uid == uid && generation is not null && known.Generation == generation)
+            return known.Spec;
+        var spec = CustomResources.From<UserDeploymentSpec>(resource["spec"]);
+        var template = UserDeploymentInput.Spec(spec, spec.Services is { Count: > 0 } ? null : await TemplateAsync(ns, spec.TemplateRef, cancellationToken));
+        if (uid is not null && generation is not null) _specs[key] = new ParsedSpec(uid, generation.Value, template);
+        return template;
+    }
+
+    private sealed record ParsedSpec(string Uid, long Generation, TemplateSpec Spec);
+
     private async Task<string?> TemplateAsync(string ns, TemplateRef? reference, CancellationToken cancellationToken)
     {
         if (reference is null) return null;
@@ -279,6 +293,7 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
     {
         if (_owned.TryRemove(key, out var owned))
             foreach (var objectKey in owned) _applied.TryRemove(objectKey, out _);
+        _specs.TryRemove(key, out _);
         if (!keepResource) Resources.Remove(key);
     }
 
@@ -347,9 +362,8 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
     /// </summary>
     public static string DriftHash(JsonObject obj)
     {
-        // Written straight from the nodes into the hash (no copies): this runs for every watch event of every owned kind.
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
+        // Written straight from the nodes into the thread's scratch buffer: this runs for every watch event of every owned kind.
+        return ScratchJson.Write(obj, static (writer, obj) =>
         {
             var metadata = obj["metadata"] as JsonObject;
             writer.WriteStartObject();
@@ -372,8 +386,7 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
                     WriteOrNull(writer, value);
                 }
             writer.WriteEndObject();
-        }
-        return Convert.ToBase64String(SHA256.HashData(buffer.WrittenSpan).AsSpan(0, 12));
+        }, static bytes => Convert.ToBase64String(SHA256.HashData(bytes).AsSpan(0, 12)));
     }
 
     private static void WriteOrNull(Utf8JsonWriter writer, JsonNode? node)
@@ -384,5 +397,5 @@ public sealed class UserDeploymentController(IKubernetesClient client, Controlle
 
     private static string ObjectKey(KubeResource resource, string? ns, string name) => $"{resource.ApiVersion}|{resource.Kind}|{ns}|{name}";
 
-    private static string Hash(JsonObject obj) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(obj.ToJsonString())));
+    private static string Hash(JsonObject obj) => ScratchJson.Write(obj, static (w, o) => o.WriteTo(w), static bytes => Convert.ToBase64String(SHA256.HashData(bytes)));
 }
