@@ -135,8 +135,10 @@ while (Running() < count)
 var converged = clock.Elapsed;
 var busy = inFlight.Count > 0 ? inFlight.Average() : 0;
 var firstPass = api.Requests.ToList();
-var reconcilesAtConvergence = (await probe.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics")).Split('\n')
+var metricsAtConvergence = (await probe.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics")).Split('\n');
+var reconcilesAtConvergence = metricsAtConvergence
     .FirstOrDefault(l => l.StartsWith("cleanscheduler_reconcile_total{controller=\"userdeployment\"}", StringComparison.Ordinal))?.Split(' ')[1];
+var allocatedAtConvergence = double.Parse(metricsAtConvergence.First(l => l.StartsWith("dotnet_gc_allocated_bytes_total ", StringComparison.Ordinal)).Split(' ')[1], CultureInfo.InvariantCulture) / (1024 * 1024);
 api.ClearRequests();
 
 // A resync (every 30 s) re-queues every resource: with nothing changed, it must send nothing.
@@ -160,6 +162,7 @@ Console.WriteLine($"  API server busy until converged: {busy:0.0} requests in fl
 Console.WriteLine($"  first pass by request: {string.Join(", ", firstPass.GroupBy(Kind).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}"))}");
 Console.WriteLine($"  resync with nothing changed: {resync.Count} requests");
 Console.WriteLine($"  reconciles until converged: {reconcilesAtConvergence}; after the resync: {string.Join(", ", metrics.Where(l => l.StartsWith("cleanscheduler_reconcile_total{controller=\"userdeployment\"}", StringComparison.Ordinal) || l.StartsWith("cleanscheduler_reconcile_errors_total{controller=\"userdeployment\"}", StringComparison.Ordinal)))}");
+Console.WriteLine($"  allocated by the operator: {allocatedAtConvergence:0} MB until converged ({allocatedAtConvergence * 1024 / count:0} KB per resource), {Metric("dotnet_gc_allocated_bytes_total") - allocatedAtConvergence:0} MB more until after the resync");
 Console.WriteLine($"  operator peak RSS: {peakKb / 1024.0:0} MB (goal < 150 MB); at rest: RSS {Metric("process_resident_memory_bytes"):0} MB, managed heap {Metric("dotnet_gc_heap_size_bytes"):0} MB, GC committed {Metric("dotnet_gc_committed_bytes"):0} MB (peak seen {peakCommitted:0} MB)");
 return 0;
 
