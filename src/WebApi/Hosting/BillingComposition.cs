@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using CleanScheduler.Application.Features.Billing;
 using CleanScheduler.Infrastructure.Billing;
 using CleanScheduler.WebApi.Configuration;
@@ -11,7 +12,13 @@ public static class BillingComposition
     public static IServiceCollection AddBilling(this IServiceCollection services, ServerSettings settings)
     {
         services.AddSingleton(new BillingOptions(settings.BillingEnabled));
-        if (!settings.BillingEnabled) return services;
+        return settings.BillingEnabled ? AddStripe(services, settings) : services;
+    }
+
+    /// <summary>Apart from <see cref="AddBilling"/>: compiling a method loads the assemblies it names, and Stripe.net stays unloaded while billing is off.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static IServiceCollection AddStripe(IServiceCollection services, ServerSettings settings)
+    {
         services.AddSingleton<IStripeClient>(new StripeClient(new StripeClientOptions
         {
             ApiKey = settings.StripeApiKey,

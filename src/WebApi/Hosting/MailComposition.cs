@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using CleanScheduler.Application.Common;
 using CleanScheduler.Application.Features.Invitations;
 using CleanScheduler.Infrastructure.Mail;
@@ -31,12 +32,7 @@ public static class MailComposition
                 services.AddSingleton<IMailSender, SmtpMailSender>();
                 break;
             case "sendgrid":
-                services.AddSingleton(new SendGridOptions(settings.SendGridApiKey!, settings.SendGridApiHost,
-                    new SendGrid.Helpers.Mail.EmailAddress(settings.EmailFrom!.Address, settings.EmailFrom.Name)));
-                // One long-lived client for the worker; connections are renewed every 5 minutes, so DNS changes are followed.
-                services.AddSingleton<IMailSender>(sp => new SendGridMailSender(
-                    new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(30) },
-                    sp.GetRequiredService<SendGridOptions>()));
+                AddSendGrid(services, settings);
                 break;
             default:
                 services.AddSingleton<IMailSender>(sp => new LogMailSender(sp.GetRequiredService<ILogger<LogMailSender>>(), printContent: settings.DevMode));
@@ -44,6 +40,18 @@ public static class MailComposition
         }
         services.AddHostedService<MailOutboxService>();
         return services;
+    }
+
+    /// <summary>Apart from <see cref="AddMail"/>: compiling a method loads the assemblies it names, and SendGrid stays unloaded with another provider.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddSendGrid(IServiceCollection services, ServerSettings settings)
+    {
+        services.AddSingleton(new SendGridOptions(settings.SendGridApiKey!, settings.SendGridApiHost,
+            new SendGrid.Helpers.Mail.EmailAddress(settings.EmailFrom!.Address, settings.EmailFrom.Name)));
+        // One long-lived client for the worker; connections are renewed every 5 minutes, so DNS changes are followed.
+        services.AddSingleton<IMailSender>(sp => new SendGridMailSender(
+            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(30) },
+            sp.GetRequiredService<SendGridOptions>()));
     }
 }
 

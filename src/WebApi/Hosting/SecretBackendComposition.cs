@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using CleanScheduler.Application.Common;
 using CleanScheduler.Infrastructure.Secrets;
 using CleanScheduler.WebApi.Configuration;
@@ -19,8 +20,7 @@ public static class SecretBackendComposition
                     ?? throw new ArgumentException("SECRETS_BACKEND=vault needs the Vault settings.", nameof(settings))));
                 break;
             case "aws":
-                services.AddSingleton<ISecretValueStore>(new AwsSecretsManagerValueStore(settings.AwsSecretsManager
-                    ?? throw new ArgumentException("SECRETS_BACKEND=aws needs the AWS settings.", nameof(settings))));
+                AddAwsSecretsManager(services, settings.AwsSecretsManager ?? throw new ArgumentException("SECRETS_BACKEND=aws needs the AWS settings.", nameof(settings)));
                 break;
             default:
                 services.AddSingleton<ISecretValueStore, DatabaseSecretValueStore>();
@@ -29,6 +29,11 @@ public static class SecretBackendComposition
         services.AddSingleton<SecretsReencryption>();
         return services;
     }
+
+    /// <summary>Apart from <see cref="AddSecretValueStore"/>: compiling a method loads the assemblies it names, and the AWS SDK stays unloaded with another backend.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddAwsSecretsManager(IServiceCollection services, AwsSecretsManagerSettings aws) =>
+        services.AddSingleton<ISecretValueStore>(new AwsSecretsManagerValueStore(aws));
 
     /// <summary>
     /// <c>secrets reencrypt</c>: brings the schema up to date, re-encrypts every stored value under SECRETS_ENCRYPTION_KEY

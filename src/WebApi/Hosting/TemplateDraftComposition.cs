@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using CleanScheduler.Application.Features.Me;
@@ -21,8 +22,14 @@ public static class TemplateDraftComposition
         services.AddSingleton(new MeCapabilities(TemplateDrafts: settings.Anthropic is not null));
         services.AddSingleton(settings.TemplateDrafts);
         services.Configure<RateLimiterOptions>(options => options.AddPolicy<string, TemplateDraftRateLimit>(TemplateDraftOptions.RateLimitPolicy));
-        if (settings.Anthropic is not { } anthropic) return services;
-        services.AddSingleton(AnthropicTemplateDraftModel.CreateClient(anthropic, settings.TemplateDrafts.Timeout));
+        return settings.Anthropic is { } anthropic ? AddAnthropic(services, anthropic, settings.TemplateDrafts) : services;
+    }
+
+    /// <summary>Apart from <see cref="AddTemplateDrafts"/>: compiling a method loads the assemblies it names, and the Anthropic SDK stays unloaded without a key.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static IServiceCollection AddAnthropic(IServiceCollection services, AnthropicSettings anthropic, TemplateDraftOptions drafts)
+    {
+        services.AddSingleton(AnthropicTemplateDraftModel.CreateClient(anthropic, drafts.Timeout));
         services.AddSingleton<ITemplateDraftModel>(sp => new AnthropicTemplateDraftModel(sp.GetRequiredService<Anthropic.IAnthropicClient>(), anthropic.Model,
             sp.GetRequiredService<ILogger<AnthropicTemplateDraftModel>>()));
         return services;
