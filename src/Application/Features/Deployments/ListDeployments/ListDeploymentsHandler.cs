@@ -8,11 +8,13 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CleanScheduler.Application.Features.Deployments;
 
-public sealed class ListDeploymentsHandler(IAppDbContext db) : IRequestHandler<ListDeploymentsQuery, Paged<DeploymentSummary>>
+/// <summary>One round trip when the caller may read: the page is read only where they hold deploy:read (<see cref="IAccessScopedRequest"/>).</summary>
+public sealed class ListDeploymentsHandler(IAppDbContext db, ResourceAuthorizer authorizer) : IRequestHandler<ListDeploymentsQuery, Paged<DeploymentSummary>>
 {
     public async Task<Paged<DeploymentSummary>> Handle(ListDeploymentsQuery query, CancellationToken cancellationToken)
     {
-        var deployments = db.Deployments.AsNoTracking().Where(d => d.TeamId == query.TeamId);
+        var granted = authorizer.Granting(query.Team, query.Permission);
+        var deployments = db.Deployments.AsNoTracking().Where(d => d.TeamId == query.TeamId && granted.Any());
         if (query.State is not null && DeploymentCodes.TryParseState(query.State, out var state))
             deployments = deployments.Where(d => d.State == state);
         if (query.Phase is not null)
@@ -27,6 +29,7 @@ public sealed class ListDeploymentsHandler(IAppDbContext db) : IRequestHandler<L
                 TemplateName = db.Templates.Where(t => t.Id == d.TemplateId).Select(t => t.Name).First(),
             })
             .ToPageAsync(query, cancellationToken);
+        await authorizer.ConfirmAsync(query.Team, query.Permission, page.Total > 0, cancellationToken);
         return new Paged<DeploymentSummary>(page.Items.Select(d => new DeploymentSummary(
             d.Id.Value, d.TeamId.Value, d.Name, d.State.ToCode(), d.Phase.ToCode(), $"https://{d.Host}", d.TemplateId.Value, d.TemplateName,
             d.TemplateVersion, d.CreatedBy.Value, d.CreatedAt, d.UpdatedAt)).ToList(), page.Page, page.PageSize, page.Total);
