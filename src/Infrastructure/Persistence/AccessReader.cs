@@ -52,9 +52,9 @@ public sealed class AccessReader(AppDbContext db, ICurrentClient client, ICurren
         var clientId = client.Id;
         var only = caller.OrganizationLimit;
         return db.Teams
-            .Where(t => db.Organizations.Any(o => o.Id == t.OrganizationId && o.ClientId == clientId && (only == null || o.Id == only))
-                && (db.Organizations.Where(o => o.Id == t.OrganizationId).SelectMany(o => o.Members).Any(m => m.UserId == user && orgRoles.Contains(m.Role))
-                    || t.Members.Any(m => m.UserId == user && teamRoles.Contains(m.Role))))
+            .Where(t => db.Organizations.Any(o => o.Id == t.OrganizationId && o.ClientId == clientId && (only == null || o.Id == only)
+                && (o.Members.Any(m => m.UserId == user && EF.Constant(orgRoles).Contains(m.Role))
+                    || t.Members.Any(m => m.UserId == user && EF.Constant(teamRoles).Contains(m.Role)))))
             .Select(t => t.Id);
     }
 

@@ -22,12 +22,13 @@ public sealed class ListDeploymentsHandler(IAppDbContext db, ResourceAuthorizer 
             var phase = DeploymentCodes.ParsePhase(query.Phase);
             deployments = deployments.Where(d => d.Phase == phase);
         }
-        var page = await deployments.OrderBy(d => d.Name)
-            .Select(d => new
+        var page = await deployments
+            .Join(db.Templates, d => d.TemplateId, t => t.Id, (d, t) => new   // a deployment's template version exists (foreign key)
             {
                 d.Id, d.TeamId, d.Name, d.State, d.Phase, d.Host, d.TemplateId, d.TemplateVersion, d.CreatedBy, d.CreatedAt, d.UpdatedAt,
-                TemplateName = db.Templates.Where(t => t.Id == d.TemplateId).Select(t => t.Name).First(),
+                TemplateName = t.Name,
             })
+            .OrderBy(d => d.Name)
             .ToPageAsync(query, cancellationToken);
         await authorizer.ConfirmAsync(query.Team, query.Permission, page.Total > 0, cancellationToken);
         return new Paged<DeploymentSummary>(page.Items.Select(d => new DeploymentSummary(
