@@ -53,8 +53,8 @@ public sealed class AccessReader(AppDbContext db, ICurrentClient client, ICurren
         var only = caller.OrganizationLimit;
         return db.Teams
             .Where(t => db.Organizations.Any(o => o.Id == t.OrganizationId && o.ClientId == clientId && (only == null || o.Id == only)
-                && (o.Members.Any(m => m.UserId == user && EF.Constant(orgRoles).Contains(m.Role))
-                    || t.Members.Any(m => m.UserId == user && EF.Constant(teamRoles).Contains(m.Role)))))
+                && (o.Members.Any(m => m.UserId == user && orgRoles.Contains(m.Role))
+                    || t.Members.Any(m => m.UserId == user && teamRoles.Contains(m.Role)))))
             .Select(t => t.Id);
     }
 
