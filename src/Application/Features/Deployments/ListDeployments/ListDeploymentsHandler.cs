@@ -29,7 +29,7 @@ public sealed class ListDeploymentsHandler(IAppDbContext db, ResourceAuthorizer 
                 TemplateName = t.Name,
             })
             .OrderBy(d => d.Name)
-            .ToPageAsync(query, cancellationToken);
+            .ToPageAsync(query, cancellationToken, literalBounds: true);
         await authorizer.ConfirmAsync(query.Team, query.Permission, page.Total > 0, cancellationToken);
         return new Paged<DeploymentSummary>(page.Items.Select(d => new DeploymentSummary(
             d.Id.Value, d.TeamId.Value, d.Name, d.State.ToCode(), d.Phase.ToCode(), $"https://{d.Host}", d.TemplateId.Value, d.TemplateName,
