@@ -1,16 +1,24 @@
--- pgbench: the statements GET /api/deployments?teamId=&pageSize=100 makes (as EF Core sends them; see bench/README.md):
--- the caller's roles on the team, the page (one row more than it holds: the last page needs no count). Variables: team,
--- user (pgbench -D).
-SELECT t.organization_id, (
-    SELECT o1.role FROM organizations AS o0 INNER JOIN organization_members AS o1 ON o0.id = o1.organization_id
-    WHERE o0.id = t.organization_id AND o1.user_id = :user LIMIT 1), (
-    SELECT t0.role FROM team_members AS t0 WHERE t.id = t0.team_id AND t0.user_id = :user LIMIT 1)
-FROM teams AS t
-WHERE t.id = :team AND EXISTS (SELECT 1 FROM organizations AS o WHERE o.id = t.organization_id AND o.client_id IS NULL)
-LIMIT 2;
-SELECT d.id, d.team_id, d.name, d.state, d.phase, d.host, d.template_id, d.template_version, d.created_by, d.created_at, d.updated_at, (
-    SELECT t.name FROM templates AS t WHERE t.id = d.template_id LIMIT 1)
+-- pgbench: the statement GET /api/deployments?teamId=&pageSize=100 makes (as EF Core sends it; see bench/README.md): the
+-- page, read only where the caller holds deploy:read (the roles of Permissions.RolesGranting), with one row more than it
+-- holds (the last page needs no count). The access read runs only when the page comes back empty. Variables: team,
+-- user (pgbench -D). The page bounds are literals, as the server writes them for this list (Paging.ToPageAsync with
+-- literalBounds): as parameters PostgreSQL planned the statement anew on every execution. The two role arrays are
+-- parameters in the server's statement and literals here (run.sh's -D sets are comma-separated).
+SELECT d.id AS "Id", d.team_id AS "TeamId", d.name AS "Name", d.state AS "State", d.phase AS "Phase", d.host AS "Host", d.template_id AS "TemplateId", d.template_version AS "TemplateVersion", d.created_by AS "CreatedBy", d.created_at AS "CreatedAt", d.updated_at AS "UpdatedAt", t1.name AS "TemplateName"
 FROM deployments AS d
-WHERE d.team_id = :team
+INNER JOIN templates AS t1 ON d.template_id = t1.id
+WHERE d.team_id = :team AND EXISTS (
+    SELECT 1
+    FROM teams AS t
+    WHERE EXISTS (
+        SELECT 1
+        FROM organizations AS o
+        WHERE o.id = t.organization_id AND o.client_id IS NULL AND (EXISTS (
+            SELECT 1
+            FROM organization_members AS o0
+            WHERE o.id = o0.organization_id AND o0.user_id = :user AND o0.role = ANY ('{org_admin,org_owner}')) OR EXISTS (
+            SELECT 1
+            FROM team_members AS t0
+            WHERE t.id = t0.team_id AND t0.user_id = :user AND t0.role = ANY ('{viewer,developer,team_admin}')))) AND t.id = :team)
 ORDER BY d.name
 LIMIT 101 OFFSET 0;

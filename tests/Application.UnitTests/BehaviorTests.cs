@@ -1,5 +1,6 @@
 using CleanScheduler.Application.Common;
 using CleanScheduler.Application.Common.Behaviors;
+using CleanScheduler.Application.Features.Deployments;
 using CleanScheduler.Application.Features.Organizations;
 using CleanScheduler.Application.Features.Teams;
 using CleanScheduler.Domain.Authorization;
@@ -84,6 +85,69 @@ public sealed class AuthorizationBehaviorTests
         await Run(new RenameTeamCommand(_team, "x"));
 
         Assert.Equal(1, _handlerCalls);
+    }
+
+    /// <summary>An access-scoped request whose handler filters by Granting, finds <paramref name="rows"/>, and confirms.</summary>
+    private async Task<string> RunScoped(ListDeploymentsQuery query, bool rows, bool confirm = true)
+    {
+        var authorizer = new ResourceAuthorizer(_user, _access);
+        return await new AuthorizationBehavior<ListDeploymentsQuery, string>(authorizer).Handle(query, CancellationToken.None, async () =>
+        {
+            _handlerCalls++;
+            Assert.NotNull(authorizer.Granting(query.Team, query.Permission));
+            if (confirm) await authorizer.ConfirmAsync(query.Team, query.Permission, rows, CancellationToken.None);
+            return "handled";
+        });
+    }
+
+    [Fact]
+    public async Task An_access_scoped_request_is_not_read_first_and_rows_its_scoped_read_found_allow_it()
+    {
+        _access.TeamsGranting(_user.Id, Permission.DeployRead).Returns(new[] { _team }.AsQueryable());
+
+        Assert.Equal("handled", await RunScoped(new ListDeploymentsQuery(_team, null, null), rows: true));
+
+        _access.Received(1).TeamsGranting(_user.Id, Permission.DeployRead);
+        await _access.DidNotReceiveWithAnyArgs().ForTeamAsync(default, default, default);
+    }
+
+    [Theory]
+    [InlineData(null, null, "team.not_found")]
+    [InlineData(OrgRole.Member, null, "permission.denied")]
+    [InlineData(OrgRole.Member, TeamRole.Viewer, null)]
+    [InlineData(OrgRole.Admin, null, null)]
+    public async Task When_the_scoped_read_finds_nothing_the_roles_decide_as_they_do_before_any_other_handler(OrgRole? orgRole, TeamRole? teamRole, string? error)
+    {
+        if (orgRole is not null) Holds(orgRole, teamRole);
+        _access.TeamsGranting(_user.Id, Permission.DeployRead).Returns(Array.Empty<TeamId>().AsQueryable());
+
+        var run = RunScoped(new ListDeploymentsQuery(_team, null, null), rows: false);
+
+        if (error is null) Assert.Equal("handled", await run);
+        else Assert.Equal(error, (await Assert.ThrowsAnyAsync<DomainException>(() => run)).Code);
+    }
+
+    [Fact]
+    public async Task A_handler_of_an_access_scoped_request_that_does_not_confirm_has_its_response_refused()
+    {
+        Holds(OrgRole.Owner);
+        _access.TeamsGranting(_user.Id, Permission.DeployRead).Returns(new[] { _team }.AsQueryable());
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => RunScoped(new ListDeploymentsQuery(_team, null, null), rows: true, confirm: false));
+
+        Assert.Contains("ListDeploymentsQuery", error.Message);
+        Assert.Equal(1, _handlerCalls);
+    }
+
+    [Fact]
+    public async Task Rows_confirmed_without_a_read_filtered_by_Granting_are_refused()
+    {
+        var authorizer = new ResourceAuthorizer(_user, _access);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            authorizer.ConfirmAsync(new ResourceRef.Team(_team), Permission.DeployRead, found: true, CancellationToken.None));
+
+        Assert.False(authorizer.HasAllowed(new ResourceRef.Team(_team), Permission.DeployRead));
     }
 
     [Fact]

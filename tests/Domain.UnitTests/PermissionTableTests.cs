@@ -79,6 +79,23 @@ public sealed class PermissionTableTests
     }
 
     [Fact]
+    public void The_roles_granting_a_permission_each_on_their_own_decide_it_exactly_as_Allows_for_every_pair_of_roles()
+    {
+        OrgRole?[] orgRoles = [null, .. Enum.GetValues<OrgRole>()];
+        TeamRole?[] teamRoles = [null, .. Enum.GetValues<TeamRole>()];
+        foreach (var permission in Permission.All)
+        {
+            var (grantingOrg, grantingTeam) = Permissions.RolesGranting(permission);
+            foreach (var org in orgRoles)
+            foreach (var team in teamRoles)
+                Assert.True(Permissions.Allows(org, team, permission) ==
+                    (org is { } o && grantingOrg.Contains(o) || team is { } t && grantingTeam.Contains(t)), $"{permission} for {org}/{team}");
+        }
+        Assert.Equal(new[] { OrgRole.Admin, OrgRole.Owner }, Permissions.RolesGranting(Permission.DeployRead).OrgRoles.Order());
+        Assert.Equal(Enum.GetValues<TeamRole>().Order(), Permissions.RolesGranting(Permission.DeployRead).TeamRoles.Order());
+    }
+
+    [Fact]
     public void Without_any_membership_nothing_is_allowed()
     {
         Assert.All(Permission.All, p => Assert.False(Permissions.Allows(null, null, p)));

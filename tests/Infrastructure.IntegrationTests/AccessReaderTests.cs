@@ -33,4 +33,30 @@ public sealed class AccessReaderTests(ServicesFixture db) : IClassFixture<Servic
         Assert.False(strangerOnOrg!.IsMember);
         Assert.Null(missing);
     }
+    [Fact]
+    public async Task The_teams_granting_a_permission_are_exactly_those_whose_roles_allow_it()
+    {
+        var owner = await db.Services.UserAsync($"o-{Guid.NewGuid():N}@access.test");
+        var viewer = await db.Services.UserAsync($"v-{Guid.NewGuid():N}@access.test");
+        var member = await db.Services.UserAsync($"m-{Guid.NewGuid():N}@access.test");
+        var stranger = await db.Services.UserAsync($"s-{Guid.NewGuid():N}@access.test");
+        var org = await db.Services.SendAsync(owner, new CreateOrganizationCommand("Granting", $"granting-{Guid.NewGuid():N}"[..20]));
+        await db.Services.SendAsync(owner, new SetOrganizationPlanCommand(new OrganizationId(org.Id), "business"), platformAdmin: true);
+        await db.Services.SendAsync(owner, new AddTeamMemberCommand(new TeamId(org.DefaultTeamId), viewer.Email, "viewer"));
+        await db.Services.SendAsync(owner, new AddOrganizationMemberCommand(new OrganizationId(org.Id), member.Email, "org_member"));
+        await using var scope = db.Services.Services.CreateAsyncScope();
+        var reader = scope.ServiceProvider.GetRequiredService<IAccessReader>();
+        var team = new TeamId(org.DefaultTeamId);
+
+        foreach (var user in new[] { owner, viewer, member, stranger })
+        foreach (var permission in new[] { Permission.DeployRead, Permission.DeployCreate, Permission.TeamUpdate, Permission.OrgRead })
+        {
+            var roles = await reader.ForTeamAsync(team, user.Id, CancellationToken.None);
+            var granted = reader.TeamsGranting(user.Id, permission).Any(t => t == team);
+
+            Assert.True(Permissions.Allows(roles?.OrgRole, roles?.TeamRole, permission) == granted, $"{user.Email} {permission}");
+        }
+        Assert.True(reader.TeamsGranting(viewer.Id, Permission.DeployRead).Any(t => t == team));
+        Assert.False(reader.TeamsGranting(member.Id, Permission.DeployRead).Any(t => t == team));
+    }
 }

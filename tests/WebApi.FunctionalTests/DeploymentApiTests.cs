@@ -118,6 +118,40 @@ public sealed class DeploymentApiTests(ApiFactory factory) : IClassFixture<ApiFa
     }
 
     [Fact]
+    public async Task The_list_answers_each_caller_as_their_roles_say_with_rows_without_rows_and_past_the_last_page()
+    {
+        var (org, team, owner) = await OrgAsync("business");
+        var template = await SystemTemplateAsync(owner, team, "Static site");
+        var emptyTeam = (await owner.ExpectAsync(owner.PostAsync($"/api/orgs/{org}/teams", new { name = "Empty" }), HttpStatusCode.Created))
+            .GetProperty("id").GetString();
+        await owner.ExpectAsync(Deploy(owner, team, template, "web"), HttpStatusCode.Created);
+        var viewer = await factory.SignedUpAsync("viewer");
+        await owner.ExpectAsync(owner.PostAsync($"/api/teams/{team}/members", new { email = viewer.Email, role = "viewer" }), HttpStatusCode.Created);
+        var orgMember = await factory.SignedUpAsync("member");
+        await owner.ExpectAsync(owner.PostAsync($"/api/orgs/{org}/members", new { email = orgMember.Email, role = "org_member" }), HttpStatusCode.Created);
+        var stranger = factory.As(ApiFactory.NewEmail("stranger"));
+        await stranger.CreateOrgAsync();
+
+        string[] queries = [$"teamId={team}", $"teamId={team}&state=stopped", $"teamId={team}&page=2&pageSize=1", $"teamId={emptyTeam}"];
+        foreach (var query in queries)
+        {
+            await ProblemAsync(stranger.GetAsync($"/api/deployments?{query}"), HttpStatusCode.NotFound, "team.not_found");
+            var denied = await ProblemAsync(orgMember.GetAsync($"/api/deployments?{query}"), HttpStatusCode.Forbidden, "permission.denied");
+            Assert.Contains("deploy:read", denied.GetProperty("detail").GetString());
+        }
+        var all = await viewer.ExpectAsync(viewer.GetAsync($"/api/deployments?teamId={team}"), HttpStatusCode.OK);
+        Assert.Equal(("web", "Static site", 1), (Assert.Single(all.GetProperty("items").EnumerateArray()).GetProperty("name").GetString(),
+            all.GetProperty("items")[0].GetProperty("templateName").GetString(), all.GetProperty("total").GetInt32()));
+        var none = await viewer.ExpectAsync(viewer.GetAsync($"/api/deployments?teamId={team}&state=stopped"), HttpStatusCode.OK);
+        Assert.Equal((0, 0), (none.GetProperty("items").GetArrayLength(), none.GetProperty("total").GetInt32()));
+        var past = await viewer.ExpectAsync(viewer.GetAsync($"/api/deployments?teamId={team}&page=2&pageSize=1"), HttpStatusCode.OK);
+        Assert.Equal((0, 1, 2), (past.GetProperty("items").GetArrayLength(), past.GetProperty("total").GetInt32(), past.GetProperty("page").GetInt32()));
+        var empty = await owner.ExpectAsync(owner.GetAsync($"/api/deployments?teamId={emptyTeam}"), HttpStatusCode.OK);
+        Assert.Equal((0, 0), (empty.GetProperty("items").GetArrayLength(), empty.GetProperty("total").GetInt32()));
+        await ProblemAsync(viewer.GetAsync($"/api/deployments?teamId={emptyTeam}"), HttpStatusCode.Forbidden, "permission.denied");
+    }
+
+    [Fact]
     public async Task Stop_and_start_change_the_state_and_the_rendered_replicas()
     {
         var (_, team, owner) = await OrgAsync();

@@ -10,6 +10,8 @@ namespace CleanScheduler.Application.Common;
 public sealed class ResourceAuthorizer(ICurrentUser user, IAccessReader access)
 {
     private readonly Dictionary<ResourceRef, ResourceAccess> _read = [];   // per request: each resource is read once
+    private readonly HashSet<(ResourceRef, Permission)> _scoped = [];   // reads filtered by Granting
+    private readonly HashSet<(ResourceRef, Permission)> _allowed = [];
 
     /// <summary>Returns the caller's roles on the resource, or throws <see cref="NotFoundException"/> / <see cref="AccessDeniedException"/>.</summary>
     public async Task<ResourceAccess> RequireAsync(ResourceRef resource, Permission permission, CancellationToken cancellationToken)
@@ -18,8 +20,34 @@ public sealed class ResourceAuthorizer(ICurrentUser user, IAccessReader access)
         if (!Permissions.Allows(found.OrgRole, found.TeamRole, permission))
             throw new AccessDeniedException("permission.denied",
                 $"Your role ({DescribeRoles(found)}) does not allow {permission.Code} on this {Describe(resource).Name}.");
+        _allowed.Add((resource, permission));
         return found;
     }
+
+    /// <summary>
+    /// For an <see cref="IAccessScopedRequest"/>: a query that yields the team only when the caller holds
+    /// <paramref name="permission"/> on it, for the handler to filter its read by (the same roles as <see cref="RequireAsync"/>).
+    /// </summary>
+    public IQueryable<TeamId> Granting(ResourceRef.Team team, Permission permission)
+    {
+        _scoped.Add((team, permission));
+        var id = team.Id;
+        return access.TeamsGranting(user.Id, permission).Where(t => t == id);
+    }
+
+    /// <summary>
+    /// Ends the handler's read filtered by <see cref="Granting"/>: rows found prove the permission; none leave the answer to
+    /// <see cref="RequireAsync"/> (404 or 403 as for any request, or the caller may and the answer is empty).
+    /// </summary>
+    public async Task ConfirmAsync(ResourceRef resource, Permission permission, bool found, CancellationToken cancellationToken)
+    {
+        if (!found) await RequireAsync(resource, permission, cancellationToken);
+        else if (_scoped.Contains((resource, permission))) _allowed.Add((resource, permission));
+        else throw new InvalidOperationException($"Rows were confirmed for {permission.Code} on {resource} without a read filtered by Granting.");
+    }
+
+    /// <summary>Whether <see cref="RequireAsync"/> or <see cref="ConfirmAsync"/> allowed the permission on the resource in this request.</summary>
+    public bool HasAllowed(ResourceRef resource, Permission permission) => _allowed.Contains((resource, permission));
 
     /// <summary>The caller's roles on the resource, or <see cref="NotFoundException"/> when they hold none.</summary>
     public async Task<ResourceAccess> MembershipAsync(ResourceRef resource, CancellationToken cancellationToken)

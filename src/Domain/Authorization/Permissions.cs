@@ -109,6 +109,18 @@ public static class Permissions
         _ => EffectiveTeamRole(orgRole, teamRole) is { } team && ByTeamRole[team].Contains(permission),
     };
 
+    /// <summary>
+    /// The roles that grant <paramref name="permission"/> each on their own: <see cref="Allows"/> holds exactly when the
+    /// organization role is one of <c>OrgRoles</c> or the team role one of <c>TeamRoles</c> (team_admin grants everything
+    /// another team role grants). For queries that keep only what the caller may see.
+    /// </summary>
+    public static (IReadOnlyList<OrgRole> OrgRoles, IReadOnlyList<TeamRole> TeamRoles) RolesGranting(Permission permission) => Granting[permission];
+
+    private static readonly Dictionary<Permission, (IReadOnlyList<OrgRole>, IReadOnlyList<TeamRole>)> Granting = Permission.All.ToDictionary(
+        p => p,
+        p => ((IReadOnlyList<OrgRole>)Enum.GetValues<OrgRole>().Where(r => Allows(r, null, p)).ToArray(),
+              (IReadOnlyList<TeamRole>)Enum.GetValues<TeamRole>().Where(r => Allows(null, r, p)).ToArray()));
+
     /// <summary>Every permission the given roles grant, for UIs that hide what the caller cannot do.</summary>
     public static IEnumerable<Permission> Granted(OrgRole? orgRole, TeamRole? teamRole) =>
         Permission.All.Where(p => Allows(orgRole, teamRole, p));

@@ -46,6 +46,18 @@ public sealed class AccessReader(AppDbContext db, ICurrentClient client, ICurren
                 t.Members.Where(m => m.UserId == user).Select(m => (TeamRole?)m.Role).FirstOrDefault()))
             .SingleOrDefault());
 
+    public IQueryable<TeamId> TeamsGranting(UserId user, Permission permission)
+    {
+        var (orgRoles, teamRoles) = Permissions.RolesGranting(permission);
+        var clientId = client.Id;
+        var only = caller.OrganizationLimit;
+        return db.Teams
+            .Where(t => db.Organizations.Any(o => o.Id == t.OrganizationId && o.ClientId == clientId && (only == null || o.Id == only)
+                && (o.Members.Any(m => m.UserId == user && orgRoles.Contains(m.Role))
+                    || t.Members.Any(m => m.UserId == user && teamRoles.Contains(m.Role)))))
+            .Select(t => t.Id);
+    }
+
     public async Task<ResourceAccess?> ForDeploymentAsync(DeploymentId deployment, UserId user, CancellationToken cancellationToken)
     {
         var only = caller.OrganizationLimit;
