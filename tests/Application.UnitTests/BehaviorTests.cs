@@ -140,6 +140,33 @@ public sealed class AuthorizationBehaviorTests
     }
 
     [Fact]
+    public async Task What_an_earlier_request_of_the_same_scope_confirmed_does_not_count_for_an_access_scoped_one()
+    {
+        Holds(OrgRole.Owner);
+        _access.TeamsGranting(_user.Id, Permission.DeployRead).Returns(new[] { _team }.AsQueryable());
+        var authorizer = new ResourceAuthorizer(_user, _access);
+        await authorizer.RequireAsync(new ResourceRef.Team(_team), Permission.DeployRead, CancellationToken.None);   // an earlier request
+        var query = new ListDeploymentsQuery(_team, null, null);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => new AuthorizationBehavior<ListDeploymentsQuery, string>(authorizer)
+            .Handle(query, CancellationToken.None, () => Task.FromResult("handled without confirming")));
+    }
+
+    [Fact]
+    public void Only_read_only_queries_on_a_team_are_access_scoped()
+    {
+        // The handler runs before the check: a command would change state first, and Granting knows teams only.
+        var scoped = typeof(IAccessScopedRequest).Assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IAccessScopedRequest).IsAssignableFrom(t)).ToList();
+        Assert.NotEmpty(scoped);
+        foreach (var type in scoped)
+        {
+            Assert.EndsWith("Query", type.Name, StringComparison.Ordinal);
+            var request = (IAuthorizedRequest)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(type);
+            Assert.IsType<ResourceRef.Team>(request.Resource);
+        }
+    }
+
+    [Fact]
     public async Task Rows_confirmed_without_a_read_filtered_by_Granting_are_refused()
     {
         var authorizer = new ResourceAuthorizer(_user, _access);

@@ -151,6 +151,36 @@ public sealed class DeploymentApiTests(ApiFactory factory) : IClassFixture<ApiFa
         await ProblemAsync(viewer.GetAsync($"/api/deployments?teamId={emptyTeam}"), HttpStatusCode.Forbidden, "permission.denied");
     }
 
+    [Theory]
+    [InlineData(2)]    // bounds as parameters
+    [InlineData(50)]   // the first page at the default size: bounds written into the SQL
+    public async Task Pages_hold_the_rows_of_their_place_in_name_order(int pageSize)
+    {
+        var (_, team, owner) = await OrgAsync("business");
+        var template = await SystemTemplateAsync(owner, team, "Static site");
+        foreach (var name in new[] { "c", "a", "b" }) await owner.ExpectAsync(Deploy(owner, team, template, name), HttpStatusCode.Created);
+
+        async Task<(string[] Names, int Total)> Page(int page)
+        {
+            var body = await owner.ExpectAsync(owner.GetAsync($"/api/deployments?teamId={team}&page={page}&pageSize={pageSize}"), HttpStatusCode.OK);
+            return (body.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("name").GetString()!).ToArray(), body.GetProperty("total").GetInt32());
+        }
+
+        if (pageSize == 2)
+        {
+            var (first, second) = (await Page(1), await Page(2));
+            Assert.Equal(["a", "b"], first.Names);
+            Assert.Equal(["c"], second.Names);
+            Assert.Equal((3, 3), (first.Total, second.Total));
+        }
+        else
+        {
+            var only = await Page(1);
+            Assert.Equal(["a", "b", "c"], only.Names);
+            Assert.Equal(3, only.Total);
+        }
+    }
+
     [Fact]
     public async Task Stop_and_start_change_the_state_and_the_rendered_replicas()
     {

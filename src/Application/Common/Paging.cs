@@ -31,7 +31,10 @@ public static class Paging
     {
         var skip = (query.Page - 1) * query.PageSize;
         var take = query.PageSize + 1;
-        var page = literalBounds ? ordered.Literally(SkipMethod, skip).Literally(TakeMethod, take) : ordered.Skip(skip).Take(take);
+        // Literals for the first page at the usual sizes only: every other (page, pageSize) would be one more statement text
+        // for Npgsql's and PostgreSQL's statement caches, and a client chooses them.
+        var literal = literalBounds && query.Page == 1 && query.PageSize is DefaultPageSize or MaxPageSize;
+        var page = literal ? ordered.Literally(SkipMethod, skip).Literally(TakeMethod, take) : ordered.Skip(skip).Take(take);
         var items = await page.ToListAsync(cancellationToken);
         if (items.Count <= query.PageSize && (items.Count > 0 || skip == 0))
             return new Paged<T>(items, query.Page, query.PageSize, skip + items.Count);

@@ -46,6 +46,16 @@ public sealed class ResourceAuthorizer(ICurrentUser user, IAccessReader access)
         else throw new InvalidOperationException($"Rows were confirmed for {permission.Code} on {resource} without a read filtered by Granting.");
     }
 
+    /// <summary>
+    /// Starts an <see cref="IAccessScopedRequest"/>: what an earlier request of the same scope confirmed or filtered does not
+    /// count for this one, whose handler must confirm for itself.
+    /// </summary>
+    public void BeginScoped(ResourceRef resource, Permission permission)
+    {
+        _allowed.Remove((resource, permission));
+        _scoped.Remove((resource, permission));
+    }
+
     /// <summary>Whether <see cref="RequireAsync"/> or <see cref="ConfirmAsync"/> allowed the permission on the resource in this request.</summary>
     public bool HasAllowed(ResourceRef resource, Permission permission) => _allowed.Contains((resource, permission));
 

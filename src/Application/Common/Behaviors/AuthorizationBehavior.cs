@@ -16,6 +16,7 @@ public sealed class AuthorizationBehavior<TRequest, TResponse>(ResourceAuthorize
             await authorizer.RequirePlatformAdminAsync(adminRequest.Organization, cancellationToken);
         if (request is IAccessScopedRequest scoped)
         {
+            authorizer.BeginScoped(scoped.Resource, scoped.Permission);
             var response = await next();
             if (!authorizer.HasAllowed(scoped.Resource, scoped.Permission))
                 throw new InvalidOperationException(
