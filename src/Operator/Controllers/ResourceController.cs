@@ -223,7 +223,8 @@ public abstract class ResourceController
             {
                 var key = KeyOf(item);
                 seen.Add(key);
-                cache.Set(key, item);
+                // A newer version cached meanwhile (the answer to one of our writes, made while the list was read) stays.
+                cache.SetIfNewer(key, item);
                 if (ownerKind is null) controller.OnResourceChanged(key, item);
             }
             foreach (var gone in cache.Keys.Where(k => !seen.Contains(k)).ToList())
