@@ -25,12 +25,10 @@ public sealed class ObjectCache
 
     public JsonObject? Get(string key) => _entries.TryGetValue(key, out var entry) ? Parse(entry) : null;
 
-    /// <summary>Stores <paramref name="item"/> as it is (a full list is the truth, whatever was known before).</summary>
-    public void Set(string key, JsonObject item) => _entries[key] = Compact(item);
-
     /// <summary>
     /// Stores <paramref name="item"/> unless the cache already holds a copy with a higher resourceVersion; false when it
-    /// held that version or a newer one already (the watch event of our own write, whose answer was cached).
+    /// held that version or a newer one already (the watch event of our own write, whose answer was cached, or a list
+    /// read while that write was made).
     /// </summary>
     public bool SetIfNewer(string key, JsonObject item)
     {
@@ -47,9 +45,7 @@ public sealed class ObjectCache
     public JsonObject? Remove(string key) => _entries.TryRemove(key, out var entry) ? Parse(entry) : null;
 
     private static Entry Compact(JsonObject item) =>
-        new(long.TryParse((string?)item["metadata"]?["resourceVersion"], out var version) ? version : 0, Utf8(item));
-
-    private static byte[] Utf8(JsonObject item) => ScratchJson.ToUtf8(item);
+        new(long.TryParse((string?)item["metadata"]?["resourceVersion"], out var version) ? version : 0, ScratchJson.ToUtf8(item));
 
     private static JsonObject Parse(Entry entry) => (JsonObject)JsonNode.Parse(entry.Json)!;
 }
