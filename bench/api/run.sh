@@ -7,7 +7,8 @@
 # Environment: BENCH_PG_PORT / BENCH_API_PORT / BENCH_BARE_PORT / BENCH_METRICS_PORT (default: free ports), BENCH_QUICK=1 (only creation and
 # the list, with their baselines), BENCH_SERVER_DLL (a server built elsewhere, e.g. an older commit; default: build
 # this tree), SERVER_DOTNET_X=v (passes DOTNET_X=v to the server alone, e.g. SERVER_DOTNET_gcServer=1), BENCH_NPGSQL
-# (more Npgsql connection string settings for the server, e.g. "No Reset On Close=true").
+# (more Npgsql connection string settings for the server, e.g. "No Reset On Close=true"), BENCH_PROFILE=FILE.nettrace (a
+# 10 s dotnet-trace of the server under the list's load, sampled thread stacks, after the warm-up).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
@@ -105,6 +106,16 @@ quick=${BENCH_QUICK:-0}
 [[ $quick == 1 ]] || warm "POST teams" -s bench/api/create-team.lua "$base/api/orgs/$org_id/teams" --
 warm "POST deployments" -s bench/api/create-deployment.lua "$base" -- "$spread_teams" "$template_id"
 warm "GET deployments" -H 'X-Dev-User: bench@bench.test' "$list_url" --
+if [[ -n ${BENCH_PROFILE:-} ]]; then   # a 10 s dotnet-trace of the server under the list's load (sampled thread stacks)
+  export PATH=$PATH:$HOME/.dotnet/tools
+  command -v dotnet-trace >/dev/null || dotnet tool install -g dotnet-trace >/dev/null
+  wrk -t2 -c"$connections" -d16s -H 'X-Dev-User: bench@bench.test' "$list_url" >/dev/null &
+  load=$!
+  sleep 2
+  dotnet-trace collect -p "$server" --profile dotnet-sampled-thread-time --duration 00:00:00:10 -o "$BENCH_PROFILE" >/dev/null
+  wait "$load"
+  log "profile of the list under load written to $BENCH_PROFILE"
+fi
 wrk -t2 -c"$connections" -d5s -s bench/api/create-deployment.lua "http://127.0.0.1:$bareport" -- "$spread_teams" "$template_id" >/dev/null
 wrk -t2 -c"$connections" -d5s "http://127.0.0.1:$bareport/api/deployments" >/dev/null
 

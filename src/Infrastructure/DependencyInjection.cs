@@ -1,4 +1,5 @@
 using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Features.Deployments;
 using CleanScheduler.Infrastructure.Persistence;
 using CleanScheduler.Infrastructure.Sessions;
 using Microsoft.EntityFrameworkCore;
@@ -38,6 +39,7 @@ public static class DependencyInjection
             return db;
         });
         services.AddScoped<IAccessReader, AccessReader>();
+        services.AddScoped<IDeploymentListReader, DeploymentListReader>();
         services.AddSingleton<IPlatformStatisticsReader, PlatformStatisticsReader>();
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<IClientDirectory, ClientDirectory>();

@@ -94,7 +94,9 @@ public sealed class AuthorizationBehaviorTests
         return await new AuthorizationBehavior<ListDeploymentsQuery, string>(authorizer).Handle(query, CancellationToken.None, async () =>
         {
             _handlerCalls++;
-            Assert.NotNull(authorizer.Granting(query.Team, query.Permission));
+            var grant = authorizer.Granting(query.Team, query.Permission);
+            Assert.Equal((_team, _user.Id), (grant.Team, grant.User));
+            Assert.Equal(Permissions.RolesGranting(Permission.DeployRead), (grant.OrgRoles, grant.TeamRoles));
             if (confirm) await authorizer.ConfirmAsync(query.Team, query.Permission, rows, CancellationToken.None);
             return "handled";
         });
@@ -103,11 +105,8 @@ public sealed class AuthorizationBehaviorTests
     [Fact]
     public async Task An_access_scoped_request_is_not_read_first_and_rows_its_scoped_read_found_allow_it()
     {
-        _access.TeamsGranting(_user.Id, Permission.DeployRead).Returns(new[] { _team }.AsQueryable());
-
         Assert.Equal("handled", await RunScoped(new ListDeploymentsQuery(_team, null, null), rows: true));
 
-        _access.Received(1).TeamsGranting(_user.Id, Permission.DeployRead);
         await _access.DidNotReceiveWithAnyArgs().ForTeamAsync(default, default, default);
     }
 
@@ -119,7 +118,6 @@ public sealed class AuthorizationBehaviorTests
     public async Task When_the_scoped_read_finds_nothing_the_roles_decide_as_they_do_before_any_other_handler(OrgRole? orgRole, TeamRole? teamRole, string? error)
     {
         if (orgRole is not null) Holds(orgRole, teamRole);
-        _access.TeamsGranting(_user.Id, Permission.DeployRead).Returns(Array.Empty<TeamId>().AsQueryable());
 
         var run = RunScoped(new ListDeploymentsQuery(_team, null, null), rows: false);
 
@@ -131,7 +129,6 @@ public sealed class AuthorizationBehaviorTests
     public async Task A_handler_of_an_access_scoped_request_that_does_not_confirm_has_its_response_refused()
     {
         Holds(OrgRole.Owner);
-        _access.TeamsGranting(_user.Id, Permission.DeployRead).Returns(new[] { _team }.AsQueryable());
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => RunScoped(new ListDeploymentsQuery(_team, null, null), rows: true, confirm: false));
 
@@ -143,7 +140,6 @@ public sealed class AuthorizationBehaviorTests
     public async Task What_an_earlier_request_of_the_same_scope_confirmed_does_not_count_for_an_access_scoped_one()
     {
         Holds(OrgRole.Owner);
-        _access.TeamsGranting(_user.Id, Permission.DeployRead).Returns(new[] { _team }.AsQueryable());
         var authorizer = new ResourceAuthorizer(_user, _access);
         await authorizer.RequireAsync(new ResourceRef.Team(_team), Permission.DeployRead, CancellationToken.None);   // an earlier request
         var query = new ListDeploymentsQuery(_team, null, null);

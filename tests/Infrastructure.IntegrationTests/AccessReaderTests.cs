@@ -1,9 +1,15 @@
 using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Features.Deployments;
+using CleanScheduler.Application.Features.Templates;
+using CleanScheduler.Application.Features.Users;
 using CleanScheduler.Application.Features.Members;
 using CleanScheduler.Application.Features.Organizations;
 using CleanScheduler.Domain.Authorization;
 using CleanScheduler.Domain.Common;
+using CleanScheduler.Domain.Deployments;
+using CleanScheduler.Domain.Templates;
 using CleanScheduler.TestSupport;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CleanScheduler.Infrastructure.IntegrationTests;
@@ -33,30 +39,95 @@ public sealed class AccessReaderTests(ServicesFixture db) : IClassFixture<Servic
         Assert.False(strangerOnOrg!.IsMember);
         Assert.Null(missing);
     }
+    /// <summary>The deployment list's compiled read holds the access check: rows only for the roles that grant the permission.</summary>
     [Fact]
-    public async Task The_teams_granting_a_permission_are_exactly_those_whose_roles_allow_it()
+    public async Task The_deployment_list_yields_rows_exactly_to_those_whose_roles_grant_the_permission()
     {
         var owner = await db.Services.UserAsync($"o-{Guid.NewGuid():N}@access.test");
         var viewer = await db.Services.UserAsync($"v-{Guid.NewGuid():N}@access.test");
         var member = await db.Services.UserAsync($"m-{Guid.NewGuid():N}@access.test");
         var stranger = await db.Services.UserAsync($"s-{Guid.NewGuid():N}@access.test");
         var org = await db.Services.SendAsync(owner, new CreateOrganizationCommand("Granting", $"granting-{Guid.NewGuid():N}"[..20]));
+        var other = await db.Services.SendAsync(owner, new CreateOrganizationCommand("Other", $"other-{Guid.NewGuid():N}"[..20]));
         await db.Services.SendAsync(owner, new SetOrganizationPlanCommand(new OrganizationId(org.Id), "business"), platformAdmin: true);
         await db.Services.SendAsync(owner, new AddTeamMemberCommand(new TeamId(org.DefaultTeamId), viewer.Email, "viewer"));
         await db.Services.SendAsync(owner, new AddOrganizationMemberCommand(new OrganizationId(org.Id), member.Email, "org_member"));
-        await using var scope = db.Services.Services.CreateAsyncScope();
-        var reader = scope.ServiceProvider.GetRequiredService<IAccessReader>();
+        var template = await SystemTemplateAsync();
         var team = new TeamId(org.DefaultTeamId);
+        await DeployAsync(owner, team, "web", template);
+        await DeployAsync(owner, team, "api", template);
 
         foreach (var user in new[] { owner, viewer, member, stranger })
         foreach (var permission in new[] { Permission.DeployRead, Permission.DeployCreate, Permission.TeamUpdate, Permission.OrgRead })
         {
-            var roles = await reader.ForTeamAsync(team, user.Id, CancellationToken.None);
-            var granted = reader.TeamsGranting(user.Id, permission).Any(t => t == team);
+            var (roles, rows) = await ReadAsync(user, team, permission);
 
-            Assert.True(Permissions.Allows(roles?.OrgRole, roles?.TeamRole, permission) == granted, $"{user.Email} {permission}");
+            Assert.True(Permissions.Allows(roles?.OrgRole, roles?.TeamRole, permission) == (rows.Count > 0), $"{user.Email} {permission}");
         }
-        Assert.True(reader.TeamsGranting(viewer.Id, Permission.DeployRead).Any(t => t == team));
-        Assert.False(reader.TeamsGranting(member.Id, Permission.DeployRead).Any(t => t == team));
+        var (_, viewed) = await ReadAsync(viewer, team, Permission.DeployRead);
+        Assert.Equal(["api", "web"], viewed.Select(d => d.Name));   // by name, with the template's name and the URL
+        Assert.All(viewed, d => Assert.Matches($"^https://[a-z0-9-]+-{d.Name}\\.apps\\.test$", d.Url));
+        Assert.All(viewed, d => Assert.Equal(("Web app + PostgreSQL", "running", "Pending", team.Value), (d.TemplateName, d.State, d.Phase, d.TeamId)));
+        Assert.Empty((await ReadAsync(member, team, Permission.DeployRead)).Rows);
+        // A request limited to another organization sees nothing of this one, owner or not.
+        Assert.Empty((await ReadAsync(owner, team, Permission.DeployRead, limit: new OrganizationId(other.Id))).Rows);
+        Assert.Equal(2, (await ReadAsync(owner, team, Permission.DeployRead, limit: new OrganizationId(org.Id))).Rows.Count);
+    }
+
+    [Theory]
+    [InlineData(0, 51)]    // the first page at the default size: LIMIT written into the SQL
+    [InlineData(0, 101)]   // at the largest size
+    [InlineData(0, 3)]     // any other: bounds as parameters
+    [InlineData(1, 2)]
+    [InlineData(2, 51)]
+    public async Task Every_page_holds_the_rows_at_its_bounds_and_the_count_counts_them_all(int skip, int take)
+    {
+        var owner = await db.Services.UserAsync($"o-{Guid.NewGuid():N}@access.test");
+        var org = await db.Services.SendAsync(owner, new CreateOrganizationCommand("Pages", $"pages-{Guid.NewGuid():N}"[..20]));
+        await db.Services.SendAsync(owner, new SetOrganizationPlanCommand(new OrganizationId(org.Id), "business"), platformAdmin: true);
+        var template = await SystemTemplateAsync();
+        var team = new TeamId(org.DefaultTeamId);
+        var names = new[] { "d1", "d2", "d3", "d4" };
+        foreach (var name in names) await DeployAsync(owner, team, name, template);
+        await using var scope = db.Services.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<TestCurrentUser>().Id = owner.Id;
+        var reader = scope.ServiceProvider.GetRequiredService<IDeploymentListReader>();
+        var (orgRoles, teamRoles) = Permissions.RolesGranting(Permission.DeployRead);
+        var grant = new TeamGrant(team, owner.Id, orgRoles, teamRoles);
+
+        var page = await reader.ReadAsync(grant, null, null, skip, take, CancellationToken.None);
+        var running = await reader.ReadAsync(grant, DesiredState.Running, DeploymentPhase.Pending, skip, take, CancellationToken.None);
+        var stopped = await reader.ReadAsync(grant, DesiredState.Stopped, null, skip, take, CancellationToken.None);
+
+        Assert.Equal(names.Skip(skip).Take(take), page.Select(d => d.Name));
+        Assert.Equal(page.Select(d => d.Name), running.Select(d => d.Name));
+        Assert.Empty(stopped);
+        Assert.Equal(4, await reader.CountAsync(grant, null, null, CancellationToken.None));
+        Assert.Equal(0, await reader.CountAsync(grant, DesiredState.Stopped, null, CancellationToken.None));
+    }
+
+    private Task<DeploymentDetails> DeployAsync(UserRef owner, TeamId team, string name, TemplateId template) =>
+        db.Services.SendAsync(owner, new CreateDeploymentCommand(team, name, template, null, new Dictionary<string, string?> { ["POSTGRES_PASSWORD"] = "pw-12345678" }));
+
+    private async Task<TemplateId> SystemTemplateAsync()
+    {
+        await using (var scope = db.Services.Services.CreateAsyncScope())
+            await SystemTemplates.SeedAsync(scope.ServiceProvider.GetRequiredService<IAppDbContext>(), scope.ServiceProvider.GetRequiredService<TemplateSpecCache>(),
+                TimeProvider.System, CancellationToken.None);
+        await using var read = db.Services.NewContext();
+        return await read.Templates.Where(t => t.Visibility == TemplateVisibility.System && t.Name == "Web app + PostgreSQL").Select(t => t.Id).SingleAsync();
+    }
+
+    private async Task<(ResourceAccess? Roles, List<DeploymentSummary> Rows)> ReadAsync(UserRef user, TeamId team, Permission permission,
+        OrganizationId? limit = null)
+    {
+        await using var scope = db.Services.Services.CreateAsyncScope();
+        var current = scope.ServiceProvider.GetRequiredService<TestCurrentUser>();
+        (current.Id, current.OrganizationLimit) = (user.Id, limit);
+        var (orgRoles, teamRoles) = Permissions.RolesGranting(permission);
+        var rows = await scope.ServiceProvider.GetRequiredService<IDeploymentListReader>()
+            .ReadAsync(new TeamGrant(team, user.Id, orgRoles, teamRoles), null, null, 0, Paging.DefaultPageSize + 1, CancellationToken.None);
+        var roles = await scope.ServiceProvider.GetRequiredService<IAccessReader>().ForTeamAsync(team, user.Id, CancellationToken.None);
+        return (roles, rows);
     }
 }

@@ -52,10 +52,12 @@ public interface IAccessReader
     Task<ResourceAccess?> ForOrganizationAsync(OrganizationId organization, UserId user, CancellationToken cancellationToken);
     Task<ResourceAccess?> ForTeamAsync(TeamId team, UserId user, CancellationToken cancellationToken);
     Task<ResourceAccess?> ForDeploymentAsync(DeploymentId deployment, UserId user, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// The teams on which the user holds <paramref name="permission"/> (a role of <see cref="Permissions.RolesGranting"/>),
-    /// seen as <see cref="ForTeamAsync"/> sees them, as a query for a handler to filter its own read by.
-    /// </summary>
-    IQueryable<TeamId> TeamsGranting(UserId user, Permission permission);
 }
+
+/// <summary>
+/// What a read filtered by access needs (<see cref="ResourceAuthorizer.Granting"/>): rows of <see cref="Team"/> are read
+/// only where <see cref="User"/> holds one of these roles, in the team's organization or in the team, seen as
+/// <see cref="IAccessReader.ForTeamAsync"/> sees them (the request's white-label client and organization limit). The roles
+/// are those that grant the permission (<see cref="Permissions.RolesGranting"/>).
+/// </summary>
+public sealed record TeamGrant(TeamId Team, UserId User, IReadOnlyList<OrgRole> OrgRoles, IReadOnlyList<TeamRole> TeamRoles);

@@ -1,5 +1,3 @@
-using System.Linq.Expressions;
-using System.Reflection;
 using FluentValidation;
 using Microsoft.EntityFrameworkCore;
 
@@ -23,34 +21,25 @@ public static class Paging
     /// <summary>
     /// One page and the total. The page is read with one row more than it holds: when that row is missing the page is
     /// the last one and the total follows from it, so the count query runs only for a full page that has more after it
-    /// (or a page past the end). <paramref name="literalBounds"/> writes LIMIT and OFFSET into the SQL: with them as
-    /// parameters PostgreSQL plans a prepared statement anew on every execution (it never settles on the generic plan).
+    /// (or a page past the end).
     /// </summary>
-    public static async Task<Paged<T>> ToPageAsync<T>(this IQueryable<T> ordered, IPagedQuery query, CancellationToken cancellationToken,
-        bool literalBounds = false)
+    public static Task<Paged<T>> ToPageAsync<T>(this IQueryable<T> ordered, IPagedQuery query, CancellationToken cancellationToken) =>
+        ReadPageAsync(query, (skip, take) => ordered.Skip(skip).Take(take).ToListAsync(cancellationToken), () => ordered.CountAsync(cancellationToken));
+
+    /// <summary>
+    /// <see cref="ToPageAsync{T}"/> over a read of its own: <paramref name="read"/>(skip, take) the ordered rows,
+    /// <paramref name="count"/> all of them.
+    /// </summary>
+    public static async Task<Paged<T>> ReadPageAsync<T>(IPagedQuery query, Func<int, int, Task<List<T>>> read, Func<Task<int>> count)
     {
         var skip = (query.Page - 1) * query.PageSize;
-        var take = query.PageSize + 1;
-        // Literals for the first page at the usual sizes only: every other (page, pageSize) would be one more statement text
-        // for Npgsql's and PostgreSQL's statement caches, and a client chooses them.
-        var literal = literalBounds && query.Page == 1 && query.PageSize is DefaultPageSize or MaxPageSize;
-        var page = literal ? ordered.Literally(SkipMethod, skip).Literally(TakeMethod, take) : ordered.Skip(skip).Take(take);
-        var items = await page.ToListAsync(cancellationToken);
+        var items = await read(skip, query.PageSize + 1);
         if (items.Count <= query.PageSize && (items.Count > 0 || skip == 0))
             return new Paged<T>(items, query.Page, query.PageSize, skip + items.Count);
-        var total = await ordered.CountAsync(cancellationToken);
+        var total = await count();
         if (items.Count > query.PageSize) items.RemoveAt(query.PageSize);
         return new Paged<T>(items, query.Page, query.PageSize, total);
     }
-
-    private static readonly MethodInfo SkipMethod = new Func<IQueryable<object>, int, IQueryable<object>>(Queryable.Skip).Method.GetGenericMethodDefinition();
-    private static readonly MethodInfo TakeMethod = new Func<IQueryable<object>, int, IQueryable<object>>(Queryable.Take).Method.GetGenericMethodDefinition();
-    private static readonly MethodInfo ConstantMethod = new Func<int, int>(EF.Constant).Method;
-
-    /// <summary>Skip or Take with <c>EF.Constant(count)</c> as its argument (it must sit inside the expression tree).</summary>
-    private static IQueryable<T> Literally<T>(this IQueryable<T> source, MethodInfo method, int count) =>
-        source.Provider.CreateQuery<T>(Expression.Call(method.MakeGenericMethod(typeof(T)), source.Expression,
-            Expression.Call(ConstantMethod, Expression.Constant(count))));
 
     /// <summary>The page/pageSize rules every list shares.</summary>
     public static void RulesForPaging<T>(this AbstractValidator<T> validator) where T : IPagedQuery

@@ -25,14 +25,14 @@ public sealed class ResourceAuthorizer(ICurrentUser user, IAccessReader access)
     }
 
     /// <summary>
-    /// For an <see cref="IAccessScopedRequest"/>: a query that yields the team only when the caller holds
-    /// <paramref name="permission"/> on it, for the handler to filter its read by (the same roles as <see cref="RequireAsync"/>).
+    /// For an <see cref="IAccessScopedRequest"/>: what the handler filters its read by, so that it yields rows of the team
+    /// only when the caller holds <paramref name="permission"/> on it (the same roles as <see cref="RequireAsync"/>).
     /// </summary>
-    public IQueryable<TeamId> Granting(ResourceRef.Team team, Permission permission)
+    public TeamGrant Granting(ResourceRef.Team team, Permission permission)
     {
         _scoped.Add((team, permission));
-        var id = team.Id;
-        return access.TeamsGranting(user.Id, permission).Where(t => t == id);
+        var (orgRoles, teamRoles) = Permissions.RolesGranting(permission);
+        return new TeamGrant(team.Id, user.Id, orgRoles, teamRoles);
     }
 
     /// <summary>

@@ -15,8 +15,9 @@ public sealed class AccessReader(AppDbContext db, ICurrentClient client, ICurren
     public async Task<ResourceAccess?> ForOrganizationAsync(OrganizationId organization, UserId user, CancellationToken cancellationToken)
     {
         var only = caller.OrganizationLimit;
+        var anyOrganization = only is null;   // a bool, not `only == null` in the tree: EF compiles such a test on every call
         var row = await db.Organizations.AsNoTracking()
-            .Where(o => o.Id == organization && o.ClientId == client.Id && (only == null || o.Id == only))
+            .Where(o => o.Id == organization && o.ClientId == client.Id && (anyOrganization || o.Id == only))
             .Select(o => new
             {
                 o.Id,
@@ -46,23 +47,12 @@ public sealed class AccessReader(AppDbContext db, ICurrentClient client, ICurren
                 t.Members.Where(m => m.UserId == user).Select(m => (TeamRole?)m.Role).FirstOrDefault()))
             .SingleOrDefault());
 
-    public IQueryable<TeamId> TeamsGranting(UserId user, Permission permission)
-    {
-        var (orgRoles, teamRoles) = Permissions.RolesGranting(permission);
-        var clientId = client.Id;
-        var only = caller.OrganizationLimit;
-        return db.Teams
-            .Where(t => db.Organizations.Any(o => o.Id == t.OrganizationId && o.ClientId == clientId && (only == null || o.Id == only)
-                && (o.Members.Any(m => m.UserId == user && orgRoles.Contains(m.Role))
-                    || t.Members.Any(m => m.UserId == user && teamRoles.Contains(m.Role)))))
-            .Select(t => t.Id);
-    }
-
     public async Task<ResourceAccess?> ForDeploymentAsync(DeploymentId deployment, UserId user, CancellationToken cancellationToken)
     {
         var only = caller.OrganizationLimit;
+        var anyOrganization = only is null;
         var row = await db.Deployments.AsNoTracking()
-            .Where(d => d.Id == deployment && db.Organizations.Any(o => o.Id == d.OrganizationId && o.ClientId == client.Id && (only == null || o.Id == only)))
+            .Where(d => d.Id == deployment && db.Organizations.Any(o => o.Id == d.OrganizationId && o.ClientId == client.Id && (anyOrganization || o.Id == only)))
             .Select(d => new
             {
                 d.OrganizationId,

@@ -13,8 +13,11 @@ namespace CleanScheduler.Application.Common.Specifications;
 /// </summary>
 public sealed class OrganizationsOfMember : Specification<Organization>
 {
-    public OrganizationsOfMember(ClientId? client, OrganizationId? only, UserId user) =>
-        Query.Where(o => o.ClientId == client && (only == null || o.Id == only) && o.Members.Any(m => m.UserId == user));
+    public OrganizationsOfMember(ClientId? client, OrganizationId? only, UserId user)
+    {
+        var anyOrganization = only is null;   // a bool, not `only == null` in the tree: EF compiles such a test on every call
+        Query.Where(o => o.ClientId == client && (anyOrganization || o.Id == only) && o.Members.Any(m => m.UserId == user));
+    }
 }
 
 /// <summary>
@@ -25,8 +28,11 @@ public sealed class OrganizationsWhereEveryTeamIsReadable : Specification<Organi
 {
     private static readonly OrgRole[] Roles = Enum.GetValues<OrgRole>().Where(r => Permissions.Allows(r, null, Permission.TeamRead)).ToArray();
 
-    public OrganizationsWhereEveryTeamIsReadable(ClientId? client, OrganizationId? only, UserId user) =>
-        Query.Where(o => o.ClientId == client && (only == null || o.Id == only) && o.Members.Any(m => m.UserId == user && Roles.Contains(m.Role)));
+    public OrganizationsWhereEveryTeamIsReadable(ClientId? client, OrganizationId? only, UserId user)
+    {
+        var anyOrganization = only is null;
+        Query.Where(o => o.ClientId == client && (anyOrganization || o.Id == only) && o.Members.Any(m => m.UserId == user && Roles.Contains(m.Role)));
+    }
 }
 
 /// <summary>

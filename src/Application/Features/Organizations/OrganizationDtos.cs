@@ -57,15 +57,18 @@ internal static class OrganizationReads
     /// <paramref name="only"/> when the request is limited to one), by name. The query starts from the user's memberships
     /// (indexed by user id), so its cost follows what the user belongs to, not how many organizations the platform holds.
     /// </summary>
-    public static IQueryable<CallerOrganization> OrganizationsOf(this IAppDbContext db, ClientId? client, OrganizationId? only, UserId user) =>
-        db.Organizations.AsNoTracking()
-            .Where(o => o.ClientId == client && (only == null || o.Id == only))
+    public static IQueryable<CallerOrganization> OrganizationsOf(this IAppDbContext db, ClientId? client, OrganizationId? only, UserId user)
+    {
+        var anyOrganization = only is null;   // a bool, not `only == null` in the tree: EF compiles such a test on every call
+        return db.Organizations.AsNoTracking()
+            .Where(o => o.ClientId == client && (anyOrganization || o.Id == only))
             .SelectMany(o => o.Members.Where(m => m.UserId == user), (o, m) => new CallerOrganization
             {
                 Id = o.Id, Name = o.Name, Slug = o.Slug, CreatedAt = o.CreatedAt, Role = m.Role,
                 Tier = db.Subscriptions.Where(s => s.OrganizationId == o.Id).Select(s => s.Tier).First(),
             })
             .OrderBy(o => o.Name).ThenBy(o => o.Id);
+    }
 
     public static async Task<OrganizationDetails> DetailsAsync(
         IAppDbContext db, OrganizationId id, UserId caller, CancellationToken cancellationToken)

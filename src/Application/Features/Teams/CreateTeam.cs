@@ -40,7 +40,8 @@ internal static class TeamNames
     public static async Task EnsureFreeAsync(IAppDbContext db, OrganizationId org, string name, TeamId? except, CancellationToken cancellationToken)
     {
         var lowered = name.Trim().ToLowerInvariant();
-        if (await db.Teams.AnyAsync(t => t.OrganizationId == org && t.Name.ToLower() == lowered && (except == null || t.Id != except), cancellationToken))
+        var anyTeam = except is null;   // a bool, not `except == null` in the tree: EF compiles such a test on every call
+        if (await db.Teams.AnyAsync(t => t.OrganizationId == org && t.Name.ToLower() == lowered && (anyTeam || t.Id != except), cancellationToken))
             throw new RuleViolationException("team.name_taken", $"This organization already has a team named '{name.Trim()}'.");
     }
 }
