@@ -8,7 +8,8 @@
 # the list, with their baselines), BENCH_SERVER_DLL (a server built elsewhere, e.g. an older commit; default: build
 # this tree), SERVER_DOTNET_X=v (passes DOTNET_X=v to the server alone, e.g. SERVER_DOTNET_gcServer=1), BENCH_NPGSQL
 # (more Npgsql connection string settings for the server, e.g. "No Reset On Close=true"), BENCH_PROFILE=FILE.nettrace (a
-# 10 s dotnet-trace of the server under the list's load, sampled thread stacks, after the warm-up).
+# 10 s dotnet-trace of the server under the list's load, sampled thread stacks, after the warm-up), BENCH_THINK_MS="2 4"
+# (more list rows, each connection waiting that many ms between requests: the latency below saturation).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
@@ -187,6 +188,9 @@ lists_pg=$(run_pgbench "  pgbench, same statements" bench/api/pgbench-list.sql "
 rows+=("$lists_pg")
 lists_bare=$(target=$bare run_wrk "  bare Kestrel, same bytes" "http://127.0.0.1:$bareport/api/deployments")
 rows+=("$lists_bare")
+for think in ${BENCH_THINK_MS:-}; do   # the list below saturation: each connection waits $think ms between requests
+  rows+=("$(run_wrk "GET /api/deployments (100), ${think} ms think" -H 'X-Dev-User: bench@bench.test' -s bench/api/think.lua "$list_url" -- "$think")")
+done
 if [[ $quick != 1 && $connections != 16 ]]; then
   saved=$connections; connections=16
   rows+=("$(run_wrk "GET /api/deployments (100), 16 conn" -H 'X-Dev-User: bench@bench.test' "$list_url")")

@@ -75,35 +75,75 @@ public sealed class AccessReaderTests(ServicesFixture db) : IClassFixture<Servic
     }
 
     [Theory]
-    [InlineData(0, 51)]    // the first page at the default size: LIMIT written into the SQL
+    [InlineData(0, 51)]    // the first page at the default size (LIMIT written into the SQL)
     [InlineData(0, 101)]   // at the largest size
     [InlineData(0, 3)]     // any other: bounds as parameters
     [InlineData(1, 2)]
     [InlineData(2, 51)]
-    public async Task Every_page_holds_the_rows_at_its_bounds_and_the_count_counts_them_all(int skip, int take)
+    public async Task Every_page_and_filter_shape_holds_the_rows_at_its_bounds_and_the_count_counts_them_all(int skip, int take)
     {
         var owner = await db.Services.UserAsync($"o-{Guid.NewGuid():N}@access.test");
         var org = await db.Services.SendAsync(owner, new CreateOrganizationCommand("Pages", $"pages-{Guid.NewGuid():N}"[..20]));
         await db.Services.SendAsync(owner, new SetOrganizationPlanCommand(new OrganizationId(org.Id), "business"), platformAdmin: true);
         var template = await SystemTemplateAsync();
         var team = new TeamId(org.DefaultTeamId);
-        var names = new[] { "d1", "d2", "d3", "d4" };
-        foreach (var name in names) await DeployAsync(owner, team, name, template);
+        var ids = new Dictionary<string, DeploymentId>();
+        foreach (var name in new[] { "d1", "d2", "d3", "d4", "d5" }) ids[name] = new DeploymentId((await DeployAsync(owner, team, name, template)).Id);
+        // d2 and d4 stopped (phase Stopped), then d3 and d4 Running (as the cluster reports): every shape below has rows
+        // that match and rows that do not.
+        foreach (var name in new[] { "d2", "d4" }) await db.Services.SendAsync(owner, new SetDeploymentRunningCommand(ids[name], Running: false));
+        await using (var write = db.Services.NewContext())
+            await write.Deployments.Where(d => d.Id == ids["d3"] || d.Id == ids["d4"]).ExecuteUpdateAsync(u => u.SetProperty(d => d.Phase, DeploymentPhase.Running));
         await using var scope = db.Services.Services.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<TestCurrentUser>().Id = owner.Id;
         var reader = scope.ServiceProvider.GetRequiredService<IDeploymentListReader>();
         var (orgRoles, teamRoles) = Permissions.RolesGranting(Permission.DeployRead);
         var grant = new TeamGrant(team, owner.Id, orgRoles, teamRoles);
 
-        var page = await reader.ReadAsync(grant, null, null, skip, take, CancellationToken.None);
-        var running = await reader.ReadAsync(grant, DesiredState.Running, DeploymentPhase.Pending, skip, take, CancellationToken.None);
-        var stopped = await reader.ReadAsync(grant, DesiredState.Stopped, null, skip, take, CancellationToken.None);
+        var shapes = new (DesiredState? State, DeploymentPhase? Phase, string[] Names)[]
+        {
+            (null, null, ["d1", "d2", "d3", "d4", "d5"]),
+            (DesiredState.Running, null, ["d1", "d3", "d5"]),
+            (DesiredState.Stopped, null, ["d2", "d4"]),
+            (null, DeploymentPhase.Running, ["d3", "d4"]),
+            (null, DeploymentPhase.Pending, ["d1", "d5"]),
+            (null, DeploymentPhase.Stopped, ["d2"]),
+            (DesiredState.Stopped, DeploymentPhase.Running, ["d4"]),
+            (DesiredState.Running, DeploymentPhase.Pending, ["d1", "d5"]),
+            (DesiredState.Stopped, DeploymentPhase.Failed, []),
+        };
+        foreach (var (state, phase, names) in shapes)
+        {
+            var page = await reader.ReadAsync(grant, state, phase, skip, take, CancellationToken.None);
 
-        Assert.Equal(names.Skip(skip).Take(take), page.Select(d => d.Name));
-        Assert.Equal(page.Select(d => d.Name), running.Select(d => d.Name));
-        Assert.Empty(stopped);
-        Assert.Equal(4, await reader.CountAsync(grant, null, null, CancellationToken.None));
-        Assert.Equal(0, await reader.CountAsync(grant, DesiredState.Stopped, null, CancellationToken.None));
+            Assert.True(names.Skip(skip).Take(take).SequenceEqual(page.Select(d => d.Name)), $"{state} {phase}: {string.Join(",", page.Select(d => d.Name))}");
+            Assert.Equal(names.Length, await reader.CountAsync(grant, state, phase, CancellationToken.None));
+        }
+    }
+
+    [Fact]
+    public async Task Another_white_label_clients_request_and_a_grant_for_another_user_read_nothing()
+    {
+        var owner = await db.Services.UserAsync($"o-{Guid.NewGuid():N}@access.test");
+        var other = await db.Services.UserAsync($"x-{Guid.NewGuid():N}@access.test");
+        var org = await db.Services.SendAsync(owner, new CreateOrganizationCommand("Client", $"client-{Guid.NewGuid():N}"[..20]));
+        var team = new TeamId(org.DefaultTeamId);
+        await DeployAsync(owner, team, "web", await SystemTemplateAsync());
+        var (orgRoles, teamRoles) = Permissions.RolesGranting(Permission.DeployRead);
+        var grant = new TeamGrant(team, owner.Id, orgRoles, teamRoles);
+
+        await using (var scope = db.Services.Services.CreateAsyncScope())
+        {
+            scope.ServiceProvider.GetRequiredService<TestCurrentUser>().Id = owner.Id;
+            scope.ServiceProvider.GetRequiredService<TestCurrentClient>().Id = new ClientId(Guid.CreateVersion7());   // another client's host
+            Assert.Empty(await scope.ServiceProvider.GetRequiredService<IDeploymentListReader>().ReadAsync(grant, null, null, 0, 51, CancellationToken.None));
+        }
+        await using (var scope = db.Services.Services.CreateAsyncScope())
+        {
+            scope.ServiceProvider.GetRequiredService<TestCurrentUser>().Id = other.Id;   // the owner's grant in another user's request
+            await Assert.ThrowsAsync<InvalidOperationException>(() =>
+                scope.ServiceProvider.GetRequiredService<IDeploymentListReader>().ReadAsync(grant, null, null, 0, 51, CancellationToken.None));
+        }
     }
 
     private Task<DeploymentDetails> DeployAsync(UserRef owner, TeamId team, string name, TemplateId template) =>

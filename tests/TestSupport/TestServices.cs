@@ -22,6 +22,12 @@ public sealed class TestCurrentUser : ICurrentUser
     public OrganizationId? OrganizationLimit { get; set; }
 }
 
+/// <summary>The white-label client of a test scope: none (the platform's own hosts) unless set.</summary>
+public sealed class TestCurrentClient : ICurrentClient
+{
+    public ClientId? Id { get; set; }
+}
+
 /// <summary>The real Application + Infrastructure container against one test database, with users to act as.</summary>
 public sealed class TestServices : IAsyncDisposable
 {
@@ -38,7 +44,8 @@ public sealed class TestServices : IAsyncDisposable
         services.AddInfrastructure(connectionString, new SessionStorage(SessionBackend.Postgres, TimeSpan.FromHours(2)), SecretsKey);
         services.AddDeploymentManifests(new CleanScheduler.Kubernetes.RenderOptions());
         services.AddScoped<TestCurrentUser>();
-        services.AddScoped<ICurrentClient, PlatformClient>();
+        services.AddScoped<TestCurrentClient>();
+        services.AddScoped<ICurrentClient>(sp => sp.GetRequiredService<TestCurrentClient>());
         services.AddSingleton(new Application.Features.Deployments.DeploymentOptions("apps.test"));
         services.AddSingleton(new Application.Features.Me.MeCapabilities(TemplateDrafts: false));
         services.AddScoped<ICurrentUser>(sp => sp.GetRequiredService<TestCurrentUser>());

@@ -20,7 +20,7 @@ public sealed class DeploymentListReader(AppDbContext db, ICurrentClient client,
     public async Task<List<DeploymentSummary>> ReadAsync(TeamGrant grant, DesiredState? state, DeploymentPhase? phase, int skip, int take,
         CancellationToken cancellationToken)
     {
-        var (team, user, orgRoles, teamRoles) = grant;
+        var (team, user, orgRoles, teamRoles) = Caller(grant);
         var queries = Shape.For(state, phase);
         var rows = (skip, take) switch
         {
@@ -33,9 +33,15 @@ public sealed class DeploymentListReader(AppDbContext db, ICurrentClient client,
         return list;
     }
 
-    public Task<int> CountAsync(TeamGrant grant, DesiredState? state, DeploymentPhase? phase, CancellationToken cancellationToken) =>
-        Shape.For(state, phase).Count(db, grant.Team, grant.User, client.Id, caller.OrganizationLimit, grant.OrgRoles, grant.TeamRoles, state, phase,
-            cancellationToken);
+    public Task<int> CountAsync(TeamGrant grant, DesiredState? state, DeploymentPhase? phase, CancellationToken cancellationToken)
+    {
+        var (team, user, orgRoles, teamRoles) = Caller(grant);
+        return Shape.For(state, phase).Count(db, team, user, client.Id, caller.OrganizationLimit, orgRoles, teamRoles, state, phase, cancellationToken);
+    }
+
+    /// <summary>The client and organization limit are the request's: so must the grant's user be.</summary>
+    private TeamGrant Caller(TeamGrant grant) => grant.User == caller.Id ? grant
+        : throw new InvalidOperationException("A grant is read only in its own user's request.");
 
     /// <summary>
     /// The team's deployments, only when the user holds one of the granting roles on the team (as
