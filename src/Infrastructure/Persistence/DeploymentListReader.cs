@@ -22,12 +22,9 @@ public sealed class DeploymentListReader(AppDbContext db, ICurrentClient client,
     {
         var (team, user, orgRoles, teamRoles) = Caller(grant);
         var queries = Shape.For(state, phase);
-        var rows = (skip, take) switch
-        {
-            (0, Paging.DefaultPageSize + 1) => queries.FirstOfDefaultSize(db, team, user, client.Id, caller.OrganizationLimit, orgRoles, teamRoles, state, phase),
-            (0, Paging.MaxPageSize + 1) => queries.FirstOfMaxSize(db, team, user, client.Id, caller.OrganizationLimit, orgRoles, teamRoles, state, phase),
-            _ => queries.AnyPage(db, team, user, client.Id, caller.OrganizationLimit, orgRoles, teamRoles, state, phase, skip, take),
-        };
+        var rows = skip == 0 && queries.FirstPages.TryGetValue(take, out var firstPage)
+            ? firstPage(db, team, user, client.Id, caller.OrganizationLimit, orgRoles, teamRoles, state, phase)
+            : queries.AnyPage(db, team, user, client.Id, caller.OrganizationLimit, orgRoles, teamRoles, state, phase, skip, take);
         var list = new List<DeploymentSummary>(take);
         await foreach (var row in rows.WithCancellation(cancellationToken)) list.Add(row.ToSummary());
         return list;
@@ -89,8 +86,9 @@ public sealed class DeploymentListReader(AppDbContext db, ICurrentClient client,
 
         public static Shape For(DesiredState? state, DeploymentPhase? phase) => All[(state is null ? 0 : 1) + (phase is null ? 0 : 2)];
 
-        public readonly Func<AppDbContext, TeamId, UserId, ClientId?, OrganizationId?, IReadOnlyList<OrgRole>, IReadOnlyList<TeamRole>, DesiredState?,
-            DeploymentPhase?, IAsyncEnumerable<Row>> FirstOfDefaultSize, FirstOfMaxSize;
+        /// <summary>The first page at the default and the largest size, by rows read (one more than the page holds).</summary>
+        public readonly Dictionary<int, Func<AppDbContext, TeamId, UserId, ClientId?, OrganizationId?, IReadOnlyList<OrgRole>, IReadOnlyList<TeamRole>,
+            DesiredState?, DeploymentPhase?, IAsyncEnumerable<Row>>> FirstPages;
 
         public readonly Func<AppDbContext, TeamId, UserId, ClientId?, OrganizationId?, IReadOnlyList<OrgRole>, IReadOnlyList<TeamRole>, DesiredState?,
             DeploymentPhase?, int, int, IAsyncEnumerable<Row>> AnyPage;
@@ -109,12 +107,9 @@ public sealed class DeploymentListReader(AppDbContext db, ICurrentClient client,
             var take = Expression.Parameter(typeof(int), "take");
             var cancellation = Expression.Parameter(typeof(CancellationToken), "cancellationToken");
             // First pages: LIMIT as a constant of the tree, which EF writes into the SQL (and caches per value).
-            FirstOfDefaultSize = EF.CompileAsyncQuery(Expression.Lambda<Func<AppDbContext, TeamId, UserId, ClientId?, OrganizationId?, IReadOnlyList<OrgRole>,
-                IReadOnlyList<TeamRole>, DesiredState?, DeploymentPhase?, IQueryable<Row>>>(
-                Call(nameof(Queryable.Take), typeof(Row), summaries, Expression.Constant(Paging.DefaultPageSize + 1)), parameters));
-            FirstOfMaxSize = EF.CompileAsyncQuery(Expression.Lambda<Func<AppDbContext, TeamId, UserId, ClientId?, OrganizationId?, IReadOnlyList<OrgRole>,
-                IReadOnlyList<TeamRole>, DesiredState?, DeploymentPhase?, IQueryable<Row>>>(
-                Call(nameof(Queryable.Take), typeof(Row), summaries, Expression.Constant(Paging.MaxPageSize + 1)), parameters));
+            FirstPages = new[] { Paging.DefaultPageSize + 1, Paging.MaxPageSize + 1 }.ToDictionary(take => take, take => EF.CompileAsyncQuery(
+                Expression.Lambda<Func<AppDbContext, TeamId, UserId, ClientId?, OrganizationId?, IReadOnlyList<OrgRole>, IReadOnlyList<TeamRole>, DesiredState?,
+                    DeploymentPhase?, IQueryable<Row>>>(Call(nameof(Queryable.Take), typeof(Row), summaries, Expression.Constant(take)), parameters)));
             AnyPage = EF.CompileAsyncQuery(Expression.Lambda<Func<AppDbContext, TeamId, UserId, ClientId?, OrganizationId?, IReadOnlyList<OrgRole>,
                 IReadOnlyList<TeamRole>, DesiredState?, DeploymentPhase?, int, int, IQueryable<Row>>>(
                 Call(nameof(Queryable.Take), typeof(Row), Call(nameof(Queryable.Skip), typeof(Row), summaries, skip), take),
