@@ -1,4 +1,5 @@
 using CleanScheduler.Application.Common;
+using CleanScheduler.Application.Features.Clients;
 using CleanScheduler.Application.Features.Deployments;
 using CleanScheduler.Application.Features.Templates;
 using CleanScheduler.Application.Features.Users;
@@ -80,7 +81,10 @@ public sealed class AccessReaderTests(ServicesFixture db) : IClassFixture<Servic
     [InlineData(0, 3)]     // any other: bounds as parameters
     [InlineData(1, 2)]
     [InlineData(2, 51)]
-    public async Task Every_page_and_filter_shape_holds_the_rows_at_its_bounds_and_the_count_counts_them_all(int skip, int take)
+    [InlineData(0, 51, true)]   // the same in a white-label client's organization, the request limited to it: two more parameters
+    [InlineData(0, 101, true)]
+    [InlineData(1, 2, true)]
+    public async Task Every_page_and_filter_shape_holds_the_rows_at_its_bounds_and_the_count_counts_them_all(int skip, int take, bool clientsLimitedRequest = false)
     {
         var owner = await db.Services.UserAsync($"o-{Guid.NewGuid():N}@access.test");
         var org = await db.Services.SendAsync(owner, new CreateOrganizationCommand("Pages", $"pages-{Guid.NewGuid():N}"[..20]));
@@ -96,6 +100,16 @@ public sealed class AccessReaderTests(ServicesFixture db) : IClassFixture<Servic
             await write.Deployments.Where(d => d.Id == ids["d3"] || d.Id == ids["d4"]).ExecuteUpdateAsync(u => u.SetProperty(d => d.Phase, DeploymentPhase.Running));
         await using var scope = db.Services.Services.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<TestCurrentUser>().Id = owner.Id;
+        if (clientsLimitedRequest)
+        {
+            var suffix = Guid.NewGuid().ToString("N")[..12];
+            var client = await db.Services.SendAsync(owner, new CreateClientCommand($"Pages {suffix}", [$"c{suffix}.clients.test"],
+                new BrandingDto("Pages", null, "#123456")), platformAdmin: true);
+            await using (var write = db.Services.NewContext())
+                await write.Database.ExecuteSqlAsync($"UPDATE organizations SET client_id = {client.Id} WHERE id = {org.Id}");
+            scope.ServiceProvider.GetRequiredService<TestCurrentClient>().Id = new ClientId(client.Id);
+            scope.ServiceProvider.GetRequiredService<TestCurrentUser>().OrganizationLimit = new OrganizationId(org.Id);
+        }
         var reader = scope.ServiceProvider.GetRequiredService<IDeploymentListReader>();
         var (orgRoles, teamRoles) = Permissions.RolesGranting(Permission.DeployRead);
         var grant = new TeamGrant(team, owner.Id, orgRoles, teamRoles);

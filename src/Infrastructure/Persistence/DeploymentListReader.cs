@@ -1,135 +1,117 @@
-using System.Linq.Expressions;
+using System.Text;
 using CleanScheduler.Application.Common;
 using CleanScheduler.Application.Features.Deployments;
 using CleanScheduler.Domain.Authorization;
-using CleanScheduler.Domain.Common;
 using CleanScheduler.Domain.Deployments;
-using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace CleanScheduler.Infrastructure.Persistence;
 
 /// <summary>
-/// The deployment list as compiled queries: the expression is built, funcletized and translated once, where composing it
-/// per request (the access filter's tree, EF's funcletizer and cache lookup) cost about a fifth of the request's CPU. The
-/// first page at the default and the largest size is read with LIMIT written into the SQL: with the bound as a
-/// parameter PostgreSQL plans the prepared statement anew on every execution (it never settles on the generic plan).
-/// Other pages (a client chooses them) take their bounds as parameters: one statement text for all of them.
+/// The deployment list, read with Npgsql straight into the API's rows: the list is the API's busiest read, and EF Core's
+/// per-execution work (its compiled-query executor builds a shaper delegate on every call, then materializes through it)
+/// was the largest managed cost left on the request (bench/README.md). The statement is the one EF compiled before, and
+/// the access rules are <see cref="AccessReader.ForTeamAsync"/>'s: rows come back only where the user holds one of the
+/// grant's roles on the team or its organization, in the organization of the request's client and within the request's
+/// organization limit.
+/// <para>
+/// One statement text per shape (state filter or not, phase filter or not, client or none, organization limit or none):
+/// an absent filter is left out of the SQL rather than written as <c>d.state = COALESCE(NULL, d.state)</c>, which
+/// PostgreSQL's estimates took for a selective predicate (its CPU per list doubled). The first page at the default and
+/// the largest size has LIMIT written into the SQL: with the bound as a parameter PostgreSQL plans the prepared statement
+/// anew on every execution. Other pages (a client chooses them) take their bounds as parameters: one text for all.
+/// </para>
 /// </summary>
-public sealed class DeploymentListReader(AppDbContext db, ICurrentClient client, ICurrentUser caller) : IDeploymentListReader
+public sealed class DeploymentListReader(NpgsqlDataSource dataSource, ICurrentClient client, ICurrentUser caller) : IDeploymentListReader
 {
+    private const string Columns =
+        "d.id, d.team_id, d.name, d.state, d.phase, d.host, d.template_id, t1.name, d.template_version, d.created_by, d.created_at, d.updated_at";
+
     public async Task<List<DeploymentSummary>> ReadAsync(TeamGrant grant, DesiredState? state, DeploymentPhase? phase, int skip, int take,
         CancellationToken cancellationToken)
     {
-        var (team, user, orgRoles, teamRoles) = Caller(grant);
-        var queries = Shape.For(state, phase);
-        var rows = skip == 0 && queries.FirstPages.TryGetValue(take, out var firstPage)
-            ? firstPage(db, team, user, client.Id, caller.OrganizationLimit, orgRoles, teamRoles, state, phase)
-            : queries.AnyPage(db, team, user, client.Id, caller.OrganizationLimit, orgRoles, teamRoles, state, phase, skip, take);
+        var shape = ShapeOf(grant, state, phase);
+        var firstPage = skip == 0 ? Array.IndexOf(FirstPageSizes, take) : -1;
+        await using var command = dataSource.CreateCommand(firstPage >= 0 ? FirstPages[firstPage][shape] : AnyPages[shape]);
+        AddFilter(command, grant, state, phase);
+        if (firstPage < 0)
+        {
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = skip });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = take });
+        }
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<DeploymentSummary>(take);
-        await foreach (var row in rows.WithCancellation(cancellationToken)) list.Add(row.ToSummary());
+        while (await reader.ReadAsync(cancellationToken))
+            list.Add(new DeploymentSummary(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), StateCode(reader.GetString(3)),
+                DeploymentCodes.ParsePhase(reader.GetString(4)).ToCode(), "https://" + reader.GetString(5), reader.GetGuid(6), reader.GetString(7),
+                reader.GetInt32(8), reader.GetGuid(9), reader.GetFieldValue<DateTimeOffset>(10), reader.GetFieldValue<DateTimeOffset>(11)));
         return list;
     }
 
-    public Task<int> CountAsync(TeamGrant grant, DesiredState? state, DeploymentPhase? phase, CancellationToken cancellationToken)
+    public async Task<int> CountAsync(TeamGrant grant, DesiredState? state, DeploymentPhase? phase, CancellationToken cancellationToken)
     {
-        var (team, user, orgRoles, teamRoles) = Caller(grant);
-        return Shape.For(state, phase).Count(db, team, user, client.Id, caller.OrganizationLimit, orgRoles, teamRoles, state, phase, cancellationToken);
+        await using var command = dataSource.CreateCommand(Counts[ShapeOf(grant, state, phase)]);
+        AddFilter(command, grant, state, phase);
+        return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>The client and organization limit are the request's: so must the grant's user be.</summary>
-    private TeamGrant Caller(TeamGrant grant) => grant.User == caller.Id ? grant
-        : throw new InvalidOperationException("A grant is read only in its own user's request.");
+    /// <summary>As EF read the column: anything but <c>stopped</c> is running.</summary>
+    private static string StateCode(string code) => (code == "stopped" ? DesiredState.Stopped : DesiredState.Running).ToCode();
+
+    /// <summary>The statement's shape: which of the optional conditions it holds (bits: state, phase, client, organization limit).</summary>
+    private int ShapeOf(TeamGrant grant, DesiredState? state, DeploymentPhase? phase)
+    {
+        // The client and organization limit are the request's: so must the grant's user be.
+        if (grant.User != caller.Id) throw new InvalidOperationException("A grant is read only in its own user's request.");
+        return (state is null ? 0 : 1) | (phase is null ? 0 : 2) | (client.Id is null ? 0 : 4) | (caller.OrganizationLimit is null ? 0 : 8);
+    }
+
+    /// <summary>The parameters in the order <see cref="Statement"/> numbers them.</summary>
+    private void AddFilter(NpgsqlCommand command, TeamGrant grant, DesiredState? state, DeploymentPhase? phase)
+    {
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = grant.Team.Value });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = grant.User.Value });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. grant.OrgRoles.Select(RoleCodes.ToCode)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. grant.TeamRoles.Select(RoleCodes.ToCode)] });
+        if (client.Id is { } clientId) command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = clientId.Value });
+        if (caller.OrganizationLimit is { } only) command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = only.Value });
+        if (state is { } s) command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = s.ToCode() });
+        if (phase is { } p) command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = p.ToCode() });
+    }
+
+    /// <summary>Rows read for a first page (one more than the page holds): the default and the largest size.</summary>
+    private static readonly int[] FirstPageSizes = [Paging.DefaultPageSize + 1, Paging.MaxPageSize + 1];
+
+    private static readonly string[][] FirstPages = [.. FirstPageSizes.Select(rows => Shapes(shape => Statement(shape, $"LIMIT {rows}")))];
+    private static readonly string[] AnyPages = Shapes(shape => Statement(shape, $"LIMIT ${Parameters(shape) + 2} OFFSET ${Parameters(shape) + 1}"));
+    private static readonly string[] Counts = Shapes(shape => Statement(shape, null));
+
+    private static string[] Shapes(Func<int, string> statement) => [.. Enumerable.Range(0, 16).Select(statement)];
+
+    private static int Parameters(int shape) => 4 + int.PopCount(shape);
 
     /// <summary>
-    /// The team's deployments, only when the user holds one of the granting roles on the team (as
-    /// <see cref="AccessReader.ForTeamAsync"/> sees memberships: the organization of the request's client, within its
-    /// organization limit). PostgreSQL runs the uncorrelated EXISTS once, as a one-time filter above the index scan.
+    /// The team's deployments (or their count when <paramref name="page"/> is null), only when the user holds one of the
+    /// granting roles: PostgreSQL runs the uncorrelated EXISTS once, as a one-time filter above the index scan on team_id.
+    /// Parameters: $1 team, $2 user, $3 organization roles, $4 team roles, then client, organization limit, state, phase
+    /// as the shape holds them, then OFFSET and LIMIT of any page.
     /// </summary>
-    private static readonly Expression<Func<AppDbContext, TeamId, UserId, ClientId?, OrganizationId?, IReadOnlyList<OrgRole>, IReadOnlyList<TeamRole>,
-        DesiredState?, DeploymentPhase?, IQueryable<Deployment>>> Visible =
-        (db, team, user, client, only, orgRoles, teamRoles, state, phase) => db.Deployments
-            .AsNoTracking()
-            .Where(d => d.TeamId == team
-                && db.Teams.Any(t => t.Id == team && db.Organizations.Any(o => o.Id == t.OrganizationId && o.ClientId == client && o.Id == (only ?? o.Id)
-                    && (o.Members.Any(m => m.UserId == user && orgRoles.Contains(m.Role))
-                        || t.Members.Any(m => m.UserId == user && teamRoles.Contains(m.Role))))));
-
-    private static readonly Expression<Func<Deployment, DesiredState?, bool>> InState = (d, state) => d.State == state;
-    private static readonly Expression<Func<Deployment, DeploymentPhase?, bool>> InPhase = (d, phase) => d.Phase == phase;
-
-    /// <summary>By name, with the template's name (the version's template exists: foreign key), as the API returns them.</summary>
-    private static readonly Expression<Func<AppDbContext, IQueryable<Deployment>, IQueryable<Row>>> Summaries =
-        (db, deployments) => deployments
-            .Join(db.Templates, d => d.TemplateId, t => t.Id, (d, t) => new { Deployment = d, TemplateName = t.Name })
-            .OrderBy(x => x.Deployment.Name)
-            .Select(x => new Row(
-                x.Deployment.Id, x.Deployment.TeamId, x.Deployment.Name, x.Deployment.State, x.Deployment.Phase,
-                x.Deployment.Host, x.Deployment.TemplateId, x.TemplateName, x.Deployment.TemplateVersion,
-                x.Deployment.CreatedBy, x.Deployment.CreatedAt, x.Deployment.UpdatedAt));
-
-    /// <summary>The columns as EF reads them; the API's shape is made in C# (client calls in the projection cost EF more per execution).</summary>
-    private sealed record Row(DeploymentId Id, TeamId TeamId, string Name, DesiredState State, DeploymentPhase Phase, string Host, TemplateId TemplateId,
-        string TemplateName, int TemplateVersion, UserId CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    private static string Statement(int shape, string? page)
     {
-        public DeploymentSummary ToSummary() => new(Id.Value, TeamId.Value, Name, State.ToCode(), Phase.ToCode(), $"https://{Host}", TemplateId.Value,
-            TemplateName, TemplateVersion, CreatedBy.Value, CreatedAt, UpdatedAt);
-    }
-
-    /// <summary>
-    /// The compiled queries of one filter shape (state filter or not, phase filter or not): an absent filter is left out
-    /// of the SQL rather than written as <c>d.state = COALESCE(NULL, d.state)</c>, which PostgreSQL's estimates took for
-    /// a selective predicate (its CPU per list doubled).
-    /// </summary>
-    private sealed class Shape
-    {
-        private static readonly Shape[] All = [new(false, false), new(true, false), new(false, true), new(true, true)];
-
-        public static Shape For(DesiredState? state, DeploymentPhase? phase) => All[(state is null ? 0 : 1) + (phase is null ? 0 : 2)];
-
-        /// <summary>The first page at the default and the largest size, by rows read (one more than the page holds).</summary>
-        public readonly Dictionary<int, Func<AppDbContext, TeamId, UserId, ClientId?, OrganizationId?, IReadOnlyList<OrgRole>, IReadOnlyList<TeamRole>,
-            DesiredState?, DeploymentPhase?, IAsyncEnumerable<Row>>> FirstPages;
-
-        public readonly Func<AppDbContext, TeamId, UserId, ClientId?, OrganizationId?, IReadOnlyList<OrgRole>, IReadOnlyList<TeamRole>, DesiredState?,
-            DeploymentPhase?, int, int, IAsyncEnumerable<Row>> AnyPage;
-
-        public readonly Func<AppDbContext, TeamId, UserId, ClientId?, OrganizationId?, IReadOnlyList<OrgRole>, IReadOnlyList<TeamRole>, DesiredState?,
-            DeploymentPhase?, CancellationToken, Task<int>> Count;
-
-        private Shape(bool byState, bool byPhase)
-        {
-            var parameters = Visible.Parameters;   // db, team, user, client, only, orgRoles, teamRoles, state, phase
-            var rows = Visible.Body;
-            if (byState) rows = Call(nameof(Queryable.Where), typeof(Deployment), rows, Expression.Quote(Bind(InState, parameters[7])));
-            if (byPhase) rows = Call(nameof(Queryable.Where), typeof(Deployment), rows, Expression.Quote(Bind(InPhase, parameters[8])));
-            var summaries = new Substitution(new() { [Summaries.Parameters[0]] = parameters[0], [Summaries.Parameters[1]] = rows }).Visit(Summaries.Body);
-            var skip = Expression.Parameter(typeof(int), "skip");
-            var take = Expression.Parameter(typeof(int), "take");
-            var cancellation = Expression.Parameter(typeof(CancellationToken), "cancellationToken");
-            // First pages: LIMIT as a constant of the tree, which EF writes into the SQL (and caches per value).
-            FirstPages = new[] { Paging.DefaultPageSize + 1, Paging.MaxPageSize + 1 }.ToDictionary(take => take, take => EF.CompileAsyncQuery(
-                Expression.Lambda<Func<AppDbContext, TeamId, UserId, ClientId?, OrganizationId?, IReadOnlyList<OrgRole>, IReadOnlyList<TeamRole>, DesiredState?,
-                    DeploymentPhase?, IQueryable<Row>>>(Call(nameof(Queryable.Take), typeof(Row), summaries, Expression.Constant(take)), parameters)));
-            AnyPage = EF.CompileAsyncQuery(Expression.Lambda<Func<AppDbContext, TeamId, UserId, ClientId?, OrganizationId?, IReadOnlyList<OrgRole>,
-                IReadOnlyList<TeamRole>, DesiredState?, DeploymentPhase?, int, int, IQueryable<Row>>>(
-                Call(nameof(Queryable.Take), typeof(Row), Call(nameof(Queryable.Skip), typeof(Row), summaries, skip), take),
-                [.. parameters, skip, take]));
-            Count = EF.CompileAsyncQuery(Expression.Lambda<Func<AppDbContext, TeamId, UserId, ClientId?, OrganizationId?, IReadOnlyList<OrgRole>,
-                IReadOnlyList<TeamRole>, DesiredState?, DeploymentPhase?, CancellationToken, int>>(
-                Call(nameof(Queryable.Count), typeof(Deployment), rows), [.. parameters, cancellation]));
-        }
-
-        private static MethodCallExpression Call(string method, Type element, params Expression[] arguments) =>
-            Expression.Call(typeof(Queryable), method, [element], arguments);
-
-        /// <summary><c>d => filter(d, value)</c>, the value being a parameter of the compiled query.</summary>
-        private static Expression<Func<Deployment, bool>> Bind<T>(Expression<Func<Deployment, T, bool>> filter, ParameterExpression value) =>
-            Expression.Lambda<Func<Deployment, bool>>(new Substitution(new() { [filter.Parameters[1]] = value }).Visit(filter.Body), filter.Parameters[0]);
-    }
-
-    /// <summary>Replaces parameters of one lambda's body by expressions of another.</summary>
-    private sealed class Substitution(Dictionary<ParameterExpression, Expression> replacements) : ExpressionVisitor
-    {
-        protected override Expression VisitParameter(ParameterExpression node) => replacements.GetValueOrDefault(node) ?? node;
+        var next = 5;
+        string Condition(int bit, string sql) => (shape & bit) == 0 ? "" : sql.Replace("$?", "$" + next++);
+        var client = Condition(4, "o.client_id = $?");
+        var only = Condition(8, " AND o.id = $?");
+        var state = Condition(1, " AND d.state = $?");
+        var phase = Condition(2, " AND d.phase = $?");
+        var sql = new StringBuilder()
+            .Append(page is null ? "SELECT count(*) FROM deployments AS d" : $"SELECT {Columns} FROM deployments AS d INNER JOIN templates AS t1 ON d.template_id = t1.id")
+            .Append(" WHERE d.team_id = $1").Append(state).Append(phase)
+            .Append(" AND EXISTS (SELECT 1 FROM teams AS t WHERE t.id = $1 AND EXISTS (SELECT 1 FROM organizations AS o WHERE o.id = t.organization_id AND ")
+            .Append(client.Length > 0 ? client : "o.client_id IS NULL").Append(only)
+            .Append(" AND (EXISTS (SELECT 1 FROM organization_members AS o0 WHERE o0.organization_id = o.id AND o0.user_id = $2 AND o0.role = ANY ($3))")
+            .Append(" OR EXISTS (SELECT 1 FROM team_members AS t0 WHERE t0.team_id = t.id AND t0.user_id = $2 AND t0.role = ANY ($4)))))");
+        if (page is not null) sql.Append(" ORDER BY d.name ").Append(page);
+        return sql.ToString();
     }
 }
