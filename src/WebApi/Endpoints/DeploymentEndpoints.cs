@@ -59,9 +59,9 @@ public static partial class DeploymentEndpoints
         return TypedResults.Created($"/api/deployments/{deployment.Id}", deployment);
     }
 
-    private static async Task<Ok<Paged<DeploymentSummary>>> ListAsync(
+    private static async Task<OkSentAtOnce<Paged<DeploymentSummary>>> ListAsync(
         IMediator mediator, CancellationToken ct, Guid? teamId, string? state, string? phase, int? page, int? pageSize) =>
-        TypedResults.Ok(await mediator.Send(new ListDeploymentsQuery(
+        new(await mediator.Send(new ListDeploymentsQuery(
             new TeamId(teamId ?? Guid.Empty), state, phase, page ?? 1, pageSize ?? Paging.DefaultPageSize), ct));
 
     private static async Task<Ok<DeploymentDetails>> GetAsync(Guid id, IMediator mediator, CancellationToken ct) =>
