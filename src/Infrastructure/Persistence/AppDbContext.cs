@@ -321,7 +321,10 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     private sealed class TemplateIdConverter() : ValueConverter<TemplateId, Guid>(id => id.Value, v => new TemplateId(v));
     private sealed class DeploymentIdConverter() : ValueConverter<DeploymentId, Guid>(id => id.Value, v => new DeploymentId(v));
     private sealed class VisibilityConverter() : ValueConverter<TemplateVisibility, string>(v => v.ToCode(), c => ParseVisibility(c));
-    private sealed class DesiredStateConverter() : ValueConverter<DesiredState, string>(s => s.ToCode(), c => c == "stopped" ? DesiredState.Stopped : DesiredState.Running);
+    private sealed class DesiredStateConverter() : ValueConverter<DesiredState, string>(s => s.ToCode(), c => StateOfColumn(c));
+
+    /// <summary>The <c>deployments.state</c> column as a state: anything but <c>stopped</c> is running (also read by <see cref="DeploymentListReader"/>).</summary>
+    internal static DesiredState StateOfColumn(string code) => code == "stopped" ? DesiredState.Stopped : DesiredState.Running;
     private sealed class PhaseConverter() : ValueConverter<DeploymentPhase, string>(p => p.ToCode(), c => DeploymentCodes.ParsePhase(c));
 
     private sealed class StringMapConverter() : ValueConverter<Dictionary<string, string>, string>(

@@ -42,7 +42,7 @@ public sealed class DeploymentListReader(NpgsqlDataSource dataSource, ICurrentCl
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<DeploymentSummary>(take);
         while (await reader.ReadAsync(cancellationToken))
-            list.Add(new DeploymentSummary(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), StateCode(reader.GetString(3)),
+            list.Add(new DeploymentSummary(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), AppDbContext.StateOfColumn(reader.GetString(3)).ToCode(),
                 DeploymentCodes.ParsePhase(reader.GetString(4)).ToCode(), "https://" + reader.GetString(5), reader.GetGuid(6), reader.GetString(7),
                 reader.GetInt32(8), reader.GetGuid(9), reader.GetFieldValue<DateTimeOffset>(10), reader.GetFieldValue<DateTimeOffset>(11)));
         return list;
@@ -54,9 +54,6 @@ public sealed class DeploymentListReader(NpgsqlDataSource dataSource, ICurrentCl
         AddFilter(command, grant, state, phase);
         return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
-
-    /// <summary>As EF read the column: anything but <c>stopped</c> is running.</summary>
-    private static string StateCode(string code) => (code == "stopped" ? DesiredState.Stopped : DesiredState.Running).ToCode();
 
     /// <summary>The statement's shape: which of the optional conditions it holds (bits: state, phase, client, organization limit).</summary>
     private int ShapeOf(TeamGrant grant, DesiredState? state, DeploymentPhase? phase)
