@@ -29,7 +29,7 @@ public static class DependencyInjection
     {
         services.AddSingleton(new Secrets.AesGcmSecretCipher(secretsKey, previousSecretsKeys ?? []));
         services.AddSingleton<ISecretCipher>(sp => sp.GetRequiredService<Secrets.AesGcmSecretCipher>());
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(WithStatementPreparation(connectionString)).Build());
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(WithConnectionDefaults(connectionString)).Build());
         services.AddDbContextPool<AppDbContext>((sp, options) => options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddScoped<IAppDbContext>(sp =>
         {
@@ -108,10 +108,15 @@ public static class DependencyInjection
 
     /// <summary>
     /// Unless the DSN says otherwise, Npgsql prepares statements used repeatedly on a connection, so PostgreSQL plans
-    /// each query shape once per connection instead of on every request. (Behind PgBouncer in transaction mode, put
-    /// <c>Max Auto Prepare=0</c> in the connection string.)
+    /// each query shape once per connection instead of on every request (behind PgBouncer in transaction mode, put
+    /// <c>Max Auto Prepare=0</c> in the connection string), and a pooled connection is not reset when it is taken
+    /// again: the reset is seven statements PostgreSQL ran before every request's first (SET SESSION AUTHORIZATION,
+    /// RESET ALL, CLOSE ALL, UNLISTEN, advisory unlock, DISCARD SEQUENCES and TEMP), for session state this server
+    /// never leaves on a pooled connection: it sets no session parameters, listens on nothing, keeps no cursors or
+    /// temporary tables, and its one session-level advisory lock (the migrator's) is released in a finally block before
+    /// the connection goes back (a connection that broke is not pooled again).
     /// </summary>
-    public static string WithStatementPreparation(string connectionString)
+    public static string WithConnectionDefaults(string connectionString)
     {
         // NpgsqlConnectionStringBuilder.ContainsKey is true for every keyword it knows, set or not: ask the string itself.
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
@@ -119,6 +124,7 @@ public static class DependencyInjection
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (!given.Contains("MaxAutoPrepare")) builder.MaxAutoPrepare = 64;
         if (!given.Contains("AutoPrepareMinUsages")) builder.AutoPrepareMinUsages = 2;
+        if (!given.Contains("NoResetOnClose")) builder.NoResetOnClose = true;
         return builder.ConnectionString;
     }
 }

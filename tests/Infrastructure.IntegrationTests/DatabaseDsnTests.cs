@@ -56,14 +56,17 @@ public sealed class DatabaseDsnTests
     }
 
     [Fact]
-    public void Statements_are_auto_prepared_unless_the_connection_string_says_otherwise()
+    public void Statements_are_auto_prepared_and_connections_not_reset_unless_the_connection_string_says_otherwise()
     {
-        var prepared = new NpgsqlConnectionStringBuilder(DependencyInjection.WithStatementPreparation("Host=db;Username=app"));
-        var behindPgBouncer = new NpgsqlConnectionStringBuilder(DependencyInjection.WithStatementPreparation("Host=db;Max Auto Prepare=0"));
-        var ownSettings = new NpgsqlConnectionStringBuilder(DependencyInjection.WithStatementPreparation("Host=db;maxautoprepare=10;Auto Prepare Min Usages=5"));
+        var prepared = new NpgsqlConnectionStringBuilder(DependencyInjection.WithConnectionDefaults("Host=db;Username=app"));
+        var behindPgBouncer = new NpgsqlConnectionStringBuilder(DependencyInjection.WithConnectionDefaults("Host=db;Max Auto Prepare=0"));
+        var ownSettings = new NpgsqlConnectionStringBuilder(DependencyInjection.WithConnectionDefaults("Host=db;maxautoprepare=10;Auto Prepare Min Usages=5"));
 
         Assert.Equal((64, 2), (prepared.MaxAutoPrepare, prepared.AutoPrepareMinUsages));
         Assert.Equal(0, behindPgBouncer.MaxAutoPrepare);
         Assert.Equal((10, 5), (ownSettings.MaxAutoPrepare, ownSettings.AutoPrepareMinUsages));
+        Assert.True(prepared.NoResetOnClose);
+        Assert.False(new NpgsqlConnectionStringBuilder(DependencyInjection.WithConnectionDefaults("Host=db;No Reset On Close=false")).NoResetOnClose);
+        Assert.False(new NpgsqlConnectionStringBuilder(DependencyInjection.WithConnectionDefaults("Host=db;noresetonclose=false")).NoResetOnClose);
     }
 }
