@@ -45,6 +45,19 @@ public sealed class ServerProcessTests
     }
 
     [Fact]
+    public void The_built_server_runs_workstation_gc_and_thread_pool_workers_that_do_not_spin()
+    {
+        // The host settings measured in bench/README.md travel in the server's runtimeconfig.json, so that every way of
+        // starting it (run script, Dockerfile, a published copy) gets them, not only the bench's environment.
+        var config = Path.ChangeExtension(HostDll("WebApi"), ".runtimeconfig.json");
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(config));
+        var properties = json.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+
+        Assert.False(properties.GetProperty("System.GC.Server").GetBoolean());
+        Assert.Equal(0, properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32());
+    }
+
+    [Fact]
     public async Task A_missing_database_dsn_stops_the_start_with_one_line_naming_it()
     {
         var (code, stderr) = await RunToExitAsync(new Dictionary<string, string> { ["DEV_MODE"] = "true", ["SERVER_ADDR"] = "localhost:8081" });

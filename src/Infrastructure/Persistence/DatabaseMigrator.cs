@@ -57,6 +57,7 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<Databa
         }
         finally
         {
+            // Released here, not by the pool: pooled connections are not reset when taken again (No Reset On Close).
             await ExecuteAsync(connection, "SELECT pg_advisory_unlock(@key)", CancellationToken.None, ("key", LockKey));
         }
     }
