@@ -110,11 +110,11 @@ public static class DependencyInjection
     /// Unless the DSN says otherwise, Npgsql prepares statements used repeatedly on a connection, so PostgreSQL plans
     /// each query shape once per connection instead of on every request (behind PgBouncer in transaction mode, put
     /// <c>Max Auto Prepare=0</c> in the connection string), and a pooled connection is not reset when it is taken
-    /// again: the reset is seven statements PostgreSQL ran before every request's first (SET SESSION AUTHORIZATION,
-    /// RESET ALL, CLOSE ALL, UNLISTEN, advisory unlock, DISCARD SEQUENCES and TEMP), for session state this server
-    /// never leaves on a pooled connection: it sets no session parameters, listens on nothing, keeps no cursors or
-    /// temporary tables, and its one session-level advisory lock (the migrator's) is released in a finally block before
-    /// the connection goes back (a connection that broke is not pooled again).
+    /// again: with prepared statements the reset is seven statements PostgreSQL ran before every request's first (SET
+    /// SESSION AUTHORIZATION, RESET ALL, CLOSE ALL, UNLISTEN, advisory unlock, DISCARD SEQUENCES and TEMP), for session
+    /// state this server never leaves on a pooled connection: no plain SET (only SET LOCAL), no LISTEN, no cursors or
+    /// temporary tables, and the migrator releases its session-level advisory lock before the connection goes back
+    /// (docs/architecture.md, "Thread-pool workers that do not spin; pooled connections not reset").
     /// </summary>
     public static string WithConnectionDefaults(string connectionString)
     {

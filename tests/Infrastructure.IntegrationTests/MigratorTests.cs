@@ -1,6 +1,7 @@
 using CleanScheduler.Infrastructure.Persistence;
 using CleanScheduler.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
+using System.Data;
 using Npgsql;
 
 namespace CleanScheduler.Infrastructure.IntegrationTests;
@@ -59,6 +60,28 @@ public sealed class MigratorTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Migrator().MigrateAsync(CancellationToken.None));
 
         Assert.Contains("0001", error.Message);
+    }
+
+    [Fact]
+    public async Task No_migration_lock_stays_on_a_pooled_connection_the_pool_does_not_reset()
+    {
+        // The server's pool does not reset connections (No Reset On Close). With one connection in the pool, the migrator
+        // gets the one an interrupted earlier use left holding a session-level advisory lock (granted, never released).
+        await using var serverPool = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(
+            DependencyInjection.WithConnectionDefaults(TestPostgres.ConnectionStringFor(_database))) { MaxPoolSize = 1 }.ConnectionString);
+        await using (var earlier = await serverPool.OpenConnectionAsync())
+        await using (var command = new NpgsqlCommand("SELECT pg_advisory_lock(42)", earlier))
+            await command.ExecuteNonQueryAsync();
+
+        await new DatabaseMigrator(serverPool, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        await ScalarAsync("UPDATE schema_migrations SET checksum = 'edited' WHERE version = '0001'");
+        await Assert.ThrowsAsync<InvalidOperationException>(
+            () => new DatabaseMigrator(serverPool, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None));
+
+        Assert.Equal(0, await ScalarAsync(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"));
+        await using var again = await serverPool.OpenConnectionAsync();   // the pooled connection is still usable
+        Assert.Equal(ConnectionState.Open, again.State);
     }
 
     [Fact]

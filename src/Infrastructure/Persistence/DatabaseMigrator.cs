@@ -24,9 +24,9 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<Databa
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await ExecuteAsync(connection, "SELECT pg_advisory_lock(@key)", cancellationToken, ("key", LockKey));
         try
         {
+            await ExecuteAsync(connection, "SELECT pg_advisory_lock(@key)", cancellationToken, ("key", LockKey));
             await ExecuteAsync(connection, """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version     text        NOT NULL PRIMARY KEY,
@@ -57,8 +57,27 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<Databa
         }
         finally
         {
-            // Released here, not by the pool: pooled connections are not reset when taken again (No Reset On Close).
-            await ExecuteAsync(connection, "SELECT pg_advisory_unlock(@key)", CancellationToken.None, ("key", LockKey));
+            await ReleaseAsync(connection);
+        }
+    }
+
+    /// <summary>
+    /// Releases every session-level advisory lock of this session: the pool does not reset connections when they are
+    /// taken again (No Reset On Close), so a lock left here would stay held by an idle pooled connection, and every
+    /// other server would wait for it at start. All of them, not one: a lock granted to a query that was then cancelled,
+    /// or taken twice on the same pooled connection by a retried start, counts too. If the release itself fails, the
+    /// connection is closed instead of pooled (closing the session releases its locks).
+    /// </summary>
+    private async Task ReleaseAsync(NpgsqlConnection connection)
+    {
+        try
+        {
+            await ExecuteAsync(connection, "SELECT pg_advisory_unlock_all()", CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            logger.LogWarning(e, "Could not release the migration lock; closing the connection instead of pooling it");
+            NpgsqlConnection.ClearPool(connection);
         }
     }
 
