@@ -5,7 +5,7 @@
 -- writes it: as a parameter PostgreSQL planned the statement anew on every execution. No state or phase filter (a
 -- statement of its own each), no organization limit (that condition is left out). The two role arrays are
 -- parameters in the server's statement and literals here (run.sh's -D sets are comma-separated).
-SELECT d.id, d.team_id, d.name, d.state, d.phase, d.host, d.template_id, t1.name, d.template_version, d.created_by, d.created_at, d.updated_at
+SELECT d.id, d.team_id, d.name, d.state = 'stopped', d.phase, 'https://' || d.host, d.template_id, t1.name, d.template_version, d.created_by, d.created_at, d.updated_at
 FROM deployments AS d
 INNER JOIN templates AS t1 ON d.template_id = t1.id
 WHERE d.team_id = :team AND EXISTS (

@@ -182,6 +182,36 @@ public sealed class DeploymentApiTests(ApiFactory factory) : IClassFixture<ApiFa
     }
 
     [Fact]
+    public async Task Each_row_of_the_list_says_what_its_deployment_says()
+    {
+        // The list reads its rows with its own statement (state as "is it stopped", the URL made by PostgreSQL, each
+        // template's name read once per page): every row must match the deployment's own answer, with two templates
+        // interleaved in name order and one deployment stopped.
+        var (_, team, owner) = await OrgAsync("business");
+        var site = await SystemTemplateAsync(owner, team, "Static site");
+        var cache = await SystemTemplateAsync(owner, team, "Web app + Redis cache");
+        string[] names = ["a-site", "b-cache", "c-site", "d-cache"];
+        var ids = new List<string>();
+        foreach (var name in names)
+            ids.Add((await owner.ExpectAsync(Deploy(owner, team, name.EndsWith("site") ? site : cache, name), HttpStatusCode.Created)).GetProperty("id").GetString()!);
+        await owner.ExpectAsync(owner.Http.PostAsync($"/api/deployments/{ids[1]}/stop", null), HttpStatusCode.OK);
+
+        var page = await owner.ExpectAsync(owner.GetAsync($"/api/deployments?teamId={team}"), HttpStatusCode.OK);
+
+        var rows = page.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(names, rows.Select(r => r.GetProperty("name").GetString()));
+        foreach (var row in rows)
+        {
+            var one = await owner.ExpectAsync(owner.GetAsync($"/api/deployments/{row.GetProperty("id").GetString()}"), HttpStatusCode.OK);
+            foreach (var field in new[] { "teamId", "state", "phase", "url", "templateId", "templateName", "templateVersion", "createdBy", "createdAt", "updatedAt" })
+                Assert.Equal(one.GetProperty(field).ToString(), row.GetProperty(field).ToString());
+        }
+        Assert.Equal(["running", "stopped", "running", "running"], rows.Select(r => r.GetProperty("state").GetString()));
+        Assert.Equal(["Static site", "Web app + Redis cache", "Static site", "Web app + Redis cache"], rows.Select(r => r.GetProperty("templateName").GetString()));
+        Assert.All(rows, r => Assert.StartsWith("https://", r.GetProperty("url").GetString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Stop_and_start_change_the_state_and_the_rendered_replicas()
     {
         var (_, team, owner) = await OrgAsync();

@@ -323,7 +323,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     private sealed class VisibilityConverter() : ValueConverter<TemplateVisibility, string>(v => v.ToCode(), c => ParseVisibility(c));
     private sealed class DesiredStateConverter() : ValueConverter<DesiredState, string>(s => s.ToCode(), c => StateOfColumn(c));
 
-    /// <summary>The <c>deployments.state</c> column as a state: anything but <c>stopped</c> is running (also read by <see cref="DeploymentListReader"/>).</summary>
+    /// <summary>The <c>deployments.state</c> column as a state: anything but <c>stopped</c> is running (<see cref="DeploymentListReader"/> asks PostgreSQL the same question: <c>state = 'stopped'</c>).</summary>
     internal static DesiredState StateOfColumn(string code) => code == "stopped" ? DesiredState.Stopped : DesiredState.Running;
     private sealed class PhaseConverter() : ValueConverter<DeploymentPhase, string>(p => p.ToCode(), c => DeploymentCodes.ParsePhase(c));
 

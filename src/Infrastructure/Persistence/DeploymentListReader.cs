@@ -10,7 +10,8 @@ namespace CleanScheduler.Infrastructure.Persistence;
 /// <summary>
 /// The deployment list, read with Npgsql straight into the API's rows: the list is the API's busiest read, and EF Core's
 /// per-execution work (its compiled-query executor builds a shaper delegate on every call, then materializes through it)
-/// was the largest managed cost left on the request (bench/README.md). The statement is the one EF compiled before, and
+/// was the largest managed cost left on the request (bench/README.md). The statement is the one EF compiled before (apart
+/// from the select list, below), and
 /// the access rules are <see cref="AccessReader.ForTeamAsync"/>'s: rows come back only where the user holds one of the
 /// grant's roles on the team or its organization, in the organization of the request's client and within the request's
 /// organization limit.
@@ -24,8 +25,13 @@ namespace CleanScheduler.Infrastructure.Persistence;
 /// </summary>
 public sealed class DeploymentListReader(NpgsqlDataSource dataSource, ICurrentClient client, ICurrentUser caller) : IDeploymentListReader
 {
+    /// <summary>
+    /// The row's columns, shaped so that fewer strings are read only to be dropped (a quarter of the list's allocations):
+    /// the state as "is it stopped" (<see cref="AppDbContext.StateOfColumn"/>'s reading: anything else is running), the
+    /// URL made by PostgreSQL, and the template's name read once per template of the page.
+    /// </summary>
     private const string Columns =
-        "d.id, d.team_id, d.name, d.state, d.phase, d.host, d.template_id, t1.name, d.template_version, d.created_by, d.created_at, d.updated_at";
+        "d.id, d.team_id, d.name, d.state = 'stopped', d.phase, 'https://' || d.host, d.template_id, t1.name, d.template_version, d.created_by, d.created_at, d.updated_at";
 
     public async Task<List<DeploymentSummary>> ReadAsync(TeamGrant grant, DesiredState? state, DeploymentPhase? phase, int skip, int take,
         CancellationToken cancellationToken)
@@ -41,10 +47,16 @@ public sealed class DeploymentListReader(NpgsqlDataSource dataSource, ICurrentCl
         }
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<DeploymentSummary>(take);
+        var templateNames = new Dictionary<Guid, string>();
         while (await reader.ReadAsync(cancellationToken))
-            list.Add(new DeploymentSummary(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), AppDbContext.StateOfColumn(reader.GetString(3)).ToCode(),
-                DeploymentCodes.ParsePhase(reader.GetString(4)).ToCode(), "https://" + reader.GetString(5), reader.GetGuid(6), reader.GetString(7),
-                reader.GetInt32(8), reader.GetGuid(9), reader.GetFieldValue<DateTimeOffset>(10), reader.GetFieldValue<DateTimeOffset>(11)));
+        {
+            var templateId = reader.GetGuid(6);
+            if (!templateNames.TryGetValue(templateId, out var templateName)) templateNames.Add(templateId, templateName = reader.GetString(7));
+            list.Add(new DeploymentSummary(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2),
+                (reader.GetBoolean(3) ? DesiredState.Stopped : DesiredState.Running).ToCode(), DeploymentCodes.ParsePhase(reader.GetString(4)).ToCode(),
+                reader.GetString(5), templateId, templateName, reader.GetInt32(8), reader.GetGuid(9), reader.GetFieldValue<DateTimeOffset>(10),
+                reader.GetFieldValue<DateTimeOffset>(11)));
+        }
         return list;
     }
 
