@@ -48,7 +48,8 @@ fi
 log "building the server"
 dotnet build src/WebApi -c Release -v quiet -nologo -clp:ErrorsOnly
 log "starting on $BASE_URL (Ctrl-C stops it)${METRICS_ADDR:+; Prometheus metrics on http://$METRICS_ADDR/metrics}"
-dotnet src/WebApi/bin/Release/net10.0/CleanScheduler.WebApi.dll &
+mapfile -t runtime_env < <(server_runtime_env)   # the runtime settings only the environment can give (scripts/lib.sh)
+env "${runtime_env[@]}" dotnet src/WebApi/bin/Release/net10.0/CleanScheduler.WebApi.dll &
 server=$!
 # A second Ctrl-C or TERM during the clean-up is ignored, so the clean-up always ends with PostgreSQL stopped.
 trap 'trap "" INT TERM; kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; if [[ -n ${own_pg:-} ]]; then log "stopping PostgreSQL"; pg_stop "$pgdir"; fi' EXIT

@@ -6,7 +6,8 @@
 # Usage: bash bench/api/run.sh [DURATION_SECONDS=20] [CONNECTIONS=8]
 # Environment: BENCH_PG_PORT / BENCH_API_PORT / BENCH_BARE_PORT / BENCH_METRICS_PORT (default: free ports), BENCH_QUICK=1 (only creation and
 # the list, with their baselines), BENCH_SERVER_DLL (a server built elsewhere, e.g. an older commit; default: build
-# this tree), SERVER_DOTNET_X=v (passes DOTNET_X=v to the server alone, e.g. SERVER_DOTNET_gcServer=1), BENCH_NPGSQL
+# this tree), SERVER_DOTNET_X=v (passes DOTNET_X=v to the server alone, e.g. SERVER_DOTNET_gcServer=1; the server starts with
+# scripts/lib.sh's server_runtime_env as scripts/run.sh starts it, SERVER_DOTNET_GCgen0size=0 for the GC's own budget), BENCH_NPGSQL
 # (more Npgsql connection string settings for the server, e.g. "No Reset On Close=true"), BENCH_PROFILE=FILE.nettrace (a
 # 10 s dotnet-trace of the server under the list's load, sampled thread stacks, after the warm-up), BENCH_THINK_MS="2 4"
 # (more list rows, each connection waiting that many ms between requests: the latency below saturation).
@@ -38,7 +39,8 @@ if [[ -z ${BENCH_SERVER_DLL:-} ]]; then
 fi
 log "building the bare Kestrel baseline (Release)"
 dotnet build bench/api/bare -c Release -v quiet -nologo -clp:ErrorsOnly -o "$work/bare"
-server_env=()
+# The server's runtime environment as scripts/run.sh and the image give it, then the SERVER_DOTNET_ overrides (later wins).
+mapfile -t server_env < <(server_runtime_env)
 while IFS='=' read -r name value; do server_env+=("${name#SERVER_}=$value"); done < <(env | grep '^SERVER_DOTNET_' || true)
 env "${server_env[@]}" DATABASE_DSN="Host=127.0.0.1;Port=$pgport;Username=postgres;Database=bench${BENCH_NPGSQL:+;$BENCH_NPGSQL}" DEV_MODE=true SERVER_ADDR="127.0.0.1:$apiport" \
   METRICS_ADDR="127.0.0.1:$metricsport" PLATFORM_ADMINS=admin@bench.test DEPLOYMENT_DOMAIN=apps.bench.test \

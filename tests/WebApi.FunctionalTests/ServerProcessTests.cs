@@ -58,6 +58,36 @@ public sealed class ServerProcessTests
     }
 
     [Fact]
+    public async Task The_image_starts_the_server_with_the_runtime_environment_the_run_script_gives_it()
+    {
+        // Settings only the environment can give (the GC's gen0 budget): scripts/lib.sh's server_runtime_env for
+        // scripts/run.sh and bench/api, the ENV of docker/server.Dockerfile for the image. They must not drift apart.
+        var script = await RuntimeEnvAsync(null);
+        Assert.Contains("DOTNET_GCgen0size=0x800000", script);
+        var image = File.ReadAllLines(RepoPaths.Of("docker", "server.Dockerfile"))
+            .Where(line => line.StartsWith("ENV ", StringComparison.Ordinal))
+            .SelectMany(line => line[4..].Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        foreach (var setting in script) Assert.Contains(setting, image);
+        // A value the operator sets in the environment is kept (the server inherits it): the script adds nothing.
+        Assert.Empty(await RuntimeEnvAsync("0x2000000"));
+    }
+
+    private static async Task<string[]> RuntimeEnvAsync(string? gen0Size)
+    {
+        var info = new ProcessStartInfo("bash", ["-c", "source scripts/lib.sh && server_runtime_env"])
+        {
+            WorkingDirectory = RepoPaths.Root, RedirectStandardOutput = true, UseShellExecute = false,
+        };
+        info.Environment.Remove("DOTNET_GCgen0size");
+        if (gen0Size is not null) info.Environment["DOTNET_GCgen0size"] = gen0Size;
+        using var bash = Process.Start(info)!;
+        var output = await bash.StandardOutput.ReadToEndAsync();
+        await bash.WaitForExitAsync();
+        Assert.Equal(0, bash.ExitCode);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    [Fact]
     public async Task A_missing_database_dsn_stops_the_start_with_one_line_naming_it()
     {
         var (code, stderr) = await RunToExitAsync(new Dictionary<string, string> { ["DEV_MODE"] = "true", ["SERVER_ADDR"] = "localhost:8081" });
