@@ -66,7 +66,8 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<Databa
     /// taken again (No Reset On Close), so a lock left here would stay held by an idle pooled connection, and every
     /// other server would wait for it at start. All of them, not one: a lock granted to a query that was then cancelled,
     /// or taken twice on the same pooled connection by a retried start, counts too. If the release itself fails, the
-    /// connection is closed instead of pooled (closing the session releases its locks).
+    /// pool is cleared, so this connection is closed instead of pooled (closing the session releases its locks); the pool's
+    /// other connections are closed too and opened anew when next needed (Npgsql clears a pool whole).
     /// </summary>
     private async Task ReleaseAsync(NpgsqlConnection connection)
     {
@@ -76,7 +77,7 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<Databa
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {
-            logger.LogWarning(e, "Could not release the migration lock; closing the connection instead of pooling it");
+            logger.LogWarning(e, "Could not release the migration lock; clearing the connection pool so that this connection is closed, not pooled");
             NpgsqlConnection.ClearPool(connection);
         }
     }
